@@ -1,0 +1,3 @@
+"""Firebell: self-hosted incident response."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,57 @@
+"""The alert API: list alerts, send a test alert."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from firebell.alerts.normalize import from_test_alert
+from firebell.alerts.queries import list_alerts
+from firebell.alerts.schemas import AlertRead, IngestResultRead, TestAlert
+from firebell.alerts.service import Submission
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.infra.db import transaction
+from firebell.kernel.errors import NotFound
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/alerts", response_model=list[AlertRead], summary="Alerts, most recently seen first")
+def get_alerts(
+    conn: ReadConn,
+    _caller: Reader,
+    status: Annotated[str | None, Query(description="open, triggered, acknowledged or resolved")] = None,
+    service: Annotated[str | None, Query(description="service name")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[dict[str, object]]:
+    return list_alerts(conn, status=status, service=service, limit=limit, offset=offset)
+
+
+@router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")
+async def send_alert(body: TestAlert, container: ContainerDep, _caller: Writer) -> list[IngestResultRead]:
+    with transaction(container.engine) as conn:
+        repo = SqlCatalogRepo(conn)
+        service = repo.service_by_name(body.service)
+        if service is None:
+            raise NotFound(f"no service named {body.service}", details=[{"field": "service"}])
+        integrations = [i for i in repo.integrations(service["id"]) if i["disabled_at"] is None]
+    if not integrations:
+        raise NotFound(
+            f"service {body.service} has no integration to send through",
+            details=[{"field": "service"}],
+        )
+    submission = Submission(
+        integration_id=integrations[0]["id"],
+        service_id=service["id"],
+        source="api",
+        raw_body=body.model_dump_json(),
+        events=(from_test_alert(body),),
+    )
+    results = await container.submit(submission)
+    return [IngestResultRead(outcome=r.outcome, dedup_key=r.dedup_key, alert_id=r.alert_id, incident_id=r.incident_id) for r in results]

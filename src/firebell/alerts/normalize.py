@@ -1,0 +1,221 @@
+"""Turn each source's validated payload into normalized `AlertEvent`s."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+
+import orjson
+
+from firebell.alerts.config import WebhookMapping, pluck
+from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Link
+from firebell.alerts.schemas import (
+    AlertmanagerAlert,
+    AlertmanagerWebhook,
+    OpsgenieCreate,
+    PagerDutyEvent,
+    TestAlert,
+)
+from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.ids import new_id
+
+MAX_KEY = 255
+
+_LABEL_SEVERITY = {
+    "critical": AlertSeverity.CRITICAL,
+    "page": AlertSeverity.CRITICAL,
+    "emergency": AlertSeverity.CRITICAL,
+    "error": AlertSeverity.ERROR,
+    "high": AlertSeverity.ERROR,
+    "major": AlertSeverity.ERROR,
+    "warning": AlertSeverity.WARNING,
+    "warn": AlertSeverity.WARNING,
+    "medium": AlertSeverity.WARNING,
+    "minor": AlertSeverity.WARNING,
+    "info": AlertSeverity.INFO,
+    "low": AlertSeverity.INFO,
+    "none": AlertSeverity.INFO,
+}
+
+_OPSGENIE_PRIORITY = {
+    "P1": AlertSeverity.CRITICAL,
+    "P2": AlertSeverity.ERROR,
+    "P3": AlertSeverity.WARNING,
+    "P4": AlertSeverity.INFO,
+    "P5": AlertSeverity.INFO,
+}
+
+
+def fit_key(key: str) -> str:
+    """Keys longer than the column are replaced by a stable digest of themselves."""
+    if len(key) <= MAX_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def severity_from_text(text: str | None, default: AlertSeverity = AlertSeverity.ERROR) -> AlertSeverity:
+    if not text:
+        return default
+    return _LABEL_SEVERITY.get(text.strip().lower(), default)
+
+
+def from_alertmanager(body: AlertmanagerWebhook) -> list[AlertEvent]:
+    return [_am_event(body, alert) for alert in body.alerts]
+
+
+def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent:
+    labels = alert.labels
+    annotations = alert.annotations
+    fingerprint = alert.fingerprint or hashlib.sha256(
+        orjson.dumps(labels, option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()[:16]
+    summary = (
+        annotations.get("summary")
+        or annotations.get("description")
+        or labels.get("alertname")
+        or "Alertmanager alert"
+    )
+    links = (Link(alert.generatorURL, "Source"),) if alert.generatorURL else ()
+    return AlertEvent(
+        action=EventAction.RESOLVE if alert.status == "resolved" else EventAction.TRIGGER,
+        dedup_key=fit_key(fingerprint),
+        summary=summary[:1024],
+        severity=severity_from_text(labels.get("severity")),
+        origin=labels.get("instance") or labels.get("job") or body.receiver,
+        group_key=body.groupKey,
+        labels=dict(labels),
+        details={"annotations": dict(annotations)},
+        links=links,
+        runbook_url=annotations.get("runbook_url") or annotations.get("runbook") or None,
+        occurred_at=alert.startsAt if alert.startsAt and alert.startsAt.year > 1 else None,
+    )
+
+
+def from_pagerduty(event: PagerDutyEvent) -> AlertEvent:
+    action = EventAction(event.event_action)
+    if action is EventAction.TRIGGER:
+        if event.payload is None:
+            raise ValidationFailed.field("payload", "is required for trigger events")
+        payload = event.payload
+        labels = {
+            name: value
+            for name, value in (
+                ("source", payload.source),
+                ("component", payload.component),
+                ("group", payload.group),
+                ("class", payload.class_),
+            )
+            if value
+        }
+        links = tuple(Link(link.href, link.text) for link in event.links)
+        return AlertEvent(
+            action=action,
+            dedup_key=event.dedup_key or new_id(),
+            summary=payload.summary,
+            severity=AlertSeverity(payload.severity),
+            origin=payload.source,
+            labels=labels,
+            details={"custom_details": payload.custom_details} if payload.custom_details is not None else {},
+            links=links,
+            runbook_url=_runbook_link(links),
+            occurred_at=payload.timestamp,
+        )
+    if not event.dedup_key:
+        raise ValidationFailed.field("dedup_key", f"is required for {action} events")
+    return AlertEvent(action=action, dedup_key=event.dedup_key, summary="")
+
+
+def _runbook_link(links: tuple[Link, ...]) -> str | None:
+    for link in links:
+        if "runbook" in link.text.lower() or "runbook" in link.href.lower():
+            return link.href
+    return links[0].href if links else None
+
+
+def from_opsgenie(body: OpsgenieCreate) -> AlertEvent:
+    labels = {tag: "true" for tag in body.tags[:50]}
+    if body.entity:
+        labels["entity"] = body.entity
+    details: dict[str, object] = {"details": dict(body.details)}
+    if body.description:
+        details["description"] = body.description
+    return AlertEvent(
+        action=EventAction.TRIGGER,
+        dedup_key=fit_key(body.alias) if body.alias else new_id(),
+        summary=body.message,
+        severity=_OPSGENIE_PRIORITY[body.priority],
+        origin=body.source or body.entity or "",
+        labels=labels,
+        details=details,
+        runbook_url=body.details.get("runbook_url") or body.details.get("runbook"),
+    )
+
+
+def from_test_alert(body: TestAlert) -> AlertEvent:
+    return AlertEvent(
+        action=EventAction(body.action),
+        dedup_key=body.dedup_key or new_id(),
+        summary=body.summary,
+        severity=AlertSeverity(body.severity),
+        origin="firebell api",
+        labels=dict(body.labels),
+    )
+
+
+def from_webhook(document: object, mapping: WebhookMapping) -> AlertEvent:
+    """Read one alert from an arbitrary JSON document through the integration's mapping."""
+    if not isinstance(document, Mapping):
+        raise ValidationFailed.field("body", "must be a JSON object")
+    status = str(pluck(document, mapping.status) or "").lower()
+    if status in mapping.resolved_values:
+        action = EventAction.RESOLVE
+    elif status in mapping.acknowledged_values:
+        action = EventAction.ACKNOWLEDGE
+    else:
+        action = EventAction.TRIGGER
+    title = pluck(document, mapping.title)
+    if action is EventAction.TRIGGER and (not isinstance(title, str | int | float) or str(title) == ""):
+        raise ValidationFailed.field(mapping.title, "is required (the alert title) and must be text")
+    raw_key = pluck(document, mapping.dedup_key)
+    if raw_key is None or isinstance(raw_key, dict | list):
+        if action is not EventAction.TRIGGER:
+            raise ValidationFailed.field(mapping.dedup_key, "is required to resolve or acknowledge")
+        raw_key = hashlib.sha256(str(title).encode()).hexdigest()[:32]
+    raw_severity = str(pluck(document, mapping.severity) or "").lower()
+    severity_name = mapping.severity_values.get(raw_severity)
+    severity = AlertSeverity(severity_name) if severity_name else severity_from_text(raw_severity)
+    links = _webhook_links(pluck(document, mapping.links))
+    return AlertEvent(
+        action=action,
+        dedup_key=fit_key(str(raw_key)),
+        summary=str(title or "")[:1024],
+        severity=severity,
+        links=links,
+        runbook_url=_runbook_link(links),
+        occurred_at=_maybe_time(pluck(document, "timestamp")),
+    )
+
+
+def _webhook_links(value: object) -> tuple[Link, ...]:
+    if isinstance(value, str):
+        return (Link(value),)
+    if isinstance(value, list):
+        out = []
+        for item in value[:20]:
+            if isinstance(item, str):
+                out.append(Link(item))
+            elif isinstance(item, Mapping) and isinstance(item.get("href"), str):
+                out.append(Link(item["href"], str(item.get("text", ""))))
+        return tuple(out)
+    return ()
+
+
+def _maybe_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

@@ -1,0 +1,56 @@
+"""Read side of alerts: filtered, newest-first listings for the API, CLI and UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from firebell.alerts.model import AlertStatus
+from firebell.alerts.tables import AlertRow
+from firebell.catalog.tables import ServiceRow
+from firebell.incidents.tables import IncidentRow
+from firebell.kernel.errors import ValidationFailed
+
+_a = AlertRow.__table__
+_s = ServiceRow.__table__
+_i = IncidentRow.__table__
+
+STATUS_FILTERS = {"open", *(s.value for s in AlertStatus)}
+
+
+def list_alerts(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    service: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    incident_id: str | None = None,
+) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            _a.c.id, _a.c.service_id, _s.c.name.label("service"), _a.c.source, _a.c.dedup_key,
+            _a.c.status, _a.c.severity, _a.c.summary, _a.c.origin, _a.c.disposition,
+            _a.c.incident_id, _i.c.number.label("incident_number"), _a.c.count, _a.c.labels,
+            _a.c.runbook_url, _a.c.first_seen_at, _a.c.last_seen_at, _a.c.resolved_at,
+        )
+        .join(_s, _s.c.id == _a.c.service_id)
+        .outerjoin(_i, _i.c.id == _a.c.incident_id)
+        .order_by(_a.c.last_seen_at.desc(), _a.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if status:
+        if status not in STATUS_FILTERS:
+            raise ValidationFailed.field("status", f"use one of {', '.join(sorted(STATUS_FILTERS))}")
+        if status == "open":
+            query = query.where(_a.c.status != AlertStatus.RESOLVED.value)
+        else:
+            query = query.where(_a.c.status == status)
+    if service:
+        query = query.where(_s.c.name == service)
+    if incident_id:
+        query = query.where(_a.c.incident_id == incident_id)
+    return [dict(row) for row in conn.execute(query).mappings()]

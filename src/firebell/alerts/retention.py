@@ -1,0 +1,31 @@
+"""Engine module: prune raw payloads past their retention that no alert points at any more."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from firebell.alerts.tables import AlertRow, RawPayloadRow
+from firebell.infra.db import transaction
+
+_raw = RawPayloadRow.__table__
+_alerts = AlertRow.__table__
+
+
+class RawPayloadRetention:
+    name = "raw_payload_retention"
+
+    def __init__(self, engine: Engine, *, keep: timedelta, every: timedelta) -> None:
+        self.engine = engine
+        self.keep = keep
+        self.every = every
+        self.last_deleted = 0
+
+    def run(self, now: datetime) -> datetime:
+        referenced = sa.select(_alerts.c.raw_payload_id).where(_alerts.c.raw_payload_id == _raw.c.id)
+        statement = _raw.delete().where(_raw.c.received_at < now - self.keep, ~sa.exists(referenced))
+        with transaction(self.engine, write=True) as conn:
+            self.last_deleted = conn.execute(statement).rowcount
+        return now + self.every

@@ -1,0 +1,150 @@
+"""Pydantic models of what each source sends, and of what the alert API returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Lenient(BaseModel):
+    """Senders add fields over time; unknown ones are kept in the raw payload, not refused."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- Prometheus Alertmanager webhook, payload version 4 -------------------------------------
+
+
+class AlertmanagerAlert(_Lenient):
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    startsAt: datetime | None = None  # noqa: N815 - the wire name
+    endsAt: datetime | None = None  # noqa: N815
+    generatorURL: str = ""  # noqa: N815
+    fingerprint: str = ""
+
+
+class AlertmanagerWebhook(_Lenient):
+    version: str = "4"
+    groupKey: str = Field(min_length=1)  # noqa: N815
+    status: Literal["firing", "resolved"]
+    receiver: str = ""
+    groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
+    externalURL: str = ""  # noqa: N815
+    truncatedAlerts: int = 0  # noqa: N815
+    alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=10_000)
+
+    @field_validator("version")
+    @classmethod
+    def _v4(cls, value: str) -> str:
+        if value != "4":
+            raise ValueError("only Alertmanager webhook payload version 4 is supported")
+        return value
+
+
+# --- PagerDuty Events API v2 --------------------------------------------------------------
+
+
+class PagerDutyPayload(_Lenient):
+    summary: str = Field(min_length=1, max_length=1024)
+    source: str = Field(min_length=1, max_length=255)
+    severity: Literal["critical", "error", "warning", "info"]
+    timestamp: datetime | None = None
+    component: str | None = None
+    group: str | None = None
+    class_: str | None = Field(default=None, alias="class")
+    custom_details: Any = None
+
+
+class PagerDutyLink(_Lenient):
+    href: str
+    text: str = ""
+
+
+class PagerDutyImage(_Lenient):
+    src: str
+    href: str = ""
+    alt: str = ""
+
+
+class PagerDutyEvent(_Lenient):
+    routing_key: str = Field(min_length=32, max_length=32)
+    event_action: Literal["trigger", "acknowledge", "resolve"]
+    dedup_key: str | None = Field(default=None, max_length=255)
+    payload: PagerDutyPayload | None = None
+    client: str | None = None
+    client_url: str | None = None
+    links: list[PagerDutyLink] = Field(default_factory=list)
+    images: list[PagerDutyImage] = Field(default_factory=list)
+
+
+# --- Opsgenie Alert API ---------------------------------------------------------------------
+
+
+class OpsgenieCreate(_Lenient):
+    message: str = Field(min_length=1, max_length=1024)
+    alias: str | None = Field(default=None, max_length=512)
+    description: str | None = Field(default=None, max_length=15_000)
+    tags: list[str] = Field(default_factory=list)
+    details: dict[str, str] = Field(default_factory=dict)
+    entity: str | None = None
+    source: str | None = None
+    priority: Literal["P1", "P2", "P3", "P4", "P5"] = "P3"
+    user: str | None = None
+    note: str | None = None
+    actions: list[str] = Field(default_factory=list)
+
+
+class OpsgenieAction(_Lenient):
+    user: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+# --- The alert API ---------------------------------------------------------------------------
+
+
+class TestAlert(BaseModel):
+    """A test alert sent through the API (`firebell alert send`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = Field(min_length=1, description="service name")
+    summary: str = Field(default="Test alert from Firebell", min_length=1, max_length=1024)
+    severity: Literal["critical", "error", "warning", "info"] = "warning"
+    dedup_key: str | None = Field(default=None, max_length=255)
+    action: Literal["trigger", "acknowledge", "resolve"] = "trigger"
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class AlertRead(BaseModel):
+    id: str
+    service_id: str
+    service: str
+    source: str
+    dedup_key: str
+    status: str
+    severity: str
+    summary: str
+    origin: str
+    disposition: str
+    incident_id: str | None
+    incident_number: int | None
+    count: int
+    labels: dict[str, Any]
+    runbook_url: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+
+
+class IngestResultRead(BaseModel):
+    outcome: str
+    dedup_key: str
+    alert_id: str | None
+    incident_id: str | None

@@ -1,0 +1,63 @@
+"""Tables of the alert domain: raw payloads as received and the normalized alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from firebell.infra.sqltypes import Base, JSONType, UTCDateTime
+
+
+class RawPayloadRow(Base):
+    __tablename__ = "raw_payloads"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    integration_id: Mapped[str] = mapped_column(sa.ForeignKey("integrations.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # The database itself refuses a second open alert with the same key on one service.
+        sa.Index(
+            "uq_alerts_open_dedup",
+            "service_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=sa.text("status != 'resolved'"),
+            postgresql_where=sa.text("status != 'resolved'"),
+        ),
+        sa.Index("ix_alerts_last_seen", "last_seen_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    service_id: Mapped[str] = mapped_column(sa.ForeignKey("services.id"))
+    integration_id: Mapped[str] = mapped_column(sa.ForeignKey("integrations.id"))
+    raw_payload_id: Mapped[str] = mapped_column(sa.String(26))
+    source: Mapped[str] = mapped_column(sa.String(32))
+    dedup_key: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    severity: Mapped[str] = mapped_column(sa.String(16))
+    summary: Mapped[str] = mapped_column(sa.String(1024))
+    origin: Mapped[str] = mapped_column(sa.String(255), default="")
+    group_key: Mapped[str] = mapped_column(sa.String(1024))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    links: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    runbook_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    disposition: Mapped[str] = mapped_column(sa.String(16))
+    incident_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("incidents.id"), nullable=True, index=True
+    )
+    count: Mapped[int] = mapped_column(sa.Integer, default=1)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,160 @@
+"""The composition root: the one place that builds engines, the writer and the background engine."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.engine import Connection, Engine
+
+from firebell.alerts.repo import SqlAlertRepo
+from firebell.alerts.retention import RawPayloadRetention
+from firebell.alerts.service import EventResult, Submission, ingest
+from firebell.catalog.repo import SqlCatalogRepo, SqlServiceConfigs
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.service import IncidentIntake
+from firebell.infra.db import make_engine
+from firebell.infra.engine import Engine as BackgroundEngine
+from firebell.infra.metrics import Metrics
+from firebell.infra.settings import Settings
+from firebell.infra.writer import GroupCommitWriter
+from firebell.kernel.clock import Clock, SystemClock
+from firebell.kernel.ids import secret_digest
+
+# Any constant works; it only has to be the same in every Firebell process sharing a database.
+INTAKE_LOCK = 0x46425249
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationRef:
+    integration_id: str
+    service_id: str
+    kind: str
+    config: dict[str, object]
+
+
+class ChangeFeed:
+    """Tells live pages that data changed; a version counter and waiters on the event loop."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.version += 1
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            loop.call_soon_threadsafe(event.set)
+
+    async def wait(self, seen: int, timeout: float) -> int:
+        if self.version != seen:
+            return self.version
+        event = asyncio.Event()
+        entry = (asyncio.get_running_loop(), event)
+        with self._lock:
+            self._waiters.add(entry)
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.discard(entry)
+        return self.version
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    metrics: Metrics
+    changes: ChangeFeed
+    writer: GroupCommitWriter[Submission, list[EventResult]]
+    background: BackgroundEngine
+    _key_cache: dict[str, tuple[float, IntegrationRef]] = field(default_factory=dict)
+
+    def start(self) -> None:
+        self.writer.start()
+        self.background.start()
+
+    def stop(self) -> None:
+        self.writer.stop()
+        self.background.stop()
+
+    def integration_for_key(self, key: str) -> IntegrationRef | None:
+        """Look up an integration by its secret key, with a short cache for hot senders."""
+        ttl = self.settings.ingest.key_cache_seconds
+        now = time.monotonic()
+        hit = self._key_cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        with self.engine.connect() as conn:
+            row = SqlCatalogRepo(conn).integration_by_digest(secret_digest(key))
+        if row is None:
+            self._key_cache.pop(key, None)
+            return None
+        ref = IntegrationRef(row["id"], row["service_id"], row["kind"], dict(row["config"] or {}))
+        if len(self._key_cache) > 10_000:
+            self._key_cache.clear()
+        self._key_cache[key] = (now, ref)
+        return ref
+
+    def dedup_key_of_alert(self, service_id: str, alert_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return SqlAlertRepo(conn).dedup_key_of(service_id, alert_id)
+
+    async def submit(self, submission: Submission) -> list[EventResult]:
+        results = await self.writer.submit(submission)
+        for result in results:
+            self.metrics.counted(submission.source, result.outcome)
+        return results
+
+
+def _intake_batch(clock: Clock) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
+    def process(conn: Connection, batch: list[Submission]) -> list[list[EventResult]]:
+        if conn.dialect.name == "postgresql":
+            # Serialize intake across processes, so grouping never opens twin incidents.
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INTAKE_LOCK})")
+        alerts = SqlAlertRepo(conn)
+        incidents = IncidentIntake(SqlIncidentRepo(conn))
+        configs = SqlServiceConfigs(conn)
+        now = clock.now()
+        return [
+            ingest(sub, alerts=alerts, incidents=incidents, configs=configs, now=now) for sub in batch
+        ]
+
+    return process
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
+    """Wire every concrete adapter from the settings. Nothing runs until `start()`."""
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    metrics = Metrics()
+    changes = ChangeFeed()
+
+    def on_batch(size: int, _depth: int) -> None:
+        metrics.batch_size.observe(size)
+        changes.bump()
+
+    writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
+        engine,
+        _intake_batch(clock),
+        max_batch=settings.ingest.max_batch,
+        on_batch=on_batch,
+    )
+    retention = RawPayloadRetention(
+        engine,
+        keep=timedelta(days=settings.retention.raw_payload_days),
+        every=timedelta(seconds=settings.retention.sweep_interval_seconds),
+    )
+    background = BackgroundEngine([retention], clock)
+    metrics.queue_depth.set_function(writer.depth)
+    return Container(settings, engine, clock, metrics, changes, writer, background)

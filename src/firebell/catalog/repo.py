@@ -1,0 +1,106 @@
+"""SQL adapter for services, integrations and maintenance windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from firebell.alerts.config import ServiceConfig, service_config
+from firebell.alerts.model import MaintenanceWindow
+from firebell.catalog.tables import IntegrationRow, MaintenanceWindowRow, ServiceRow
+from firebell.kernel.errors import NotFound
+
+_svc = ServiceRow.__table__
+_int = IntegrationRow.__table__
+_mw = MaintenanceWindowRow.__table__
+
+
+class SqlCatalogRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def service(self, service_id: str) -> RowMapping | None:
+        return self.conn.execute(sa.select(_svc).where(_svc.c.id == service_id)).mappings().first()
+
+    def service_by_name(self, name: str) -> RowMapping | None:
+        return self.conn.execute(sa.select(_svc).where(_svc.c.name == name)).mappings().first()
+
+    def services(self) -> list[RowMapping]:
+        return list(self.conn.execute(sa.select(_svc).order_by(_svc.c.name)).mappings())
+
+    def add_service(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_svc.insert(), values)
+
+    def update_service(self, service_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_svc.update().where(_svc.c.id == service_id).values(**values))
+
+    def add_integration(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_int.insert(), values)
+
+    def integration(self, integration_id: str) -> RowMapping | None:
+        return self.conn.execute(sa.select(_int).where(_int.c.id == integration_id)).mappings().first()
+
+    def integration_by_digest(self, digest: str) -> RowMapping | None:
+        query = sa.select(_int).where(_int.c.key_digest == digest, _int.c.disabled_at.is_(None))
+        return self.conn.execute(query).mappings().first()
+
+    def integrations(self, service_id: str | None = None) -> list[RowMapping]:
+        query = sa.select(_int, _svc.c.name.label("service_name")).join(_svc, _svc.c.id == _int.c.service_id)
+        if service_id is not None:
+            query = query.where(_int.c.service_id == service_id)
+        return list(self.conn.execute(query.order_by(_svc.c.name, _int.c.name)).mappings())
+
+    def integrations_by_id(self, integration_id: str) -> RowMapping:
+        query = (
+            sa.select(_int, _svc.c.name.label("service_name"))
+            .join(_svc, _svc.c.id == _int.c.service_id)
+            .where(_int.c.id == integration_id)
+        )
+        return self.conn.execute(query).mappings().one()
+
+    def update_integration(self, integration_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_int.update().where(_int.c.id == integration_id).values(**values))
+
+    def add_maintenance(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_mw.insert(), values)
+
+    def maintenance(self, service_id: str, *, current_at: datetime | None = None) -> list[RowMapping]:
+        query = sa.select(_mw).where(_mw.c.service_id == service_id)
+        if current_at is not None:
+            query = query.where(_mw.c.ends_at > current_at)
+        return list(self.conn.execute(query.order_by(_mw.c.starts_at)).mappings())
+
+
+class SqlServiceConfigs:
+    """Service configs read once per transaction (the intake writer makes one per batch)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.repo = SqlCatalogRepo(conn)
+        self._cache: dict[str, ServiceConfig] = {}
+
+    def get(self, service_id: str, now: datetime) -> ServiceConfig:
+        cached = self._cache.get(service_id)
+        if cached is not None:
+            return cached
+        row = self.repo.service(service_id)
+        if row is None:
+            raise NotFound(f"service {service_id} not found")
+        windows = tuple(
+            MaintenanceWindow(w["starts_at"], w["ends_at"], w["reason"])
+            for w in self.repo.maintenance(service_id, current_at=now)
+        )
+        config = service_config(
+            service_id=row["id"],
+            name=row["name"],
+            auto_resolve=row["auto_resolve"],
+            grouping_window_seconds=row["grouping_window_seconds"],
+            group_by_labels=list(row["group_by_labels"] or []),
+            severity_map=row["severity_map"] or {},
+            runbook_url=row["runbook_url"],
+            maintenance=windows,
+        )
+        self._cache[service_id] = config
+        return config

@@ -1,0 +1,53 @@
+"""Tables of the service catalog: services, their integrations and maintenance windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from firebell.infra.sqltypes import Base, JSONType, UTCDateTime
+
+
+class ServiceRow(Base):
+    __tablename__ = "services"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    owner_team: Mapped[str] = mapped_column(sa.String(200), default="")
+    tier: Mapped[int] = mapped_column(sa.Integer, default=2)
+    runbook_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    escalation_policy_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
+    auto_resolve: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    grouping_window_seconds: Mapped[int] = mapped_column(sa.Integer, default=300)
+    group_by_labels: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    severity_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IntegrationRow(Base):
+    __tablename__ = "integrations"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    service_id: Mapped[str] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    key_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(sa.String(8))
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MaintenanceWindowRow(Base):
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    service_id: Mapped[str] = mapped_column(sa.ForeignKey("services.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,52 @@
+"""The responder CLI's HTTP client: one-line errors, JSON in and out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    pass
+
+
+class Api:
+    def __init__(self, url: str, token: str | None) -> None:
+        if not url:
+            raise ApiError("no server URL: pass --url or set FIREBELL_URL")
+        if not token:
+            raise ApiError("no API token: pass --token or set FIREBELL_TOKEN (see `firebell token create`)")
+        self.client = httpx.Client(base_url=url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=30)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.client.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise ApiError(_message(response))
+        return response.json()
+
+    def paged(self, path: str, params: dict[str, Any], limit: int | None) -> list[Any]:
+        """Fetch every page (or up to `limit` rows), newest first as the server orders them."""
+        rows: list[Any] = []
+        page = 500
+        while limit is None or len(rows) < limit:
+            size = page if limit is None else min(page, limit - len(rows))
+            batch = self.request("GET", path, params={**params, "limit": size, "offset": len(rows)})
+            rows.extend(batch)
+            if len(batch) < size:
+                break
+        return rows
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return f"HTTP {response.status_code}: {error.get('message')}"
+    return f"HTTP {response.status_code}: {str(body)[:200]}"

@@ -1,0 +1,285 @@
+"""The `firebell` command: admin commands on the configured database, responder commands over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from firebell.cli.client import Api, ApiError
+from firebell.kernel.errors import DomainError
+
+app = typer.Typer(help="Firebell: self-hosted incident response.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users (admin, on the configured database).", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (admin, on the configured database).", no_args_is_help=True)
+service_app = typer.Typer(help="Services (admin, on the configured database).", no_args_is_help=True)
+integration_app = typer.Typer(help="Integrations (admin, on the configured database).", no_args_is_help=True)
+alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help=True)
+incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (user_app, "user"), (token_app, "token"), (service_app, "service"),
+                  (integration_app, "integration"), (alert_app, "alert"), (incident_app, "incident")):
+    app.add_typer(sub, name=name)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and exit status 1."""
+    try:
+        yield
+    except DomainError as exc:
+        raise fail(exc.message) from None
+    except ApiError as exc:
+        raise fail(str(exc)) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _container(**overrides: Any) -> Any:
+    from firebell.bootstrap import bootstrap
+    from firebell.infra.settings import Settings
+
+    return bootstrap(Settings(**overrides))
+
+
+def _admin(run: Callable[[Any, Any], Any]) -> Any:
+    """Run an admin use case in one write transaction on the configured database."""
+    from firebell.infra.db import transaction
+
+    with errors():
+        container = _container()
+        with transaction(container.engine, write=True) as conn:
+            return run(conn, container.clock.now())
+
+
+# --- server and schema --------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (FIREBELL_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (FIREBELL_PORT)")] = None,
+    demo: Annotated[bool, typer.Option(help="seed a demo organisation to explore")] = False,
+) -> None:
+    """Run the API, web UI and background engine in one process (migrations applied first)."""
+    import uvicorn
+
+    from firebell.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+    from firebell.infra import migrate
+    from firebell.web.app import create_app
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    with errors():
+        container = _container(**overrides)
+        migrate.upgrade(container.engine)
+        settings = container.settings
+        if demo:
+            seeded = seed_demo(container)
+            out.print(f"[bold]Demo[/]: log in at {settings.base_url()}/login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+            for name, key in seeded.keys.items():
+                out.print(f"  integration key for {name}: {key}")
+    uvicorn.run(
+        create_app(container),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from firebell.infra import migrate
+
+    with errors():
+        container = _container()
+        migrate.upgrade(container.engine)
+        out.print(f"database at revision {migrate.head()}")
+
+
+# --- admin commands -------------------------------------------------------------------------
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    admin: Annotated[bool, typer.Option("--admin", help="may manage services and integrations")] = False,
+    password: Annotated[str | None, typer.Option(envvar="FIREBELL_NEW_PASSWORD", help="else one is generated")] = None,
+) -> None:
+    """Create a user who can log in to the web UI. A generated password is printed last."""
+    from firebell.identity.repo import SqlIdentityRepo
+    from firebell.identity.service import create_user
+
+    chosen = password or secrets.token_urlsafe(12)
+    _admin(lambda conn, now: create_user(repo=SqlIdentityRepo(conn), email=email, password=chosen, admin=admin, now=now))
+    out.print(f"created {'admin ' if admin else ''}user {email}")
+    if password is None:
+        print(chosen)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="what the token is for")],
+    scope: Annotated[str, typer.Option(help="read, write or admin (comma-separated)")] = "write",
+) -> None:
+    """Create an API token; the token is printed alone on the last line."""
+    from firebell.identity.repo import SqlIdentityRepo
+    from firebell.identity.service import create_token
+
+    token = _admin(lambda conn, now: create_token(repo=SqlIdentityRepo(conn), name=name, scope=scope, now=now))
+    out.print(f"created token {name!r} with scope {scope}; it is shown only once:")
+    print(token)
+
+
+@service_app.command("create")
+def service_create(
+    name: str,
+    owner_team: Annotated[str, typer.Option(help="the team that owns it")] = "",
+    tier: Annotated[int, typer.Option(help="1 (most critical) to 4")] = 2,
+    runbook_url: Annotated[str | None, typer.Option(help="default runbook for its incidents")] = None,
+    grouping_window: Annotated[int, typer.Option(help="seconds in which alerts join one incident; 0 = off")] = 300,
+    group_by: Annotated[list[str] | None, typer.Option(help="label alerts must share to group (repeatable)")] = None,
+    no_auto_resolve: Annotated[bool, typer.Option(help="keep incidents open when their alerts resolve")] = False,
+) -> None:
+    """Create a service."""
+    from firebell.catalog.repo import SqlCatalogRepo
+    from firebell.catalog.service import create_service
+
+    service_id = _admin(lambda conn, now: create_service(
+        repo=SqlCatalogRepo(conn), name=name, now=now, owner_team=owner_team, tier=tier, runbook_url=runbook_url,
+        grouping_window_seconds=grouping_window, group_by_labels=group_by or [], auto_resolve=not no_auto_resolve,
+    ))
+    out.print(f"created service {name}")
+    print(service_id)
+
+
+@integration_app.command("create")
+def integration_create(
+    service: Annotated[str, typer.Option(help="service name")],
+    kind: Annotated[str, typer.Option(help="alertmanager, pagerduty, opsgenie or webhook")],
+    name: Annotated[str, typer.Option(help="a label for it")] = "",
+    mapping: Annotated[str | None, typer.Option(help="webhook field mapping as JSON")] = None,
+) -> None:
+    """Create an integration; its secret key is printed alone on the last line."""
+    from firebell.catalog.model import IntegrationKind, intake_url
+    from firebell.catalog.repo import SqlCatalogRepo
+    from firebell.catalog.service import create_integration
+    from firebell.infra.settings import Settings
+
+    with errors():
+        parsed = json.loads(mapping) if mapping else None
+        if parsed is not None and not isinstance(parsed, dict):
+            raise ValueError("--mapping must be a JSON object")
+    _id, key = _admin(lambda conn, now: create_integration(
+        repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed))
+    url = intake_url(IntegrationKind(kind), key, Settings().base_url())
+    how = {"pagerduty": "as routing_key", "opsgenie": "as 'Authorization: GenieKey <key>'"}.get(kind, "in the URL")
+    out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key (shown once):")
+    print(key)
+
+
+# --- responder commands ---------------------------------------------------------------------
+
+UrlOpt = Annotated[str, typer.Option("--url", envvar="FIREBELL_URL", help="server URL")]
+TokenOpt = Annotated[str, typer.Option("--token", envvar="FIREBELL_TOKEN", help="API token", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
+LimitOpt = Annotated[int | None, typer.Option(min=1, help="at most this many (default: all)")]
+
+
+def _emit(rows: list[dict[str, Any]], as_json: bool, columns: list[tuple[str, str]], title: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    table = Table(title=title, header_style="bold", expand=False)
+    for _key, header in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(key)) for key, _h in columns])
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    return str(value)
+
+
+@alert_app.command("send")
+def alert_send(
+    service: Annotated[str, typer.Option(help="service name")],
+    summary: Annotated[str, typer.Option(help="what is wrong")] = "Test alert from the Firebell CLI",
+    severity: Annotated[str, typer.Option(help="critical, error, warning or info")] = "warning",
+    dedup_key: Annotated[str | None, typer.Option(help="repeat a key to deduplicate")] = None,
+    action: Annotated[str, typer.Option(help="trigger, acknowledge or resolve")] = "trigger",
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Send a test alert to a service."""
+    with errors():
+        body = {"service": service, "summary": summary, "severity": severity, "action": action}
+        if dedup_key:
+            body["dedup_key"] = dedup_key
+        results = Api(url, token or os.environ.get("FIREBELL_TOKEN")).request("POST", "/api/v1/alerts", json=body)
+    _emit(results, as_json, [("outcome", "Outcome"), ("dedup_key", "Dedup key"), ("alert_id", "Alert"), ("incident_id", "Incident")], "Sent")
+
+
+@alert_app.command("list")
+def alert_list(
+    status: Annotated[str | None, typer.Option(help="open, triggered, acknowledged or resolved")] = None,
+    service: Annotated[str | None, typer.Option(help="service name")] = None,
+    limit: LimitOpt = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """List alerts, most recently seen first."""
+    with errors():
+        params = {k: v for k, v in {"status": status, "service": service}.items() if v}
+        rows = Api(url, token).paged("/api/v1/alerts", params, limit)
+    _emit(rows, as_json, [("severity", "Severity"), ("status", "Status"), ("summary", "Summary"), ("service", "Service"),
+                          ("count", "Count"), ("incident_number", "Incident"), ("last_seen_at", "Last seen (UTC)")], "Alerts")
+
+
+@incident_app.command("list")
+def incident_list(
+    status: Annotated[str | None, typer.Option(help="open, or a state such as detected or resolved")] = None,
+    service: Annotated[str | None, typer.Option(help="service name")] = None,
+    limit: LimitOpt = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """List incidents, newest first."""
+    with errors():
+        params = {k: v for k, v in {"status": status, "service": service}.items() if v}
+        rows = Api(url, token).paged("/api/v1/incidents", params, limit)
+    _emit(rows, as_json, [("number", "#"), ("sev", "Severity"), ("status", "Status"), ("title", "Title"),
+                          ("service", "Service"), ("alert_count", "Alerts"), ("opened_at", "Opened (UTC)")], "Incidents")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,72 @@
+"""Seed a demo organisation, so a newcomer sees Firebell at work at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Link
+from firebell.alerts.repo import SqlAlertRepo
+from firebell.alerts.service import Submission, ingest
+from firebell.bootstrap import Container
+from firebell.catalog import service as catalog
+from firebell.catalog.repo import SqlCatalogRepo, SqlServiceConfigs
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import create_user
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.service import IncidentIntake
+from firebell.infra.db import transaction
+
+DEMO_EMAIL = "demo@firebell.local"
+DEMO_PASSWORD = "firebell-demo"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoKeys:
+    created: bool
+    keys: dict[str, str]
+
+
+def seed_demo(container: Container) -> DemoKeys:
+    """Create the demo user, services, integrations, alerts and an incident, once."""
+    now = container.clock.now()
+    with transaction(container.engine, write=True) as conn:
+        identity = SqlIdentityRepo(conn)
+        if identity.user_by_email(DEMO_EMAIL) is not None:
+            return DemoKeys(False, {})
+        create_user(repo=identity, email=DEMO_EMAIL, password=DEMO_PASSWORD, admin=True, now=now, name="Demo admin")
+        repo = SqlCatalogRepo(conn)
+        catalog.create_service(repo=repo, name="checkout", now=now, owner_team="payments", tier=1,
+                               runbook_url="https://runbooks.example.com/checkout", group_by_labels=["alertname"])
+        catalog.create_service(repo=repo, name="search", now=now, owner_team="discovery", tier=2)
+        catalog.create_service(repo=repo, name="notifications", now=now, owner_team="platform", tier=3)
+        keys = {}
+        ids = {}
+        for service, kind in (("checkout", "alertmanager"), ("search", "pagerduty"), ("notifications", "webhook")):
+            ids[service], keys[f"{service} ({kind})"] = catalog.create_integration(repo=repo, service=service, kind=kind, now=now)
+        services = {s["name"]: s["id"] for s in repo.services()}
+        alerts = SqlAlertRepo(conn)
+        incidents = IncidentIntake(SqlIncidentRepo(conn))
+        configs = SqlServiceConfigs(conn)
+        for service, events in _demo_events().items():
+            submission = Submission(ids[service], services[service], "api", "{\"demo\": true}", tuple(events))
+            ingest(submission, alerts=alerts, incidents=incidents, configs=configs, now=now)
+    return DemoKeys(True, keys)
+
+
+def _demo_events() -> dict[str, list[AlertEvent]]:
+    return {
+        "checkout": [
+            AlertEvent(EventAction.TRIGGER, "demo-checkout-5xx", "Checkout API 5xx rate above 5% for 5 minutes",
+                       AlertSeverity.CRITICAL, "checkout-api-1", "demo-group", {"alertname": "CheckoutErrors", "severity": "critical"},
+                       links=(Link("https://grafana.example.com/d/checkout", "Dashboard"),)),
+            AlertEvent(EventAction.TRIGGER, "demo-checkout-latency", "Checkout p99 latency above 2 s",
+                       AlertSeverity.ERROR, "checkout-api-2", "demo-group", {"alertname": "CheckoutLatency", "severity": "error"}),
+        ],
+        "search": [
+            AlertEvent(EventAction.TRIGGER, "demo-search-disk", "Search index disk 85% full",
+                       AlertSeverity.WARNING, "search-3", None, {"component": "index"}),
+        ],
+        "notifications": [
+            AlertEvent(EventAction.TRIGGER, "demo-notify-queue", "Email queue backlog growing", AlertSeverity.INFO, "mailer", None, {}),
+        ],
+    }

@@ -1,0 +1,61 @@
+"""The incident API: list, read, acknowledge and resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from firebell.alerts.queries import list_alerts
+from firebell.incidents.queries import get_incident, list_incidents, timeline
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.schemas import IncidentDetailRead, IncidentRead, MoveRequest
+from firebell.incidents.service import move
+from firebell.incidents.state import IncidentStatus
+from firebell.infra.db import transaction
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+
+@router.get("/incidents", response_model=list[IncidentRead], summary="Incidents, newest first")
+def get_incidents(
+    conn: ReadConn,
+    _caller: Reader,
+    status: Annotated[str | None, Query(description="open, or a lifecycle state")] = None,
+    service: Annotated[str | None, Query(description="service name")] = None,
+    sev: Annotated[str | None, Query(pattern="^SEV-[1-4]$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return list_incidents(conn, status=status, service=service, sev=sev, limit=limit, offset=offset)
+
+
+@router.get("/incidents/{ref}", response_model=IncidentDetailRead, summary="One incident by id or number")
+def get_one(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, Any]:
+    incident = get_incident(conn, ref)
+    incident["timeline"] = timeline(conn, incident["id"])
+    incident["alerts"] = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()}
+        for a in list_alerts(conn, incident_id=incident["id"], limit=1000)
+    ]
+    return incident
+
+
+def _move(container: ContainerDep, ref: str, target: IncidentStatus, actor: str, note: str) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        move(SqlIncidentRepo(conn), incident["id"], target, container.clock.now(), actor=actor, note=note)
+        result = get_incident(conn, incident["id"])
+    container.changes.bump()
+    return result
+
+
+@router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead)
+def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    return _move(container, ref, IncidentStatus.ACKNOWLEDGED, caller.name, body.note if body else "")
+
+
+@router.post("/incidents/{ref}/resolve", response_model=IncidentRead)
+def resolve(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    return _move(container, ref, IncidentStatus.RESOLVED, caller.name, body.note if body else "")

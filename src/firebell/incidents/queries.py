@@ -1,0 +1,74 @@
+"""Read side of incidents: listings and the detail view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from firebell.alerts.tables import AlertRow
+from firebell.catalog.tables import ServiceRow
+from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
+from firebell.incidents.tables import IncidentEventRow, IncidentRow
+from firebell.kernel.errors import NotFound, ValidationFailed
+
+_i = IncidentRow.__table__
+_s = ServiceRow.__table__
+_a = AlertRow.__table__
+_e = IncidentEventRow.__table__
+
+STATUS_FILTERS = {"open", *(s.value for s in IncidentStatus)}
+
+
+def _base() -> sa.Select[Any]:
+    alert_count = (
+        sa.select(sa.func.count()).where(_a.c.incident_id == _i.c.id).correlate(_i).scalar_subquery()
+    )
+    return (
+        sa.select(
+            _i.c.id, _i.c.number, _i.c.title, _i.c.status, _i.c.sev, _i.c.service_id,
+            _s.c.name.label("service"), _i.c.runbook_url, _i.c.opened_at, _i.c.acknowledged_at,
+            _i.c.resolved_at, _i.c.closed_at, alert_count.label("alert_count"),
+        )
+        .outerjoin(_s, _s.c.id == _i.c.service_id)
+    )
+
+
+def list_incidents(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    service: str | None = None,
+    sev: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    query = _base().order_by(_i.c.opened_at.desc(), _i.c.number.desc()).limit(limit).offset(offset)
+    if status:
+        if status not in STATUS_FILTERS:
+            raise ValidationFailed.field("status", f"use one of {', '.join(sorted(STATUS_FILTERS))}")
+        if status == "open":
+            query = query.where(_i.c.status.in_([s.value for s in OPEN_STATUSES]))
+        else:
+            query = query.where(_i.c.status == status)
+    if service:
+        query = query.where(_s.c.name == service)
+    if sev:
+        query = query.where(_i.c.sev == sev)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def get_incident(conn: Connection, ref: str) -> dict[str, Any]:
+    """Find an incident by id or by its number."""
+    query = _base()
+    query = query.where(_i.c.number == int(ref)) if ref.isdigit() else query.where(_i.c.id == ref)
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"incident {ref} not found")
+    return dict(row)
+
+
+def timeline(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
+    query = sa.select(_e).where(_e.c.incident_id == incident_id).order_by(_e.c.at, _e.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]

@@ -1,0 +1,68 @@
+"""Incident pages: the open-incident board and one incident with its alerts and timeline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from firebell.alerts.queries import list_alerts
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, timeline
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.service import move
+from firebell.incidents.state import IncidentStatus, allowed_moves
+from firebell.infra.db import transaction
+from firebell.kernel.errors import DomainError
+from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.pages import CsrfSession, UserSession, is_partial, render
+
+router = APIRouter()
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def board(
+    request: Request,
+    conn: ReadConn,
+    session: UserSession,
+    status: str = "open",
+    service: str = "",
+    sev: str = "",
+) -> Response:
+    status = status if status in STATUS_FILTERS or status == "all" else "open"
+    incidents = list_incidents(
+        conn, status=None if status == "all" else status, service=service or None, sev=sev or None, limit=200
+    )
+    context = {"incidents": incidents, "status": status, "service": service, "sev": sev}
+    if is_partial(request):
+        return render(request, "incidents_rows.html", session, **context)
+    services = [s["name"] for s in SqlCatalogRepo(conn).services()]
+    return render(request, "incidents.html", session, services=services, statuses=sorted(STATUS_FILTERS), **context)
+
+
+@router.get("/incidents/{ref}", response_class=HTMLResponse)
+def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> Response:
+    incident = get_incident(conn, ref)
+    return render(
+        request,
+        "incident.html",
+        session,
+        incident=incident,
+        alerts=list_alerts(conn, incident_id=incident["id"], limit=500),
+        timeline=timeline(conn, incident["id"]),
+        moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/incidents/{ref}/move/{target}")
+def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSession) -> Response:
+    try:
+        status = IncidentStatus(target)
+        with transaction(container.engine, write=True) as conn:
+            incident = get_incident(conn, ref)
+            move(SqlIncidentRepo(conn), incident["id"], status, container.clock.now(), actor=session.email)
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"
+        return RedirectResponse(f"/incidents/{ref}?error={message}", status_code=303)
+    container.changes.bump()
+    return RedirectResponse(f"/incidents/{ref}", status_code=303)

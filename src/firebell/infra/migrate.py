@@ -1,0 +1,52 @@
+"""Schema migrations with Alembic, driven from code so an installed package can upgrade itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def target_metadata() -> sa.MetaData:
+    """Every table, for autogenerate comparisons."""
+    from firebell.alerts import tables as _alerts  # noqa: F401
+    from firebell.catalog import tables as _catalog  # noqa: F401
+    from firebell.identity import tables as _identity  # noqa: F401
+    from firebell.incidents import tables as _incidents  # noqa: F401
+    from firebell.infra.sqltypes import Base
+
+    return Base.metadata
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), revision)
+
+
+def head() -> str | None:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def revision(engine: Engine, message: str) -> None:
+    """Autogenerate a new migration from the tables (a developer command)."""
+    with engine.begin() as conn:
+        command.revision(_config(conn), message=message, autogenerate=True)

@@ -1,0 +1,130 @@
+"""Group commit: one thread applies queued submissions in shared transactions.
+
+A caller awaits its future; it resolves only after the transaction holding its work has committed,
+so an HTTP 2xx sent after `submit()` returns always describes durable data. Concurrent callers
+share one commit (and one fsync) instead of paying one each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+from firebell.infra.db import transaction
+
+log = logging.getLogger("firebell.writer")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(slots=True)
+class _Item(Generic[T, R]):
+    work: T
+    future: asyncio.Future[R]
+    loop: asyncio.AbstractEventLoop
+
+
+class WriterStopped(RuntimeError):
+    pass
+
+
+class GroupCommitWriter(Generic[T, R]):
+    def __init__(
+        self,
+        engine: Engine,
+        process: Callable[[Connection, list[T]], list[R]],
+        *,
+        max_batch: int = 512,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.process = process
+        self.max_batch = max_batch
+        self.on_batch = on_batch
+        self._queue: queue.SimpleQueue[_Item[T, R] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._running = False
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="firebell-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._thread is None:
+            return
+        self._running = False
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    async def submit(self, work: T) -> R:
+        if not self._running:
+            raise WriterStopped("the intake writer is not running")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._queue.put(_Item(work, future, loop))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Item[T, R]]) -> None:
+        try:
+            with transaction(self.engine, write=True) as conn:
+                results = self.process(conn, [item.work for item in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                log.exception("intake_commit_failed")
+                _fail(batch[0], exc)
+                return
+            # One bad submission must not sink the others: retry each on its own.
+            for item in batch:
+                self._commit([item])
+            return
+        if self.on_batch is not None:
+            self.on_batch(len(batch), self.depth())
+        for item, result in zip(batch, results, strict=True):
+            item.loop.call_soon_threadsafe(_set_result, item.future, result)
+
+
+def _set_result(future: asyncio.Future[R], result: R) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+def _set_exception(future: asyncio.Future[object], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+def _fail(item: _Item[T, R], exc: BaseException) -> None:
+    item.loop.call_soon_threadsafe(_set_exception, item.future, exc)

@@ -1,0 +1,64 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from firebell import __version__
+from firebell.alerts import api as alerts_api
+from firebell.alerts import intake_api
+from firebell.bootstrap import Container
+from firebell.catalog import api as catalog_api
+from firebell.incidents import api as incidents_api
+from firebell.web import errors, health, views
+from firebell.web.middleware import BodyLimit, RequestMetrics
+from firebell.web.pages import LoginRequired, login_redirect
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAPI:
+    """Build the app around a container; by default it starts and stops the container with it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            container.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                container.stop()
+
+    app = FastAPI(
+        title="Firebell",
+        version=__version__,
+        description="Self-hosted incident response: alert intake, incidents and on-call.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    errors.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc.next_url)
+
+    for router in (
+        health.router,
+        intake_api.router,
+        alerts_api.router,
+        incidents_api.router,
+        catalog_api.router,
+        views.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, limit=container.settings.ingest.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=container.metrics)
+    return app

@@ -1,0 +1,117 @@
+"""One place that turns errors into HTTP responses: `{"error": {"code", "message", "details"}}`.
+
+The PagerDuty- and Opsgenie-compatible endpoints answer in their own vendors' shapes, so existing
+senders read our errors the way they read theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from firebell.kernel.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
+
+log = logging.getLogger("firebell.web")
+
+STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidTransition: 409,
+    ValidationFailed: 422,
+    PermissionDenied: 403,
+    Unauthenticated: 401,
+}
+
+PAGERDUTY_PATH = "/v2/enqueue"
+OPSGENIE_PATH = "/v2/alerts"
+
+
+def field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def pydantic_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, object]]:
+    return [
+        {
+            "field": "body" if e.get("type") == "json_invalid" else field_name(e.get("loc", ())),
+            "message": str(e.get("msg", "invalid")),
+        }
+        for e in errors
+    ]
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, details: Sequence[Mapping[str, object]]
+) -> Response:
+    path = request.url.path
+    if path == PAGERDUTY_PATH:
+        errors = [f"{d.get('field', 'body')}: {d.get('message', message)}" for d in details] or [message]
+        return ORJSONResponse(
+            {"status": "invalid event", "message": message, "errors": errors}, status_code=status
+        )
+    if path.startswith(OPSGENIE_PATH):
+        return ORJSONResponse(
+            {
+                "message": message,
+                "took": 0.0,
+                "requestId": str(uuid.uuid4()),
+                "errors": {str(d.get("field", "body")): str(d.get("message", "")) for d in details},
+            },
+            status_code=status,
+        )
+    return ORJSONResponse(
+        {"error": {"code": code, "message": message, "details": list(details)}}, status_code=status
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+        return error_response(request, status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        details = pydantic_details(exc.errors())
+        first = details[0] if details else {"field": "body", "message": "invalid"}
+        message = f"{first['field']}: {first['message']}"
+        return error_response(request, 400 if request.url.path == PAGERDUTY_PATH else 422, "validation_failed", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
+        details = [{"field": "body"}] if exc.status_code == 413 else []
+        response = error_response(request, exc.status_code, code, str(exc.detail), details)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
+        log.exception("unhandled_error", extra={"request_id": request_id, "path": request.url.path})
+        return ORJSONResponse(
+            {"error": {"code": "internal", "message": "unexpected error", "details": [], "request_id": request_id}},
+            status_code=500,
+        )
+
+
+def elapsed_since(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

@@ -1,0 +1,75 @@
+"""Shared plumbing for HTML pages: templates, the logged-in user, CSRF checks."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from firebell.identity.service import WebSession
+from firebell.kernel.errors import PermissionDenied
+from firebell.web.deps import OptionalSession
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+
+def _age(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
+    if seconds < 0:
+        return "in the future"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+def _utc(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+
+
+TEMPLATES.env.filters["age"] = _age
+TEMPLATES.env.filters["utc"] = _utc
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def require_user(request: Request, session: OptionalSession) -> WebSession:
+    if session is None:
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return session
+
+
+UserSession = Annotated[WebSession, Depends(require_user)]
+
+
+def check_csrf(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+    if not secrets.compare_digest(csrf_token, session.csrf_token):
+        raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
+    return session
+
+
+CsrfSession = Annotated[WebSession, Depends(check_csrf)]
+
+
+def render(request: Request, name: str, session: WebSession | None, **context: Any) -> HTMLResponse:
+    context.update(session=session, nav=name.split(".")[0].split("_")[0], now=datetime.now(UTC))
+    return TEMPLATES.TemplateResponse(request, name, context)
+
+
+def login_redirect(next_url: str) -> Response:
+    return Response(status_code=303, headers={"location": f"/login?next={quote(next_url)}"})
+
+
+def is_partial(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.query_params.get("partial") == "1"
