@@ -126,9 +126,7 @@ def _intake_batch(clock: Clock) -> Callable[[Connection, list[Submission]], list
         incidents = IncidentIntake(SqlIncidentRepo(conn))
         configs = SqlServiceConfigs(conn)
         now = clock.now()
-        return [
-            ingest(sub, alerts=alerts, incidents=incidents, configs=configs, now=now) for sub in batch
-        ]
+        return [ingest(sub, alerts=alerts, incidents=incidents, configs=configs, now=now) for sub in batch]
 
     return process
 

@@ -17,7 +17,7 @@ from firebell.incidents.service import IncidentIntake
 from firebell.infra.db import transaction
 
 DEMO_EMAIL = "demo@firebell.local"
-DEMO_PASSWORD = "firebell-demo"
+DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +35,29 @@ def seed_demo(container: Container) -> DemoKeys:
             return DemoKeys(False, {})
         create_user(repo=identity, email=DEMO_EMAIL, password=DEMO_PASSWORD, admin=True, now=now, name="Demo admin")
         repo = SqlCatalogRepo(conn)
-        catalog.create_service(repo=repo, name="checkout", now=now, owner_team="payments", tier=1,
-                               runbook_url="https://runbooks.example.com/checkout", group_by_labels=["alertname"])
+        catalog.create_service(
+            repo=repo,
+            name="checkout",
+            now=now,
+            owner_team="payments",
+            tier=1,
+            runbook_url="https://runbooks.example.com/checkout",
+            group_by_labels=["alertname"],
+        )
         catalog.create_service(repo=repo, name="search", now=now, owner_team="discovery", tier=2)
         catalog.create_service(repo=repo, name="notifications", now=now, owner_team="platform", tier=3)
         keys = {}
         ids = {}
         for service, kind in (("checkout", "alertmanager"), ("search", "pagerduty"), ("notifications", "webhook")):
-            ids[service], keys[f"{service} ({kind})"] = catalog.create_integration(repo=repo, service=service, kind=kind, now=now)
+            ids[service], keys[f"{service} ({kind})"] = catalog.create_integration(
+                repo=repo, service=service, kind=kind, now=now
+            )
         services = {s["name"]: s["id"] for s in repo.services()}
         alerts = SqlAlertRepo(conn)
         incidents = IncidentIntake(SqlIncidentRepo(conn))
         configs = SqlServiceConfigs(conn)
         for service, events in _demo_events().items():
-            submission = Submission(ids[service], services[service], "api", "{\"demo\": true}", tuple(events))
+            submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
             ingest(submission, alerts=alerts, incidents=incidents, configs=configs, now=now)
     return DemoKeys(True, keys)
 
@@ -56,17 +65,46 @@ def seed_demo(container: Container) -> DemoKeys:
 def _demo_events() -> dict[str, list[AlertEvent]]:
     return {
         "checkout": [
-            AlertEvent(EventAction.TRIGGER, "demo-checkout-5xx", "Checkout API 5xx rate above 5% for 5 minutes",
-                       AlertSeverity.CRITICAL, "checkout-api-1", "demo-group", {"alertname": "CheckoutErrors", "severity": "critical"},
-                       links=(Link("https://grafana.example.com/d/checkout", "Dashboard"),)),
-            AlertEvent(EventAction.TRIGGER, "demo-checkout-latency", "Checkout p99 latency above 2 s",
-                       AlertSeverity.ERROR, "checkout-api-2", "demo-group", {"alertname": "CheckoutLatency", "severity": "error"}),
+            AlertEvent(
+                EventAction.TRIGGER,
+                "demo-checkout-5xx",
+                "Checkout API 5xx rate above 5% for 5 minutes",
+                AlertSeverity.CRITICAL,
+                "checkout-api-1",
+                "demo-group",
+                {"alertname": "CheckoutErrors", "severity": "critical"},
+                links=(Link("https://grafana.example.com/d/checkout", "Dashboard"),),
+            ),
+            AlertEvent(
+                EventAction.TRIGGER,
+                "demo-checkout-latency",
+                "Checkout p99 latency above 2 s",
+                AlertSeverity.ERROR,
+                "checkout-api-2",
+                "demo-group",
+                {"alertname": "CheckoutLatency", "severity": "error"},
+            ),
         ],
         "search": [
-            AlertEvent(EventAction.TRIGGER, "demo-search-disk", "Search index disk 85% full",
-                       AlertSeverity.WARNING, "search-3", None, {"component": "index"}),
+            AlertEvent(
+                EventAction.TRIGGER,
+                "demo-search-disk",
+                "Search index disk 85% full",
+                AlertSeverity.WARNING,
+                "search-3",
+                None,
+                {"component": "index"},
+            ),
         ],
         "notifications": [
-            AlertEvent(EventAction.TRIGGER, "demo-notify-queue", "Email queue backlog growing", AlertSeverity.INFO, "mailer", None, {}),
+            AlertEvent(
+                EventAction.TRIGGER,
+                "demo-notify-queue",
+                "Email queue backlog growing",
+                AlertSeverity.INFO,
+                "mailer",
+                None,
+                {},
+            ),
         ],
     }

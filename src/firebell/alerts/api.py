@@ -54,4 +54,7 @@ async def send_alert(body: TestAlert, container: ContainerDep, _caller: Writer) 
         events=(from_test_alert(body),),
     )
     results = await container.submit(submission)
-    return [IngestResultRead(outcome=r.outcome, dedup_key=r.dedup_key, alert_id=r.alert_id, incident_id=r.incident_id) for r in results]
+    return [
+        IngestResultRead(outcome=r.outcome, dedup_key=r.dedup_key, alert_id=r.alert_id, incident_id=r.incident_id)
+        for r in results
+    ]

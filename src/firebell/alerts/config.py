@@ -63,9 +63,7 @@ def service_config(
         name=name,
         auto_resolve=auto_resolve,
         rule=AlertRule(severity_map=parse_severity_map(severity_map), maintenance=maintenance),
-        grouping=GroupingPolicy(
-            window=timedelta(seconds=grouping_window_seconds), by_labels=tuple(group_by_labels)
-        ),
+        grouping=GroupingPolicy(window=timedelta(seconds=grouping_window_seconds), by_labels=tuple(group_by_labels)),
         runbook_url=runbook_url,
     )
 
@@ -122,9 +120,7 @@ def _severity_values(config: Mapping[str, object]) -> dict[str, str]:
     allowed = {s.value for s in AlertSeverity}
     for target in value.values():
         if target not in allowed:
-            raise ValidationFailed.field(
-                "mapping.severity_values", f"{target!r} is not critical/error/warning/info"
-            )
+            raise ValidationFailed.field("mapping.severity_values", f"{target!r} is not critical/error/warning/info")
     return {str(k).lower(): str(v) for k, v in value.items()}
 
 

@@ -63,9 +63,7 @@ def _summary(results: list[EventResult]) -> dict[str, Any]:
 
 
 @router.post("/integrations/alertmanager/{key}", status_code=202, summary="Prometheus Alertmanager webhook receiver")
-async def alertmanager(
-    key: KeyPath, body: AlertmanagerWebhook, request: Request, container: ContainerDep
-) -> Response:
+async def alertmanager(key: KeyPath, body: AlertmanagerWebhook, request: Request, container: ContainerDep) -> Response:
     ref = _integration(container, key, IntegrationKind.ALERTMANAGER, "key")
     results = await _submit(container, ref, Source.ALERTMANAGER, await request.body(), from_alertmanager(body))
     return _json(_summary(results))
@@ -154,7 +152,9 @@ async def opsgenie_acknowledge(
     identifier_type: IdentifierType = "id",
     authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
-    return await _opsgenie_action(EventAction.ACKNOWLEDGE, identifier, identifier_type, request, container, authorization)
+    return await _opsgenie_action(
+        EventAction.ACKNOWLEDGE, identifier, identifier_type, request, container, authorization
+    )
 
 
 @router.post(

@@ -112,9 +112,7 @@ class MaintenanceWindow:
 class AlertRule:
     """A service's alert-to-incident rule: severity mapping plus maintenance windows."""
 
-    severity_map: Mapping[AlertSeverity, Sev | None] = field(
-        default_factory=lambda: dict(DEFAULT_SEVERITY_MAP)
-    )
+    severity_map: Mapping[AlertSeverity, Sev | None] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_MAP))
     maintenance: tuple[MaintenanceWindow, ...] = ()
 
 

@@ -67,14 +67,11 @@ def from_alertmanager(body: AlertmanagerWebhook) -> list[AlertEvent]:
 def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent:
     labels = alert.labels
     annotations = alert.annotations
-    fingerprint = alert.fingerprint or hashlib.sha256(
-        orjson.dumps(labels, option=orjson.OPT_SORT_KEYS)
-    ).hexdigest()[:16]
+    fingerprint = (
+        alert.fingerprint or hashlib.sha256(orjson.dumps(labels, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    )
     summary = (
-        annotations.get("summary")
-        or annotations.get("description")
-        or labels.get("alertname")
-        or "Alertmanager alert"
+        annotations.get("summary") or annotations.get("description") or labels.get("alertname") or "Alertmanager alert"
     )
     links = (Link(alert.generatorURL, "Source"),) if alert.generatorURL else ()
     return AlertEvent(
@@ -134,7 +131,7 @@ def _runbook_link(links: tuple[Link, ...]) -> str | None:
 
 
 def from_opsgenie(body: OpsgenieCreate) -> AlertEvent:
-    labels = {tag: "true" for tag in body.tags[:50]}
+    labels = dict.fromkeys(body.tags[:50], "true")
     if body.entity:
         labels["entity"] = body.entity
     details: dict[str, object] = {"details": dict(body.details)}

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from firebell.alerts.model import AlertEvent, OpenAlertRef, OpenIncidentRef, Outcome
 from firebell.alerts.config import ServiceConfig
+from firebell.alerts.model import AlertEvent, OpenAlertRef, OpenIncidentRef, Outcome
 from firebell.kernel.severity import Sev
 
 
 class AlertRepo(Protocol):
-    def add_raw(
-        self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime
-    ) -> None: ...
+    def add_raw(self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime) -> None: ...
 
     def find_open(self, service_id: str, dedup_key: str) -> OpenAlertRef | None: ...
 

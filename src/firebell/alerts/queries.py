@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,9 +13,9 @@ from firebell.catalog.tables import ServiceRow
 from firebell.incidents.tables import IncidentRow
 from firebell.kernel.errors import ValidationFailed
 
-_a = AlertRow.__table__
-_s = ServiceRow.__table__
-_i = IncidentRow.__table__
+_a = cast(sa.Table, AlertRow.__table__)
+_s = cast(sa.Table, ServiceRow.__table__)
+_i = cast(sa.Table, IncidentRow.__table__)
 
 STATUS_FILTERS = {"open", *(s.value for s in AlertStatus)}
 
@@ -31,10 +31,25 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     query = (
         sa.select(
-            _a.c.id, _a.c.service_id, _s.c.name.label("service"), _a.c.source, _a.c.dedup_key,
-            _a.c.status, _a.c.severity, _a.c.summary, _a.c.origin, _a.c.disposition,
-            _a.c.incident_id, _i.c.number.label("incident_number"), _a.c.count, _a.c.labels,
-            _a.c.runbook_url, _a.c.first_seen_at, _a.c.last_seen_at, _a.c.resolved_at,
+            _a.c.id,
+            _a.c.service_id,
+            _s.c.name.label("service"),
+            _a.c.source,
+            _a.c.dedup_key,
+            _a.c.status,
+            _a.c.severity,
+            _a.c.summary,
+            _a.c.origin,
+            _a.c.disposition,
+            _a.c.incident_id,
+            _i.c.number.label("incident_number"),
+            _a.c.count,
+            _a.c.labels,
+            _a.c.links,
+            _a.c.runbook_url,
+            _a.c.first_seen_at,
+            _a.c.last_seen_at,
+            _a.c.resolved_at,
         )
         .join(_s, _s.c.id == _a.c.service_id)
         .outerjoin(_i, _i.c.id == _a.c.incident_id)

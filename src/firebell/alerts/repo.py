@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 
-_alerts = AlertRow.__table__
-_raw = RawPayloadRow.__table__
+_alerts = cast(sa.Table, AlertRow.__table__)
+_raw = cast(sa.Table, RawPayloadRow.__table__)
 
 _FIND_OPEN = (
     sa.select(_alerts.c.id, _alerts.c.status, _alerts.c.incident_id)
@@ -30,9 +30,7 @@ class SqlAlertRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add_raw(
-        self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime
-    ) -> None:
+    def add_raw(self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime) -> None:
         self.conn.execute(
             _raw.insert(),
             {"id": raw_id, "integration_id": integration_id, "source": source, "body": body, "received_at": at},

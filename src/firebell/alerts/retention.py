@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -10,8 +11,8 @@ from sqlalchemy.engine import Engine
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.infra.db import transaction
 
-_raw = RawPayloadRow.__table__
-_alerts = AlertRow.__table__
+_raw = cast(sa.Table, RawPayloadRow.__table__)
+_alerts = cast(sa.Table, AlertRow.__table__)
 
 
 class RawPayloadRetention:

@@ -21,22 +21,22 @@ class AlertmanagerAlert(_Lenient):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime | None = None  # noqa: N815 - the wire name
-    endsAt: datetime | None = None  # noqa: N815
-    generatorURL: str = ""  # noqa: N815
+    startsAt: datetime | None = None
+    endsAt: datetime | None = None
+    generatorURL: str = ""
     fingerprint: str = ""
 
 
 class AlertmanagerWebhook(_Lenient):
     version: str = "4"
-    groupKey: str = Field(min_length=1)  # noqa: N815
+    groupKey: str = Field(min_length=1)
     status: Literal["firing", "resolved"]
     receiver: str = ""
-    groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    externalURL: str = ""  # noqa: N815
-    truncatedAlerts: int = 0  # noqa: N815
+    groupLabels: dict[str, str] = Field(default_factory=dict)
+    commonLabels: dict[str, str] = Field(default_factory=dict)
+    commonAnnotations: dict[str, str] = Field(default_factory=dict)
+    externalURL: str = ""
+    truncatedAlerts: int = 0
     alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=10_000)
 
     @field_validator("version")
@@ -137,6 +137,7 @@ class AlertRead(BaseModel):
     incident_number: int | None
     count: int
     labels: dict[str, Any]
+    links: list[dict[str, Any]]
     runbook_url: str | None
     first_seen_at: datetime
     last_seen_at: datetime

@@ -93,11 +93,7 @@ def _apply(
             incidents.alert_acknowledged(existing.incident_id, now)
         return EventResult(Outcome.ACKNOWLEDGED, event.dedup_key, existing.alert_id, existing.incident_id)
     alerts.set_status(existing.alert_id, AlertStatus.RESOLVED, now)
-    if (
-        existing.incident_id
-        and config.auto_resolve
-        and alerts.count_open_in_incident(existing.incident_id) == 0
-    ):
+    if existing.incident_id and config.auto_resolve and alerts.count_open_in_incident(existing.incident_id) == 0:
         incidents.all_alerts_resolved(existing.incident_id, now)
     return EventResult(Outcome.RESOLVED, event.dedup_key, existing.alert_id, existing.incident_id)
 

@@ -52,9 +52,7 @@ class AlertRow(Base):
     links: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     runbook_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     disposition: Mapped[str] = mapped_column(sa.String(16))
-    incident_id: Mapped[str | None] = mapped_column(
-        sa.ForeignKey("incidents.id"), nullable=True, index=True
-    )
+    incident_id: Mapped[str | None] = mapped_column(sa.ForeignKey("incidents.id"), nullable=True, index=True)
     count: Mapped[int] = mapped_column(sa.Integer, default=1)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,33 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from firebell.alerts.config import ServiceConfig, service_config
 from firebell.alerts.model import MaintenanceWindow
 from firebell.catalog.tables import IntegrationRow, MaintenanceWindowRow, ServiceRow
+from firebell.infra.sqltypes import all_dicts, first_dict
 from firebell.kernel.errors import NotFound
 
-_svc = ServiceRow.__table__
-_int = IntegrationRow.__table__
-_mw = MaintenanceWindowRow.__table__
+_svc = cast(sa.Table, ServiceRow.__table__)
+_int = cast(sa.Table, IntegrationRow.__table__)
+_mw = cast(sa.Table, MaintenanceWindowRow.__table__)
 
 
 class SqlCatalogRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def service(self, service_id: str) -> RowMapping | None:
-        return self.conn.execute(sa.select(_svc).where(_svc.c.id == service_id)).mappings().first()
+    def service(self, service_id: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_svc).where(_svc.c.id == service_id)))
 
-    def service_by_name(self, name: str) -> RowMapping | None:
-        return self.conn.execute(sa.select(_svc).where(_svc.c.name == name)).mappings().first()
+    def service_by_name(self, name: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_svc).where(_svc.c.name == name)))
 
-    def services(self) -> list[RowMapping]:
-        return list(self.conn.execute(sa.select(_svc).order_by(_svc.c.name)).mappings())
+    def services(self) -> list[dict[str, Any]]:
+        return all_dicts(self.conn.execute(sa.select(_svc).order_by(_svc.c.name)))
 
     def add_service(self, values: dict[str, Any]) -> None:
         self.conn.execute(_svc.insert(), values)
@@ -40,26 +41,26 @@ class SqlCatalogRepo:
     def add_integration(self, values: dict[str, Any]) -> None:
         self.conn.execute(_int.insert(), values)
 
-    def integration(self, integration_id: str) -> RowMapping | None:
-        return self.conn.execute(sa.select(_int).where(_int.c.id == integration_id)).mappings().first()
+    def integration(self, integration_id: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_int).where(_int.c.id == integration_id)))
 
-    def integration_by_digest(self, digest: str) -> RowMapping | None:
+    def integration_by_digest(self, digest: str) -> dict[str, Any] | None:
         query = sa.select(_int).where(_int.c.key_digest == digest, _int.c.disabled_at.is_(None))
-        return self.conn.execute(query).mappings().first()
+        return first_dict(self.conn.execute(query))
 
-    def integrations(self, service_id: str | None = None) -> list[RowMapping]:
+    def integrations(self, service_id: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(_int, _svc.c.name.label("service_name")).join(_svc, _svc.c.id == _int.c.service_id)
         if service_id is not None:
             query = query.where(_int.c.service_id == service_id)
-        return list(self.conn.execute(query.order_by(_svc.c.name, _int.c.name)).mappings())
+        return all_dicts(self.conn.execute(query.order_by(_svc.c.name, _int.c.name)))
 
-    def integrations_by_id(self, integration_id: str) -> RowMapping:
+    def integrations_by_id(self, integration_id: str) -> dict[str, Any]:
         query = (
             sa.select(_int, _svc.c.name.label("service_name"))
             .join(_svc, _svc.c.id == _int.c.service_id)
             .where(_int.c.id == integration_id)
         )
-        return self.conn.execute(query).mappings().one()
+        return dict(self.conn.execute(query).mappings().one())
 
     def update_integration(self, integration_id: str, values: dict[str, Any]) -> None:
         self.conn.execute(_int.update().where(_int.c.id == integration_id).values(**values))
@@ -67,11 +68,11 @@ class SqlCatalogRepo:
     def add_maintenance(self, values: dict[str, Any]) -> None:
         self.conn.execute(_mw.insert(), values)
 
-    def maintenance(self, service_id: str, *, current_at: datetime | None = None) -> list[RowMapping]:
+    def maintenance(self, service_id: str, *, current_at: datetime | None = None) -> list[dict[str, Any]]:
         query = sa.select(_mw).where(_mw.c.service_id == service_id)
         if current_at is not None:
             query = query.where(_mw.c.ends_at > current_at)
-        return list(self.conn.execute(query.order_by(_mw.c.starts_at)).mappings())
+        return all_dicts(self.conn.execute(query.order_by(_mw.c.starts_at)))
 
 
 class SqlServiceConfigs:

@@ -26,8 +26,15 @@ service_app = typer.Typer(help="Services (admin, on the configured database).", 
 integration_app = typer.Typer(help="Integrations (admin, on the configured database).", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (user_app, "user"), (token_app, "token"), (service_app, "service"),
-                  (integration_app, "integration"), (alert_app, "alert"), (incident_app, "incident")):
+for sub, name in (
+    (db_app, "db"),
+    (user_app, "user"),
+    (token_app, "token"),
+    (service_app, "service"),
+    (integration_app, "integration"),
+    (alert_app, "alert"),
+    (incident_app, "incident"),
+):
     app.add_typer(sub, name=name)
 
 out = Console()
@@ -134,7 +141,9 @@ def user_create(
     from firebell.identity.service import create_user
 
     chosen = password or secrets.token_urlsafe(12)
-    _admin(lambda conn, now: create_user(repo=SqlIdentityRepo(conn), email=email, password=chosen, admin=admin, now=now))
+    _admin(
+        lambda conn, now: create_user(repo=SqlIdentityRepo(conn), email=email, password=chosen, admin=admin, now=now)
+    )
     out.print(f"created {'admin ' if admin else ''}user {email}")
     if password is None:
         print(chosen)
@@ -168,10 +177,19 @@ def service_create(
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.catalog.service import create_service
 
-    service_id = _admin(lambda conn, now: create_service(
-        repo=SqlCatalogRepo(conn), name=name, now=now, owner_team=owner_team, tier=tier, runbook_url=runbook_url,
-        grouping_window_seconds=grouping_window, group_by_labels=group_by or [], auto_resolve=not no_auto_resolve,
-    ))
+    service_id = _admin(
+        lambda conn, now: create_service(
+            repo=SqlCatalogRepo(conn),
+            name=name,
+            now=now,
+            owner_team=owner_team,
+            tier=tier,
+            runbook_url=runbook_url,
+            grouping_window_seconds=grouping_window,
+            group_by_labels=group_by or [],
+            auto_resolve=not no_auto_resolve,
+        )
+    )
     out.print(f"created service {name}")
     print(service_id)
 
@@ -193,8 +211,11 @@ def integration_create(
         parsed = json.loads(mapping) if mapping else None
         if parsed is not None and not isinstance(parsed, dict):
             raise ValueError("--mapping must be a JSON object")
-    _id, key = _admin(lambda conn, now: create_integration(
-        repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed))
+    _id, key = _admin(
+        lambda conn, now: create_integration(
+            repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed
+        )
+    )
     url = intake_url(IntegrationKind(kind), key, Settings().base_url())
     how = {"pagerduty": "as routing_key", "opsgenie": "as 'Authorization: GenieKey <key>'"}.get(kind, "in the URL")
     out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key (shown once):")
@@ -244,7 +265,12 @@ def alert_send(
         if dedup_key:
             body["dedup_key"] = dedup_key
         results = Api(url, token or os.environ.get("FIREBELL_TOKEN")).request("POST", "/api/v1/alerts", json=body)
-    _emit(results, as_json, [("outcome", "Outcome"), ("dedup_key", "Dedup key"), ("alert_id", "Alert"), ("incident_id", "Incident")], "Sent")
+    _emit(
+        results,
+        as_json,
+        [("outcome", "Outcome"), ("dedup_key", "Dedup key"), ("alert_id", "Alert"), ("incident_id", "Incident")],
+        "Sent",
+    )
 
 
 @alert_app.command("list")
@@ -260,8 +286,20 @@ def alert_list(
     with errors():
         params = {k: v for k, v in {"status": status, "service": service}.items() if v}
         rows = Api(url, token).paged("/api/v1/alerts", params, limit)
-    _emit(rows, as_json, [("severity", "Severity"), ("status", "Status"), ("summary", "Summary"), ("service", "Service"),
-                          ("count", "Count"), ("incident_number", "Incident"), ("last_seen_at", "Last seen (UTC)")], "Alerts")
+    _emit(
+        rows,
+        as_json,
+        [
+            ("severity", "Severity"),
+            ("status", "Status"),
+            ("summary", "Summary"),
+            ("service", "Service"),
+            ("count", "Count"),
+            ("incident_number", "Incident"),
+            ("last_seen_at", "Last seen (UTC)"),
+        ],
+        "Alerts",
+    )
 
 
 @incident_app.command("list")
@@ -277,8 +315,20 @@ def incident_list(
     with errors():
         params = {k: v for k, v in {"status": status, "service": service}.items() if v}
         rows = Api(url, token).paged("/api/v1/incidents", params, limit)
-    _emit(rows, as_json, [("number", "#"), ("sev", "Severity"), ("status", "Status"), ("title", "Title"),
-                          ("service", "Service"), ("alert_count", "Alerts"), ("opened_at", "Opened (UTC)")], "Incidents")
+    _emit(
+        rows,
+        as_json,
+        [
+            ("number", "#"),
+            ("sev", "Severity"),
+            ("status", "Status"),
+            ("title", "Title"),
+            ("service", "Service"),
+            ("alert_count", "Alerts"),
+            ("opened_at", "Opened (UTC)"),
+        ],
+        "Incidents",
+    )
 
 
 def run() -> None:

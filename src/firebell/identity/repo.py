@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from firebell.identity.tables import ApiTokenRow, UserRow, WebSessionRow
+from firebell.infra.sqltypes import first_dict
 
-_users = UserRow.__table__
-_tokens = ApiTokenRow.__table__
-_sessions = WebSessionRow.__table__
+_users = cast(sa.Table, UserRow.__table__)
+_tokens = cast(sa.Table, ApiTokenRow.__table__)
+_sessions = cast(sa.Table, WebSessionRow.__table__)
 
 
 class SqlIdentityRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def user_by_email(self, email: str) -> RowMapping | None:
-        return self.conn.execute(sa.select(_users).where(_users.c.email == email)).mappings().first()
+    def user_by_email(self, email: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_users).where(_users.c.email == email)))
 
-    def user(self, user_id: str) -> RowMapping | None:
-        return self.conn.execute(sa.select(_users).where(_users.c.id == user_id)).mappings().first()
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_users).where(_users.c.id == user_id)))
 
     def add_user(self, values: dict[str, Any]) -> None:
         self.conn.execute(_users.insert(), values)
@@ -34,20 +35,20 @@ class SqlIdentityRepo:
     def add_token(self, values: dict[str, Any]) -> None:
         self.conn.execute(_tokens.insert(), values)
 
-    def token_by_digest(self, digest: str) -> RowMapping | None:
+    def token_by_digest(self, digest: str) -> dict[str, Any] | None:
         query = sa.select(_tokens).where(_tokens.c.token_digest == digest, _tokens.c.revoked_at.is_(None))
-        return self.conn.execute(query).mappings().first()
+        return first_dict(self.conn.execute(query))
 
     def add_session(self, values: dict[str, Any]) -> None:
         self.conn.execute(_sessions.insert(), values)
 
-    def session_by_digest(self, digest: str, now: datetime) -> RowMapping | None:
+    def session_by_digest(self, digest: str, now: datetime) -> dict[str, Any] | None:
         query = (
             sa.select(_sessions, _users.c.email, _users.c.is_admin, _users.c.display_name)
             .join(_users, _users.c.id == _sessions.c.user_id)
             .where(_sessions.c.token_digest == digest, _sessions.c.expires_at > now)
         )
-        return self.conn.execute(query).mappings().first()
+        return first_dict(self.conn.execute(query))
 
     def delete_session(self, digest: str) -> None:
         self.conn.execute(_sessions.delete().where(_sessions.c.token_digest == digest))

@@ -12,13 +12,11 @@ from firebell.identity.ports import IdentityRepo
 from firebell.kernel.errors import Conflict, Unauthenticated, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 
-TOKEN_PREFIX = "fbt_"
+TOKEN_PREFIX = "fbt_"  # noqa: S105 - a prefix, not a secret
 MIN_PASSWORD = 8
 
 
-def create_user(
-    *, repo: IdentityRepo, email: str, password: str, admin: bool, now: datetime, name: str = ""
-) -> str:
+def create_user(*, repo: IdentityRepo, email: str, password: str, admin: bool, now: datetime, name: str = "") -> str:
     email = check_email(email)
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed.field("password", f"must be at least {MIN_PASSWORD} characters")
@@ -38,9 +36,7 @@ def create_user(
     return user_id
 
 
-def create_token(
-    *, repo: IdentityRepo, name: str, scope: str, now: datetime, user_id: str | None = None
-) -> str:
+def create_token(*, repo: IdentityRepo, name: str, scope: str, now: datetime, user_id: str | None = None) -> str:
     """Create an API token; the secret is returned once and stored only as a digest."""
     if not name.strip():
         raise ValidationFailed.field("name", "must not be empty")
@@ -74,9 +70,7 @@ class WebSession:
     email: str
 
 
-def log_in(
-    *, repo: IdentityRepo, email: str, password: str, now: datetime, lifetime: timedelta
-) -> WebSession:
+def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, lifetime: timedelta) -> WebSession:
     user = repo.user_by_email(email.strip().lower())
     if user is None or not verify_password(user["password_hash"], password):
         raise Unauthenticated("wrong email or password")
@@ -99,7 +93,9 @@ def session_for(*, repo: IdentityRepo, token: str, now: datetime) -> WebSession 
     row = repo.session_by_digest(secret_digest(token), now)
     if row is None:
         return None
-    return WebSession(token, row["csrf_token"], _user_principal(row["email"], row["is_admin"], row["user_id"]), row["email"])
+    return WebSession(
+        token, row["csrf_token"], _user_principal(row["email"], row["is_admin"], row["user_id"]), row["email"]
+    )
 
 
 def log_out(*, repo: IdentityRepo, token: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,26 +13,31 @@ from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
 from firebell.kernel.errors import NotFound, ValidationFailed
 
-_i = IncidentRow.__table__
-_s = ServiceRow.__table__
-_a = AlertRow.__table__
-_e = IncidentEventRow.__table__
+_i = cast(sa.Table, IncidentRow.__table__)
+_s = cast(sa.Table, ServiceRow.__table__)
+_a = cast(sa.Table, AlertRow.__table__)
+_e = cast(sa.Table, IncidentEventRow.__table__)
 
 STATUS_FILTERS = {"open", *(s.value for s in IncidentStatus)}
 
 
 def _base() -> sa.Select[Any]:
-    alert_count = (
-        sa.select(sa.func.count()).where(_a.c.incident_id == _i.c.id).correlate(_i).scalar_subquery()
-    )
-    return (
-        sa.select(
-            _i.c.id, _i.c.number, _i.c.title, _i.c.status, _i.c.sev, _i.c.service_id,
-            _s.c.name.label("service"), _i.c.runbook_url, _i.c.opened_at, _i.c.acknowledged_at,
-            _i.c.resolved_at, _i.c.closed_at, alert_count.label("alert_count"),
-        )
-        .outerjoin(_s, _s.c.id == _i.c.service_id)
-    )
+    alert_count = sa.select(sa.func.count()).where(_a.c.incident_id == _i.c.id).correlate(_i).scalar_subquery()
+    return sa.select(
+        _i.c.id,
+        _i.c.number,
+        _i.c.title,
+        _i.c.status,
+        _i.c.sev,
+        _i.c.service_id,
+        _s.c.name.label("service"),
+        _i.c.runbook_url,
+        _i.c.opened_at,
+        _i.c.acknowledged_at,
+        _i.c.resolved_at,
+        _i.c.closed_at,
+        alert_count.label("alert_count"),
+    ).outerjoin(_s, _s.c.id == _i.c.service_id)
 
 
 def list_incidents(

@@ -66,9 +66,7 @@ class IncidentIntake:
         current = Sev(row["sev"])
         if sev.rank < current.rank:
             self.repo.update(incident_id, {"sev": sev.value})
-            self.repo.add_event(
-                incident_id, at, "severity_changed", f"Raised from {current} to {sev} by a new alert"
-            )
+            self.repo.add_event(incident_id, at, "severity_changed", f"Raised from {current} to {sev} by a new alert")
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None:
         row = self.repo.get(incident_id)

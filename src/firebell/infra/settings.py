@@ -20,9 +20,7 @@ class RetentionSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
     env: Literal["dev", "prod"] = "dev"
     database_url: str = "sqlite:///./firebell.db"

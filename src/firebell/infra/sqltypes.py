@@ -37,7 +37,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         if value is None:
             return None
         if value.tzinfo is None:
@@ -46,3 +46,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 JSONType: sa.types.TypeEngine[Any] = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def first_dict(result: sa.CursorResult[Any] | sa.Result[Any]) -> dict[str, Any] | None:
+    """The first row as a plain dict, or None."""
+    row = result.mappings().first()
+    return dict(row) if row is not None else None
+
+
+def all_dicts(result: sa.CursorResult[Any] | sa.Result[Any]) -> list[dict[str, Any]]:
+    return [dict(row) for row in result.mappings()]

@@ -121,7 +121,7 @@ def _set_result(future: asyncio.Future[R], result: R) -> None:
         future.set_result(result)
 
 
-def _set_exception(future: asyncio.Future[object], exc: BaseException) -> None:
+def _set_exception(future: asyncio.Future[R], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
 

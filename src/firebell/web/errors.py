@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from firebell.kernel.errors import (
@@ -42,6 +43,10 @@ PAGERDUTY_PATH = "/v2/enqueue"
 OPSGENIE_PATH = "/v2/alerts"
 
 
+def json_response(payload: object, status_code: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json")
+
+
 def field_name(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -63,11 +68,9 @@ def error_response(
     path = request.url.path
     if path == PAGERDUTY_PATH:
         errors = [f"{d.get('field', 'body')}: {d.get('message', message)}" for d in details] or [message]
-        return ORJSONResponse(
-            {"status": "invalid event", "message": message, "errors": errors}, status_code=status
-        )
+        return json_response({"status": "invalid event", "message": message, "errors": errors}, status_code=status)
     if path.startswith(OPSGENIE_PATH):
-        return ORJSONResponse(
+        return json_response(
             {
                 "message": message,
                 "took": 0.0,
@@ -76,9 +79,7 @@ def error_response(
             },
             status_code=status,
         )
-    return ORJSONResponse(
-        {"error": {"code": code, "message": message, "details": list(details)}}, status_code=status
-    )
+    return json_response({"error": {"code": code, "message": message, "details": list(details)}}, status_code=status)
 
 
 def install(app: FastAPI) -> None:
@@ -92,11 +93,15 @@ def install(app: FastAPI) -> None:
         details = pydantic_details(exc.errors())
         first = details[0] if details else {"field": "body", "message": "invalid"}
         message = f"{first['field']}: {first['message']}"
-        return error_response(request, 400 if request.url.path == PAGERDUTY_PATH else 422, "validation_failed", message, details)
+        return error_response(
+            request, 400 if request.url.path == PAGERDUTY_PATH else 422, "validation_failed", message, details
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         details = [{"field": "body"}] if exc.status_code == 413 else []
         response = error_response(request, exc.status_code, code, str(exc.detail), details)
         if exc.headers:
@@ -104,10 +109,10 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
+    async def _unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
         log.exception("unhandled_error", extra={"request_id": request_id, "path": request.url.path})
-        return ORJSONResponse(
+        return json_response(
             {"error": {"code": "internal", "message": "unexpected error", "details": [], "request_id": request_id}},
             status_code=500,
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from firebell.infra import migrate
 from firebell.web.deps import ContainerDep
+from firebell.web.errors import json_response
 
 router = APIRouter(tags=["health"])
 
@@ -25,13 +26,15 @@ def readyz(container: ContainerDep) -> Response:
             conn.execute(sa.text("SELECT 1"))
             current = migrate.current(conn)
     except Exception as exc:
-        return ORJSONResponse({"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status_code=503)
+        return json_response(
+            {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, status_code=503
+        )
     head = migrate.head()
     if current != head:
-        return ORJSONResponse(
+        return json_response(
             {"status": "unavailable", "database": "ok", "schema": current, "expected": head}, status_code=503
         )
-    return ORJSONResponse({"status": "ok", "database": "ok", "schema": current})
+    return json_response({"status": "ok", "database": "ok", "schema": current})
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)

@@ -36,7 +36,7 @@ def home() -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, session: OptionalSession, next: str = "/incidents") -> Response:  # noqa: A002
+def login_page(request: Request, session: OptionalSession, next: str = "/incidents") -> Response:
     if session is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "login.html", None, next=_safe_next(next), error=None)
@@ -48,16 +48,18 @@ def login_submit(
     container: ContainerDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/incidents",  # noqa: A002
+    next: Annotated[str, Form()] = "/incidents",
 ) -> Response:
     lifetime = timedelta(hours=container.settings.session_hours)
     try:
         with transaction(container.engine, write=True) as conn:
-            session = log_in(repo=SqlIdentityRepo(conn), email=email, password=password, now=container.clock.now(), lifetime=lifetime)
+            session = log_in(
+                repo=SqlIdentityRepo(conn), email=email, password=password, now=container.clock.now(), lifetime=lifetime
+            )
     except Unauthenticated as exc:
-        response = render(request, "login.html", None, next=_safe_next(next), error=exc.message, email=email)
-        response.status_code = 401
-        return response
+        refused = render(request, "login.html", None, next=_safe_next(next), error=exc.message, email=email)
+        refused.status_code = 401
+        return refused
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -71,7 +73,7 @@ def login_submit(
 
 
 @router.post("/logout")
-def logout(request: Request, container: ContainerDep, session: CsrfSession) -> Response:
+def logout(container: ContainerDep, session: CsrfSession) -> Response:
     with transaction(container.engine, write=True) as conn:
         log_out(repo=SqlIdentityRepo(conn), token=session.token)
     response = RedirectResponse("/login", status_code=303)

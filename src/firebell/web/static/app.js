@@ -4,7 +4,7 @@
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
       if (isNaN(d)) return;
-      el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+      el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
     });
   }
   document.addEventListener("DOMContentLoaded", function () { localize(document); });

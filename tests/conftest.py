@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL, an app, a running server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get("FIREBELL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FIREBELL = Path(sys.executable).parent / "firebell"
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {type(exc).__name__}"
+    return None
+
+
+def need_peer(reason: str | None) -> None:
+    """Skip when a peer is missing, except in CI, where every peer test must run."""
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"peer missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database; PostgreSQL ones get a unique name and are dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'firebell.db'}"
+        return
+    need_peer(_pg_available())
+    name = f"fb_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FIREBELL_DATABASE_URL": database_url}
+    result = subprocess.run([str(FIREBELL), *args], env=env, capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"firebell {' '.join(args)} failed: {result.stderr}")
+    return result
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout.strip().splitlines()[-1]
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    port = free_port()
+    full_env = {**os.environ, "FIREBELL_DATABASE_URL": database_url, "FIREBELL_PORT": str(port), **(env or {})}
+    handle = log.open("ab")
+    process = subprocess.Popen([str(FIREBELL), "serve", *extra], env=full_env, stdout=handle, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return Server(url, database_url, process, log)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"server did not become ready: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    cli(database_url, "db", "upgrade")
+    running = start_server(database_url, tmp_path / "server.log")
+    try:
+        yield running
+    finally:
+        running.stop()

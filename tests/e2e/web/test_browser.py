@@ -1,0 +1,362 @@
+"""Browser tests of the web UI: a real server with the demo data, driven through Chromium.
+
+The server runs in a subprocess on a fresh SQLite file; Playwright drives the system Chromium
+(/usr/bin/chromium). Screenshots of every step land in test-artifacts/screenshots/.
+
+The tests run in file order and share one server, so later ones see what earlier ones did:
+the live-update test raises incident #2 and opens #3, the incident test resolves #1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+try:
+    from playwright.sync_api import (
+        Browser,
+        Locator,
+        Page,
+        Playwright,
+        expect,
+        sync_playwright,
+    )
+except ImportError:  # pragma: no cover - depends on the environment
+    sync_playwright = None  # type: ignore[assignment]
+
+pytestmark = pytest.mark.timeout(180)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+FIREBELL = Path(sys.executable).parent / "firebell"
+REPO = Path(__file__).resolve().parents[3]
+SHOTS = REPO / "test-artifacts" / "screenshots"
+
+DEMO_EMAIL = "demo@firebell.local"
+DEMO_PASSWORD = "firebell-demo"
+CHECKOUT_TITLE = "Checkout API 5xx rate above 5% for 5 minutes"
+SEARCH_TITLE = "Search index disk 85% full"
+
+LIVE_TIMEOUT_MS = 10_000  # well under the 30 s polling fallback, so only the SSE push can pass
+UI_TIMEOUT_MS = 10_000
+PAGE_ERRORS: list[str] = []  # uncaught JavaScript errors on the shared page
+
+
+def _missing(reason: str) -> None:
+    """Skip when the browser stack is missing, except in CI, where it must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+@dataclass
+class DemoServer:
+    url: str
+    env: dict[str, str]
+    log: Path
+    token: str = ""
+
+    def api(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+    def send_alert(self, **body: str) -> None:
+        response = self.api("POST", "/api/v1/alerts", json=body)
+        assert response.status_code == 202, response.text
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """`firebell serve --demo` on a free port and a fresh SQLite file, plus an admin API token."""
+    base = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    env = {**os.environ, "FIREBELL_DATABASE_URL": f"sqlite:///{base / 'fb.db'}", "FIREBELL_PORT": str(port)}
+    log = base / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as handle:
+        process = subprocess.Popen([str(FIREBELL), "serve", "--demo"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early ({process.returncode}):\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not answer /healthz within 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        created = subprocess.run(
+            [str(FIREBELL), "token", "create", "--name", "e2e", "--scope", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        server = DemoServer(url=url, env=env, log=log, token=created.stdout.strip().splitlines()[-1])
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    if sync_playwright is None:
+        _missing("the playwright package is not installed: pip install 'playwright>=1.45,<2'")
+    if not CHROMIUM.exists():
+        _missing(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    launched = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def user_page(browser: Browser, demo_server: DemoServer) -> Iterator[Page]:
+    """One desktop-sized page, shared by the tests that run after logging in."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    # Note when the page's live-update stream is open, so tests can wait for it.
+    context.add_init_script("document.addEventListener('htmx:sseOpen', () => { window.__sseOpen = true })")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: PAGE_ERRORS.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def _log_in(page: Page, server: DemoServer) -> None:
+    page.goto(f"{server.url}/incidents")
+    if "/login" in page.url:
+        page.get_by_label("Email").fill(DEMO_EMAIL)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/incidents(\?|$)"))
+
+
+def _row(page: Page, number: int) -> Locator:
+    """The board row of incident `number`."""
+    return page.locator("#incident-rows tr", has=page.locator(f'a[href="/incidents/{number}"]'))
+
+
+# --- 1. login --------------------------------------------------------------------------------
+
+
+def test_login_redirects_rejects_a_wrong_password_and_lands_on_the_board(
+    user_page: Page, demo_server: DemoServer
+) -> None:
+    page = user_page
+    page.goto(f"{demo_server.url}/incidents")
+    expect(page).to_have_url(re.compile(r"/login\?next=/incidents$"))
+    expect(page.get_by_role("heading", name="Log in to Firebell")).to_be_visible()
+
+    page.get_by_label("Email").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill("not-the-password")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("alert")).not_to_be_empty()
+    expect(page.get_by_label("Email")).to_have_value(DEMO_EMAIL)  # kept, so only the password is retyped
+    _shot(page, "login.png")
+
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{demo_server.url}/incidents")
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+    expect(_row(page, 1)).to_contain_text(CHECKOUT_TITLE)
+    expect(_row(page, 1)).to_contain_text("SEV-1")
+    expect(_row(page, 1).locator("td.num")).to_have_text("2")
+    expect(_row(page, 2)).to_contain_text(SEARCH_TITLE)
+    expect(_row(page, 2)).to_contain_text("SEV-3")
+    expect(page.get_by_text(DEMO_EMAIL)).to_be_visible()
+    _shot(page, "board-initial.png")
+
+
+# --- 2. live updates over server-sent events -----------------------------------------------------
+
+
+def test_board_and_alert_list_update_live_without_a_reload(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.wait_for_load_state("load")
+    # The stream must be open before the change, or the push has nothing to reach.
+    page.wait_for_function("() => window.__sseOpen === true")
+    page.evaluate("() => { window.__sameDocument = true }")
+    expect(_row(page, 2).locator("td.num")).to_have_text("1")
+
+    # The search service groups alerts for 5 minutes, so this alert joins incident #2 and raises
+    # it to SEV-1 rather than opening a new incident: the row shows the new count and severity.
+    demo_server.send_alert(service="search", summary="Live update check", severity="critical")
+    expect(_row(page, 2).locator("td.num")).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
+    expect(_row(page, 2)).to_contain_text("SEV-1", timeout=LIVE_TIMEOUT_MS)
+
+    # The notifications service has no open incident, so a warning there opens #3 on the board.
+    expect(_row(page, 3)).to_have_count(0)
+    demo_server.send_alert(service="notifications", summary="Live update check: new incident", severity="warning")
+    expect(_row(page, 3)).to_contain_text("Live update check: new incident", timeout=LIVE_TIMEOUT_MS)
+    expect(_row(page, 3)).to_contain_text("SEV-3")
+    expect(page.locator("#incident-rows")).to_contain_text("Live update check")
+    assert page.evaluate("() => window.__sameDocument === true"), "the board reloaded instead of updating in place"
+    _shot(page, "board.png")
+
+    # The alert list shows every alert's own summary; a new one must appear there live too.
+    page.goto(f"{demo_server.url}/alerts")
+    page.wait_for_function("() => window.__sseOpen === true")
+    page.evaluate("() => { window.__sameDocument = true }")
+    expect(page.locator("#alert-rows")).to_contain_text("Live update check")
+    demo_server.send_alert(service="notifications", summary="Live update check on the alert list", severity="warning")
+    expect(page.locator("#alert-rows")).to_contain_text("Live update check on the alert list", timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("() => window.__sameDocument === true"), "the alert list reloaded instead of updating in place"
+    _shot(page, "alerts-live.png")
+
+
+# --- 3. acknowledge by keyboard, resolve by button ------------------------------------------------
+
+
+def test_incident_is_acknowledged_with_a_and_resolved_with_the_button(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.goto(f"{demo_server.url}/incidents/1")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(CHECKOUT_TITLE)
+    status = page.locator(".facts dd .badge").first
+    expect(status).to_have_text("detected")
+    expect(page.get_by_role("heading", name="Alerts (2)")).to_be_visible()
+
+    page.locator("body").focus()
+    with page.expect_navigation():
+        page.keyboard.press("a")
+    expect(status).to_have_text("acknowledged")
+    expect(page.locator(".facts")).to_contain_text("Acknowledged")
+    expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    _shot(page, "incident-acknowledged.png")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^\s*Resolve\b")).click()
+    expect(status).to_have_text("resolved")
+    expect(page.locator(".facts")).to_contain_text("Resolved")
+    timeline = page.locator("ol.timeline li")
+    expect(timeline.filter(has_text="acknowledged → resolved")).to_have_count(1)
+    expect(timeline.filter(has_text="detected → acknowledged")).to_have_count(1)
+    expect(timeline.filter(has_text="acknowledged → resolved")).to_contain_text(f"by {DEMO_EMAIL}")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    _shot(page, "incident.png")
+
+    # A resolved incident leaves the open board.
+    page.goto(f"{demo_server.url}/incidents")
+    expect(_row(page, 1)).to_have_count(0)
+    expect(_row(page, 2)).to_have_count(1)
+
+
+# --- 4. alert filters ------------------------------------------------------------------------------
+
+
+def test_alert_list_filters_by_service_and_status(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.goto(f"{demo_server.url}/alerts")
+    rows = page.locator("#alert-rows tr")
+    service_cells = page.locator("#alert-rows tr td:nth-child(4)")
+    expect(rows).to_have_count(7)  # four demo alerts and the three sent by the live-update test
+
+    page.get_by_label("Service").select_option("checkout")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"service=checkout"))
+    expect(page.get_by_label("Service")).to_have_value("checkout")
+    expect(rows).to_have_count(2)
+    expect(service_cells).to_have_text(["checkout", "checkout"])
+    expect(page.locator("#alert-rows")).to_contain_text("Checkout p99 latency above 2 s")
+    _shot(page, "alerts-service.png")
+
+    # Resolve one alert at its source, then filter by status alone.
+    demo_server.send_alert(
+        service="search", summary=SEARCH_TITLE, severity="warning", action="resolve", dedup_key="demo-search-disk"
+    )
+    page.goto(f"{demo_server.url}/alerts")
+    page.get_by_label("Status").select_option("resolved")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"status=resolved"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(SEARCH_TITLE)
+    expect(rows.first.locator("td:nth-child(2)")).to_have_text("resolved")
+    _shot(page, "alerts.png")
+
+    page.get_by_label("Status").select_option("resolved")
+    page.get_by_label("Service").select_option("checkout")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("No alerts match.")
+
+
+# --- 5. phone -----------------------------------------------------------------------------------
+
+
+def test_board_is_usable_on_a_phone(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{demo_server.url}/incidents")
+    table = page.locator("table.grid")
+    expect(table).to_be_visible()
+    expect(_row(page, 2)).to_be_visible()
+    expect(_row(page, 2)).to_contain_text(SEARCH_TITLE)
+    expect(_row(page, 2)).to_contain_text("SEV-1")
+    _shot(page, "phone.png")
+    box = table.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390 + 1, f"table overflows: {box}"
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= 390, f"the page scrolls sideways on a phone: {overflow}px wide"
+    assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"

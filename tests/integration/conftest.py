@@ -1,0 +1,60 @@
+"""In-process app fixtures: the real app over a real database, driven through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from firebell.bootstrap import Container, bootstrap
+from firebell.catalog import service as catalog
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import create_token
+from firebell.infra import migrate
+from firebell.infra.db import transaction
+from firebell.infra.settings import Settings
+from firebell.kernel.clock import ManualClock
+from firebell.web.app import create_app
+
+
+@dataclass
+class App:
+    client: TestClient
+    container: Container
+    clock: ManualClock
+    token: str
+
+    def auth(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"}
+
+    def add_service(self, name: str, **options: object) -> str:
+        with transaction(self.container.engine, write=True) as conn:
+            return catalog.create_service(repo=SqlCatalogRepo(conn), name=name, now=self.clock.now(), **options)  # type: ignore[arg-type]
+
+    def add_integration(self, service: str, kind: str, mapping: dict[str, object] | None = None) -> str:
+        with transaction(self.container.engine, write=True) as conn:
+            _id, key = catalog.create_integration(
+                repo=SqlCatalogRepo(conn), service=service, kind=kind, now=self.clock.now(), mapping=mapping
+            )
+        return key
+
+    def scalar(self, sql: str) -> object:
+        import sqlalchemy as sa
+
+        with self.container.engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    clock = ManualClock()
+    container = bootstrap(Settings(database_url=database_url, sqlite_synchronous="NORMAL"), clock=clock)
+    migrate.upgrade(container.engine)
+    with transaction(container.engine, write=True) as conn:
+        token = create_token(repo=SqlIdentityRepo(conn), name="tests", scope="admin", now=clock.now())
+    with TestClient(create_app(container)) as client:
+        yield App(client, container, clock, token)
+    container.engine.dispose()

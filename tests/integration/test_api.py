@@ -1,0 +1,134 @@
+"""The management API, auth, health and metrics against a real database."""
+
+from __future__ import annotations
+
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import create_token
+from firebell.infra.db import transaction
+from tests.integration.conftest import App
+
+
+def token(app: App, scope: str) -> dict[str, str]:
+    with transaction(app.container.engine, write=True) as conn:
+        value = create_token(repo=SqlIdentityRepo(conn), name=scope, scope=scope, now=app.clock.now())
+    return {"authorization": f"Bearer {value}"}
+
+
+def test_api_needs_a_valid_token_and_the_right_scope(app: App) -> None:
+    assert app.client.get("/api/v1/incidents").status_code == 401
+    assert app.client.get("/api/v1/incidents", headers={"authorization": "Bearer fbt_nope"}).status_code == 401
+    reader = token(app, "read")
+    assert app.client.get("/api/v1/incidents", headers=reader).status_code == 200
+    denied = app.client.post("/api/v1/services", json={"name": "x"}, headers=reader)
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "permission_denied"
+    assert app.scalar("select token_digest from api_tokens limit 1") != app.token
+
+
+def test_services_and_integrations_through_the_api(app: App) -> None:
+    r = app.client.post(
+        "/api/v1/services", json={"name": "payments", "tier": 1, "owner_team": "pay"}, headers=app.auth()
+    )
+    assert r.status_code == 201
+    assert r.json()["tier"] == 1
+    dup = app.client.post("/api/v1/services", json={"name": "payments"}, headers=app.auth())
+    assert dup.status_code == 409
+    bad = app.client.post("/api/v1/services", json={"name": "has space"}, headers=app.auth())
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "name"
+    created = app.client.post(
+        "/api/v1/services/payments/integrations", json={"kind": "alertmanager"}, headers=app.auth()
+    ).json()
+    assert created["url"].endswith(f"/integrations/alertmanager/{created['key']}")
+    listed = app.client.get("/api/v1/integrations", headers=app.auth()).json()
+    assert listed[0]["key_hint"] == created["key"][-4:]
+    assert "key" not in listed[0]
+    assert (
+        app.client.post("/api/v1/services/nope/integrations", json={"kind": "webhook"}, headers=app.auth()).status_code
+        == 404
+    )
+
+
+def test_test_alert_incident_moves_and_filters(app: App) -> None:
+    app.add_service("api")
+    app.add_integration("api", "webhook")
+    sent = app.client.post(
+        "/api/v1/alerts", json={"service": "api", "severity": "critical", "summary": "boom"}, headers=app.auth()
+    )
+    assert sent.status_code == 202
+    assert sent.json()[0]["outcome"] == "created"
+    number = app.client.get("/api/v1/incidents?status=open", headers=app.auth()).json()[0]["number"]
+    ack = app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=app.auth())
+    assert ack.status_code == 200
+    assert ack.json()["status"] == "acknowledged"
+    again = app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=app.auth())
+    assert again.status_code == 409
+    assert "allowed" in again.json()["error"]["message"]
+    assert app.client.post(f"/api/v1/incidents/{number}/resolve", headers=app.auth()).json()["status"] == "resolved"
+    assert app.client.get("/api/v1/incidents?status=open", headers=app.auth()).json() == []
+    assert len(app.client.get("/api/v1/incidents?status=resolved&service=api", headers=app.auth()).json()) == 1
+    assert app.client.get("/api/v1/incidents?status=bogus", headers=app.auth()).status_code == 422
+    assert app.client.get("/api/v1/alerts?service=other", headers=app.auth()).json() == []
+    assert app.client.post("/api/v1/alerts", json={"service": "nope"}, headers=app.auth()).status_code == 404
+
+
+def test_health_ready_metrics_and_openapi(app: App) -> None:
+    assert app.client.get("/healthz").json() == {"status": "ok"}
+    ready = app.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["schema"] == "0001"
+    app.add_service("api")
+    key = app.add_integration("api", "pagerduty")
+    app.client.post(
+        "/v2/enqueue",
+        json={
+            "routing_key": key,
+            "event_action": "trigger",
+            "payload": {"summary": "s", "source": "h", "severity": "critical"},
+        },
+    )
+    text = app.client.get("/metrics").text
+    assert 'firebell_alerts_ingested_total{outcome="created",source="pagerduty"} 1.0' in text
+    assert "firebell_ingest_queue_depth" in text
+    assert 'firebell_http_request_duration_seconds_count{method="POST",route="/v2/enqueue"}' in text
+    assert key not in text
+    paths = app.client.get("/openapi.json").json()["paths"]
+    assert {"/v2/enqueue", "/v2/alerts", "/integrations/alertmanager/{key}", "/api/v1/incidents"} <= set(paths)
+
+
+def test_readyz_reports_an_old_schema(app: App) -> None:
+    from firebell.infra import migrate
+
+    with app.container.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'old'")
+    r = app.client.get("/readyz")
+    assert r.status_code == 503
+    assert r.json()["expected"] == migrate.head()
+
+
+def test_login_and_pages(app: App) -> None:
+    from firebell.identity.service import create_user
+
+    with transaction(app.container.engine, write=True) as conn:
+        create_user(
+            repo=SqlIdentityRepo(conn),
+            email="oncall@example.com",
+            password="correct horse",
+            admin=False,
+            now=app.clock.now(),
+        )
+    assert app.client.get("/incidents", follow_redirects=False).headers["location"] == "/login?next=/incidents"
+    bad = app.client.post("/login", data={"email": "oncall@example.com", "password": "nope"})
+    assert bad.status_code == 401
+    assert "wrong email or password" in bad.text
+    ok = app.client.post(
+        "/login",
+        data={"email": "oncall@example.com", "password": "correct horse", "next": "/alerts"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert ok.headers["location"] == "/alerts"
+    for page in ("/incidents", "/alerts", "/services", "/incidents?status=all&sev=SEV-1"):
+        assert app.client.get(page).status_code == 200
+    # A form without the CSRF token is refused.
+    assert app.client.post("/logout").status_code == 403
