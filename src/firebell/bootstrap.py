@@ -13,12 +13,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from firebell.alerts.repo import SqlAlertRepo
 from firebell.alerts.retention import RawPayloadRetention
-from firebell.alerts.service import EventResult, Submission, ingest
+from firebell.alerts.service import EventResult, Submission, ingest_batch
 from firebell.catalog.repo import SqlCatalogRepo, SqlServiceConfigs
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
+from firebell.infra.checkpoint import WalCheckpoint
 from firebell.infra.db import make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
+from firebell.infra.engine import EngineModule
 from firebell.infra.metrics import Metrics
 from firebell.infra.settings import Settings
 from firebell.infra.writer import GroupCommitWriter
@@ -125,8 +127,7 @@ def _intake_batch(clock: Clock) -> Callable[[Connection, list[Submission]], list
         alerts = SqlAlertRepo(conn)
         incidents = IncidentIntake(SqlIncidentRepo(conn))
         configs = SqlServiceConfigs(conn)
-        now = clock.now()
-        return [ingest(sub, alerts=alerts, incidents=incidents, configs=configs, now=now) for sub in batch]
+        return ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
 
     return process
 
@@ -153,6 +154,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         keep=timedelta(days=settings.retention.raw_payload_days),
         every=timedelta(seconds=settings.retention.sweep_interval_seconds),
     )
-    background = BackgroundEngine([retention], clock)
+    modules: list[EngineModule] = [retention]
+    if engine.dialect.name == "sqlite":
+        modules.append(WalCheckpoint(engine))
+    background = BackgroundEngine(modules, clock)
     metrics.queue_depth.set_function(writer.depth)
     return Container(settings, engine, clock, metrics, changes, writer, background)

@@ -79,3 +79,22 @@ class Lifecycle(RuleBasedStateMachine):
 
 
 TestLifecycle = Lifecycle.TestCase
+
+
+@given(events)
+@settings(max_examples=100, deadline=None)
+def test_one_batch_ends_where_one_at_a_time_ends(stream: list[tuple[EventAction, str, AlertSeverity, int]]) -> None:
+    """Group commit must not change meaning: a batch ends in the same state as its events one by one."""
+    one_by_one = Harness(grouping_window_seconds=0)
+    for action, key, severity, _ in stream:
+        one_by_one.send(AlertEvent(action, key, key, severity))
+    batched = Harness(grouping_window_seconds=0)
+    batched.send(*(AlertEvent(action, key, key, severity) for action, key, severity, _ in stream))
+
+    def shape(h: Harness) -> list[tuple[str, str, int, str]]:
+        incidents = {i.id: i.status for i in h.store.incidents.values()}
+        return sorted(
+            (a.dedup_key, a.status, a.count, incidents.get(a.incident_id or "", "")) for a in h.store.alerts.values()
+        )
+
+    assert shape(one_by_one) == shape(batched)

@@ -151,6 +151,7 @@ class OpenIncidentRef:
     incident_id: str
     group_key: str
     opened_at: datetime
+    sev: Sev = Sev.SEV4
 
 
 def group_key_for(event: AlertEvent, policy: GroupingPolicy) -> str:
@@ -175,6 +176,7 @@ class OpenAlertRef:
     alert_id: str
     status: AlertStatus
     incident_id: str | None
+    dedup_key: str = ""
 
 
 class Step(StrEnum):

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from firebell.alerts.config import ServiceConfig
-from firebell.alerts.model import AlertEvent, OpenAlertRef, OpenIncidentRef, Outcome
+from firebell.alerts.model import OpenAlertRef, OpenIncidentRef
 from firebell.kernel.severity import Sev
 
 
 class AlertRepo(Protocol):
-    def add_raw(self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime) -> None: ...
+    """Set-at-a-time storage of alerts: one call per batch, not per alert."""
 
-    def find_open(self, service_id: str, dedup_key: str) -> OpenAlertRef | None: ...
+    def add_raw_many(self, rows: list[dict[str, Any]]) -> None: ...
 
-    def bump(self, alert_id: str, event: AlertEvent, raw_id: str, at: datetime) -> None: ...
+    def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]: ...
 
-    def set_status(self, alert_id: str, status: str, at: datetime) -> None: ...
+    def insert_many(self, rows: list[dict[str, Any]]) -> None: ...
 
-    def add(
-        self,
-        *,
-        alert_id: str,
-        service_id: str,
-        integration_id: str,
-        raw_id: str,
-        source: str,
-        event: AlertEvent,
-        group_key: str,
-        disposition: str,
-        incident_id: str | None,
-        at: datetime,
-    ) -> None: ...
+    def update_many(self, rows: list[dict[str, Any]]) -> None: ...
 
     def count_open_in_incident(self, incident_id: str) -> int: ...
 
@@ -53,7 +41,7 @@ class IncidentGateway(Protocol):
         at: datetime,
     ) -> str: ...
 
-    def alert_joined(self, incident_id: str, sev: Sev, at: datetime) -> None: ...
+    def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None: ...
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None: ...
 
@@ -62,7 +50,3 @@ class IncidentGateway(Protocol):
 
 class ServiceConfigs(Protocol):
     def get(self, service_id: str, now: datetime) -> ServiceConfig: ...
-
-
-class IngestObserver(Protocol):
-    def counted(self, source: str, outcome: Outcome) -> None: ...

@@ -1,16 +1,25 @@
-"""Alert use cases: ingest a submission (dedup, rule, grouping, auto-resolve) in one transaction."""
+"""Alert intake as a use case: a batch of submissions applied in one transaction.
+
+Dedup, the rule, grouping and auto-resolve are decided in memory against the state the batch
+loaded, then written set-at-a-time (one insert and one update statement for all the batch's alerts),
+so the cost per alert stays small however many arrive together.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from firebell.alerts.config import ServiceConfig
 from firebell.alerts.model import (
     AlertEvent,
     AlertStatus,
     Disposition,
+    OpenAlertRef,
+    OpenIncidentRef,
     Outcome,
     Step,
     classify,
@@ -20,6 +29,13 @@ from firebell.alerts.model import (
 )
 from firebell.alerts.ports import AlertRepo, IncidentGateway, ServiceConfigs
 from firebell.kernel.ids import new_id
+from firebell.kernel.severity import Sev
+
+_OUTCOME = {
+    Disposition.OPEN_INCIDENT: Outcome.CREATED,
+    Disposition.LOG_ONLY: Outcome.LOGGED,
+    Disposition.SUPPRESSED: Outcome.SUPPRESSED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +57,175 @@ class EventResult:
     incident_id: str | None = None
 
 
+@dataclass(slots=True)
+class _Tracked:
+    """An alert the batch touched: a new row to insert, or changes to an existing one."""
+
+    alert_id: str
+    status: AlertStatus
+    incident_id: str | None
+    row: dict[str, Any] | None = None
+    count_delta: int = 0
+    raw_id: str | None = None
+    summary: str | None = None
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass
+class _Batch:
+    alerts: AlertRepo
+    incidents: IncidentGateway
+    now: datetime
+    make_id: Callable[[], str]
+    open: dict[tuple[str, str], _Tracked] = field(default_factory=dict)
+    touched: dict[str, _Tracked] = field(default_factory=dict)
+    groups: dict[tuple[str, str], OpenIncidentRef | None] = field(default_factory=dict)
+    in_incident: dict[str, list[_Tracked]] = field(default_factory=lambda: defaultdict(list))
+    stored_open: dict[str, int] = field(default_factory=dict)
+
+    def track(self, service_id: str, dedup_key: str, tracked: _Tracked) -> None:
+        self.open[(service_id, dedup_key)] = tracked
+        if tracked.incident_id:
+            self.in_incident[tracked.incident_id].append(tracked)
+
+    def apply(self, event: AlertEvent, sub: Submission, raw_id: str, config: ServiceConfig) -> EventResult:
+        key = (config.service_id, event.dedup_key)
+        existing = self.open.get(key)
+        step = dedup_step(event.action, _ref(existing))
+        if step is Step.NEW:
+            return self._create(event, sub, raw_id, config)
+        if existing is None or step is Step.IGNORE:
+            return EventResult(Outcome.IGNORED, event.dedup_key, existing.alert_id if existing else None)
+        self.touched[existing.alert_id] = existing
+        if step is Step.BUMP:
+            self._bump(existing, event, raw_id)
+            return EventResult(Outcome.DEDUPLICATED, event.dedup_key, existing.alert_id, existing.incident_id)
+        if step is Step.ACKNOWLEDGE:
+            self._set_status(existing, AlertStatus.ACKNOWLEDGED)
+            if existing.incident_id:
+                self.incidents.alert_acknowledged(existing.incident_id, self.now)
+            return EventResult(Outcome.ACKNOWLEDGED, event.dedup_key, existing.alert_id, existing.incident_id)
+        self._set_status(existing, AlertStatus.RESOLVED)
+        del self.open[key]
+        if existing.incident_id and config.auto_resolve and self._open_count(existing.incident_id) == 0:
+            self.incidents.all_alerts_resolved(existing.incident_id, self.now)
+            for group, ref in self.groups.items():
+                if ref is not None and ref.incident_id == existing.incident_id:
+                    self.groups[group] = None
+        return EventResult(Outcome.RESOLVED, event.dedup_key, existing.alert_id, existing.incident_id)
+
+    def _open_count(self, incident_id: str) -> int:
+        """Open alerts of an incident as the batch sees them: stored ones adjusted by its own changes."""
+        if incident_id not in self.stored_open:
+            self.stored_open[incident_id] = self.alerts.count_open_in_incident(incident_id)
+        tracked = self.in_incident[incident_id]
+        loaded = sum(1 for t in tracked if t.row is None)  # open in storage when the batch loaded them
+        still_open = sum(1 for t in tracked if t.status is not AlertStatus.RESOLVED)
+        return self.stored_open[incident_id] - loaded + still_open
+
+    def _bump(self, tracked: _Tracked, event: AlertEvent, raw_id: str) -> None:
+        if tracked.row is not None:
+            tracked.row["count"] += 1
+            tracked.row["raw_payload_id"] = raw_id
+            tracked.row["summary"] = event.summary[:1024]
+            return
+        tracked.count_delta += 1
+        tracked.raw_id = raw_id
+        tracked.summary = event.summary[:1024]
+
+    def _set_status(self, tracked: _Tracked, status: AlertStatus) -> None:
+        tracked.status = status
+        stamp = "resolved_at" if status is AlertStatus.RESOLVED else "acknowledged_at"
+        if tracked.row is not None:
+            tracked.row["status"] = status.value
+            tracked.row[stamp] = self.now
+        elif status is AlertStatus.RESOLVED:
+            tracked.resolved_at = self.now
+        else:
+            tracked.acknowledged_at = self.now
+
+    def _create(self, event: AlertEvent, sub: Submission, raw_id: str, config: ServiceConfig) -> EventResult:
+        verdict = classify(event, config.rule, self.now)
+        group = group_key_for(event, config.grouping)
+        incident_id = None
+        if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
+            incident_id = self._incident_for(event, config, group, verdict.sev)
+        alert_id = self.make_id()
+        tracked = _Tracked(alert_id, AlertStatus.TRIGGERED, incident_id)
+        tracked.row = _new_row(alert_id, event, sub, config, raw_id, group, verdict.disposition, incident_id, self.now)
+        self.track(config.service_id, event.dedup_key, tracked)
+        self.touched[alert_id] = tracked
+        return EventResult(_OUTCOME[verdict.disposition], event.dedup_key, alert_id, incident_id)
+
+    def _incident_for(self, event: AlertEvent, config: ServiceConfig, group: str, sev: Sev) -> str:
+        cache_key = (config.service_id, group)
+        if cache_key not in self.groups:
+            self.groups[cache_key] = self.incidents.find_open_by_group(config.service_id, group)
+        candidate = self.groups[cache_key]
+        if candidate is not None and joins(candidate, group, config.grouping, self.now):
+            if sev.rank < candidate.sev.rank:
+                self.incidents.raise_severity(candidate.incident_id, candidate.sev, sev, self.now)
+                self.groups[cache_key] = OpenIncidentRef(candidate.incident_id, group, candidate.opened_at, sev)
+            return candidate.incident_id
+        incident_id = self.incidents.open_from_alert(
+            service_id=config.service_id,
+            group_key=group,
+            sev=sev,
+            title=event.summary,
+            runbook_url=event.runbook_url or config.runbook_url,
+            at=self.now,
+        )
+        self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
+        return incident_id
+
+    def flush(self) -> None:
+        new_rows = [t.row for t in self.touched.values() if t.row is not None]
+        changes = [_changes(t, self.now) for t in self.touched.values() if t.row is None]
+        if new_rows:
+            self.alerts.insert_many(new_rows)
+        if changes:
+            self.alerts.update_many(changes)
+
+
+def ingest_batch(
+    submissions: list[Submission],
+    *,
+    alerts: AlertRepo,
+    incidents: IncidentGateway,
+    configs: ServiceConfigs,
+    now: datetime,
+    make_id: Callable[[], str] = new_id,
+) -> list[list[EventResult]]:
+    """Store each raw payload and apply every event; the caller commits once for all of it."""
+    raw_ids = [make_id() for _ in submissions]
+    alerts.add_raw_many(
+        [
+            {
+                "id": raw_id,
+                "integration_id": s.integration_id,
+                "source": s.source,
+                "body": s.raw_body,
+                "received_at": now,
+            }
+            for raw_id, s in zip(raw_ids, submissions, strict=True)
+        ]
+    )
+    batch = _Batch(alerts, incidents, now, make_id)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for sub in submissions:
+        wanted[sub.service_id].update(event.dedup_key for event in sub.events)
+    for service_id, keys in wanted.items():
+        for ref in alerts.find_open_many(service_id, keys):
+            batch.track(service_id, ref.dedup_key, _Tracked(ref.alert_id, ref.status, ref.incident_id))
+    results = []
+    for raw_id, sub in zip(raw_ids, submissions, strict=True):
+        config = configs.get(sub.service_id, now)
+        results.append([batch.apply(event, sub, raw_id, config) for event in sub.events])
+    batch.flush()
+    return results
+
+
 def ingest(
     submission: Submission,
     *,
@@ -50,98 +235,62 @@ def ingest(
     now: datetime,
     make_id: Callable[[], str] = new_id,
 ) -> list[EventResult]:
-    """Store the raw payload and apply each event; the caller commits once for all of it."""
-    raw_id = make_id()
-    alerts.add_raw(
-        raw_id=raw_id,
-        integration_id=submission.integration_id,
-        source=submission.source,
-        body=submission.raw_body,
-        at=now,
-    )
-    config = configs.get(submission.service_id, now)
-    return [
-        _apply(event, submission, raw_id, config, alerts=alerts, incidents=incidents, now=now, make_id=make_id)
-        for event in submission.events
-    ]
+    """One submission on its own (a batch of one)."""
+    return ingest_batch([submission], alerts=alerts, incidents=incidents, configs=configs, now=now, make_id=make_id)[0]
 
 
-def _apply(
+def _ref(tracked: _Tracked | None) -> OpenAlertRef | None:
+    if tracked is None:
+        return None
+    return OpenAlertRef(tracked.alert_id, tracked.status, tracked.incident_id)
+
+
+def _new_row(
+    alert_id: str,
     event: AlertEvent,
-    submission: Submission,
-    raw_id: str,
+    sub: Submission,
     config: ServiceConfig,
-    *,
-    alerts: AlertRepo,
-    incidents: IncidentGateway,
+    raw_id: str,
+    group: str,
+    disposition: Disposition,
+    incident_id: str | None,
     now: datetime,
-    make_id: Callable[[], str],
-) -> EventResult:
-    existing = alerts.find_open(config.service_id, event.dedup_key)
-    step = dedup_step(event.action, existing)
-    if step is Step.NEW:
-        return _create(event, submission, raw_id, config, alerts=alerts, incidents=incidents, now=now, make_id=make_id)
-    if existing is None or step is Step.IGNORE:
-        return EventResult(Outcome.IGNORED, event.dedup_key, existing.alert_id if existing else None)
-    result = EventResult(Outcome.DEDUPLICATED, event.dedup_key, existing.alert_id, existing.incident_id)
-    if step is Step.BUMP:
-        alerts.bump(existing.alert_id, event, raw_id, now)
-        return result
-    if step is Step.ACKNOWLEDGE:
-        alerts.set_status(existing.alert_id, AlertStatus.ACKNOWLEDGED, now)
-        if existing.incident_id:
-            incidents.alert_acknowledged(existing.incident_id, now)
-        return EventResult(Outcome.ACKNOWLEDGED, event.dedup_key, existing.alert_id, existing.incident_id)
-    alerts.set_status(existing.alert_id, AlertStatus.RESOLVED, now)
-    if existing.incident_id and config.auto_resolve and alerts.count_open_in_incident(existing.incident_id) == 0:
-        incidents.all_alerts_resolved(existing.incident_id, now)
-    return EventResult(Outcome.RESOLVED, event.dedup_key, existing.alert_id, existing.incident_id)
+) -> dict[str, Any]:
+    return {
+        "id": alert_id,
+        "service_id": config.service_id,
+        "integration_id": sub.integration_id,
+        "raw_payload_id": raw_id,
+        "source": sub.source,
+        "dedup_key": event.dedup_key,
+        "status": AlertStatus.TRIGGERED.value,
+        "severity": event.severity.value,
+        "summary": event.summary[:1024],
+        "origin": event.origin[:255],
+        "group_key": group[:1024],
+        "labels": dict(event.labels),
+        "details": dict(event.details),
+        "links": [asdict(link) for link in event.links],
+        "runbook_url": event.runbook_url,
+        "disposition": disposition.value,
+        "incident_id": incident_id,
+        "count": 1,
+        "occurred_at": event.occurred_at,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "acknowledged_at": None,
+        "resolved_at": None,
+    }
 
 
-def _create(
-    event: AlertEvent,
-    submission: Submission,
-    raw_id: str,
-    config: ServiceConfig,
-    *,
-    alerts: AlertRepo,
-    incidents: IncidentGateway,
-    now: datetime,
-    make_id: Callable[[], str],
-) -> EventResult:
-    verdict = classify(event, config.rule, now)
-    key = group_key_for(event, config.grouping)
-    incident_id: str | None = None
-    if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
-        candidate = incidents.find_open_by_group(config.service_id, key)
-        if candidate is not None and joins(candidate, key, config.grouping, now):
-            incident_id = candidate.incident_id
-            incidents.alert_joined(incident_id, verdict.sev, now)
-        else:
-            incident_id = incidents.open_from_alert(
-                service_id=config.service_id,
-                group_key=key,
-                sev=verdict.sev,
-                title=event.summary,
-                runbook_url=event.runbook_url or config.runbook_url,
-                at=now,
-            )
-    alert_id = make_id()
-    alerts.add(
-        alert_id=alert_id,
-        service_id=config.service_id,
-        integration_id=submission.integration_id,
-        raw_id=raw_id,
-        source=submission.source,
-        event=event,
-        group_key=key,
-        disposition=verdict.disposition,
-        incident_id=incident_id,
-        at=now,
-    )
-    outcome = {
-        Disposition.OPEN_INCIDENT: Outcome.CREATED,
-        Disposition.LOG_ONLY: Outcome.LOGGED,
-        Disposition.SUPPRESSED: Outcome.SUPPRESSED,
-    }[verdict.disposition]
-    return EventResult(outcome, event.dedup_key, alert_id, incident_id)
+def _changes(tracked: _Tracked, now: datetime) -> dict[str, Any]:
+    return {
+        "b_id": tracked.alert_id,
+        "count_delta": tracked.count_delta,
+        "b_last_seen_at": now,
+        "b_raw_payload_id": tracked.raw_id,
+        "b_summary": tracked.summary,
+        "b_status": tracked.status.value,
+        "b_acknowledged_at": tracked.acknowledged_at,
+        "b_resolved_at": tracked.resolved_at,
+    }

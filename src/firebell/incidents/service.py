@@ -30,7 +30,7 @@ class IncidentIntake:
         row = self.repo.latest_open_in_group(service_id, group_key)
         if row is None:
             return None
-        return OpenIncidentRef(row["id"], row["group_key"], row["opened_at"])
+        return OpenIncidentRef(row["id"], row["group_key"], row["opened_at"], Sev(row["sev"]))
 
     def open_from_alert(
         self,
@@ -59,14 +59,9 @@ class IncidentIntake:
         self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert: {title[:200]}")
         return incident_id
 
-    def alert_joined(self, incident_id: str, sev: Sev, at: datetime) -> None:
-        row = self.repo.get(incident_id)
-        if row is None:
-            return
-        current = Sev(row["sev"])
-        if sev.rank < current.rank:
-            self.repo.update(incident_id, {"sev": sev.value})
-            self.repo.add_event(incident_id, at, "severity_changed", f"Raised from {current} to {sev} by a new alert")
+    def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:
+        self.repo.update(incident_id, {"sev": new.value})
+        self.repo.add_event(incident_id, at, "severity_changed", f"Raised from {old} to {new} by a new alert")
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None:
         row = self.repo.get(incident_id)

@@ -51,6 +51,9 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Checkpoints run in the background engine (infra/checkpoint.py), not inside a commit
+        # that a sender is waiting on.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import secrets
 import time
+
+_random = random.Random(os.urandom(32))  # noqa: S311 - ids need uniqueness, not secrecy
+os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
 
 def new_id() -> str:
     """A 26-character id that sorts by creation time (48-bit ms timestamp + 80 random bits)."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | _random.getrandbits(80)
     return _crockford(value, 26)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -36,11 +38,17 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
             if manage_lifecycle:
                 container.stop()
 
+    extra: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI).parameters:
+        # Newer FastAPI asks OpenTelemetry on every request whether it is configured; we export
+        # Prometheus metrics instead, so skip that per-request cost.
+        extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(
         title="Firebell",
         version=__version__,
         description="Self-hosted incident response: alert intake, incidents and on-call.",
         lifespan=lifespan,
+        **extra,
     )
     app.state.container = container
     errors.install(app)

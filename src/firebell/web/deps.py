@@ -18,7 +18,8 @@ from firebell.kernel.errors import Unauthenticated
 SESSION_COOKIE = "firebell_session"
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async on purpose: a sync dependency would cost every intake request a thread-pool hop
     container: Container = request.app.state.container
     return container
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from firebell.alerts.config import ServiceConfig, service_config
-from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef, OpenIncidentRef
+from firebell.alerts.model import AlertStatus, OpenAlertRef, OpenIncidentRef
 from firebell.kernel.severity import Sev
 
 
@@ -45,23 +47,27 @@ class FakeAlertRepo:
     def __init__(self, store: FakeStore) -> None:
         self.s = store
 
-    def add_raw(self, *, raw_id: str, integration_id: str, source: str, body: str, at: datetime) -> None:
-        self.s.raw.append(raw_id)
+    def add_raw_many(self, rows: list[dict[str, object]]) -> None:
+        self.s.raw.extend(str(r["id"]) for r in rows)
 
-    def find_open(self, service_id: str, dedup_key: str) -> OpenAlertRef | None:
-        for a in self.s.alerts.values():
-            if a.dedup_key == dedup_key and a.status != AlertStatus.RESOLVED:
-                return OpenAlertRef(a.id, AlertStatus(a.status), a.incident_id)
-        return None
+    def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
+        return [
+            OpenAlertRef(a.id, AlertStatus(a.status), a.incident_id, a.dedup_key)
+            for a in self.s.alerts.values()
+            if a.dedup_key in dedup_keys and a.status != AlertStatus.RESOLVED
+        ]
 
-    def bump(self, alert_id: str, event: AlertEvent, raw_id: str, at: datetime) -> None:
-        self.s.alerts[alert_id].count += 1
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            self.s.alerts[r["id"]] = FakeAlert(
+                r["id"], r["dedup_key"], r["status"], r["incident_id"], r["count"], r["disposition"]
+            )
 
-    def set_status(self, alert_id: str, status: str, at: datetime) -> None:
-        self.s.alerts[alert_id].status = status
-
-    def add(self, *, alert_id: str, event: AlertEvent, disposition: str, incident_id: str | None, **_: object) -> None:
-        self.s.alerts[alert_id] = FakeAlert(alert_id, event.dedup_key, "triggered", incident_id, 1, disposition)
+    def update_many(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            alert = self.s.alerts[r["b_id"]]
+            alert.count += r["count_delta"]
+            alert.status = r["b_status"]
 
     def count_open_in_incident(self, incident_id: str) -> int:
         return sum(1 for a in self.s.alerts.values() if a.incident_id == incident_id and a.status != "resolved")
@@ -75,7 +81,7 @@ class FakeIncidents:
         found = [
             i for i in self.s.incidents.values() if i.group_key == group_key and i.status not in ("resolved", "closed")
         ]
-        return OpenIncidentRef(found[-1].id, found[-1].group_key, found[-1].opened_at) if found else None
+        return OpenIncidentRef(found[-1].id, found[-1].group_key, found[-1].opened_at, found[-1].sev) if found else None
 
     def open_from_alert(
         self, *, service_id: str, group_key: str, sev: Sev, title: str, runbook_url: str | None, at: datetime
@@ -84,9 +90,9 @@ class FakeIncidents:
         self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev)
         return incident_id
 
-    def alert_joined(self, incident_id: str, sev: Sev, at: datetime) -> None:
-        incident = self.s.incidents[incident_id]
-        incident.sev = Sev.worst(incident.sev, sev)
+    def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:
+        assert new.rank < old.rank
+        self.s.incidents[incident_id].sev = new
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None:
         if self.s.incidents[incident_id].status == "detected":

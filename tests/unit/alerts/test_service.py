@@ -119,3 +119,19 @@ def test_acknowledge_moves_incident_to_acknowledged() -> None:
     assert h.send(AlertEvent(EventAction.ACKNOWLEDGE, "a", ""))[0].outcome is Outcome.ACKNOWLEDGED
     assert a.incident_id is not None
     assert h.store.incidents[a.incident_id].status == "acknowledged"
+
+
+def test_one_batch_handles_repeat_resolve_and_retrigger_of_one_key() -> None:
+    h = Harness()
+    results = h.send(trig("k"), trig("k"), resolve("k"), trig("k"), trig("k"))
+    assert [r.outcome for r in results] == [
+        Outcome.CREATED,
+        Outcome.DEDUPLICATED,
+        Outcome.RESOLVED,
+        Outcome.CREATED,
+        Outcome.DEDUPLICATED,
+    ]
+    by_status = sorted((a.status, a.count) for a in h.store.alerts.values())
+    assert by_status == [("resolved", 2), ("triggered", 2)]
+    # The first incident resolved with its alert; the re-trigger opened a second one.
+    assert sorted(i.status for i in h.store.incidents.values()) == ["detected", "resolved"]
