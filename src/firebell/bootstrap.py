@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,13 +15,15 @@ from sqlalchemy.engine import Connection, Engine
 from firebell.alerts.repo import SqlAlertRepo
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch
-from firebell.catalog.repo import SqlCatalogRepo, SqlServiceConfigs
+from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
+from firebell.infra.change_watch import ChangeWatch
 from firebell.infra.checkpoint import WalCheckpoint
 from firebell.infra.db import make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
 from firebell.infra.engine import EngineModule
+from firebell.infra.filelock import FileLock
 from firebell.infra.metrics import Metrics
 from firebell.infra.settings import Settings
 from firebell.infra.writer import GroupCommitWriter
@@ -80,6 +83,7 @@ class Container:
     changes: ChangeFeed
     writer: GroupCommitWriter[Submission, list[EventResult]]
     background: BackgroundEngine
+    configs: ConfigCache
     _key_cache: dict[str, tuple[float, IntegrationRef]] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -89,6 +93,11 @@ class Container:
     def stop(self) -> None:
         self.writer.stop()
         self.background.stop()
+
+    def catalog_changed(self) -> None:
+        """Forget cached service configs and integration keys after a change to the catalog."""
+        self.configs.clear()
+        self._key_cache.clear()
 
     def integration_for_key(self, key: str) -> IntegrationRef | None:
         """Look up an integration by its secret key, with a short cache for hot senders."""
@@ -119,17 +128,27 @@ class Container:
         return results
 
 
-def _intake_batch(clock: Clock) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
+def _intake_batch(
+    clock: Clock, cache: ConfigCache
+) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
     def process(conn: Connection, batch: list[Submission]) -> list[list[EventResult]]:
         if conn.dialect.name == "postgresql":
             # Serialize intake across processes, so grouping never opens twin incidents.
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INTAKE_LOCK})")
         alerts = SqlAlertRepo(conn)
         incidents = IncidentIntake(SqlIncidentRepo(conn))
-        configs = SqlServiceConfigs(conn)
+        configs = SqlServiceConfigs(conn, cache)
         return ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
 
     return process
+
+
+def _intake_lock(engine: Engine) -> Callable[[], AbstractContextManager[None]] | None:
+    """SQLite intake writers in several worker processes take turns through a lock file."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return FileLock(f"{database}.intake-lock").hold
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -138,6 +157,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     metrics = Metrics()
     changes = ChangeFeed()
+    configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
     def on_batch(size: int, _depth: int) -> None:
         metrics.batch_size.observe(size)
@@ -145,18 +165,19 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
 
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
         engine,
-        _intake_batch(clock),
+        _intake_batch(clock, configs),
         max_batch=settings.ingest.max_batch,
         on_batch=on_batch,
+        lock=_intake_lock(engine),
     )
     retention = RawPayloadRetention(
         engine,
         keep=timedelta(days=settings.retention.raw_payload_days),
         every=timedelta(seconds=settings.retention.sweep_interval_seconds),
     )
-    modules: list[EngineModule] = [retention]
+    modules: list[EngineModule] = [retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     background = BackgroundEngine(modules, clock)
     metrics.queue_depth.set_function(writer.depth)
-    return Container(settings, engine, clock, metrics, changes, writer, background)
+    return Container(settings, engine, clock, metrics, changes, writer, background, configs)

@@ -1,38 +1,35 @@
 """Intake endpoints: Alertmanager, PagerDuty Events v2, Opsgenie and generic webhooks.
 
-Each answers 2xx only after the raw payload and its alerts are committed (see infra/writer.py).
+These are the hottest paths in Firebell, so they are served by a small ASGI front (web/intake_app.py)
+rather than the framework's routing and dependency machinery; the handlers here are plain functions
+from (container, key, headers, raw body) to (status, JSON document). Each answers 2xx only after the
+raw payload and its alerts are committed (see infra/writer.py). Their OpenAPI description is added to
+the app's schema from the same Pydantic models (`openapi_paths`).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request
-from fastapi.responses import Response
+from pydantic import BaseModel
 
 from firebell.alerts.config import WebhookMapping
 from firebell.alerts.model import AlertEvent, EventAction, Source
 from firebell.alerts.normalize import from_alertmanager, from_opsgenie, from_pagerduty, from_webhook
 from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieAction, OpsgenieCreate, PagerDutyEvent
 from firebell.alerts.service import EventResult, Submission
-from firebell.bootstrap import IntegrationRef
+from firebell.bootstrap import Container, IntegrationRef
 from firebell.catalog.model import IntegrationKind
 from firebell.kernel.errors import NotFound, Unauthenticated, ValidationFailed
-from firebell.web.deps import ContainerDep
 
-router = APIRouter(tags=["intake"])
-
-KeyPath = Annotated[str, Path(min_length=8, max_length=128, description="the integration's secret key")]
+Reply = tuple[int, dict[str, Any]]
 
 
-def _json(payload: object, status: int = 202) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
-
-
-def _integration(container: ContainerDep, key: str, kind: IntegrationKind, field: str) -> IntegrationRef:
-    ref = container.integration_for_key(key)
+def _integration(container: Container, key: str, kind: IntegrationKind, field: str) -> IntegrationRef:
+    ref = container.integration_for_key(key) if 8 <= len(key) <= 128 else None
     if ref is None or ref.kind != kind:
         container.metrics.rejected.labels(kind.value, "unknown_key").inc()
         raise NotFound(f"no {kind.value} integration has this key", details=[{"field": field}])
@@ -40,7 +37,7 @@ def _integration(container: ContainerDep, key: str, kind: IntegrationKind, field
 
 
 async def _submit(
-    container: ContainerDep, ref: IntegrationRef, source: Source, raw: bytes, events: list[AlertEvent]
+    container: Container, ref: IntegrationRef, source: Source, raw: bytes, events: list[AlertEvent]
 ) -> list[EventResult]:
     submission = Submission(
         integration_id=ref.integration_id,
@@ -62,23 +59,23 @@ def _summary(results: list[EventResult]) -> dict[str, Any]:
     }
 
 
-@router.post("/integrations/alertmanager/{key}", status_code=202, summary="Prometheus Alertmanager webhook receiver")
-async def alertmanager(key: KeyPath, body: AlertmanagerWebhook, request: Request, container: ContainerDep) -> Response:
+async def alertmanager(container: Container, key: str, raw: bytes) -> Reply:
+    body = AlertmanagerWebhook.model_validate_json(raw)
     ref = _integration(container, key, IntegrationKind.ALERTMANAGER, "key")
-    results = await _submit(container, ref, Source.ALERTMANAGER, await request.body(), from_alertmanager(body))
-    return _json(_summary(results))
+    return 202, _summary(await _submit(container, ref, Source.ALERTMANAGER, raw, from_alertmanager(body)))
 
 
-@router.post("/v2/enqueue", status_code=202, summary="PagerDuty Events API v2 compatible")
-async def pagerduty(body: PagerDutyEvent, request: Request, container: ContainerDep) -> Response:
+async def pagerduty(container: Container, raw: bytes) -> Reply:
+    body = PagerDutyEvent.model_validate_json(raw)
     event = from_pagerduty(body)
     ref = _integration(container, body.routing_key, IntegrationKind.PAGERDUTY, "routing_key")
-    results = await _submit(container, ref, Source.PAGERDUTY, await request.body(), [event])
-    return _json({"status": "success", "message": "Event processed", "dedup_key": results[0].dedup_key})
+    results = await _submit(container, ref, Source.PAGERDUTY, raw, [event])
+    return 202, {"status": "success", "message": "Event processed", "dedup_key": results[0].dedup_key}
 
 
-def _genie_key(authorization: str | None) -> str:
-    if not authorization or not authorization.startswith("GenieKey "):
+def _genie_key(headers: Mapping[str, str]) -> str:
+    authorization = headers.get("authorization", "")
+    if not authorization.startswith("GenieKey "):
         raise Unauthenticated(
             "send the integration key as 'Authorization: GenieKey <key>'",
             details=[{"field": "Authorization", "message": "missing or not a GenieKey"}],
@@ -86,95 +83,107 @@ def _genie_key(authorization: str | None) -> str:
     return authorization[len("GenieKey ") :].strip()
 
 
-def _opsgenie_accepted(request_id: str) -> Response:
-    return _json({"result": "Request will be processed", "took": 0.0, "requestId": request_id})
+def _opsgenie_accepted() -> Reply:
+    return 202, {"result": "Request will be processed", "took": 0.0, "requestId": str(uuid.uuid4())}
 
 
-@router.post("/v2/alerts", status_code=202, summary="Opsgenie Alert API compatible: create")
-async def opsgenie_create(
-    body: OpsgenieCreate,
-    request: Request,
-    container: ContainerDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    ref = _integration(container, _genie_key(authorization), IntegrationKind.OPSGENIE, "Authorization")
-    await _submit(container, ref, Source.OPSGENIE, await request.body(), [from_opsgenie(body)])
-    return _opsgenie_accepted(str(uuid.uuid4()))
+async def opsgenie_create(container: Container, headers: Mapping[str, str], raw: bytes) -> Reply:
+    ref = _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
+    body = OpsgenieCreate.model_validate_json(raw)
+    await _submit(container, ref, Source.OPSGENIE, raw, [from_opsgenie(body)])
+    return _opsgenie_accepted()
 
 
-async def _opsgenie_action(
+async def opsgenie_action(
+    container: Container,
     action: EventAction,
     identifier: str,
     identifier_type: str,
-    request: Request,
-    container: ContainerDep,
-    authorization: str | None,
-) -> Response:
-    ref = _integration(container, _genie_key(authorization), IntegrationKind.OPSGENIE, "Authorization")
+    headers: Mapping[str, str],
+    raw: bytes,
+) -> Reply:
+    ref = _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
     if identifier_type not in {"alias", "id"}:
         raise ValidationFailed.field("identifierType", "use alias or id")
-    raw = await request.body()
     if raw.strip():
-        try:
-            OpsgenieAction.model_validate(orjson.loads(raw))
-        except (orjson.JSONDecodeError, ValueError) as exc:
-            raise ValidationFailed.field("body", "must be a JSON object with user, source, note") from exc
+        OpsgenieAction.model_validate_json(raw)
     dedup_key = identifier
     if identifier_type == "id":
         found = container.dedup_key_of_alert(ref.service_id, identifier)
         if found is None:
             raise NotFound(f"no open alert with id {identifier}", details=[{"field": "identifier"}])
         dedup_key = found
-    event = AlertEvent(action=action, dedup_key=dedup_key, summary="")
-    await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [event])
-    return _opsgenie_accepted(str(uuid.uuid4()))
+    await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [AlertEvent(action, dedup_key, "")])
+    return _opsgenie_accepted()
 
 
-IdentifierType = Annotated[str, Query(alias="identifierType")]
-
-
-@router.post("/v2/alerts/{identifier}/close", status_code=202, summary="Opsgenie compatible: close")
-async def opsgenie_close(
-    identifier: str,
-    request: Request,
-    container: ContainerDep,
-    identifier_type: IdentifierType = "id",
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    return await _opsgenie_action(EventAction.RESOLVE, identifier, identifier_type, request, container, authorization)
-
-
-@router.post("/v2/alerts/{identifier}/acknowledge", status_code=202, summary="Opsgenie compatible: acknowledge")
-async def opsgenie_acknowledge(
-    identifier: str,
-    request: Request,
-    container: ContainerDep,
-    identifier_type: IdentifierType = "id",
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    return await _opsgenie_action(
-        EventAction.ACKNOWLEDGE, identifier, identifier_type, request, container, authorization
-    )
-
-
-@router.post(
-    "/integrations/webhook/{key}",
-    status_code=202,
-    summary="Generic JSON webhook, read through the integration's field mapping",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
-)
-async def webhook(key: KeyPath, request: Request, container: ContainerDep) -> Response:
-    raw = await request.body()
+async def webhook(container: Container, key: str, raw: bytes) -> Reply:
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValidationFailed.field("body", f"is not valid JSON ({exc})") from exc
     ref = _integration(container, key, IntegrationKind.WEBHOOK, "key")
-    mapping = WebhookMapping.from_config(_mapping_config(ref))
-    results = await _submit(container, ref, Source.WEBHOOK, raw, [from_webhook(document, mapping)])
-    return _json(_summary(results))
+    config = ref.config.get("mapping", {})
+    mapping = WebhookMapping.from_config(dict(config) if isinstance(config, dict) else {})
+    return 202, _summary(await _submit(container, ref, Source.WEBHOOK, raw, [from_webhook(document, mapping)]))
 
 
-def _mapping_config(ref: IntegrationRef) -> dict[str, object]:
-    mapping = ref.config.get("mapping", {})
-    return dict(mapping) if isinstance(mapping, dict) else {}
+# --- OpenAPI description of the endpoints above -------------------------------------------------
+
+
+def _operation(summary: str, model: type[BaseModel] | None, params: list[dict[str, Any]]) -> dict[str, Any]:
+    schema: dict[str, Any] = (
+        {"$ref": f"#/components/schemas/{model.__name__}"} if model is not None else {"type": "object"}
+    )
+    return {
+        "post": {
+            "tags": ["intake"],
+            "summary": summary,
+            "parameters": params,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
+            "responses": {
+                "202": {"description": "Committed: stored durably before this answer"},
+                "4XX": {"description": "Refused, naming the field; nothing stored"},
+            },
+        }
+    }
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, component schemas) documenting the intake endpoints."""
+    key = _path_param("key", "the integration's secret key")
+    genie = {
+        "name": "Authorization",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "GenieKey <integration key>",
+    }
+    id_type = {"name": "identifierType", "in": "query", "schema": {"type": "string", "enum": ["id", "alias"]}}
+    identifier = [_path_param("identifier", "alias or id"), id_type, genie]
+    paths = {
+        "/integrations/alertmanager/{key}": _operation(
+            "Prometheus Alertmanager webhook receiver", AlertmanagerWebhook, [key]
+        ),
+        "/v2/enqueue": _operation("PagerDuty Events API v2 compatible", PagerDutyEvent, []),
+        "/v2/alerts": _operation("Opsgenie Alert API compatible: create", OpsgenieCreate, [genie]),
+        "/v2/alerts/{identifier}/close": _operation("Opsgenie compatible: close", OpsgenieAction, identifier),
+        "/v2/alerts/{identifier}/acknowledge": _operation(
+            "Opsgenie compatible: acknowledge",
+            OpsgenieAction,
+            identifier,
+        ),
+        "/integrations/webhook/{key}": _operation(
+            "Generic JSON webhook, read through the integration's field mapping", None, [key]
+        ),
+    }
+    schemas: dict[str, Any] = {}
+    for model in (AlertmanagerWebhook, PagerDutyEvent, OpsgenieCreate, OpsgenieAction):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return paths, schemas

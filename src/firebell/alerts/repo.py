@@ -10,55 +10,96 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertStatus, OpenAlertRef
 from firebell.alerts.tables import AlertRow, RawPayloadRow
-from firebell.infra.sqltypes import UTCDateTime
+from firebell.infra.driver_sql import DriverSql
 
 _alerts = cast(sa.Table, AlertRow.__table__)
 _raw = cast(sa.Table, RawPayloadRow.__table__)
 
 
-_UPDATE = (
-    _alerts.update()
-    .where(_alerts.c.id == sa.bindparam("b_id"))
-    .values(
-        count=_alerts.c.count + sa.bindparam("count_delta"),
-        last_seen_at=sa.bindparam("b_last_seen_at"),
-        raw_payload_id=sa.func.coalesce(sa.bindparam("b_raw_payload_id"), _alerts.c.raw_payload_id),
-        summary=sa.func.coalesce(sa.bindparam("b_summary"), _alerts.c.summary),
-        status=sa.bindparam("b_status"),
-        acknowledged_at=sa.func.coalesce(
-            sa.bindparam("b_acknowledged_at", type_=UTCDateTime()), _alerts.c.acknowledged_at
-        ),
-        resolved_at=sa.func.coalesce(sa.bindparam("b_resolved_at", type_=UTCDateTime()), _alerts.c.resolved_at),
-    )
+_OPEN = AlertStatus.RESOLVED.value
+_COLUMNS = (
+    "id",
+    "service_id",
+    "integration_id",
+    "raw_payload_id",
+    "source",
+    "dedup_key",
+    "status",
+    "severity",
+    "summary",
+    "origin",
+    "group_key",
+    "labels",
+    "details",
+    "links",
+    "runbook_url",
+    "disposition",
+    "incident_id",
+    "count",
+    "occurred_at",
+    "first_seen_at",
+    "last_seen_at",
+    "acknowledged_at",
+    "resolved_at",
 )
+_JSON = {"labels", "details", "links"}
+_TIMES = ("occurred_at", "first_seen_at", "last_seen_at", "acknowledged_at", "resolved_at")
 
 
 class SqlAlertRepo:
+    """Alerts, written set-at-a-time with driver-level SQL (see infra/driver_sql.py)."""
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.db = DriverSql(conn)
+        values = ", ".join(self.db.json_param(c) if c in _JSON else f":{c}" for c in _COLUMNS)
+        self._insert = f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES ({values})"  # noqa: S608 - constants only
 
     def add_raw_many(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(_raw.insert(), rows)
+        for row in rows:
+            row["received_at"] = self.db.ts(row["received_at"])
+        self.db.executemany(
+            "INSERT INTO raw_payloads (id, integration_id, source, received_at, body) "
+            "VALUES (:id, :integration_id, :source, :received_at, :body)",
+            rows,
+        )
 
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         keys = list(dedup_keys)
         found: list[OpenAlertRef] = []
         for start in range(0, len(keys), 500):
-            query = sa.select(_alerts.c.id, _alerts.c.status, _alerts.c.incident_id, _alerts.c.dedup_key).where(
-                _alerts.c.service_id == service_id,
-                _alerts.c.dedup_key.in_(keys[start : start + 500]),
-                _alerts.c.status != AlertStatus.RESOLVED.value,
+            chunk = keys[start : start + 500]
+            params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(chunk)}
+            params["service_id"] = service_id
+            placeholders = ", ".join(f":k{i}" for i in range(len(chunk)))
+            query = (
+                "SELECT id, status, incident_id, dedup_key FROM alerts WHERE service_id = :service_id "  # noqa: S608
+                f"AND status != '{_OPEN}' AND dedup_key IN ({placeholders})"
             )
-            found.extend(
-                OpenAlertRef(r.id, AlertStatus(r.status), r.incident_id, r.dedup_key) for r in self.conn.execute(query)
-            )
+            rows = self.db.execute(query, params)
+            found.extend(OpenAlertRef(r[0], AlertStatus(r[1]), r[2], r[3]) for r in rows)
         return found
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(_alerts.insert(), rows)
+        db = self.db
+        for row in rows:
+            for name in _JSON:
+                row[name] = db.json(row[name])
+            for name in _TIMES:
+                row[name] = db.ts(row[name])
+        db.executemany(self._insert, rows)
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(_UPDATE, rows)
+        for row in rows:
+            for name in ("b_last_seen_at", "b_acknowledged_at", "b_resolved_at"):
+                row[name] = self.db.ts(row[name])
+        self.db.executemany(
+            "UPDATE alerts SET count = count + :count_delta, last_seen_at = :b_last_seen_at, "
+            "raw_payload_id = COALESCE(:b_raw_payload_id, raw_payload_id), summary = COALESCE(:b_summary, summary), "
+            "status = :b_status, acknowledged_at = COALESCE(:b_acknowledged_at, acknowledged_at), "
+            "resolved_at = COALESCE(:b_resolved_at, resolved_at) WHERE id = :b_id",
+            rows,
+        )
 
     def dedup_key_of(self, service_id: str, alert_id: str) -> str | None:
         query = sa.select(_alerts.c.dedup_key).where(_alerts.c.id == alert_id, _alerts.c.service_id == service_id)

@@ -34,7 +34,9 @@ def create_service(body: ServiceCreate, container: ContainerDep, _caller: Admin)
     with transaction(container.engine, write=True) as conn:
         repo = SqlCatalogRepo(conn)
         service_id = catalog.create_service(repo=repo, now=container.clock.now(), **body.model_dump())
-        return repo.service(service_id)
+        created = repo.service(service_id)
+    container.catalog_changed()
+    return created
 
 
 @router.get("/services/{name}", response_model=ServiceRead)
@@ -60,6 +62,7 @@ def create_integration(
             repo=repo, service=name, kind=body.kind, now=container.clock.now(), name=body.name, mapping=body.mapping
         )
         row = dict(repo.integrations_by_id(integration_id))
+    container.catalog_changed()
     base = container.settings.public_url or str(request.base_url)
     row.update(key=key, url=intake_url(IntegrationKind(body.kind), key, base))
     return row
@@ -71,4 +74,5 @@ def add_maintenance(name: str, body: MaintenanceCreate, container: ContainerDep,
         window_id = catalog.add_maintenance(
             repo=SqlCatalogRepo(conn), service=name, now=container.clock.now(), **body.model_dump()
         )
+    container.catalog_changed()
     return {"id": window_id}

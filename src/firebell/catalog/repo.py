@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, cast
 
@@ -75,15 +76,37 @@ class SqlCatalogRepo:
         return all_dicts(self.conn.execute(query.order_by(_mw.c.starts_at)))
 
 
-class SqlServiceConfigs:
-    """Service configs read once per transaction (the intake writer makes one per batch)."""
+class ConfigCache:
+    """Service configs shared by intake batches for a few seconds; changes made through this
+    process's API clear it at once, changes from elsewhere show within `ttl` seconds."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self.entries: dict[str, tuple[float, ServiceConfig]] = {}
+
+    def get(self, service_id: str) -> ServiceConfig | None:
+        hit = self.entries.get(service_id)
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def put(self, config: ServiceConfig) -> None:
+        self.entries[config.service_id] = (time.monotonic(), config)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+class SqlServiceConfigs:
+    """Service configs for intake: from the shared cache, else read in the caller's transaction."""
+
+    def __init__(self, conn: Connection, cache: ConfigCache | None = None) -> None:
         self.repo = SqlCatalogRepo(conn)
-        self._cache: dict[str, ServiceConfig] = {}
+        self.cache = cache or ConfigCache(ttl=0)
+        self._local: dict[str, ServiceConfig] = {}
 
     def get(self, service_id: str, now: datetime) -> ServiceConfig:
-        cached = self._cache.get(service_id)
+        cached = self._local.get(service_id) or self.cache.get(service_id)
         if cached is not None:
             return cached
         row = self.repo.service(service_id)
@@ -103,5 +126,6 @@ class SqlServiceConfigs:
             runbook_url=row["runbook_url"],
             maintenance=windows,
         )
-        self._cache[service_id] = config
+        self._local[service_id] = config
+        self.cache.put(config)
         return config

@@ -86,18 +86,19 @@ def _admin(run: Callable[[Any, Any], Any]) -> Any:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (FIREBELL_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (FIREBELL_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (FIREBELL_WORKERS)")] = None,
     demo: Annotated[bool, typer.Option(help="seed a demo organisation to explore")] = False,
 ) -> None:
-    """Run the API, web UI and background engine in one process (migrations applied first)."""
-    import uvicorn
-
+    """Run the API, web UI and background engine (migrations applied first)."""
     from firebell.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from firebell.infra import migrate
-    from firebell.web.app import create_app
+    from firebell.web.server import run_server
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
+    for key, value in overrides.items():
+        os.environ[f"FIREBELL_{key.upper()}"] = str(value)  # the worker processes read the same settings
     with errors():
-        container = _container(**overrides)
+        container = _container()
         migrate.upgrade(container.engine)
         settings = container.settings
         if demo:
@@ -105,18 +106,8 @@ def serve(
             print(f"Demo: log in at {settings.base_url()}/login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
             for name, key in seeded.keys.items():
                 print(f"  integration key for {name}: {key}")
-    # Hand the GIL between the event loop and the intake writer every 0.5 ms rather than 5 ms, so a
-    # commit that finished is answered promptly even while the loop is busy.
-    sys.setswitchinterval(0.0005)
-    uvicorn.run(
-        create_app(container),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-    )
+        container.engine.dispose()
+    run_server(settings)
 
 
 @db_app.command("upgrade")

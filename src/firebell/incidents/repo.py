@@ -10,12 +10,14 @@ from sqlalchemy.engine import Connection
 
 from firebell.incidents.state import OPEN_STATUSES
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
+from firebell.infra.driver_sql import DriverSql
 from firebell.infra.sqltypes import all_dicts, first_dict
 from firebell.kernel.ids import new_id
 
 _inc = cast(sa.Table, IncidentRow.__table__)
 _ev = cast(sa.Table, IncidentEventRow.__table__)
 _OPEN = [s.value for s in OPEN_STATUSES]
+_OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 
 
 class SqlIncidentRepo:
@@ -29,17 +31,17 @@ class SqlIncidentRepo:
         return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.number == number)))
 
     def latest_open_in_group(self, service_id: str, group_key: str) -> dict[str, Any] | None:
+        # On the intake hot path (once per batch and group), hence driver-level SQL.
+        db = DriverSql(self.conn)
         query = (
-            sa.select(_inc.c.id, _inc.c.group_key, _inc.c.opened_at, _inc.c.sev)
-            .where(
-                _inc.c.service_id == service_id,
-                _inc.c.group_key == group_key,
-                _inc.c.status.in_(_OPEN),
-            )
-            .order_by(_inc.c.opened_at.desc())
-            .limit(1)
+            "SELECT id, group_key, opened_at, sev FROM incidents WHERE service_id = :service_id "  # noqa: S608
+            f"AND group_key = :group_key AND status IN ({_OPEN_SQL}) ORDER BY opened_at DESC LIMIT 1"
         )
-        return first_dict(self.conn.execute(query))
+        rows = db.execute(query, {"service_id": service_id, "group_key": group_key})
+        if not rows:
+            return None
+        row = rows[0]
+        return {"id": row[0], "group_key": row[1], "opened_at": db.read_ts(row[2]), "sev": row[3]}
 
     def next_number(self) -> int:
         return int(self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(_inc.c.number), 0))).scalar_one()) + 1

@@ -12,6 +12,7 @@ class IngestSettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_batch: int = Field(default=512, ge=1, le=10_000)
     key_cache_seconds: float = Field(default=5.0, ge=0)
+    config_cache_seconds: float = Field(default=2.0, ge=0)
 
 
 class RetentionSettings(BaseModel):
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
     public_url: str = ""
     secret_key: SecretStr = SecretStr("dev-only-secret-change-me")
     session_hours: int = Field(default=12, ge=1)

@@ -8,6 +8,7 @@ share one commit (and one fsync) instead of paying one each.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -44,7 +45,9 @@ class GroupCommitWriter(Generic[T, R]):
         *,
         max_batch: int = 512,
         on_batch: Callable[[int, int], None] | None = None,
+        lock: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
     ) -> None:
+        self.lock = lock or contextlib.nullcontext
         self.engine = engine
         self.process = process
         self.max_batch = max_batch
@@ -99,7 +102,7 @@ class GroupCommitWriter(Generic[T, R]):
 
     def _commit(self, batch: list[_Item[T, R]]) -> None:
         try:
-            with transaction(self.engine, write=True) as conn:
+            with self.lock(), transaction(self.engine, write=True) as conn:
                 results = self.process(conn, [item.work for item in batch])
         except Exception as exc:
             if len(batch) == 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import random
@@ -12,21 +13,16 @@ _random = random.Random(os.urandom(32))  # noqa: S311 - ids need uniqueness, not
 os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
 
+_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz")
+
+
 def new_id() -> str:
-    """A 26-character id that sorts by creation time (48-bit ms timestamp + 80 random bits)."""
+    """A 26-character id that sorts by creation time (48-bit ms timestamp + 80 random bits).
+
+    Base32 in Crockford's lower-case alphabet, whose characters sort in the order of their values.
+    """
     value = (time.time_ns() // 1_000_000) << 80 | _random.getrandbits(80)
-    return _crockford(value, 26)
-
-
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-
-
-def _crockford(value: int, width: int) -> str:
-    out = []
-    for _ in range(width):
-        value, rem = divmod(value, 32)
-        out.append(_ALPHABET[rem])
-    return "".join(reversed(out))
+    return base64.b32encode(value.to_bytes(16, "big"))[:26].translate(_TO_CROCKFORD).decode()
 
 
 def new_secret(prefix: str = "", nbytes: int = 16) -> str:

@@ -19,6 +19,7 @@ from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
 from firebell.incidents import api as incidents_api
 from firebell.web import errors, health, views
+from firebell.web.intake_app import IntakeApp
 from firebell.web.middleware import BodyLimit, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
 
@@ -59,7 +60,6 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
 
     for router in (
         health.router,
-        intake_api.router,
         alerts_api.router,
         incidents_api.router,
         catalog_api.router,
@@ -69,4 +69,22 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=container.settings.ingest.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=container.metrics)
+    app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
+    _document_intake(app)
     return app
+
+
+def _document_intake(app: FastAPI) -> None:
+    """Add the intake endpoints, served by IntakeApp, to the OpenAPI document."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = base()
+            paths, components = intake_api.openapi_paths()
+            schema["paths"] = {**paths, **schema.get("paths", {})}
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

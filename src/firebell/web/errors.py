@@ -62,40 +62,47 @@ def pydantic_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, obje
     ]
 
 
+def error_body(path: str, code: str, message: str, details: Sequence[Mapping[str, object]]) -> dict[str, Any]:
+    """The error document for `path`: PagerDuty's and Opsgenie's shapes on their endpoints, ours elsewhere."""
+    if path == PAGERDUTY_PATH:
+        errors = [f"{d.get('field', 'body')}: {d.get('message', message)}" for d in details] or [message]
+        return {"status": "invalid event", "message": message, "errors": errors}
+    if path.startswith(OPSGENIE_PATH):
+        return {
+            "message": message,
+            "took": 0.0,
+            "requestId": str(uuid.uuid4()),
+            "errors": {str(d.get("field", "body")): str(d.get("message", "")) for d in details},
+        }
+    return {"error": {"code": code, "message": message, "details": list(details)}}
+
+
+def status_of(exc: DomainError) -> int:
+    return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def validation_status(path: str) -> int:
+    """PagerDuty answers invalid events with 400; everything else here uses 422."""
+    return 400 if path == PAGERDUTY_PATH else 422
+
+
 def error_response(
     request: Request, status: int, code: str, message: str, details: Sequence[Mapping[str, object]]
 ) -> Response:
-    path = request.url.path
-    if path == PAGERDUTY_PATH:
-        errors = [f"{d.get('field', 'body')}: {d.get('message', message)}" for d in details] or [message]
-        return json_response({"status": "invalid event", "message": message, "errors": errors}, status_code=status)
-    if path.startswith(OPSGENIE_PATH):
-        return json_response(
-            {
-                "message": message,
-                "took": 0.0,
-                "requestId": str(uuid.uuid4()),
-                "errors": {str(d.get("field", "body")): str(d.get("message", "")) for d in details},
-            },
-            status_code=status,
-        )
-    return json_response({"error": {"code": code, "message": message, "details": list(details)}}, status_code=status)
+    return json_response(error_body(request.url.path, code, message, details), status_code=status)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-        return error_response(request, status, exc.code, exc.message, exc.details)
+        return error_response(request, status_of(exc), exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         details = pydantic_details(exc.errors())
         first = details[0] if details else {"field": "body", "message": "invalid"}
         message = f"{first['field']}: {first['message']}"
-        return error_response(
-            request, 400 if request.url.path == PAGERDUTY_PATH else 422, "validation_failed", message, details
-        )
+        return error_response(request, validation_status(request.url.path), "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

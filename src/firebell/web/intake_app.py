@@ -1,0 +1,133 @@
+"""The ASGI front for intake: matches the intake paths before the framework does.
+
+Per request it does only what intake needs: match the path, read the body under the size limit,
+run the handler, answer, and count. Every other request goes on to the FastAPI app untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import parse_qs
+
+import orjson
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from firebell.alerts import intake_api
+from firebell.alerts.model import EventAction
+from firebell.bootstrap import Container
+from firebell.kernel.errors import DomainError
+from firebell.web.errors import error_body, pydantic_details, status_of, validation_status
+
+log = logging.getLogger("firebell.intake")
+
+Call = Callable[[Mapping[str, str], bytes], Awaitable[intake_api.Reply]]
+Keyed = Callable[[Container, str, bytes], Awaitable[intake_api.Reply]]
+
+_KEYED = re.compile(r"^/integrations/(alertmanager|webhook)/([^/]+)$")
+_OPSGENIE_ACTION = re.compile(r"^/v2/alerts/([^/]+)/(close|acknowledge)$")
+_KEYED_HANDLERS: dict[str, tuple[str, Keyed]] = {
+    "alertmanager": ("/integrations/alertmanager/{key}", intake_api.alertmanager),
+    "webhook": ("/integrations/webhook/{key}", intake_api.webhook),
+}
+
+
+class TooLarge(Exception):
+    pass
+
+
+class IntakeApp:
+    def __init__(self, app: ASGIApp, container: Container) -> None:
+        self.app = app
+        self.container = container
+        self.limit = container.settings.ingest.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        route = self._route(path, scope)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+        template, call = route
+        start = time.perf_counter()
+        status, document = await self._answer(path, scope, receive, call)
+        body = orjson.dumps(document)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        self.container.metrics.request_seconds.labels(template, "POST").observe(time.perf_counter() - start)
+
+    def _route(self, path: str, scope: Scope) -> tuple[str, Call] | None:
+        c = self.container
+        if path == "/v2/enqueue":
+            return path, lambda _h, raw: intake_api.pagerduty(c, raw)
+        if path == "/v2/alerts":
+            return path, lambda h, raw: intake_api.opsgenie_create(c, h, raw)
+        keyed = _KEYED.match(path)
+        if keyed:
+            template, handler = _KEYED_HANDLERS[keyed.group(1)]
+            key = keyed.group(2)
+            return template, lambda _h, raw: handler(c, key, raw)
+        action = _OPSGENIE_ACTION.match(path)
+        if action:
+            identifier, verb = action.group(1), action.group(2)
+            query = parse_qs(scope.get("query_string", b"").decode())
+            id_type = query.get("identifierType", ["id"])[0]
+            event = EventAction.RESOLVE if verb == "close" else EventAction.ACKNOWLEDGE
+            return f"/v2/alerts/{{identifier}}/{verb}", lambda h, raw: intake_api.opsgenie_action(
+                c, event, identifier, id_type, h, raw
+            )
+        return None
+
+    async def _answer(
+        self,
+        path: str,
+        scope: Scope,
+        receive: Receive,
+        call: Call,
+    ) -> intake_api.Reply:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            raw = await self._body(headers, receive)
+            return await call(headers, raw)
+        except TooLarge:
+            message = f"request body is over the {self.limit} byte limit"
+            return 413, error_body(path, "payload_too_large", message, [{"field": "body", "limit": self.limit}])
+        except ValidationError as exc:
+            details = pydantic_details(exc.errors())
+            message = f"{details[0]['field']}: {details[0]['message']}" if details else "invalid input"
+            return validation_status(path), error_body(path, "validation_failed", message, details)
+        except DomainError as exc:
+            return status_of(exc), error_body(path, exc.code, exc.message, exc.details)
+        except Exception:
+            log.exception("intake_failed", extra={"path": path})
+            return 500, error_body(path, "internal", "the alert could not be stored; retry", [])
+
+    async def _body(self, headers: Mapping[str, str], receive: Receive) -> bytes:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            raise TooLarge
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise TooLarge if size > self.limit else ConnectionError("client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                raise TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
