@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -123,8 +124,8 @@ class Container:
 
     async def submit(self, submission: Submission) -> list[EventResult]:
         results = await self.writer.submit(submission)
-        for result in results:
-            self.metrics.counted(submission.source, result.outcome)
+        for outcome, count in Counter(result.outcome for result in results).items():
+            self.metrics.ingested.labels(submission.source, outcome).inc(count)
         return results
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -270,7 +270,7 @@ def _new_row(
         "group_key": group[:1024],
         "labels": dict(event.labels),
         "details": dict(event.details),
-        "links": [asdict(link) for link in event.links],
+        "links": [{"href": link.href, "text": link.text} for link in event.links],
         "runbook_url": event.runbook_url,
         "disposition": disposition.value,
         "incident_id": incident_id,

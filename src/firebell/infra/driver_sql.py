@@ -30,6 +30,7 @@ class DriverSql:
     def __init__(self, conn: Connection) -> None:
         self.sqlite = conn.dialect.name == "sqlite"
         self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self._formatted: dict[datetime, str] = {}
 
     def sql(self, text: str) -> str:
         return text if self.sqlite else _pyformat(text)
@@ -44,12 +45,16 @@ class DriverSql:
 
     def ts(self, value: datetime | None) -> Any:
         """A UTC timestamp as the UTCDateTime column stores it."""
-        if value is None:
-            return None
-        value = value.astimezone(UTC)
-        if self.sqlite:
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value
+        if value is None or not self.sqlite:
+            return value
+        # A batch stamps most rows with the same instant: format each instant once.
+        text = self._formatted.get(value)
+        if text is None:
+            text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            if len(self._formatted) > 1024:
+                self._formatted.clear()
+            self._formatted[value] = text
+        return text
 
     def read_ts(self, value: Any) -> datetime:
         if isinstance(value, datetime):

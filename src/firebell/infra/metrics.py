@@ -38,6 +38,3 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
-
-    def counted(self, source: str, outcome: str) -> None:
-        self.ingested.labels(source, outcome).inc()
