@@ -123,11 +123,12 @@ def test_real_alertmanager_fires_and_resolves(alertmanager: tuple[str, Server]) 
 
 
 def test_pagerduty_client_library_works_by_changing_the_url(server: Server) -> None:
-    import pagerduty
+    import pdpyras
 
     cli(server.database_url, "service", "create", "payments")
     key = last_line(cli(server.database_url, "integration", "create", "--service", "payments", "--kind", "pagerduty"))
-    session = pagerduty.EventsApiV2Client(key, base_url=server.url)
+    session = pdpyras.EventsAPISession(key)
+    session.url = server.url  # the only change an existing sender needs
     dedup = session.trigger(
         "Payment gateway timeouts",
         "gw-1",
@@ -144,6 +145,7 @@ def test_pagerduty_client_library_works_by_changing_the_url(server: Server) -> N
     session.resolve(dedup)
     assert query(server, "select status from alerts") == [("resolved",)]
     assert query(server, "select status from incidents") == [("resolved",)]
-    bad = pagerduty.EventsApiV2Client("0" * 32, base_url=server.url)
-    with pytest.raises(pagerduty.Error):
+    bad = pdpyras.EventsAPISession("0" * 32)
+    bad.url = server.url
+    with pytest.raises(pdpyras.PDClientError):
         bad.trigger("nope", "h")
