@@ -19,6 +19,7 @@ from firebell.alerts.service import EventResult, Submission, ingest_batch
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
+from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
 from firebell.infra.checkpoint import WalCheckpoint
 from firebell.infra.db import make_engine
@@ -179,6 +180,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     modules: list[EngineModule] = [retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
+    elif engine.dialect.name == "postgresql":
+        modules.append(PlannerStatistics(engine))
     background = BackgroundEngine(modules, clock)
     metrics.queue_depth.set_function(writer.depth)
     return Container(settings, engine, clock, metrics, changes, writer, background, configs)
