@@ -20,4 +20,9 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
     integrations = [
         dict(row, url=intake_url(IntegrationKind(row["kind"]), "<key>", base)) for row in repo.integrations()
     ]
-    return render(request, "services.html", session, services=repo.services(), integrations=integrations)
+    now = container.clock.now()
+    services = repo.services()
+    windows = {s["id"]: repo.maintenance(s["id"], current_at=now) for s in services}
+    return render(
+        request, "services.html", session, services=services, integrations=integrations, windows=windows, current=now
+    )

@@ -188,6 +188,35 @@ def service_create(
     print(service_id)
 
 
+@service_app.command("maintenance")
+def service_maintenance(
+    name: str,
+    minutes: Annotated[int, typer.Option(min=1, help="how long, from --start")] = 60,
+    start: Annotated[
+        str | None, typer.Option(help="ISO time with zone, e.g. 2026-12-01T22:00+01:00; default now")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="shown on suppressed alerts")] = "maintenance",
+) -> None:
+    """Open a maintenance window: new alerts are stored but open no incident until it ends."""
+    from datetime import datetime, timedelta
+
+    from firebell.catalog.repo import SqlCatalogRepo
+    from firebell.catalog.service import add_maintenance
+
+    def run(conn: Any, now: Any) -> tuple[datetime, datetime]:
+        starts_at = datetime.fromisoformat(start) if start else now
+        if starts_at.tzinfo is None:
+            raise ValueError("--start needs a time zone, e.g. 2026-12-01T22:00+00:00")
+        ends_at = starts_at + timedelta(minutes=minutes)
+        add_maintenance(
+            repo=SqlCatalogRepo(conn), service=name, starts_at=starts_at, ends_at=ends_at, reason=reason, now=now
+        )
+        return starts_at, ends_at
+
+    starts_at, ends_at = _admin(run)
+    out.print(f"maintenance window for {name}: {starts_at.isoformat()} to {ends_at.isoformat()} ({reason})")
+
+
 @integration_app.command("create")
 def integration_create(
     service: Annotated[str, typer.Option(help="service name")],

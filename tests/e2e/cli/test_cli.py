@@ -1,0 +1,92 @@
+"""The `firebell` command as an on-call engineer uses it, against a running server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+from tests.conftest import FIREBELL, Server, cli, last_line
+
+
+def responder(server: Server, token: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FIREBELL_URL": server.url, "FIREBELL_TOKEN": token}
+    return subprocess.run([str(FIREBELL), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_send_list_and_filter_through_the_cli(server: Server) -> None:
+    cli(server.database_url, "service", "create", "api")
+    cli(server.database_url, "service", "create", "db")
+    cli(server.database_url, "integration", "create", "--service", "api", "--kind", "webhook")
+    cli(server.database_url, "integration", "create", "--service", "db", "--kind", "webhook")
+    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "write"))
+    assert token.startswith("fbt_")
+
+    for summary in ("API 5xx", "API latency"):
+        sent = responder(
+            server, token, "alert", "send", "--service", "api", "--severity", "critical", "--summary", summary, "--json"
+        )
+        assert sent.returncode == 0, sent.stderr
+        assert json.loads(sent.stdout)[0]["outcome"] == "created"
+    responder(server, token, "alert", "send", "--service", "db", "--severity", "warning", "--dedup-key", "d1")
+    again = responder(
+        server, token, "alert", "send", "--service", "db", "--severity", "warning", "--dedup-key", "d1", "--json"
+    )
+    assert json.loads(again.stdout)[0]["outcome"] == "deduplicated"
+
+    alerts = json.loads(responder(server, token, "alert", "list", "--json").stdout)
+    assert [a["summary"] for a in alerts][:1] == ["Test alert from the Firebell CLI"]  # newest first
+    assert len(alerts) == 3
+    only_api = json.loads(responder(server, token, "alert", "list", "--service", "api", "--json").stdout)
+    assert {a["service"] for a in only_api} == {"api"}
+    limited = json.loads(responder(server, token, "alert", "list", "--limit", "1", "--json").stdout)
+    assert len(limited) == 1
+
+    incidents = json.loads(responder(server, token, "incident", "list", "--status", "open", "--json").stdout)
+    assert [(i["service"], i["sev"], i["alert_count"]) for i in incidents] == [("db", "SEV-3", 1), ("api", "SEV-1", 2)]
+    table = responder(server, token, "incident", "list")
+    assert table.returncode == 0
+    assert "SEV-1" in table.stdout
+
+
+def test_cli_errors_are_one_line_and_nonzero(server: Server) -> None:
+    token = last_line(cli(server.database_url, "token", "create", "--name", "ro", "--scope", "read"))
+    cases = [
+        responder(server, token, "alert", "send", "--service", "nope"),  # read scope may not send
+        responder(server, token, "incident", "list", "--status", "bogus"),
+        responder(server, "fbt_wrong", "alert", "list"),
+        cli(server.database_url, "service", "create", "has space", check=False),
+        cli(server.database_url, "integration", "create", "--service", "x", "--kind", "smoke-signal", check=False),
+        cli(server.database_url, "token", "create", "--name", "t", "--scope", "root", check=False),
+    ]
+    for result in cases:
+        assert result.returncode == 1, result
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: "), result.stderr
+    unreachable = subprocess.run(
+        [str(FIREBELL), "alert", "list", "--url", "http://127.0.0.1:9", "--token", token],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("error: cannot reach")
+
+
+def test_maintenance_window_from_the_cli_suppresses_new_alerts(server: Server) -> None:
+    cli(server.database_url, "service", "create", "batch")
+    cli(server.database_url, "integration", "create", "--service", "batch", "--kind", "webhook")
+    token = last_line(cli(server.database_url, "token", "create", "--name", "t", "--scope", "write"))
+    naive = cli(server.database_url, "service", "maintenance", "batch", "--start", "2026-01-01T00:00", check=False)
+    assert naive.returncode == 1
+    assert "time zone" in naive.stderr
+    assert (
+        "maintenance window for batch"
+        in cli(server.database_url, "service", "maintenance", "batch", "--minutes", "30").stdout
+    )
+    time.sleep(2.5)  # the server caches service settings for up to two seconds
+    sent = responder(server, token, "alert", "send", "--service", "batch", "--severity", "critical", "--json")
+    assert json.loads(sent.stdout)[0]["outcome"] == "suppressed"
+    assert json.loads(responder(server, token, "incident", "list", "--json").stdout) == []
