@@ -20,6 +20,17 @@ PG_ADMIN_URL = os.environ.get("FIREBELL_TEST_PG", "postgresql+psycopg://postgres
 FIREBELL = Path(sys.executable).parent / "firebell"
 
 
+REPORTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures that tests put on record (the crash test's counts) are printed at the end of every run."""
+    if REPORTS:
+        terminalreporter.section("figures")
+        for line in REPORTS:
+            terminalreporter.write_line(line)
+
+
 def _pg_available() -> str | None:
     try:
         engine = sa.create_engine(PG_ADMIN_URL)
