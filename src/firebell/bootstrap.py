@@ -32,9 +32,6 @@ from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
 
-# Any constant works; it only has to be the same in every Firebell process sharing a database.
-INTAKE_LOCK = 0x46425249
-
 
 @dataclass(frozen=True, slots=True)
 class IntegrationRef:
@@ -134,9 +131,6 @@ def _intake_batch(
     clock: Clock, cache: ConfigCache
 ) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
     def process(conn: Connection, batch: list[Submission]) -> list[list[EventResult]]:
-        if conn.dialect.name == "postgresql":
-            # Serialize intake across processes, so grouping never opens twin incidents.
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INTAKE_LOCK})")
         alerts = SqlAlertRepo(conn)
         incidents = IncidentIntake(SqlIncidentRepo(conn))
         configs = SqlServiceConfigs(conn, cache)

@@ -299,3 +299,63 @@ def test_oversized_body_is_413(app: App) -> None:
     )
     assert r.status_code == 413
     assert counts(app) == (0, 0, 0)
+
+
+def test_resolve_and_refire_of_one_key_in_one_payload(app: App) -> None:
+    app.add_service("api")
+    key = app.add_integration("api", "alertmanager")
+    url = f"/integrations/alertmanager/{key}"
+    assert app.client.post(url, json=am_payload(am_alert("k"))).status_code == 202
+    flap = app.client.post(url, json=am_payload(am_alert("k", status="resolved"), am_alert("k"), am_alert("other")))
+    assert flap.status_code == 202, flap.text
+    assert [a["outcome"] for a in flap.json()["alerts"]] == ["resolved", "created", "created"]
+    assert app.scalar("select count(*) from alerts where dedup_key = 'k' and status = 'resolved'") == 1
+    assert app.scalar("select count(*) from alerts where dedup_key = 'k' and status = 'triggered'") == 1
+
+
+def test_awkward_but_valid_input_is_stored_not_refused(app: App) -> None:
+    app.add_service("web")
+    am_key = app.add_integration("web", "alertmanager")
+    pd_key = app.add_integration("web", "pagerduty")
+    long_group = "{}:{" + "x" * 1100 + "}"
+    alert = am_alert("g", runbook_url="http://rb/" + "r" * 2100)
+    for _ in range(2):  # the second notification must find the first one's incident
+        r = app.client.post(
+            f"/integrations/alertmanager/{am_key}", json=am_payload(alert, am_alert("g2"), group=long_group)
+        )
+        assert r.status_code == 202, r.text
+    assert app.scalar("select count(*) from incidents") == 1
+    event = {
+        "routing_key": pd_key,
+        "event_action": "trigger",
+        "dedup_key": "nul",
+        "payload": {
+            "summary": "a\u0000b",
+            "source": "h",
+            "severity": "error",
+            "timestamp": "2024-01-01T00:00:00",
+            "custom_details": {"k": "a\u0000", "n": 18446744073709551616},
+        },
+    }
+    r = app.client.post("/v2/enqueue", json=event)
+    assert r.status_code == 202, r.text
+    assert app.scalar("select summary from alerts where dedup_key = 'nul'") == "a\ufffdb"
+    occurred = str(app.scalar("select occurred_at from alerts where dedup_key = 'nul'"))
+    assert occurred.startswith("2024-01-01 00:00:00"), occurred  # a bare timestamp means UTC
+
+
+def test_opsgenie_long_alias_and_stale_id(app: App) -> None:
+    app.add_service("queue")
+    key = app.add_integration("queue", "opsgenie")
+    headers = {"authorization": f"GenieKey {key}"}
+    alias = "a" * 300
+    app.client.post("/v2/alerts", json={"message": "m", "alias": alias}, headers=headers)
+    assert app.client.post(f"/v2/alerts/{alias}/close?identifierType=alias", headers=headers).status_code == 202
+    assert app.scalar("select status from alerts") == "resolved"
+    app.client.post("/v2/alerts", json={"message": "m", "alias": "dup"}, headers=headers)
+    old_id = app.scalar("select id from alerts where dedup_key = 'dup'")
+    app.client.post("/v2/alerts/dup/close?identifierType=alias", headers=headers)
+    app.client.post("/v2/alerts", json={"message": "m", "alias": "dup"}, headers=headers)
+    stale = app.client.post(f"/v2/alerts/{old_id}/close", headers=headers)
+    assert stale.status_code == 404
+    assert app.scalar("select count(*) from alerts where dedup_key = 'dup' and status = 'triggered'") == 1

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from firebell.alerts.normalize import from_test_alert
+from firebell.alerts.normalize import from_test_alert, storable
 from firebell.alerts.queries import list_alerts
 from firebell.alerts.schemas import AlertRead, IngestResultRead, TestAlert
 from firebell.alerts.service import Submission
@@ -51,7 +51,7 @@ async def send_alert(body: TestAlert, container: ContainerDep, _caller: Writer) 
         service_id=service["id"],
         source="api",
         raw_body=body.model_dump_json(),
-        events=(from_test_alert(body),),
+        events=(storable(from_test_alert(body)),),
     )
     results = await container.submit(submission)
     return [

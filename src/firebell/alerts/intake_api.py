@@ -18,7 +18,14 @@ from pydantic import BaseModel
 
 from firebell.alerts.config import WebhookMapping
 from firebell.alerts.model import AlertEvent, EventAction, Source
-from firebell.alerts.normalize import from_alertmanager, from_opsgenie, from_pagerduty, from_webhook
+from firebell.alerts.normalize import (
+    fit_key,
+    from_alertmanager,
+    from_opsgenie,
+    from_pagerduty,
+    from_webhook,
+    storable,
+)
 from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieAction, OpsgenieCreate, PagerDutyEvent
 from firebell.alerts.service import EventResult, Submission
 from firebell.bootstrap import Container, IntegrationRef
@@ -44,7 +51,7 @@ async def _submit(
         service_id=ref.service_id,
         source=source.value,
         raw_body=raw.decode("utf-8", errors="replace"),
-        events=tuple(events),
+        events=tuple(storable(event) for event in events),
     )
     return await container.submit(submission)
 
@@ -107,7 +114,7 @@ async def opsgenie_action(
         raise ValidationFailed.field("identifierType", "use alias or id")
     if raw.strip():
         OpsgenieAction.model_validate_json(raw)
-    dedup_key = identifier
+    dedup_key = fit_key(identifier)  # as stored at create time, long aliases included
     if identifier_type == "id":
         found = container.dedup_key_of_alert(ref.service_id, identifier)
         if found is None:

@@ -5,6 +5,7 @@ No I/O, no clock: every function that needs the time takes `now`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -154,12 +155,20 @@ class OpenIncidentRef:
     sev: Sev = Sev.SEV4
 
 
+MAX_GROUP_KEY = 1024
+
+
 def group_key_for(event: AlertEvent, policy: GroupingPolicy) -> str:
-    """The key under which an alert looks for an incident to join."""
+    """The key under which an alert looks for an incident to join (at most 1,024 characters)."""
     if event.group_key:
-        return "group:" + event.group_key
-    values = {name: event.labels.get(name, "") for name in policy.by_labels}
-    return "labels:" + json.dumps(values, sort_keys=True, separators=(",", ":"))
+        key = "group:" + event.group_key
+    else:
+        values = {name: event.labels.get(name, "") for name in policy.by_labels}
+        key = "labels:" + json.dumps(values, sort_keys=True, separators=(",", ":"))
+    if len(key) > MAX_GROUP_KEY:
+        # Stable and still distinct per group; the prefix keeps Alertmanager groups recognisable.
+        key = key.split(":", 1)[0] + ":sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
 
 
 def joins(candidate: OpenIncidentRef, key: str, policy: GroupingPolicy, now: datetime) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import orjson
 
@@ -45,6 +46,52 @@ _OPSGENIE_PRIORITY = {
     "P4": AlertSeverity.INFO,
     "P5": AlertSeverity.INFO,
 }
+
+
+_INT64 = 2**63
+
+
+def clean(value: object) -> object:
+    """Make sender data storable everywhere: no NUL characters (PostgreSQL text and JSONB refuse
+    them) and no integers past 64 bits (JSON encoders refuse them); such values become text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else str(value)
+    if isinstance(value, Mapping):
+        return {str(clean(k)): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return str(value)
+
+
+def _text(value: str | None) -> str:
+    return value.replace("\x00", "\ufffd") if value and "\x00" in value else (value or "")
+
+
+def storable(event: AlertEvent) -> AlertEvent:
+    """The event with every text and structure made storable (see `clean`); times made aware."""
+    return replace(
+        event,
+        dedup_key=fit_key(_text(event.dedup_key)),
+        summary=_text(event.summary),
+        origin=_text(event.origin),
+        group_key=_text(event.group_key) if event.group_key else None,
+        labels={_text(k): _text(v) for k, v in event.labels.items()},
+        details={_text(str(k)): clean(v) for k, v in event.details.items()},
+        links=tuple(Link(_text(link.href), _text(link.text)) for link in event.links),
+        runbook_url=_text(event.runbook_url) or None,
+        occurred_at=_aware(event.occurred_at),
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Senders that give no zone mean UTC (PagerDuty's own reading of a bare timestamp)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 def fit_key(key: str) -> str:

@@ -102,7 +102,9 @@ class SqlAlertRepo:
         )
 
     def dedup_key_of(self, service_id: str, alert_id: str) -> str | None:
-        query = sa.select(_alerts.c.dedup_key).where(_alerts.c.id == alert_id, _alerts.c.service_id == service_id)
+        query = sa.select(_alerts.c.dedup_key).where(
+            _alerts.c.id == alert_id, _alerts.c.service_id == service_id, _alerts.c.status != AlertStatus.RESOLVED.value
+        )
         return self.conn.execute(query).scalar_one_or_none()
 
     def count_open_in_incident(self, incident_id: str) -> int:

@@ -170,10 +170,10 @@ class _Batch:
             return candidate.incident_id
         incident_id = self.incidents.open_from_alert(
             service_id=config.service_id,
-            group_key=group,
+            group_key=group[:1024],
             sev=sev,
             title=event.summary,
-            runbook_url=event.runbook_url or config.runbook_url,
+            runbook_url=(event.runbook_url or config.runbook_url or "")[:2000] or None,
             at=self.now,
         )
         self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
@@ -182,10 +182,12 @@ class _Batch:
     def flush(self) -> None:
         new_rows = [t.row for t in self.touched.values() if t.row is not None]
         changes = [_changes(t, self.now) for t in self.touched.values() if t.row is None]
-        if new_rows:
-            self.alerts.insert_many(new_rows)
+        # Changes first: a stored alert resolved in this batch must be closed before a new open
+        # alert with its key is inserted (the open-dedup unique index checks each statement).
         if changes:
             self.alerts.update_many(changes)
+        if new_rows:
+            self.alerts.insert_many(new_rows)
 
 
 def ingest_batch(
@@ -271,7 +273,7 @@ def _new_row(
         "labels": dict(event.labels),
         "details": dict(event.details),
         "links": [{"href": link.href, "text": link.text} for link in event.links],
-        "runbook_url": event.runbook_url,
+        "runbook_url": event.runbook_url[:2000] if event.runbook_url else None,
         "disposition": disposition.value,
         "incident_id": incident_id,
         "count": 1,

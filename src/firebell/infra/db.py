@@ -66,11 +66,22 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
     return engine
 
 
+# Any constant works; it only has to be the same in every Firebell process sharing a database.
+WRITE_LOCK = 0x46425249
+
+
 @contextlib.contextmanager
 def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
-    """One transaction: committed if the block returns, rolled back if it raises."""
+    """One transaction: committed if the block returns, rolled back if it raises.
+
+    Write transactions run one at a time, as on SQLite (BEGIN IMMEDIATE): on PostgreSQL they take a
+    transaction-scoped advisory lock first, so intake and a person moving the same incident never
+    act on each other's stale reads (intake holds it per batch, API moves are rare and short).
+    """
     with engine.connect() as conn:
         if write and engine.dialect.name == "sqlite":
             conn = conn.execution_options(sqlite_immediate=True)
         with conn.begin():
+            if write and engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
             yield conn

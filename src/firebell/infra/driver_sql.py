@@ -45,7 +45,11 @@ class DriverSql:
 
     def ts(self, value: datetime | None) -> Any:
         """A UTC timestamp as the UTCDateTime column stores it."""
-        if value is None or not self.sqlite:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # never the server's local zone
+        if not self.sqlite:
             return value
         # A batch stamps most rows with the same instant: format each instant once.
         text = self._formatted.get(value)

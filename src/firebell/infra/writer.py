@@ -85,20 +85,29 @@ class GroupCommitWriter(Generic[T, R]):
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)
-                    break
-                batch.append(item)
-            self._commit(batch)
+            try:
+                if not self._cycle():
+                    return
+            except Exception:  # the writer must outlive any one batch, or intake would hang
+                log.exception("intake_writer_cycle_failed")
+
+    def _cycle(self) -> bool:
+        """Take what is queued and commit it; False once told to stop."""
+        first = self._queue.get()
+        if first is None:
+            return False
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                self._queue.put(None)
+                break
+            batch.append(item)
+        self._commit(batch)
+        return True
 
     def _commit(self, batch: list[_Item[T, R]]) -> None:
         try:
@@ -113,10 +122,14 @@ class GroupCommitWriter(Generic[T, R]):
             for item in batch:
                 self._commit([item])
             return
-        if self.on_batch is not None:
-            self.on_batch(len(batch), self.depth())
         for item, result in zip(batch, results, strict=True):
-            item.loop.call_soon_threadsafe(_set_result, item.future, result)
+            with contextlib.suppress(RuntimeError):  # that caller's loop closed; nobody is waiting
+                item.loop.call_soon_threadsafe(_set_result, item.future, result)
+        if self.on_batch is not None:
+            try:
+                self.on_batch(len(batch), self.depth())
+            except Exception:
+                log.exception("intake_on_batch_failed")
 
 
 def _set_result(future: asyncio.Future[R], result: R) -> None:
@@ -130,4 +143,5 @@ def _set_exception(future: asyncio.Future[R], exc: BaseException) -> None:
 
 
 def _fail(item: _Item[T, R], exc: BaseException) -> None:
-    item.loop.call_soon_threadsafe(_set_exception, item.future, exc)
+    with contextlib.suppress(RuntimeError):
+        item.loop.call_soon_threadsafe(_set_exception, item.future, exc)

@@ -39,6 +39,10 @@ class TooLarge(Exception):
     pass
 
 
+class ClientGone(Exception):
+    pass
+
+
 class IntakeApp:
     def __init__(self, app: ASGIApp, container: Container) -> None:
         self.app = app
@@ -56,15 +60,15 @@ class IntakeApp:
             return
         template, call = route
         start = time.perf_counter()
-        status, document = await self._answer(path, scope, receive, call)
+        try:
+            status, document = await self._answer(path, scope, receive, call)
+        except ClientGone:
+            return  # nothing to answer, and nothing was stored
         body = orjson.dumps(document)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 413:
+            headers.append((b"connection", b"close"))  # the unread body must not poison the connection
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self.container.metrics.request_seconds.labels(template, "POST").observe(time.perf_counter() - start)
 
@@ -101,6 +105,8 @@ class IntakeApp:
         try:
             raw = await self._body(headers, receive)
             return await call(headers, raw)
+        except ClientGone:
+            raise
         except TooLarge:
             message = f"request body is over the {self.limit} byte limit"
             return 413, error_body(path, "payload_too_large", message, [{"field": "body", "limit": self.limit}])
@@ -123,7 +129,7 @@ class IntakeApp:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                raise TooLarge if size > self.limit else ConnectionError("client went away")
+                raise ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
