@@ -24,7 +24,7 @@ from firebell.alerts.normalize import (
     from_opsgenie,
     from_pagerduty,
     from_webhook,
-    storable,
+    storable_all,
 )
 from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieAction, OpsgenieCreate, PagerDutyEvent
 from firebell.alerts.service import EventResult, Submission
@@ -46,12 +46,13 @@ def _integration(container: Container, key: str, kind: IntegrationKind, field: s
 async def _submit(
     container: Container, ref: IntegrationRef, source: Source, raw: bytes, events: list[AlertEvent]
 ) -> list[EventResult]:
+    free_form = source is Source.PAGERDUTY  # the only source whose details may hold numbers
     submission = Submission(
         integration_id=ref.integration_id,
         service_id=ref.service_id,
         source=source.value,
         raw_body=raw.decode("utf-8", errors="replace"),
-        events=tuple(storable(event) for event in events),
+        events=storable_all(raw, events, free_form=free_form),
     )
     return await container.submit(submission)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -84,6 +85,28 @@ def storable(event: AlertEvent) -> AlertEvent:
         links=tuple(Link(_text(link.href), _text(link.text)) for link in event.links),
         runbook_url=_text(event.runbook_url) or None,
         occurred_at=_aware(event.occurred_at),
+    )
+
+
+# A run of digits long enough to be an integer past 64 bits (or a false alarm inside a string, which
+# only costs the slow path).
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
+def storable_all(raw: bytes, events: list[AlertEvent], *, free_form: bool) -> tuple[AlertEvent, ...]:
+    """`storable` for a request's events, skipping the deep walk when the body cannot need it.
+
+    A NUL can only arrive as the JSON escape (raw NUL bytes are invalid JSON). Integers can only reach
+    storage through free-form details (PagerDuty's custom_details), so only such bodies are scanned
+    for them; the scan costs about 0.3 ms per 30 kB.
+    """
+    if b"\\u0000" in raw or (free_form and _LONG_NUMBER.search(raw)):
+        return tuple(storable(event) for event in events)
+    return tuple(
+        event
+        if event.occurred_at is None or event.occurred_at.tzinfo
+        else replace(event, occurred_at=_aware(event.occurred_at))
+        for event in events
     )
 
 
