@@ -63,9 +63,6 @@ class SqlCatalogRepo:
         )
         return dict(self.conn.execute(query).mappings().one())
 
-    def update_integration(self, integration_id: str, values: dict[str, Any]) -> None:
-        self.conn.execute(_int.update().where(_int.c.id == integration_id).values(**values))
-
     def add_maintenance(self, values: dict[str, Any]) -> None:
         self.conn.execute(_mw.insert(), values)
 

@@ -29,9 +29,6 @@ class SqlIdentityRepo:
     def add_user(self, values: dict[str, Any]) -> None:
         self.conn.execute(_users.insert(), values)
 
-    def set_password(self, user_id: str, password_hash: str) -> None:
-        self.conn.execute(_users.update().where(_users.c.id == user_id).values(password_hash=password_hash))
-
     def add_token(self, values: dict[str, Any]) -> None:
         self.conn.execute(_tokens.insert(), values)
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from firebell.incidents.state import OPEN_STATUSES
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
 from firebell.infra.driver_sql import DriverSql
-from firebell.infra.sqltypes import all_dicts, first_dict
+from firebell.infra.sqltypes import first_dict
 from firebell.kernel.ids import new_id
 
 _inc = cast(sa.Table, IncidentRow.__table__)
@@ -26,9 +26,6 @@ class SqlIncidentRepo:
 
     def get(self, incident_id: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.id == incident_id)))
-
-    def get_by_number(self, number: int) -> dict[str, Any] | None:
-        return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.number == number)))
 
     def latest_open_in_group(self, service_id: str, group_key: str) -> dict[str, Any] | None:
         # On the intake hot path (once per batch and group), hence driver-level SQL.
@@ -73,7 +70,3 @@ class SqlIncidentRepo:
                 "data": data or {},
             },
         )
-
-    def timeline(self, incident_id: str) -> list[dict[str, Any]]:
-        query = sa.select(_ev).where(_ev.c.incident_id == incident_id).order_by(_ev.c.at, _ev.c.id)
-        return all_dicts(self.conn.execute(query))

@@ -7,7 +7,6 @@ senders read our errors the way they read theirs.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -123,7 +122,3 @@ def install(app: FastAPI) -> None:
             {"error": {"code": "internal", "message": "unexpected error", "details": [], "request_id": request_id}},
             status_code=500,
         )
-
-
-def elapsed_since(start: float) -> float:
-    return round(time.perf_counter() - start, 4)
