@@ -47,6 +47,12 @@ class App:
         with self.container.engine.connect() as conn:
             return conn.execute(sa.text(sql)).scalar()
 
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        import sqlalchemy as sa
+
+        with self.container.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[App]:

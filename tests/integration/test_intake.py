@@ -359,3 +359,18 @@ def test_opsgenie_long_alias_and_stale_id(app: App) -> None:
     stale = app.client.post(f"/v2/alerts/{old_id}/close", headers=headers)
     assert stale.status_code == 404
     assert app.scalar("select count(*) from alerts where dedup_key = 'dup' and status = 'triggered'") == 1
+
+
+def test_a_webhook_larger_than_one_insert_statement_stores_every_alert(app: App) -> None:
+    # 3,000 alerts need more than one multi-row INSERT (about 1,390 rows fit under the parameter limit).
+    app.add_service("big")
+    key = app.add_integration("big", "alertmanager")
+    alerts = [am_alert(f"fp-{i:05d}", summary=f"alert {i}") for i in range(3000)]
+    r = app.client.post(f"/integrations/alertmanager/{key}", json=am_payload(*alerts))
+    assert r.status_code == 202, r.text
+    assert {x["outcome"] for x in r.json()["alerts"]} == {"created"}
+    assert counts(app) == (1, 3000, 1)
+    stored = app.rows("select dedup_key, summary, labels from alerts order by dedup_key")
+    assert [row[0] for row in stored] == [f"fp-{i:05d}" for i in range(3000)]
+    assert stored[2999][1] == "alert 2999"
+    assert "fp-02999" in str(stored[2999][2])

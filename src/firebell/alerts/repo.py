@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -42,8 +43,7 @@ _COLUMNS = (
     "acknowledged_at",
     "resolved_at",
 )
-_JSON = {"labels", "details", "links"}
-_TIMES = ("occurred_at", "first_seen_at", "last_seen_at", "acknowledged_at", "resolved_at")
+_JSON = frozenset(i for i, c in enumerate(_COLUMNS) if c in {"labels", "details", "links"})
 
 
 class SqlAlertRepo:
@@ -52,8 +52,8 @@ class SqlAlertRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.db = DriverSql(conn)
-        values = ", ".join(self.db.json_param(c) if c in _JSON else f":{c}" for c in _COLUMNS)
-        self._insert = f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES ({values})"  # noqa: S608 - constants only
+        self._insert = f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608 - constants only
+        self._group = self.db.positional(len(_COLUMNS), json=_JSON)
 
     def add_raw_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -81,13 +81,36 @@ class SqlAlertRepo:
         return found
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        db = self.db
-        for row in rows:
-            for name in _JSON:
-                row[name] = db.json(row[name])
-            for name in _TIMES:
-                row[name] = db.ts(row[name])
-        db.executemany(self._insert, rows)
+        ts, js = self.db.ts, _json_text
+        values = [
+            (
+                r["id"],
+                r["service_id"],
+                r["integration_id"],
+                r["raw_payload_id"],
+                r["source"],
+                r["dedup_key"],
+                r["status"],
+                r["severity"],
+                r["summary"],
+                r["origin"],
+                r["group_key"],
+                js(r["labels"]),
+                js(r["details"]),
+                js(r["links"]),
+                r["runbook_url"],
+                r["disposition"],
+                r["incident_id"],
+                r["count"],
+                ts(r["occurred_at"]),
+                ts(r["first_seen_at"]),
+                ts(r["last_seen_at"]),
+                ts(r["acknowledged_at"]),
+                ts(r["resolved_at"]),
+            )
+            for r in rows
+        ]
+        self.db.insert_values(self._insert, self._group, values)
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -112,3 +135,11 @@ class SqlAlertRepo:
             _alerts.c.incident_id == incident_id, _alerts.c.status != AlertStatus.RESOLVED.value
         )
         return int(self.conn.execute(query).scalar_one())
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value if type(value) is dict or type(value) is list else _plain(value)).decode()
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else list(value)

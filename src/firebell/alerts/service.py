@@ -11,12 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from firebell.alerts.config import ServiceConfig
 from firebell.alerts.model import (
     AlertEvent,
+    AlertSeverity,
     AlertStatus,
+    Classification,
     Disposition,
     OpenAlertRef,
     OpenIncidentRef,
@@ -49,8 +51,7 @@ class Submission:
     events: tuple[AlertEvent, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class EventResult:
+class EventResult(NamedTuple):
     outcome: Outcome
     dedup_key: str
     alert_id: str | None = None
@@ -83,6 +84,7 @@ class _Batch:
     groups: dict[tuple[str, str], OpenIncidentRef | None] = field(default_factory=dict)
     in_incident: dict[str, list[_Tracked]] = field(default_factory=lambda: defaultdict(list))
     stored_open: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[tuple[str, AlertSeverity], Classification] = field(default_factory=dict)
 
     def track(self, service_id: str, dedup_key: str, tracked: _Tracked) -> None:
         self.open[(service_id, dedup_key)] = tracked
@@ -146,7 +148,11 @@ class _Batch:
             tracked.acknowledged_at = self.now
 
     def _create(self, event: AlertEvent, sub: Submission, raw_id: str, config: ServiceConfig) -> EventResult:
-        verdict = classify(event, config.rule, self.now)
+        # The rule's answer depends only on the service and the severity at the batch's instant.
+        verdict = self.verdicts.get((config.service_id, event.severity))
+        if verdict is None:
+            verdict = classify(event, config.rule, self.now)
+            self.verdicts[(config.service_id, event.severity)] = verdict
         group = group_key_for(event, config.grouping)
         incident_id = None
         if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
@@ -265,16 +271,16 @@ def _new_row(
         "raw_payload_id": raw_id,
         "source": sub.source,
         "dedup_key": event.dedup_key,
-        "status": AlertStatus.TRIGGERED.value,
-        "severity": event.severity.value,
+        "status": _TRIGGERED,
+        "severity": _VALUE[event.severity],
         "summary": event.summary[:1024],
         "origin": event.origin[:255],
         "group_key": group[:1024],
-        "labels": dict(event.labels),
-        "details": dict(event.details),
+        "labels": event.labels,
+        "details": event.details,
         "links": [{"href": link.href, "text": link.text} for link in event.links],
         "runbook_url": event.runbook_url[:2000] if event.runbook_url else None,
-        "disposition": disposition.value,
+        "disposition": _VALUE[disposition],
         "incident_id": incident_id,
         "count": 1,
         "occurred_at": event.occurred_at,
@@ -283,6 +289,11 @@ def _new_row(
         "acknowledged_at": None,
         "resolved_at": None,
     }
+
+
+# Plain strings for the row (an enum's `.value` is a descriptor call, and this runs per alert).
+_TRIGGERED = AlertStatus.TRIGGERED.value
+_VALUE: dict[object, str] = {member: member.value for member in (*AlertSeverity, *Disposition)}
 
 
 def _changes(tracked: _Tracked, now: datetime) -> dict[str, Any]:

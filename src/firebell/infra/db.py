@@ -79,9 +79,41 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
     act on each other's stale reads (intake holds it per batch, API moves are rare and short).
     """
     with engine.connect() as conn:
-        if write and engine.dialect.name == "sqlite":
-            conn = conn.execution_options(sqlite_immediate=True)
-        with conn.begin():
-            if write and engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        if not write:
+            with conn.begin():
+                yield conn
+            return
+        with write_transaction(writer_options(conn)):
             yield conn
+
+
+def writer_options(conn: Connection) -> Connection:
+    """The connection set up for write transactions (BEGIN IMMEDIATE on SQLite)."""
+    return conn.execution_options(sqlite_immediate=True) if conn.dialect.name == "sqlite" else conn
+
+
+@contextlib.contextmanager
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """A write transaction on a connection prepared by `writer_options` (see `transaction`)."""
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        yield conn
+
+
+# Page cache of the long-lived intake writer connection, in KiB: large enough to keep the hot part of
+# the alert indexes in memory (SQLite's default is 2 MiB).
+WRITER_CACHE_KIB = 65_536
+
+
+def dedicated_writer(engine: Engine) -> Connection:
+    """A connection kept by one writer thread for its lifetime.
+
+    Taking a pooled connection per batch would rotate among connections whose page caches another
+    connection's writes have made stale, so every batch would read its index pages afresh.
+    """
+    conn = writer_options(engine.connect())
+    if engine.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        conn.commit()
+    return conn

@@ -19,6 +19,8 @@ import orjson
 from sqlalchemy.engine import Connection
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
+# Bound parameters per statement: under SQLite's lowest default limit (32,766) and psycopg's (65,535).
+_MAX_PARAMETERS = 32_000
 
 
 @lru_cache(maxsize=256)
@@ -42,6 +44,25 @@ class DriverSql:
     def executemany(self, text: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
             self.cursor.executemany(self.sql(text), rows)
+
+    def positional(self, count: int, *, json: frozenset[int] = frozenset()) -> str:
+        """A parenthesized group of `count` positional placeholders; those at `json` indexes cast."""
+        mark = "?" if self.sqlite else "%s"
+        cast = mark if self.sqlite else f"CAST({mark} AS JSONB)"
+        return "(" + ", ".join(cast if i in json else mark for i in range(count)) + ")"
+
+    def insert_values(self, head: str, group: str, rows: Sequence[Sequence[Any]]) -> None:
+        """`head` (``INSERT INTO t (a, b) VALUES``) with one `group` (from `positional`) per row.
+
+        Many rows go in one multi-row statement rather than one statement per row: SQLite's driver
+        releases and retakes the GIL around every statement step, and each retake can wait a
+        thread switch interval while the event loop is busy; PostgreSQL saves round trips.
+        """
+        width = group.count("%s") or group.count("?")
+        per_statement = max(1, _MAX_PARAMETERS // max(width, 1))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self.cursor.execute(head + ", ".join([group] * len(chunk)), [v for row in chunk for v in row])
 
     def ts(self, value: datetime | None) -> Any:
         """A UTC timestamp as the UTCDateTime column stores it."""

@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
-from firebell.infra.db import transaction
+from firebell.infra.db import dedicated_writer, write_transaction
 
 log = logging.getLogger("firebell.writer")
 
@@ -55,6 +55,7 @@ class GroupCommitWriter(Generic[T, R]):
         self._queue: queue.SimpleQueue[_Item[T, R] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._running = False
+        self._conn: Connection | None = None  # used only by the writer thread
 
     def start(self) -> None:
         if self._thread is not None:
@@ -84,12 +85,15 @@ class GroupCommitWriter(Generic[T, R]):
         return await future
 
     def _run(self) -> None:
-        while True:
-            try:
-                if not self._cycle():
-                    return
-            except Exception:  # the writer must outlive any one batch, or intake would hang
-                log.exception("intake_writer_cycle_failed")
+        try:
+            while True:
+                try:
+                    if not self._cycle():
+                        return
+                except Exception:  # the writer must outlive any one batch, or intake would hang
+                    log.exception("intake_writer_cycle_failed")
+        finally:
+            self._drop_connection()
 
     def _cycle(self) -> bool:
         """Take what is queued and commit it; False once told to stop."""
@@ -109,11 +113,25 @@ class GroupCommitWriter(Generic[T, R]):
         self._commit(batch)
         return True
 
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = dedicated_writer(self.engine)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        """After a failure the connection may be broken (a database restart): start afresh."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+                conn.close()
+
     def _commit(self, batch: list[_Item[T, R]]) -> None:
         try:
-            with self.lock(), transaction(self.engine, write=True) as conn:
+            with self.lock(), write_transaction(self._connection()) as conn:
                 results = self.process(conn, [item.work for item in batch])
         except Exception as exc:
+            self._drop_connection()
             if len(batch) == 1:
                 log.exception("intake_commit_failed")
                 _fail(batch[0], exc)

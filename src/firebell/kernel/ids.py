@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import random
@@ -13,16 +12,33 @@ _random = random.Random(os.urandom(32))  # noqa: S311 - ids need uniqueness, not
 os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
 
-_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz")
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+_PAIRS = [a + b for a in CROCKFORD for b in CROCKFORD]  # every 10-bit value as two characters
 
 
 def new_id() -> str:
     """A 26-character id that sorts by creation time (48-bit ms timestamp + 80 random bits).
 
-    Base32 in Crockford's lower-case alphabet, whose characters sort in the order of their values.
+    Base32 in Crockford's lower-case alphabet, whose characters sort in the order of their values:
+    the 128 bits, padded to 130, read as 13 ten-bit pairs (written out: intake makes one per alert).
     """
-    value = (time.time_ns() // 1_000_000) << 80 | _random.getrandbits(80)
-    return base64.b32encode(value.to_bytes(16, "big"))[:26].translate(_TO_CROCKFORD).decode()
+    v = ((time.time_ns() // 1_000_000) << 82) | (_random.getrandbits(80) << 2)
+    p = _PAIRS
+    return (
+        p[v >> 120]
+        + p[(v >> 110) & 1023]
+        + p[(v >> 100) & 1023]
+        + p[(v >> 90) & 1023]
+        + p[(v >> 80) & 1023]
+        + p[(v >> 70) & 1023]
+        + p[(v >> 60) & 1023]
+        + p[(v >> 50) & 1023]
+        + p[(v >> 40) & 1023]
+        + p[(v >> 30) & 1023]
+        + p[(v >> 20) & 1023]
+        + p[(v >> 10) & 1023]
+        + p[v & 1023]
+    )
 
 
 def new_secret(prefix: str = "", nbytes: int = 16) -> str:

@@ -14,7 +14,7 @@ class Sev(StrEnum):
     @property
     def rank(self) -> int:
         """1 for SEV-1 (most severe) up to 4."""
-        return int(self.value[-1])
+        return _RANK[self]
 
     @classmethod
     def parse(cls, text: str) -> Sev:
@@ -31,3 +31,6 @@ class Sev(StrEnum):
     @staticmethod
     def worst(a: Sev, b: Sev) -> Sev:
         return a if a.rank <= b.rank else b
+
+
+_RANK = {sev: int(sev.value[-1]) for sev in Sev}
