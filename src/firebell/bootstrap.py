@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Connection, Engine
 
-from firebell.alerts.repo import SqlAlertRepo
+from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
-from firebell.alerts.service import EventResult, Submission, ingest_batch
+from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
@@ -121,7 +121,7 @@ class Container:
             return SqlAlertRepo(conn).dedup_key_of(service_id, alert_id)
 
     async def submit(self, submission: Submission) -> list[EventResult]:
-        results = await self.writer.submit(submission)
+        results = await self.writer.submit(prepare(submission, encode_fixed_fields))
         for outcome, count in Counter(result.outcome for result in results).items():
             self.metrics.ingested.labels(submission.source, outcome).inc(count)
         return results

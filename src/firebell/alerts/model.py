@@ -58,13 +58,17 @@ class Outcome(StrEnum):
     LOGGED = "logged"
 
 
-@dataclass(frozen=True, slots=True)
+# Link and AlertEvent are built once per alert on the intake path, where a frozen dataclass's
+# __init__ (object.__setattr__ per field) costs three times a plain one; treat them as immutable.
+
+
+@dataclass(slots=True)
 class Link:
     href: str
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AlertEvent:
     """One normalized event from any source."""
 

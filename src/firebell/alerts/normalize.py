@@ -127,7 +127,8 @@ def fit_key(key: str) -> str:
 def severity_from_text(text: str | None, default: AlertSeverity = AlertSeverity.ERROR) -> AlertSeverity:
     if not text:
         return default
-    return _LABEL_SEVERITY.get(text.strip().lower(), default)
+    exact = _LABEL_SEVERITY.get(text)
+    return exact if exact is not None else _LABEL_SEVERITY.get(text.strip().lower(), default)
 
 
 def from_alertmanager(body: AlertmanagerWebhook) -> list[AlertEvent]:
@@ -135,6 +136,7 @@ def from_alertmanager(body: AlertmanagerWebhook) -> list[AlertEvent]:
 
 
 def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent:
+    # The validated model's dicts are the request's own: used as they are, not copied.
     labels = alert.labels
     annotations = alert.annotations
     fingerprint = (
@@ -143,7 +145,7 @@ def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent
     summary = (
         annotations.get("summary") or annotations.get("description") or labels.get("alertname") or "Alertmanager alert"
     )
-    links = (Link(alert.generatorURL, "Source"),) if alert.generatorURL else ()
+    starts = alert.startsAt
     return AlertEvent(
         action=EventAction.RESOLVE if alert.status == "resolved" else EventAction.TRIGGER,
         dedup_key=fit_key(fingerprint),
@@ -151,11 +153,11 @@ def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent
         severity=severity_from_text(labels.get("severity")),
         origin=labels.get("instance") or labels.get("job") or body.receiver,
         group_key=body.groupKey,
-        labels=dict(labels),
-        details={"annotations": dict(annotations)},
-        links=links,
+        labels=labels,
+        details={"annotations": annotations},
+        links=(Link(alert.generatorURL, "Source"),) if alert.generatorURL else (),
         runbook_url=annotations.get("runbook_url") or annotations.get("runbook") or None,
-        occurred_at=alert.startsAt if alert.startsAt and alert.startsAt.year > 1 else None,
+        occurred_at=starts if starts is not None and starts.year > 1 else None,
     )
 
 

@@ -9,7 +9,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from firebell.alerts.model import AlertStatus, OpenAlertRef
+from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.infra.driver_sql import DriverSql
 
@@ -67,21 +67,19 @@ class SqlAlertRepo:
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         keys = list(dedup_keys)
         found: list[OpenAlertRef] = []
+        mark = self.db.mark
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(chunk)}
-            params["service_id"] = service_id
-            placeholders = ", ".join(f":k{i}" for i in range(len(chunk)))
             query = (
-                "SELECT id, status, incident_id, dedup_key FROM alerts WHERE service_id = :service_id "  # noqa: S608
-                f"AND status != '{_OPEN}' AND dedup_key IN ({placeholders})"
+                f"SELECT id, status, incident_id, dedup_key FROM alerts WHERE service_id = {mark} "  # noqa: S608
+                f"AND status != '{_OPEN}' AND dedup_key IN ({', '.join([mark] * len(chunk))})"
             )
-            rows = self.db.execute(query, params)
+            rows = self.db.fetch_positional(query, [service_id, *chunk])
             found.extend(OpenAlertRef(r[0], AlertStatus(r[1]), r[2], r[3]) for r in rows)
         return found
 
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
-        ts, js = self.db.ts, _json_text
+        ts = self.db.ts
         values = [
             (
                 r["id"],
@@ -95,9 +93,7 @@ class SqlAlertRepo:
                 r["summary"],
                 r["origin"],
                 r["group_key"],
-                js(r["labels"]),
-                js(r["details"]),
-                js(r["links"]),
+                *(r["encoded"] or encode_fixed_fields(r)),
                 r["runbook_url"],
                 r["disposition"],
                 r["incident_id"],
@@ -137,9 +133,14 @@ class SqlAlertRepo:
         return int(self.conn.execute(query).scalar_one())
 
 
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value if type(value) is dict or type(value) is list else _plain(value)).decode()
-
-
-def _plain(value: Any) -> Any:
-    return dict(value) if isinstance(value, Mapping) else list(value)
+def encode_fixed_fields(event: AlertEvent | Mapping[str, Any]) -> tuple[str, str, str]:
+    """An alert's labels, details and links as stored: JSON text (the intake writer's `encoded`)."""
+    if isinstance(event, AlertEvent):
+        labels, details, links = event.labels, event.details, event.links
+    else:
+        labels, details, links = event["labels"], event["details"], event["links"]
+    return (
+        orjson.dumps(labels if type(labels) is dict else dict(labels)).decode(),
+        orjson.dumps(details if type(details) is dict else dict(details)).decode(),
+        orjson.dumps([{"href": link.href, "text": link.text} for link in links]).decode(),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -20,6 +20,7 @@ from firebell.alerts.model import (
     AlertStatus,
     Classification,
     Disposition,
+    EventAction,
     OpenAlertRef,
     OpenIncidentRef,
     Outcome,
@@ -40,6 +41,17 @@ _OUTCOME = {
 }
 
 
+class Prepared(NamedTuple):
+    """What an event's alert row needs that does not depend on stored state, made before the write.
+
+    The writer applies batches one at a time; everything done here instead runs in the request's
+    own thread while the writer commits the batch before.
+    """
+
+    alert_id: str  # the id the alert gets if this event creates one
+    encoded: object  # the storage's own encoding of the event's fixed fields (see `prepare`)
+
+
 @dataclass(frozen=True, slots=True)
 class Submission:
     """One accepted request: the raw body and the events it normalized to."""
@@ -49,6 +61,20 @@ class Submission:
     source: str
     raw_body: str
     events: tuple[AlertEvent, ...]
+    prepared: tuple[Prepared, ...] = ()  # one per event, or none (see `prepare`)
+
+
+def prepare(
+    submission: Submission, encode: Callable[[AlertEvent], object], make_id: Callable[[], str] = new_id
+) -> Submission:
+    """The submission with each triggering event's new-alert id and encoded fields made in advance."""
+    return replace(
+        submission,
+        prepared=tuple(
+            Prepared(make_id(), encode(event)) if event.action is EventAction.TRIGGER else _UNPREPARED
+            for event in submission.events
+        ),
+    )
 
 
 class EventResult(NamedTuple):
@@ -91,12 +117,14 @@ class _Batch:
         if tracked.incident_id:
             self.in_incident[tracked.incident_id].append(tracked)
 
-    def apply(self, event: AlertEvent, sub: Submission, raw_id: str, config: ServiceConfig) -> EventResult:
+    def apply(
+        self, event: AlertEvent, prepared: Prepared, sub: Submission, raw_id: str, config: ServiceConfig
+    ) -> EventResult:
         key = (config.service_id, event.dedup_key)
         existing = self.open.get(key)
         step = dedup_step(event.action, _ref(existing))
         if step is Step.NEW:
-            return self._create(event, sub, raw_id, config)
+            return self._create(event, prepared, sub, raw_id, config)
         if existing is None or step is Step.IGNORE:
             return EventResult(Outcome.IGNORED, event.dedup_key, existing.alert_id if existing else None)
         self.touched[existing.alert_id] = existing
@@ -147,7 +175,9 @@ class _Batch:
         else:
             tracked.acknowledged_at = self.now
 
-    def _create(self, event: AlertEvent, sub: Submission, raw_id: str, config: ServiceConfig) -> EventResult:
+    def _create(
+        self, event: AlertEvent, prepared: Prepared, sub: Submission, raw_id: str, config: ServiceConfig
+    ) -> EventResult:
         # The rule's answer depends only on the service and the severity at the batch's instant.
         verdict = self.verdicts.get((config.service_id, event.severity))
         if verdict is None:
@@ -157,9 +187,11 @@ class _Batch:
         incident_id = None
         if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
             incident_id = self._incident_for(event, config, group, verdict.sev)
-        alert_id = self.make_id()
+        alert_id, encoded = prepared if prepared.alert_id else (self.make_id(), None)
         tracked = _Tracked(alert_id, AlertStatus.TRIGGERED, incident_id)
-        tracked.row = _new_row(alert_id, event, sub, config, raw_id, group, verdict.disposition, incident_id, self.now)
+        tracked.row = _new_row(
+            alert_id, event, encoded, sub, config, raw_id, group, verdict.disposition, incident_id, self.now
+        )
         self.track(config.service_id, event.dedup_key, tracked)
         self.touched[alert_id] = tracked
         return EventResult(_OUTCOME[verdict.disposition], event.dedup_key, alert_id, incident_id)
@@ -229,7 +261,10 @@ def ingest_batch(
     results = []
     for raw_id, sub in zip(raw_ids, submissions, strict=True):
         config = configs.get(sub.service_id, now)
-        results.append([batch.apply(event, sub, raw_id, config) for event in sub.events])
+        prepared = sub.prepared or (_UNPREPARED,) * len(sub.events)
+        results.append(
+            [batch.apply(event, ready, sub, raw_id, config) for event, ready in zip(sub.events, prepared, strict=True)]
+        )
     batch.flush()
     return results
 
@@ -256,6 +291,7 @@ def _ref(tracked: _Tracked | None) -> OpenAlertRef | None:
 def _new_row(
     alert_id: str,
     event: AlertEvent,
+    encoded: object,
     sub: Submission,
     config: ServiceConfig,
     raw_id: str,
@@ -276,9 +312,10 @@ def _new_row(
         "summary": event.summary[:1024],
         "origin": event.origin[:255],
         "group_key": group[:1024],
+        "encoded": encoded,  # the next three, already encoded by the storage, or None
         "labels": event.labels,
         "details": event.details,
-        "links": [{"href": link.href, "text": link.text} for link in event.links],
+        "links": event.links,
         "runbook_url": event.runbook_url[:2000] if event.runbook_url else None,
         "disposition": _VALUE[disposition],
         "incident_id": incident_id,
@@ -290,6 +327,8 @@ def _new_row(
         "resolved_at": None,
     }
 
+
+_UNPREPARED = Prepared("", None)
 
 # Plain strings for the row (an enum's `.value` is a descriptor call, and this runs per alert).
 _TRIGGERED = AlertStatus.TRIGGERED.value
