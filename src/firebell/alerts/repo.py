@@ -43,7 +43,6 @@ _COLUMNS = (
     "acknowledged_at",
     "resolved_at",
 )
-_JSON = frozenset(i for i, c in enumerate(_COLUMNS) if c in {"labels", "details", "links"})
 
 
 class SqlAlertRepo:
@@ -52,8 +51,6 @@ class SqlAlertRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.db = DriverSql(conn)
-        self._insert = f"INSERT INTO alerts ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608 - constants only
-        self._group = self.db.positional(len(_COLUMNS), json=_JSON)
 
     def add_raw_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -106,7 +103,7 @@ class SqlAlertRepo:
             )
             for r in rows
         ]
-        self.db.insert_values(self._insert, self._group, values)
+        self.db.insert_rows("alerts", _COLUMNS, values)
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:

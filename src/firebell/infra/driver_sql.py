@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from sqlalchemy.engine import Connection
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
-# Bound parameters per statement: under SQLite's lowest default limit (32,766) and psycopg's (65,535).
+# Bound parameters per statement: under SQLite's lowest default limit (32,766).
 _MAX_PARAMETERS = 32_000
 
 
@@ -61,24 +60,30 @@ class DriverSql:
         """The positional placeholder of this driver."""
         return "?" if self.sqlite else "%s"
 
-    def positional(self, count: int, *, json: frozenset[int] = frozenset()) -> str:
-        """A parenthesized group of `count` positional placeholders; those at `json` indexes cast."""
-        mark = "?" if self.sqlite else "%s"
-        cast = mark if self.sqlite else f"CAST({mark} AS JSONB)"
-        return "(" + ", ".join(cast if i in json else mark for i in range(count)) + ")"
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert `rows` (tuples in `columns` order; JSON columns as JSON text) in bulk.
 
-    def insert_values(self, head: str, group: str, rows: Sequence[Sequence[Any]]) -> None:
-        """`head` (``INSERT INTO t (a, b) VALUES``) with one `group` (from `positional`) per row.
-
-        Many rows go in one multi-row statement rather than one statement per row: SQLite's driver
-        releases and retakes the GIL around every statement step, and each retake can wait a
-        thread switch interval while the event loop is busy; PostgreSQL saves round trips.
+        SQLite gets multi-row INSERT statements rather than one statement per row: its driver
+        releases and retakes the GIL around every statement step, and each retake can wait a thread
+        switch interval while the event loop is busy. PostgreSQL gets COPY, which streams the rows
+        in one command and converts the text of each column to its type (JSONB included).
         """
-        width = group.count("%s") or group.count("?")
-        per_statement = max(1, _MAX_PARAMETERS // max(width, 1))
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if not self.sqlite:
+            with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        group = "(" + ", ".join("?" * len(columns)) + ")"
+        per_statement = max(1, _MAX_PARAMETERS // len(columns))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            self.cursor.execute(head + ", ".join([group] * len(chunk)), [v for row in chunk for v in row])
+            self.cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES " + ", ".join([group] * len(chunk)),  # noqa: S608
+                [v for row in chunk for v in row],
+            )
 
     def ts(self, value: datetime | None) -> Any:
         """A UTC timestamp as the UTCDateTime column stores it."""
@@ -101,10 +106,3 @@ class DriverSql:
         if isinstance(value, datetime):
             return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-    def json(self, value: Any) -> str:
-        return orjson.dumps(value).decode()
-
-    def json_param(self, name: str) -> str:
-        """The placeholder for a JSON value, cast on PostgreSQL."""
-        return f":{name}" if self.sqlite else f"CAST(:{name} AS JSONB)"
