@@ -20,9 +20,8 @@ def test_stale_needs_enough_changes_relative_to_size(changed: int, live: int, ex
     assert stale(changed, live, min_changes=500, ratio=0.5) is expected
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a PostgreSQL-only module
 def test_analyzes_alerts_once_they_have_grown(app: App) -> None:
-    if app.container.engine.dialect.name != "postgresql":
-        pytest.skip("planner statistics are a PostgreSQL concern; SQLite has no such module")
     app.add_service("grow")
     key = app.add_integration("grow", "alertmanager")
     module = PlannerStatistics(app.container.engine, min_changes=50)
