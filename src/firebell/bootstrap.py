@@ -83,7 +83,7 @@ class Container:
     writer: GroupCommitWriter[Submission, list[EventResult]]
     background: BackgroundEngine
     configs: ConfigCache
-    _key_cache: dict[str, tuple[float, IntegrationRef]] = field(default_factory=dict)
+    _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
 
     def start(self) -> None:
         self.writer.start()
@@ -99,18 +99,25 @@ class Container:
         self._key_cache.clear()
 
     def integration_for_key(self, key: str) -> IntegrationRef | None:
-        """Look up an integration by its secret key, with a short cache for hot senders."""
-        ttl = self.settings.ingest.key_cache_seconds
+        """Look up an integration by its secret key, with a short cache for hot senders.
+
+        Unknown keys are remembered too, for less time, so a sender retrying with a wrong key costs
+        one database read per `unknown_key_cache_seconds` rather than one per request.
+        """
         now = time.monotonic()
         hit = self._key_cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1]
+        if hit is not None:
+            ingest = self.settings.ingest
+            ttl = ingest.key_cache_seconds if hit[1] is not None else ingest.unknown_key_cache_seconds
+            if now - hit[0] < ttl:
+                return hit[1]
         with self.engine.connect() as conn:
             row = SqlCatalogRepo(conn).integration_by_digest(secret_digest(key))
-        if row is None:
-            self._key_cache.pop(key, None)
-            return None
-        ref = IntegrationRef(row["id"], row["service_id"], row["kind"], dict(row["config"] or {}))
+        ref = (
+            None
+            if row is None
+            else IntegrationRef(row["id"], row["service_id"], row["kind"], dict(row["config"] or {}))
+        )
         if len(self._key_cache) > 10_000:
             self._key_cache.clear()
         self._key_cache[key] = (now, ref)

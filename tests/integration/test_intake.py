@@ -374,3 +374,33 @@ def test_a_webhook_larger_than_one_insert_statement_stores_every_alert(app: App)
     assert [row[0] for row in stored] == [f"fp-{i:05d}" for i in range(3000)]
     assert stored[2999][1] == "alert 2999"
     assert "fp-02999" in str(stored[2999][2])
+
+
+def test_a_sender_retrying_a_wrong_key_is_answered_from_memory(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from firebell import bootstrap
+    from firebell.catalog.repo import SqlCatalogRepo
+
+    lookups: list[str] = []
+    real = SqlCatalogRepo.integration_by_digest
+
+    def counted(self: SqlCatalogRepo, digest: str) -> dict[str, Any] | None:
+        lookups.append(digest)
+        return real(self, digest)
+
+    clock = [1000.0]
+    monkeypatch.setattr(SqlCatalogRepo, "integration_by_digest", counted)
+    monkeypatch.setattr(bootstrap.time, "monotonic", lambda: clock[0])
+    url = "/integrations/alertmanager/deadbeefdeadbeef"
+    for _ in range(5):
+        assert app.client.post(url, json=am_payload(am_alert("a"))).status_code == 404
+    assert len(lookups) == 1
+    clock[0] += app.container.settings.ingest.unknown_key_cache_seconds  # remembered briefly, then asked again
+    assert app.client.post(url, json=am_payload(am_alert("a"))).status_code == 404
+    assert len(lookups) == 2
+    # A known key is remembered for longer.
+    app.add_service("api")
+    key = app.add_integration("api", "alertmanager")
+    for _ in range(3):
+        assert app.client.post(f"/integrations/alertmanager/{key}", json=am_payload(am_alert("b"))).status_code == 202
+    assert len(lookups) == 3
+    assert counts(app) == (3, 1, 1)

@@ -48,8 +48,14 @@ def list_incidents(
     sev: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    worst_first: bool = False,
 ) -> list[dict[str, Any]]:
-    query = _base().order_by(_i.c.opened_at.desc(), _i.c.number.desc()).limit(limit).offset(offset)
+    """Incidents newest first; `worst_first` puts SEV-1 before SEV-2 and so on (then newest first),
+    which is how an on-call board reads."""
+    order = [_i.c.opened_at.desc(), _i.c.number.desc()]
+    if worst_first:
+        order.insert(0, _i.c.sev.asc())  # "SEV-1" < "SEV-2" < ... as text
+    query = _base().order_by(*order).limit(limit).offset(offset)
     if status:
         if status not in STATUS_FILTERS:
             raise ValidationFailed.field("status", f"use one of {', '.join(sorted(STATUS_FILTERS))}")

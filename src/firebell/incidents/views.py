@@ -30,7 +30,12 @@ def board(
 ) -> Response:
     status = status if status in STATUS_FILTERS or status == "all" else "open"
     incidents = list_incidents(
-        conn, status=None if status == "all" else status, service=service or None, sev=sev or None, limit=200
+        conn,
+        status=None if status == "all" else status,
+        service=service or None,
+        sev=sev or None,
+        limit=200,
+        worst_first=status == "open",
     )
     context = {"incidents": incidents, "status": status, "service": service, "sev": sev}
     if is_partial(request):
@@ -44,7 +49,7 @@ def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> 
     incident = get_incident(conn, ref)
     return render(
         request,
-        "incident.html",
+        "incident_body.html" if is_partial(request) else "incident.html",
         session,
         incident=incident,
         alerts=list_alerts(conn, incident_id=incident["id"], limit=500),

@@ -25,6 +25,7 @@ import pytest
 try:
     from playwright.sync_api import (
         Browser,
+        Dialog,
         Locator,
         Page,
         Playwright,
@@ -217,6 +218,8 @@ def test_login_redirects_rejects_a_wrong_password_and_lands_on_the_board(
     expect(_row(page, 1).locator("td.num")).to_have_text("2")
     expect(_row(page, 2)).to_contain_text(SEARCH_TITLE)
     expect(_row(page, 2)).to_contain_text("SEV-3")
+    # Worst first: #1 (SEV-1) heads the board although #2 (SEV-3) was opened after it.
+    expect(page.locator("#incident-rows tr").first).to_contain_text(CHECKOUT_TITLE)
     expect(page.get_by_text(DEMO_EMAIL)).to_be_visible()
     _shot(page, "board-initial.png")
 
@@ -245,6 +248,9 @@ def test_board_and_alert_list_update_live_without_a_reload(user_page: Page, demo
     expect(_row(page, 3)).to_contain_text("Live update check: new incident", timeout=LIVE_TIMEOUT_MS)
     expect(_row(page, 3)).to_contain_text("SEV-3")
     expect(page.locator("#incident-rows")).to_contain_text("Live update check")
+    # Severity first, then newest: #2 (now SEV-1, newer), #1 (SEV-1), #3 (SEV-3).
+    numbers = page.locator("#incident-rows tr td:first-child")
+    expect(numbers).to_have_text([re.compile(r"#?2\b"), re.compile(r"#?1\b"), re.compile(r"#?3\b")])
     assert page.evaluate("() => window.__sameDocument === true"), "the board reloaded instead of updating in place"
     _shot(page, "board.png")
 
@@ -271,6 +277,20 @@ def test_incident_is_acknowledged_with_a_and_resolved_with_the_button(user_page:
     expect(status).to_have_text("detected")
     expect(page.get_by_role("heading", name="Alerts (2)")).to_be_visible()
 
+    # The page follows the incident live: a repeat of one of its alerts bumps that alert's count.
+    page.wait_for_function("() => window.__sseOpen === true")
+    page.evaluate("() => { window.__sameDocument = true }")
+    latency = page.locator("table.grid tbody tr", has_text="latency")
+    expect(latency.locator("td.num")).to_have_text("1")
+    demo_server.send_alert(
+        service="checkout",
+        summary="Checkout p99 latency above 2 s",
+        severity="critical",
+        dedup_key="demo-checkout-latency",
+    )
+    expect(latency.locator("td.num")).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("() => window.__sameDocument === true"), "the incident page reloaded instead of updating"
+
     page.locator("body").focus()
     with page.expect_navigation():
         page.keyboard.press("a")
@@ -278,6 +298,19 @@ def test_incident_is_acknowledged_with_a_and_resolved_with_the_button(user_page:
     expect(page.locator(".facts")).to_contain_text("Acknowledged")
     expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
     _shot(page, "incident-acknowledged.png")
+
+    # A stray `r` asks before resolving; saying no leaves the incident as it was.
+    asked: list[str] = []
+
+    def decline(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.locator("body").focus()
+    page.keyboard.press("r")
+    expect(status).to_have_text("acknowledged")
+    assert asked == ["Resolve incident #1?"]
 
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile(r"^\s*Resolve\b")).click()

@@ -23,6 +23,11 @@
     }
     if (e.key === "g") { pendingG = true; return; }
     var button = document.querySelector('button[data-key="' + e.key + '"]');
-    if (button) { e.preventDefault(); button.click(); }
+    if (!button) return;
+    e.preventDefault();
+    // A stray key must not end an incident: moves that do ask first (a click is deliberate).
+    var question = button.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;
+    button.click();
   });
 })();
