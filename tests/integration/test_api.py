@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token
+from firebell.infra import migrate
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
 
@@ -76,7 +77,7 @@ def test_health_ready_metrics_and_openapi(app: App) -> None:
     assert app.client.get("/healthz").json() == {"status": "ok"}
     ready = app.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["schema"] == "0001"
+    assert ready.json()["schema"] == migrate.head() == "0002"
     app.add_service("api")
     key = app.add_integration("api", "pagerduty")
     app.client.post(

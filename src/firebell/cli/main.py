@@ -8,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +27,7 @@ service_app = typer.Typer(help="Services (admin, on the configured database).", 
 integration_app = typer.Typer(help="Integrations (admin, on the configured database).", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
+oncall_app = typer.Typer(help="Who is on call (through a server's API).", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (user_app, "user"),
@@ -34,6 +36,7 @@ for sub, name in (
     (integration_app, "integration"),
     (alert_app, "alert"),
     (incident_app, "incident"),
+    (oncall_app, "oncall"),
 ):
     app.add_typer(sub, name=name)
 
@@ -354,6 +357,69 @@ def incident_list(
         ],
         "Incidents",
     )
+
+
+@app.command("apply")
+def apply_config(
+    file: Annotated[Path, typer.Option("-f", "--file", help="the YAML file: users, teams, schedules, policies")],
+) -> None:
+    """Create or update the on-call configuration a YAML file declares (idempotent; all or nothing)."""
+    from firebell.catalog.repo import SqlCatalogRepo
+    from firebell.identity.repo import SqlIdentityRepo
+    from firebell.kernel.errors import ValidationFailed
+    from firebell.oncall.config_file import load, locate, located, split_field
+    from firebell.oncall.repo import SqlOncallRepo
+    from firebell.oncall.service import apply
+
+    with errors():
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot read {file}: {exc.strerror}") from None
+        config, tree = load(text, str(file))
+
+        def run(conn: Any, now: Any) -> list[str]:
+            try:
+                return apply(
+                    config,
+                    oncall=SqlOncallRepo(conn),
+                    identity=SqlIdentityRepo(conn),
+                    services=SqlCatalogRepo(conn),
+                    now=now,
+                )
+            except ValidationFailed as exc:
+                detail = exc.details[0] if exc.details else {}
+                field = str(detail.get("field", ""))
+                message = str(detail.get("message", exc.message))
+                raise located(str(file), locate(tree, split_field(field)), field, message) from None
+
+        changes = _admin(run)
+    for change in changes:
+        out.print(change, markup=False, highlight=False)
+    out.print(f"{len(changes)} change(s) applied" if changes else "nothing to change", markup=False)
+
+
+@oncall_app.command("now")
+def oncall_now(
+    schedule: Annotated[str, typer.Option(help="schedule name")],
+    at: Annotated[str | None, typer.Option(help="an ISO 8601 instant with its offset, instead of now")] = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Print who is on call on a schedule, now or at --at."""
+    from urllib.parse import quote
+
+    with errors():
+        params = {"at": at} if at else {}
+        answer = Api(url, token).request("GET", f"/api/v1/schedules/{quote(schedule, safe='')}/oncall", params=params)
+    if as_json:
+        print(json.dumps(answer))
+        return
+    who = f"{answer['name']} ({answer['handle']})" if answer["user_id"] else "nobody (a gap in the schedule)"
+    until = f" until {_cell(answer['until'])} UTC" if answer.get("until") else ""
+    source = " by override" if answer.get("source") == "override" else ""
+    out.print(f"{answer['schedule']}: {who}{source}{until}", markup=False, highlight=False)
 
 
 def run() -> None:

@@ -29,6 +29,16 @@ class SqlIdentityRepo:
     def add_user(self, values: dict[str, Any]) -> None:
         self.conn.execute(_users.insert(), values)
 
+    def user_by_handle(self, handle: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_users).where(_users.c.handle == handle)))
+
+    def update_user(self, user_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_users.update().where(_users.c.id == user_id).values(**values))
+
+    def people(self) -> list[dict[str, Any]]:
+        query = sa.select(_users).order_by(_users.c.handle, _users.c.email)
+        return [dict(row) for row in self.conn.execute(query).mappings()]
+
     def add_token(self, values: dict[str, Any]) -> None:
         self.conn.execute(_tokens.insert(), values)
 

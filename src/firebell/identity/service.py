@@ -36,6 +36,46 @@ def create_user(*, repo: IdentityRepo, email: str, password: str, admin: bool, n
     return user_id
 
 
+def upsert_person(
+    *,
+    repo: IdentityRepo,
+    handle: str,
+    email: str,
+    name: str,
+    timezone: str,
+    phone: str,
+    slack_member_id: str,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Create or update the user with this handle (or, without one yet, this email) as declared.
+
+    Returns the user's id and "created", "updated" or None (nothing to change). A person created
+    here has no password: they are paged, and can log in once an admin sets one.
+    """
+    email = check_email(email)
+    wanted = {
+        "email": email,
+        "display_name": name,
+        "timezone": timezone,
+        "phone": phone,
+        "slack_member_id": slack_member_id,
+    }
+    user = repo.user_by_handle(handle) or repo.user_by_email(email)
+    if user is None:
+        user_id = new_id()
+        repo.add_user(
+            {"id": user_id, "handle": handle, "password_hash": "", "is_admin": False, "created_at": now, **wanted}
+        )
+        return user_id, "created"
+    if user["email"] != email and repo.user_by_email(email) is not None:
+        raise Conflict(f"another user already has the email {email}", details=[{"field": "email"}])
+    changes = {k: v for k, v in {**wanted, "handle": handle}.items() if user.get(k) != v}
+    if not changes:
+        return str(user["id"]), None
+    repo.update_user(str(user["id"]), changes)
+    return str(user["id"]), "updated"
+
+
 def create_token(*, repo: IdentityRepo, name: str, scope: str, now: datetime, user_id: str | None = None) -> str:
     """Create an API token; the secret is returned once and stored only as a digest."""
     if not name.strip():

@@ -19,6 +19,11 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # On-call details: how schedules, policies and YAML name a person, and where they live.
+    handle: Mapped[str | None] = mapped_column(sa.String(100), unique=True, nullable=True)
+    phone: Mapped[str] = mapped_column(sa.String(50), default="", server_default="")
+    slack_member_id: Mapped[str] = mapped_column(sa.String(50), default="", server_default="")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
 
 class ApiTokenRow(Base):

@@ -21,6 +21,7 @@ def target_metadata() -> sa.MetaData:
     from firebell.identity import tables as _identity  # noqa: F401
     from firebell.incidents import tables as _incidents  # noqa: F401
     from firebell.infra.sqltypes import Base
+    from firebell.oncall import tables as _oncall  # noqa: F401
 
     return Base.metadata
 
@@ -36,6 +37,11 @@ def _config(connection: Connection | None = None) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         command.upgrade(_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), revision)
 
 
 def head() -> str | None:

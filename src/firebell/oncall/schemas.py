@@ -1,0 +1,190 @@
+"""The on-call configuration file (`firebell apply -f`): users, teams, schedules, policies, services.
+
+It accepts the on-call rotation block of the playbook as it stands (`schedule:` with `type:
+weekly_rotation`, `participants`, `overrides` and a nested `escalation_policy`) and the lists around
+it. Unknown fields are refused, so a typo is reported rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from firebell.oncall.escalation import parse_duration
+from firebell.oncall.notification_rules import ContactKind
+
+_HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from exc
+    return value
+
+
+def _clock_time(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("write the time in quotes, as '09:00' (YAML reads 9:00 as a number)")
+    return value
+
+
+def _duration(value: str | None) -> str | None:
+    if value is not None:
+        parse_duration(value)
+    return value
+
+
+class ContactMethodIn(_Strict):
+    type: ContactKind
+    address: str = Field(min_length=1, max_length=2000)
+    label: str = ""
+    delay: str | None = None  # notify through this method once a page is this old, e.g. 1m
+
+    _check_delay = field_validator("delay")(_duration)
+
+
+class UserIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    handle: str
+    email: str
+    timezone: str = "UTC"
+    phone: str = ""
+    slack_member_id: str = ""
+    contact_methods: list[ContactMethodIn] = Field(default_factory=list)
+
+    _check_zone = field_validator("timezone")(_zone)
+
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, value: str) -> str:
+        if not _HANDLE.match(value):
+            raise ValueError("a handle is lower-case letters, digits, '.', '_' or '-'")
+        return value
+
+
+class TeamIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    members: list[str] = Field(default_factory=list)
+
+
+class ParticipantIn(_Strict):
+    name: str = Field(min_length=1)
+    escalation_delay: str | None = None  # kept for the playbook's format; paging uses the policy
+
+    _check_delay = field_validator("escalation_delay")(_duration)
+
+
+class WindowIn(_Strict):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    start: time
+    end: time
+
+    _check_times = field_validator("start", "end", mode="before")(_clock_time)
+
+
+class OverrideIn(_Strict):
+    user: str
+    start: datetime
+    end: datetime
+    replaces: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideIn:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("override times need a UTC offset, as in 2026-12-24T09:00:00+01:00")
+        if self.end <= self.start:
+            raise ValueError("an override ends after it starts")
+        return self
+
+
+RotationType = Literal["weekly_rotation", "daily_rotation", "hourly_rotation"]
+
+
+class LayerIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    type: RotationType = "weekly_rotation"
+    participants: list[ParticipantIn | str] = Field(min_length=1)
+    start: date | None = None  # the first handoff's date (default 2024-01-01, a Monday)
+    handoff: time = time(9)
+    length: int = Field(default=1, ge=1, le=24 * 31)  # weeks, days or hours per shift, by type
+    windows: list[WindowIn] = Field(default_factory=list)
+
+    _check_handoff = field_validator("handoff", mode="before")(_clock_time)
+
+
+class LevelIn(_Strict):
+    level: int | None = None
+    targets: list[str] = Field(min_length=1)
+    timeout: str = "30m"
+
+    _check_timeout = field_validator("timeout")(_duration)
+
+
+class PolicyIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    repeat: int = Field(default=0, ge=0, le=20)
+    levels: list[LevelIn] = Field(min_length=1)
+
+
+class ScheduleIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = "UTC"
+    # The playbook's single-rotation form; `layers` says the same with more than one.
+    type: RotationType = "weekly_rotation"
+    participants: list[ParticipantIn | str] = Field(default_factory=list)
+    start: date | None = None
+    handoff: time = time(9)
+    length: int = Field(default=1, ge=1, le=24 * 31)
+    layers: list[LayerIn] = Field(default_factory=list)
+    overrides: list[OverrideIn] = Field(default_factory=list)
+    escalation_policy: list[LevelIn] | None = None  # a policy named after the schedule
+
+    _check_zone = field_validator("timezone")(_zone)
+    _check_handoff = field_validator("handoff", mode="before")(_clock_time)
+
+    @model_validator(mode="after")
+    def _some_layer(self) -> ScheduleIn:
+        if not self.participants and not self.layers:
+            raise ValueError("a schedule needs participants (or layers with participants)")
+        return self
+
+    def all_layers(self) -> list[LayerIn]:
+        if not self.participants:
+            return self.layers
+        first = LayerIn(
+            name=self.name,
+            type=self.type,
+            participants=self.participants,
+            start=self.start,
+            handoff=self.handoff,
+            length=self.length,
+        )
+        return [first, *self.layers]
+
+
+class ServiceIn(_Strict):
+    name: str
+    escalation_policy: str | None = None
+
+
+class OncallConfig(_Strict):
+    users: list[UserIn] = Field(default_factory=list)
+    teams: list[TeamIn] = Field(default_factory=list)
+    schedule: ScheduleIn | None = None
+    schedules: list[ScheduleIn] = Field(default_factory=list)
+    escalation_policies: list[PolicyIn] = Field(default_factory=list)
+    services: list[ServiceIn] = Field(default_factory=list)
+
+    def all_schedules(self) -> list[ScheduleIn]:
+        return ([self.schedule] if self.schedule is not None else []) + self.schedules

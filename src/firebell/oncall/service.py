@@ -1,0 +1,342 @@
+"""On-call use cases: apply a configuration file, and ask who is on call.
+
+`apply` is idempotent: it compares what is declared with what is stored and writes only the
+differences, so applying the same file twice reports no changes the second time. People are the
+identity domain's users (created through its service); a service's policy is set through the
+catalog's repository. Everything happens in the caller's transaction: a file that fails halfway
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from firebell.identity.ports import IdentityRepo
+from firebell.identity.service import upsert_person
+from firebell.kernel.errors import NotFound, ValidationFailed
+from firebell.kernel.ids import new_id
+from firebell.oncall.escalation import Level, Policy, Target, TargetKind, parse_duration
+from firebell.oncall.ports import OncallRepo
+from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window
+from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn
+
+DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
+_UNITS = {"weekly_rotation": ShiftUnit.WEEKS, "daily_rotation": ShiftUnit.DAYS, "hourly_rotation": ShiftUnit.HOURS}
+
+
+class ServiceBinding(Protocol):
+    def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
+
+    def update_service(self, service_id: str, values: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class _People:
+    """Who the file's names and handles mean: declared users first, then stored ones."""
+
+    by_key: dict[str, str]
+    lookup: Callable[[str], str | None]
+
+    def resolve(self, name: str, field: str) -> str:
+        key = name.strip().lower()
+        found = self.by_key.get(key) or self.lookup(key)
+        if found is None:
+            raise ValidationFailed.field(field, f"no user with the handle or name {name!r}")
+        return found
+
+
+def apply(
+    config: OncallConfig,
+    *,
+    oncall: OncallRepo,
+    identity: IdentityRepo,
+    services: ServiceBinding,
+    now: datetime,
+) -> list[str]:
+    """Make the stored configuration match `config`; the list of what changed, in words."""
+    changes: list[str] = []
+    people = _People({}, lambda key: _stored_user(identity, key))
+    for i, user in enumerate(config.users):
+        user_id, change = upsert_person(
+            repo=identity,
+            handle=user.handle,
+            email=user.email,
+            name=user.name,
+            timezone=user.timezone,
+            phone=user.phone,
+            slack_member_id=user.slack_member_id,
+            now=now,
+        )
+        people.by_key[user.handle] = user_id
+        people.by_key[user.name.strip().lower()] = user_id
+        if change:
+            changes.append(f"{change} user {user.handle}")
+        wanted = [
+            {
+                "kind": m.type.value,
+                "address": m.address,
+                "label": m.label,
+                "delay_seconds": int(parse_duration(m.delay).total_seconds()) if m.delay else None,
+            }
+            for m in user.contact_methods
+        ]
+        current = [
+            {k: row[k] for k in ("kind", "address", "label", "delay_seconds")}
+            for row in oncall.contact_methods(user_id)
+        ]
+        if sorted(map(repr, current)) != sorted(map(repr, wanted)):  # the same methods, in any order
+            rows = [{"id": new_id(), "user_id": user_id, **w} for w in wanted]
+            oncall.set_contact_methods(user_id, rows)
+            changes.append(f"set {len(rows)} contact methods of user {user.handle} (users[{i}])")
+
+    for i, team in enumerate(config.teams):
+        members = [people.resolve(m, f"teams[{i}].members[{j}]") for j, m in enumerate(team.members)]
+        row = oncall.team_by_name(team.name)
+        if row is None:
+            team_id = new_id()
+            oncall.add_team({"id": team_id, "name": team.name, "created_at": now})
+            changes.append(f"created team {team.name}")
+        else:
+            team_id = str(row["id"])
+        if oncall.team_members(team_id) != members:
+            oncall.set_team_members(team_id, members)
+            changes.append(f"set members of team {team.name}")
+
+    schedule_ids: dict[str, str] = {}
+    schedules = config.all_schedules()
+    for i, declared in enumerate(schedules):
+        where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
+        schedule_ids[declared.name] = _apply_schedule(declared, where, oncall, people, now, changes)
+
+    policies: list[tuple[str, int, list[LevelIn], str]] = [
+        (p.name, p.repeat, p.levels, f"escalation_policies[{i}]") for i, p in enumerate(config.escalation_policies)
+    ]
+    for i, declared in enumerate(schedules):
+        if declared.escalation_policy is not None:
+            where = "schedule" if declared is config.schedule else f"schedules[{i}]"
+            policies.append((declared.name, 0, declared.escalation_policy, f"{where}.escalation_policy"))
+    only_schedule = next(iter(schedule_ids.values())) if len(schedule_ids) == 1 else None
+    policy_ids: dict[str, str] = {}
+    for name, repeat, levels, where in policies:
+        own = schedule_ids.get(name, only_schedule)
+        stored_levels = [
+            {
+                "targets": [
+                    _target(t, f"{where}[{li}].targets[{ti}]", oncall, people, schedule_ids, own)
+                    for ti, t in enumerate(level.targets)
+                ],
+                "timeout_seconds": int(parse_duration(level.timeout).total_seconds()),
+            }
+            for li, level in enumerate(levels)
+        ]
+        row = oncall.policy_by_name(name)
+        if row is None:
+            policy_id = new_id()
+            oncall.add_policy(
+                {
+                    "id": policy_id,
+                    "name": name,
+                    "repeat": repeat,
+                    "levels": stored_levels,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            changes.append(f"created escalation policy {name}")
+        else:
+            policy_id = str(row["id"])
+            if row["levels"] != stored_levels or row["repeat"] != repeat:
+                oncall.update_policy(policy_id, {"levels": stored_levels, "repeat": repeat, "updated_at": now})
+                changes.append(f"updated escalation policy {name}")
+        policy_ids[name] = policy_id
+
+    for i, service in enumerate(config.services):
+        row = services.service_by_name(service.name)
+        if row is None:
+            raise ValidationFailed.field(f"services[{i}].name", f"no service named {service.name!r}")
+        bound: str | None = None
+        if service.escalation_policy is not None:
+            bound = policy_ids.get(service.escalation_policy)
+            if bound is None:
+                existing = oncall.policy_by_name(service.escalation_policy)
+                bound = str(existing["id"]) if existing else None
+            if bound is None:
+                raise ValidationFailed.field(
+                    f"services[{i}].escalation_policy", f"no escalation policy named {service.escalation_policy!r}"
+                )
+        if row.get("escalation_policy_id") != bound:
+            services.update_service(str(row["id"]), {"escalation_policy_id": bound})
+            changes.append(f"set the escalation policy of service {service.name}")
+    return changes
+
+
+def _stored_user(identity: IdentityRepo, key: str) -> str | None:
+    user = identity.user_by_handle(key) or identity.user_by_email(key)
+    return str(user["id"]) if user else None
+
+
+def _participant(value: ParticipantIn | str) -> str:
+    return value if isinstance(value, str) else value.name
+
+
+def _layer_document(layer: LayerIn, zone: str, where: str, people: _People) -> dict[str, Any]:
+    first = datetime.combine(layer.start or DEFAULT_START, layer.handoff, tzinfo=ZoneInfo(zone))
+    return {
+        "name": layer.name,
+        "unit": _UNITS[layer.type].value,
+        "length": layer.length,
+        "start": first.astimezone(ZoneInfo("UTC")).isoformat(),
+        "participants": [
+            people.resolve(_participant(p), f"{where}.participants[{j}]") for j, p in enumerate(layer.participants)
+        ],
+        "windows": [
+            {
+                "days": [DAYS.index(d) for d in w.days],
+                "start": w.start.isoformat("minutes"),
+                "end": w.end.isoformat("minutes"),
+            }
+            for w in layer.windows
+        ],
+    }
+
+
+def _apply_schedule(
+    declared: ScheduleIn, where: str, oncall: OncallRepo, people: _People, now: datetime, changes: list[str]
+) -> str:
+    layers = [
+        _layer_document(
+            layer, declared.timezone, where if k == 0 and declared.participants else f"{where}.layers[{k}]", people
+        )
+        for k, layer in enumerate(declared.all_layers())
+    ]
+    row = oncall.schedule_by_name(declared.name)
+    if row is None:
+        schedule_id = new_id()
+        oncall.add_schedule(
+            {
+                "id": schedule_id,
+                "name": declared.name,
+                "zone": declared.timezone,
+                "layers": layers,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        changes.append(f"created schedule {declared.name}")
+    else:
+        schedule_id = str(row["id"])
+        if row["layers"] != layers or row["zone"] != declared.timezone:
+            oncall.update_schedule(schedule_id, {"layers": layers, "zone": declared.timezone, "updated_at": now})
+            changes.append(f"updated schedule {declared.name}")
+    # Declared overrides are added once; overrides made elsewhere (the UI, the API) are kept.
+    stored = {(o["user_id"], o["starts_at"], o["ends_at"]) for o in oncall.overrides(schedule_id)}
+    for j, override in enumerate(declared.overrides):
+        user_id = people.resolve(override.user, f"{where}.overrides[{j}].user")
+        replaces = people.resolve(override.replaces, f"{where}.overrides[{j}].replaces") if override.replaces else None
+        if (user_id, override.start, override.end) not in stored:
+            oncall.add_override(
+                {
+                    "id": new_id(),
+                    "schedule_id": schedule_id,
+                    "user_id": user_id,
+                    "replaces_user_id": replaces,
+                    "starts_at": override.start,
+                    "ends_at": override.end,
+                    "created_at": now,
+                }
+            )
+            changes.append(f"added an override to schedule {declared.name}")
+    return schedule_id
+
+
+def _target(
+    text: str,
+    field: str,
+    oncall: OncallRepo,
+    people: _People,
+    schedule_ids: Mapping[str, str],
+    own_schedule: str | None,
+) -> dict[str, str]:
+    if text == "current_on_call":
+        if own_schedule is None:
+            raise ValidationFailed.field(field, "current_on_call needs the policy's schedule: name it instead")
+        return {"kind": TargetKind.SCHEDULE.value, "ref": own_schedule}
+    if text in schedule_ids:
+        return {"kind": TargetKind.SCHEDULE.value, "ref": schedule_ids[text]}
+    stored_schedule = oncall.schedule_by_name(text)
+    if stored_schedule is not None:
+        return {"kind": TargetKind.SCHEDULE.value, "ref": str(stored_schedule["id"])}
+    team = oncall.team_by_name(text)
+    if team is not None:
+        return {"kind": TargetKind.TEAM.value, "ref": str(team["id"])}
+    return {"kind": TargetKind.USER.value, "ref": people.resolve(text, field)}
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def schedule_from_row(row: Mapping[str, Any], overrides: Sequence[Mapping[str, Any]]) -> Schedule:
+    """The pure schedule a stored row describes (participants and override users are user ids)."""
+    zone = str(row["zone"])
+    layers = []
+    for doc in row["layers"]:
+        rotation = Rotation(
+            tuple(doc["participants"]),
+            start=datetime.fromisoformat(doc["start"]),
+            zone=zone,
+            unit=ShiftUnit(doc["unit"]),
+            length=int(doc["length"]),
+        )
+        windows = tuple(
+            Window(frozenset(w["days"]), time.fromisoformat(w["start"]), time.fromisoformat(w["end"]))
+            for w in doc.get("windows", [])
+        )
+        layers.append(Layer(doc["name"], rotation, windows))
+    return Schedule(
+        str(row["name"]),
+        tuple(layers),
+        tuple(Override(o["starts_at"], o["ends_at"], str(o["user_id"]), o["replaces_user_id"]) for o in overrides),
+    )
+
+
+def policy_from_row(row: Mapping[str, Any]) -> Policy:
+    return Policy(
+        str(row["name"]),
+        tuple(
+            Level(
+                tuple(Target(TargetKind(t["kind"]), t["ref"]) for t in level["targets"]),
+                timedelta(seconds=level["timeout_seconds"]),
+            )
+            for level in row["levels"]
+        ),
+        repeat=int(row["repeat"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallNow:
+    schedule: str
+    at: datetime
+    user_id: str | None
+    handle: str | None
+    name: str | None
+    source: str | None  # "override" or the layer's name
+    until: datetime | None  # when this answer changes (within the next 90 days)
+
+
+def on_call(*, oncall: OncallRepo, schedule_name: str, at: datetime) -> OnCallNow:
+    row = oncall.schedule_by_name(schedule_name)
+    if row is None:
+        raise NotFound(f"no schedule named {schedule_name!r}", details=[{"field": "schedule"}])
+    schedule = schedule_from_row(row, oncall.overrides(str(row["id"])))
+    answer: OnCall | None = schedule.on_call_at(at)
+    shifts = schedule.final_shifts(at, at + timedelta(days=90))
+    until = shifts[0].end if shifts and shifts[0].end < at + timedelta(days=90) else None
+    if answer is None:
+        return OnCallNow(schedule.name, at, None, None, None, None, until)
+    (user,) = oncall.users([answer.user]) or [{}]
+    return OnCallNow(schedule.name, at, answer.user, user.get("handle"), user.get("display_name"), answer.source, until)

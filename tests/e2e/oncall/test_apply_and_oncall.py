@@ -1,0 +1,104 @@
+"""Config as code: the playbook's rotation block applied from the CLI, then asked who is on call."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.conftest import FIREBELL, Server, cli, last_line
+
+# The users around the playbook's block, then the block as it stands in the seeds (file 003).
+CONFIG = """\
+users:
+  - {name: Alice, handle: alice, email: alice@example.com, timezone: Europe/Berlin,
+     contact_methods: [{type: email, address: alice@example.com}, {type: slack, address: U01ALICE, delay: 1m}]}
+  - {name: Bob, handle: bob, email: bob@example.com, timezone: America/New_York}
+  - {name: Carol, handle: carol, email: carol@example.com}
+  - {name: Erin Lead, handle: engineering_lead, email: lead@example.com}
+  - {name: Vic, handle: vp_engineering, email: vp@example.com}
+teams:
+  - {name: sre, members: [alice, bob, carol]}
+
+schedule:
+  name: primary-oncall
+  type: weekly_rotation
+  participants:
+    - name: Alice
+      escalation_delay: 15m
+    - name: Bob
+      escalation_delay: 15m
+    - name: Carol
+      escalation_delay: 15m
+  overrides: [] # Vacation swaps
+  escalation_policy:
+    - level: 1
+      targets: [current_on_call]
+      timeout: 15m
+    - level: 2
+      targets: [engineering_lead]
+      timeout: 30m
+    - level: 3
+      targets: [vp_engineering]
+
+services:
+  - {name: checkout, escalation_policy: primary-oncall}
+"""
+
+
+def responder(server: Server, token: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FIREBELL_URL": server.url, "FIREBELL_TOKEN": token}
+    return subprocess.run([str(FIREBELL), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Server, tmp_path: Path) -> None:
+    cli(server.database_url, "service", "create", "checkout")
+    config = tmp_path / "oncall.yaml"
+    config.write_text(CONFIG)
+    first = cli(server.database_url, "apply", "-f", str(config))
+    assert "created user alice" in first.stdout
+    assert "created schedule primary-oncall" in first.stdout
+    assert "created escalation policy primary-oncall" in first.stdout
+    assert "set the escalation policy of service checkout" in first.stdout
+    second = cli(server.database_url, "apply", "-f", str(config))
+    assert last_line(second) == "nothing to change"
+
+    token = last_line(cli(server.database_url, "token", "create", "--name", "r", "--scope", "read"))
+    # Weekly from Monday 2024-01-01 09:00 UTC: Alice, Bob, Carol, Alice, ...
+    at = {"2024-01-01T09:00:00+00:00": "alice", "2024-01-08T08:59:59+00:00": "alice", "2024-01-08T09:00:00Z": "bob"}
+    for instant, handle in at.items():
+        answer = responder(server, token, "oncall", "now", "--schedule", "primary-oncall", "--at", instant, "--json")
+        assert answer.returncode == 0, answer.stderr
+        assert json.loads(answer.stdout)["handle"] == handle
+    week = responder(server, token, "oncall", "now", "--schedule", "primary-oncall", "--at", "2024-01-15T10:00:00Z")
+    assert week.stdout.strip() == "primary-oncall: Carol (carol) until 2024-01-22 09:00:00 UTC"
+
+    # An edit is an update, reported as one.
+    config.write_text(CONFIG.replace("timeout: 30m", "timeout: 20m"))
+    third = cli(server.database_url, "apply", "-f", str(config))
+    assert third.stdout.splitlines()[:-1] == ["updated escalation policy primary-oncall"]
+
+
+def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_path: Path) -> None:
+    cli(server.database_url, "service", "create", "checkout")
+    mallory = CONFIG.replace("    - name: Carol\n", "    - name: Mallory\n")
+    cases = {
+        "unknown person": (mallory, ":19: schedule.participants[2]: no user with the handle or name 'Mallory'"),
+        "bad duration": (CONFIG.replace("timeout: 15m", "timeout: 15 minutes"), ":25: schedule.escalation_policy.0"),
+        "typo in a field": (CONFIG.replace("overrides: []", "overides: []"), ":21: schedule.overides: Extra inputs"),
+        "not YAML": (CONFIG.replace("teams:", "teams: [unclosed"), ":9: not valid YAML"),
+        "unknown zone": (CONFIG.replace("Europe/Berlin", "Mars/Olympus"), ":2: users.0.timezone"),
+    }
+    for name, (text, expected) in cases.items():
+        bad = tmp_path / f"{name}.yaml"
+        bad.write_text(text)
+        result = cli(server.database_url, "apply", "-f", str(bad), check=False)
+        assert result.returncode == 1, name
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (name, result.stderr)
+        assert expected in lines[0], (name, lines[0])
+    # Nothing of any refused file was applied, not even the users that came before the error.
+    good = tmp_path / "good.yaml"
+    good.write_text(CONFIG)
+    assert "created user alice" in cli(server.database_url, "apply", "-f", str(good)).stdout
