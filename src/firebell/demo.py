@@ -15,6 +15,9 @@ from firebell.identity.service import create_user
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
 from firebell.infra.db import transaction
+from firebell.oncall.config_file import load as load_config
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.oncall.service import apply
 
 DEMO_EMAIL = "demo@firebell.local"
 DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
@@ -59,7 +62,36 @@ def seed_demo(container: Container) -> DemoKeys:
         for service, events in _demo_events().items():
             submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
             ingest(submission, alerts=alerts, incidents=incidents, configs=configs, now=now)
+        config, _tree = load_config(DEMO_ONCALL, "demo on-call")
+        apply(config, oncall=SqlOncallRepo(conn), identity=identity, services=repo, now=now)
     return DemoKeys(True, keys)
+
+
+# The demo's on-call: a weekly rotation for checkout, and a business-hours-only schedule for
+# notifications (its nights and weekends show as gaps on the On call page).
+DEMO_ONCALL = """\
+users:
+  - {name: Alice Moreau, handle: alice, email: alice@firebell.local, timezone: Europe/Paris}
+  - {name: Bob Okafor, handle: bob, email: bob@firebell.local, timezone: America/New_York}
+  - {name: Carol Tanaka, handle: carol, email: carol@firebell.local, timezone: Asia/Tokyo}
+  - {name: Erin Lead, handle: engineering_lead, email: lead@firebell.local}
+schedules:
+  - name: checkout-primary
+    type: weekly_rotation
+    participants: [alice, bob, carol]
+    escalation_policy:
+      - {targets: [current_on_call], timeout: 15m}
+      - {targets: [engineering_lead], timeout: 30m}
+  - name: notifications-office
+    timezone: Europe/Paris
+    layers:
+      - name: office hours
+        type: daily_rotation
+        participants: [alice, bob]
+        windows: [{days: [mon, tue, wed, thu, fri], start: '09:00', end: '18:00'}]
+services:
+  - {name: checkout, escalation_policy: checkout-primary}
+"""
 
 
 def _demo_events() -> dict[str, list[AlertEvent]]:

@@ -28,6 +28,7 @@ integration_app = typer.Typer(help="Integrations (admin, on the configured datab
 alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
 oncall_app = typer.Typer(help="Who is on call (through a server's API).", no_args_is_help=True)
+schedule_app = typer.Typer(help="Schedules (through a server's API).", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (user_app, "user"),
@@ -37,6 +38,7 @@ for sub, name in (
     (alert_app, "alert"),
     (incident_app, "incident"),
     (oncall_app, "oncall"),
+    (schedule_app, "schedule"),
 ):
     app.add_typer(sub, name=name)
 
@@ -420,6 +422,32 @@ def oncall_now(
     until = f" until {_cell(answer['until'])} UTC" if answer.get("until") else ""
     source = " by override" if answer.get("source") == "override" else ""
     out.print(f"{answer['schedule']}: {who}{source}{until}", markup=False, highlight=False)
+
+
+@schedule_app.command("show")
+def schedule_show(
+    name: str,
+    start: Annotated[str | None, typer.Option("--from", help="ISO 8601 instant with offset; default now")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="ISO 8601 instant with offset; default 14 days on")] = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """A schedule's final shifts (overrides applied), its gaps and the playbook's warnings."""
+    from urllib.parse import quote
+
+    with errors():
+        params = {k: v for k, v in {"from": start, "to": end}.items() if v}
+        view = Api(url, token).request("GET", f"/api/v1/schedules/{quote(name, safe='')}/shifts", params=params)
+    if as_json:
+        print(json.dumps(view))
+        return
+    rows = [
+        {**s, "who": f"{s['name']} ({s['handle']})" if s["user_id"] else "— nobody (gap) —"} for s in view["shifts"]
+    ]
+    _emit(rows, False, [("start", "From (UTC)"), ("end", "To (UTC)"), ("who", "On call"), ("source", "By")], name)
+    for warning in view["warnings"]:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 def run() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from firebell.kernel.errors import ValidationFailed
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import on_call
+from firebell.oncall.service import on_call, schedule_view
 from firebell.web.deps import ContainerDep, ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
@@ -34,9 +34,7 @@ def get_on_call(
     _caller: Reader,
     at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
 ) -> OnCallRead:
-    if at is not None and at.tzinfo is None:
-        raise ValidationFailed.field("at", "give the instant's UTC offset, as in 2026-12-24T09:00:00+01:00")
-    answer = on_call(oncall=SqlOncallRepo(conn), schedule_name=name, at=at or container.clock.now())
+    answer = on_call(oncall=SqlOncallRepo(conn), schedule_name=name, at=_aware(at, "at") or container.clock.now())
     return OnCallRead(
         schedule=answer.schedule,
         at=answer.at,
@@ -45,4 +43,53 @@ def get_on_call(
         name=answer.name,
         source=answer.source,
         until=answer.until,
+    )
+
+
+class ShiftRead(BaseModel):
+    start: datetime
+    end: datetime
+    user_id: str | None
+    handle: str | None
+    name: str | None
+    source: str | None
+
+
+class ScheduleRead(BaseModel):
+    name: str
+    zone: str
+    shifts: list[ShiftRead]
+    gaps: list[ShiftRead]
+    warnings: list[str]
+
+
+def _aware(value: datetime | None, field: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed.field(field, "give the instant's UTC offset, as in 2026-12-24T09:00:00+01:00")
+    return value
+
+
+@router.get(
+    "/schedules/{name}/shifts",
+    response_model=ScheduleRead,
+    summary="A schedule's final shifts over a range (default the next 14 days), its gaps and warnings",
+)
+def get_shifts(
+    name: str,
+    conn: ReadConn,
+    container: ContainerDep,
+    _caller: Reader,
+    start: Annotated[datetime | None, Query(alias="from", description="ISO 8601 instant; default now")] = None,
+    end: Annotated[datetime | None, Query(alias="to", description="ISO 8601 instant; default from + 14 days")] = None,
+) -> ScheduleRead:
+    begin = _aware(start, "from") or container.clock.now()
+    finish = _aware(end, "to") or begin + timedelta(days=14)
+    view = schedule_view(oncall=SqlOncallRepo(conn), schedule_name=name, start=begin, end=finish)
+    shifts = [ShiftRead.model_validate(s, from_attributes=True) for s in view.shifts]
+    return ScheduleRead(
+        name=view.name,
+        zone=view.zone,
+        shifts=shifts,
+        gaps=[s for s in shifts if s.user_id is None],
+        warnings=view.warnings,
     )

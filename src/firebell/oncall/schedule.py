@@ -270,9 +270,12 @@ def warnings(
             found.append(ScheduleWarning("few_participants", f"layer {layer.name} has fewer than 2 people"))
         if rotation.nominal_length > WEEK:
             found.append(ScheduleWarning("long_shifts", f"layer {layer.name} has shifts longer than one week"))
-    for gap in schedule.gaps(start, end):
-        period = f"{_utc(gap.start):%Y-%m-%d %H:%M} to {_utc(gap.end):%Y-%m-%d %H:%M} UTC"
-        found.append(ScheduleWarning("gap", f"nobody is on call from {period}"))
+    gaps = schedule.gaps(start, end)
+    if gaps:
+        first = f"{_utc(gaps[0].start):%Y-%m-%d %H:%M} to {_utc(gaps[0].end):%Y-%m-%d %H:%M} UTC"
+        hours = sum((g.end - g.start for g in gaps), timedelta(0)) / timedelta(hours=1)
+        more = f" ({len(gaps)} uncovered periods, {hours:.0f} h in all)" if len(gaps) > 1 else ""
+        found.append(ScheduleWarning("gap", f"nobody is on call from {first}{more}"))
     if secondary is not None:
         for both in same_person(schedule.final_shifts(start, end), secondary.final_shifts(start, end)):
             found.append(

@@ -21,7 +21,7 @@ from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind, parse_duration
 from firebell.oncall.ports import OncallRepo
-from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window
+from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
 from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn
 
 DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
@@ -340,3 +340,63 @@ def on_call(*, oncall: OncallRepo, schedule_name: str, at: datetime) -> OnCallNo
         return OnCallNow(schedule.name, at, None, None, None, None, until)
     (user,) = oncall.users([answer.user]) or [{}]
     return OnCallNow(schedule.name, at, answer.user, user.get("handle"), user.get("display_name"), answer.source, until)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftView:
+    start: datetime
+    end: datetime
+    user_id: str | None  # None: nobody is on call (a gap)
+    handle: str | None
+    name: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    name: str
+    zone: str
+    shifts: list[ShiftView]
+    warnings: list[str]
+
+
+MAX_RANGE = timedelta(days=366)
+
+
+def schedule_view(*, oncall: OncallRepo, schedule_name: str, start: datetime, end: datetime) -> ScheduleView:
+    """The final shifts of a schedule over [start, end), with names, and the playbook's warnings."""
+    if end <= start:
+        raise ValidationFailed.field("to", "must be after from")
+    if end - start > MAX_RANGE:
+        raise ValidationFailed.field("to", "ask for at most a year at a time")
+    row = oncall.schedule_by_name(schedule_name)
+    if row is None:
+        raise NotFound(f"no schedule named {schedule_name!r}", details=[{"field": "schedule"}])
+    schedule = schedule_from_row(row, oncall.overrides(str(row["id"])))
+    shifts = schedule.final_shifts(start, end)
+    ids = sorted({s.user for s in shifts if s.user is not None})
+    people = {str(u["id"]): u for u in oncall.users(ids)} if ids else {}
+    views = [
+        ShiftView(
+            s.start,
+            s.end,
+            s.user,
+            people.get(s.user or "", {}).get("handle"),
+            people.get(s.user or "", {}).get("display_name"),
+            s.source,
+        )
+        for s in shifts
+    ]
+    found = [w.message for w in warnings(schedule, start, end)]
+    named = [_name_people(message, people) for message in found]
+    return ScheduleView(schedule.name, str(row["zone"]), views, named)
+
+
+def _name_people(message: str, people: Mapping[str, Mapping[str, Any]]) -> str:
+    for user_id, person in people.items():
+        message = message.replace(user_id, str(person.get("handle") or user_id))
+    return message
+
+
+def schedule_names(oncall: OncallRepo) -> list[str]:
+    return [str(row["name"]) for row in oncall.schedules()]

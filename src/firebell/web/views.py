@@ -17,6 +17,7 @@ from firebell.identity.service import log_in, log_out
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
+from firebell.oncall import views as oncall_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(incident_views.router)
 router.include_router(alert_views.router)
 router.include_router(catalog_views.router)
+router.include_router(oncall_views.router)
 
 
 def _safe_next(target: str) -> str:

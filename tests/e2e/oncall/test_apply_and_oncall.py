@@ -74,6 +74,22 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
     week = responder(server, token, "oncall", "now", "--schedule", "primary-oncall", "--at", "2024-01-15T10:00:00Z")
     assert week.stdout.strip() == "primary-oncall: Carol (carol) until 2024-01-22 09:00:00 UTC"
 
+    shown = responder(
+        server,
+        token,
+        "schedule",
+        "show",
+        "primary-oncall",
+        "--from",
+        "2024-01-01T09:00:00Z",
+        "--to",
+        "2024-01-22T09:00:00Z",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert [name in shown.stdout for name in ("Alice", "Bob", "Carol")] == [True, True, True]
+    as_json = responder(server, token, "schedule", "show", "primary-oncall", "--from", "2024-01-01T09:00:00Z", "--json")
+    assert [s["handle"] for s in json.loads(as_json.stdout)["shifts"]] == ["alice", "bob"]  # 14 days by default
+
     # An edit is an update, reported as one.
     config.write_text(CONFIG.replace("timeout: 30m", "timeout: 20m"))
     third = cli(server.database_url, "apply", "-f", str(config))

@@ -393,3 +393,32 @@ def test_board_is_usable_on_a_phone(user_page: Page, demo_server: DemoServer) ->
     overflow = page.evaluate("() => document.documentElement.scrollWidth")
     assert overflow <= 390, f"the page scrolls sideways on a phone: {overflow}px wide"
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
+
+
+# --- 6. on call ---------------------------------------------------------------------------------
+
+
+def test_on_call_page_names_who_is_on_call_and_shows_gaps(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.locator("body").focus()
+    with page.expect_navigation():
+        page.keyboard.press("g")
+        page.keyboard.press("o")
+    expect(page).to_have_url(f"{demo_server.url}/oncall")
+    expect(page.get_by_role("heading", name="On call now")).to_be_visible()
+    # The demo's weekly rotation always has someone; who depends on the week.
+    primary = page.locator("table.grid tbody tr", has_text="checkout-primary")
+    expect(primary).to_contain_text(re.compile(r"Alice Moreau|Bob Okafor|Carol Tanaka"))
+    expect(primary).to_contain_text("checkout-primary")
+    _shot(page, "oncall.png")
+
+    # Office hours only: its nights and weekends in the next two weeks are gaps, and the page says so.
+    with page.expect_navigation():
+        page.get_by_role("link", name="notifications-office").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("notifications-office")
+    expect(page.locator("#shifts tbody tr.gap").first).to_contain_text("nobody")
+    expect(page.locator("#shifts tbody tr:not(.gap)").first).to_contain_text(re.compile(r"Alice Moreau|Bob Okafor"))
+    expect(page.locator(".warning").first).to_contain_text("nobody is on call from")
+    _shot(page, "oncall-schedule.png")
+    assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"

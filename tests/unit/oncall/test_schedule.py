@@ -117,6 +117,11 @@ def test_final_shifts_merge_and_report_gaps() -> None:
         Shift(ny(2026, 3, 3, 13), ny(2026, 3, 3, 17), "erin", "office"),
         Shift(ny(2026, 3, 3, 17), ny(2026, 3, 4), None),
     ]
+    (gap_warning,) = [w.message for w in warnings(schedule, ny(2026, 3, 2), ny(2026, 3, 4)) if w.code == "gap"]
+    assert (
+        gap_warning
+        == "nobody is on call from 2026-03-02 05:00 to 2026-03-02 14:00 UTC (3 uncovered periods, 32 h in all)"
+    )
     assert [g.start for g in schedule.gaps(ny(2026, 3, 2), ny(2026, 3, 4))] == [
         ny(2026, 3, 2),
         ny(2026, 3, 2, 17),

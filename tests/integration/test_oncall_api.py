@@ -1,0 +1,105 @@
+"""The on-call API over a configuration applied to a real database."""
+
+from __future__ import annotations
+
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.infra.db import transaction
+from firebell.oncall.config_file import load
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.oncall.service import apply
+from tests.integration.conftest import App
+
+CONFIG = """\
+users:
+  - {name: Dan, handle: dan, email: dan@example.com}
+  - {name: Eve, handle: eve, email: eve@example.com}
+schedules:
+  - name: office
+    timezone: America/New_York
+    layers:
+      - name: weekdays
+        type: daily_rotation
+        start: 2026-03-02
+        participants: [dan, eve]
+        windows: [{days: [mon, tue, wed, thu, fri], start: '09:00', end: '17:00'}]
+    overrides:
+      - {user: dan, replaces: eve, start: '2026-03-03T12:00:00-05:00', end: '2026-03-03T13:00:00-05:00'}
+"""
+
+
+def _apply(app: App) -> None:
+    config, _tree = load(CONFIG)
+    with transaction(app.container.engine, write=True) as conn:
+        repo = _NoServices()
+        apply(config, oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), services=repo, now=app.clock.now())
+
+
+class _NoServices:
+    def service_by_name(self, name: str) -> None:
+        return None
+
+    def update_service(self, service_id: str, values: dict[str, object]) -> None:
+        raise AssertionError("no service is bound in this file")
+
+
+def test_shifts_gaps_and_warnings_over_a_range(app: App) -> None:
+    _apply(app)
+    r = app.client.get(
+        "/api/v1/schedules/office/shifts",
+        params={"from": "2026-03-02T00:00:00-05:00", "to": "2026-03-04T00:00:00-05:00"},
+        headers=app.auth(),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    who = [(s["start"][11:16], s["handle"], s["source"]) for s in body["shifts"]]
+    assert who == [
+        ("05:00", None, None),
+        ("14:00", "dan", "weekdays"),
+        ("22:00", None, None),
+        ("14:00", "eve", "weekdays"),
+        ("17:00", "dan", "override"),
+        ("18:00", "eve", "weekdays"),
+        ("22:00", None, None),
+    ]
+    assert len(body["gaps"]) == 3
+    # Two people and daily shifts: the only warning is the uncovered time.
+    assert [w.split(" from")[0] for w in body["warnings"]] == ["nobody is on call"]
+
+    now = app.client.get(
+        "/api/v1/schedules/office/oncall", params={"at": "2026-03-03T12:30:00-05:00"}, headers=app.auth()
+    )
+    assert now.json()["handle"] == "dan"
+    assert now.json()["source"] == "override"
+    assert now.json()["until"].startswith("2026-03-03T18:00")
+
+
+def test_bad_questions_are_4xx_naming_the_field(app: App) -> None:
+    _apply(app)
+    h = app.auth()
+    cases = [
+        (app.client.get("/api/v1/schedules/nope/oncall", headers=h), 404, "schedule"),
+        (app.client.get("/api/v1/schedules/office/oncall", params={"at": "2026-03-03T12:30:00"}, headers=h), 422, "at"),
+        (app.client.get("/api/v1/schedules/office/oncall", params={"at": "yesterday"}, headers=h), 422, "at"),
+        (
+            app.client.get(
+                "/api/v1/schedules/office/shifts",
+                params={"from": "2026-03-04T00:00:00Z", "to": "2026-03-02T00:00:00Z"},
+                headers=h,
+            ),
+            422,
+            "to",
+        ),
+        (
+            app.client.get(
+                "/api/v1/schedules/office/shifts",
+                params={"from": "2026-01-01T00:00:00Z", "to": "2028-01-01T00:00:00Z"},
+                headers=h,
+            ),
+            422,
+            "to",
+        ),
+    ]
+    for response, status, field in cases:
+        assert response.status_code == status, response.text
+        assert field in str(response.json()["error"]["details"]), response.text
+    assert app.client.get("/api/v1/schedules/office/oncall").status_code == 401
