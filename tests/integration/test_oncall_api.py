@@ -103,3 +103,39 @@ def test_bad_questions_are_4xx_naming_the_field(app: App) -> None:
         assert response.status_code == status, response.text
         assert field in str(response.json()["error"]["details"]), response.text
     assert app.client.get("/api/v1/schedules/office/oncall").status_code == 401
+
+
+def test_calendar_feeds_are_valid_stable_and_secret(app: App) -> None:
+    from datetime import timedelta
+
+    from icalendar import Calendar
+
+    from firebell.oncall.service import create_feed
+
+    _apply(app)
+    app.clock.set(app.clock.now().replace(year=2026, month=3, day=2, hour=12))
+    with transaction(app.container.engine, write=True) as conn:
+        repo, identity = SqlOncallRepo(conn), SqlIdentityRepo(conn)
+        by_schedule = create_feed(oncall=repo, identity=identity, schedule="office", user=None, now=app.clock.now())
+        for_dan = create_feed(oncall=repo, identity=identity, schedule=None, user="dan", now=app.clock.now())
+    first = app.client.get(f"/api/v1/calendar/{by_schedule}.ics")
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(first.content)
+    events = list(calendar.walk("VEVENT"))
+    assert calendar["VERSION"] == "2.0"
+    assert events, "a week back and 90 days on of weekday shifts"
+    for event in events:
+        assert event.get("DTSTART").to_ical().endswith(b"Z")  # UTC, as calendar applications want
+        assert event.get("DTEND").dt - event.get("DTSTART").dt <= timedelta(hours=8)
+    # The same feed fetched again, later, names the same events: subscribers update, not duplicate.
+    app.clock.advance(timedelta(hours=13))
+    again = Calendar.from_ical(app.client.get(f"/api/v1/calendar/{by_schedule}.ics").content)
+    assert [str(e["UID"]) for e in again.walk("VEVENT")] == [str(e["UID"]) for e in events]
+    assert first.content == app.client.get(f"/api/v1/calendar/{by_schedule}.ics").content
+
+    mine = Calendar.from_ical(app.client.get(f"/api/v1/calendar/{for_dan}.ics").content)
+    summaries = {str(e["SUMMARY"]) for e in mine.walk("VEVENT")}
+    assert summaries == {"On call: Dan (office)"}
+    assert str(mine["X-WR-CALNAME"]) == "On call: Dan"
+    assert app.client.get("/api/v1/calendar/fbc_not-a-real-token.ics").status_code == 404

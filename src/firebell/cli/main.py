@@ -424,6 +424,29 @@ def oncall_now(
     out.print(f"{answer['schedule']}: {who}{source}{until}", markup=False, highlight=False)
 
 
+@schedule_app.command("feed")
+def schedule_feed(
+    schedule: Annotated[str | None, typer.Option(help="a schedule's shifts")] = None,
+    user: Annotated[str | None, typer.Option(help="one person's shifts on every schedule (handle or email)")] = None,
+) -> None:
+    """Create a secret iCal address to subscribe to in a calendar application (admin; on the database).
+
+    The address is printed alone on the last line; it is shown once.
+    """
+    from firebell.identity.repo import SqlIdentityRepo
+    from firebell.infra.settings import Settings
+    from firebell.oncall.repo import SqlOncallRepo
+    from firebell.oncall.service import create_feed
+
+    token = _admin(
+        lambda conn, now: create_feed(
+            oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), schedule=schedule, user=user, now=now
+        )
+    )
+    out.print("calendar feed created; subscribe to this address (it is shown only once):")
+    print(f"{Settings().base_url()}/api/v1/calendar/{token}.ics")
+
+
 @schedule_app.command("show")
 def schedule_show(
     name: str,

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from firebell.kernel.errors import ValidationFailed
+from firebell.oncall import ical
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import on_call, schedule_view
+from firebell.oncall.service import feed, on_call, schedule_view
 from firebell.web.deps import ContainerDep, ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
@@ -92,4 +94,19 @@ def get_shifts(
         shifts=shifts,
         gaps=[s for s in shifts if s.user_id is None],
         warnings=view.warnings,
+    )
+
+
+@router.get(
+    "/calendar/{token}.ics",
+    summary="An iCal feed of on-call shifts (the secret address is the only credential)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "no feed has this address"}},
+)
+def get_calendar(token: str, conn: ReadConn, container: ContainerDep) -> Response:
+    title, shifts, changed = feed(oncall=SqlOncallRepo(conn), token=token, now=container.clock.now())
+    return Response(
+        ical.render(title, shifts, changed),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="oncall.ics"'},
     )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from firebell.identity.tables import UserRow
 from firebell.infra.sqltypes import first_dict
 from firebell.oncall.tables import (
+    CalendarFeedRow,
     ContactMethodRow,
     EscalationPolicyRow,
     ScheduleOverrideRow,
@@ -25,6 +26,7 @@ _members = cast(sa.Table, TeamMemberRow.__table__)
 _contacts = cast(sa.Table, ContactMethodRow.__table__)
 _policies = cast(sa.Table, EscalationPolicyRow.__table__)
 _users = cast(sa.Table, UserRow.__table__)
+_feeds = cast(sa.Table, CalendarFeedRow.__table__)
 
 
 class SqlOncallRepo:
@@ -94,3 +96,9 @@ class SqlOncallRepo:
     def users(self, user_ids: list[str]) -> list[dict[str, Any]]:
         query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone)
         return [dict(r) for r in self.conn.execute(query.where(_users.c.id.in_(user_ids))).mappings()]
+
+    def add_feed(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_feeds.insert(), values)
+
+    def feed_by_digest(self, digest: str) -> dict[str, Any] | None:
+        return self._one(sa.select(_feeds).where(_feeds.c.token_digest == digest))

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.kernel.errors import NotFound, ValidationFailed
-from firebell.kernel.ids import new_id
+from firebell.kernel.ids import new_id, new_secret, secret_digest
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind, parse_duration
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
@@ -400,3 +400,90 @@ def _name_people(message: str, people: Mapping[str, Mapping[str, Any]]) -> str:
 
 def schedule_names(oncall: OncallRepo) -> list[str]:
     return [str(row["name"]) for row in oncall.schedules()]
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedShift:
+    schedule_id: str
+    schedule_name: str
+    start: datetime
+    end: datetime
+    user_id: str
+    person: str
+
+
+FEED_PAST = timedelta(days=7)
+FEED_AHEAD = timedelta(days=90)
+
+
+def create_feed(
+    *, oncall: OncallRepo, identity: IdentityRepo, schedule: str | None, user: str | None, now: datetime
+) -> str:
+    """A new secret feed URL token for one schedule or one person (shown once, stored hashed)."""
+    if (schedule is None) == (user is None):
+        raise ValidationFailed.field("schedule", "name either a schedule or a user")
+    schedule_id = user_id = None
+    if schedule is not None:
+        row = oncall.schedule_by_name(schedule)
+        if row is None:
+            raise NotFound(f"no schedule named {schedule!r}", details=[{"field": "schedule"}])
+        schedule_id = str(row["id"])
+    else:
+        user_id = _stored_user(identity, str(user).strip().lower())
+        if user_id is None:
+            raise NotFound(f"no user with the handle or email {user!r}", details=[{"field": "user"}])
+    token = new_secret("fbc_")
+    oncall.add_feed(
+        {
+            "id": new_id(),
+            "token_digest": secret_digest(token),
+            "schedule_id": schedule_id,
+            "user_id": user_id,
+            "created_at": now,
+        }
+    )
+    return token
+
+
+def feed(*, oncall: OncallRepo, token: str, now: datetime) -> tuple[str, list[FeedShift], datetime]:
+    """(title, shifts, last change) of the feed this token opens, from a week ago to 90 days on."""
+    row = oncall.feed_by_digest(secret_digest(token))
+    if row is None:
+        raise NotFound("no calendar feed has this address", details=[{"field": "token"}])
+    # The window moves a week at a time (from a Monday 00:00 UTC), so the events clipped at its edges
+    # keep their UIDs between fetches rather than changing at every one.
+    back = (now - FEED_PAST).astimezone(UTC)
+    start = datetime.combine(back.date() - timedelta(days=back.weekday()), time(0), tzinfo=UTC)
+    end = start + FEED_PAST + FEED_AHEAD + timedelta(days=7)
+    rows = [oncall.schedule(str(row["schedule_id"]))] if row["schedule_id"] else list(oncall.schedules())
+    shifts: list[FeedShift] = []
+    changed = datetime(2024, 1, 1, tzinfo=start.tzinfo)
+    for schedule_row in rows:
+        if schedule_row is None:
+            continue
+        overrides = oncall.overrides(str(schedule_row["id"]))
+        schedule = schedule_from_row(schedule_row, overrides)
+        changed = max([changed, schedule_row["updated_at"], *(o["created_at"] for o in overrides)])
+        for shift in schedule.final_shifts(start, end):
+            if shift.user is not None and (row["user_id"] is None or shift.user == row["user_id"]):
+                shifts.append(FeedShift(str(schedule_row["id"]), schedule.name, shift.start, shift.end, shift.user, ""))
+    people = {str(u["id"]): u for u in oncall.users(sorted({s.user_id for s in shifts}))} if shifts else {}
+    named = [
+        FeedShift(s.schedule_id, s.schedule_name, s.start, s.end, s.user_id, _person(people.get(s.user_id)))
+        for s in shifts
+    ]
+    if row["user_id"]:
+        (person,) = oncall.users([str(row["user_id"])]) or [{}]
+        title = f"On call: {_person(person)}"
+    else:
+        title = f"On call: {rows[0]['name'] if rows and rows[0] else 'schedule'}"
+    return title, sorted(named, key=lambda s: (s.start, s.schedule_name)), changed
+
+
+def _person(user: Mapping[str, Any] | None) -> str:
+    if not user:
+        return "someone"
+    return str(user.get("display_name") or user.get("handle") or "someone")

@@ -53,7 +53,6 @@ class ScheduleRow(Base):
     zone: Mapped[str] = mapped_column(sa.String(64))
     layers: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     team_id: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.id"), nullable=True)
-    feed_token_digest: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -80,3 +79,15 @@ class EscalationPolicyRow(Base):
     levels: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarFeedRow(Base):
+    """A secret iCal URL: a schedule's shifts, or one person's shifts on every schedule."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    schedule_id: Mapped[str | None] = mapped_column(sa.ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

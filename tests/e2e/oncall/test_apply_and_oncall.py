@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from tests.conftest import FIREBELL, Server, cli, last_line
 
 # The users around the playbook's block, then the block as it stands in the seeds (file 003).
@@ -89,6 +91,17 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
     assert [name in shown.stdout for name in ("Alice", "Bob", "Carol")] == [True, True, True]
     as_json = responder(server, token, "schedule", "show", "primary-oncall", "--from", "2024-01-01T09:00:00Z", "--json")
     assert [s["handle"] for s in json.loads(as_json.stdout)["shifts"]] == ["alice", "bob"]  # 14 days by default
+
+    feed_url = last_line(cli(server.database_url, "schedule", "feed", "--schedule", "primary-oncall"))
+    path = feed_url[feed_url.index("/api/v1/calendar/") :]
+    assert path.endswith(".ics")
+    fetched = httpx.get(server.url + path, timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.text.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:On call: " in fetched.text
+    no_one = cli(server.database_url, "schedule", "feed", "--user", "nobody-here", check=False)
+    assert no_one.returncode == 1
+    assert no_one.stderr.strip() == "error: no user with the handle or email 'nobody-here'"
 
     # An edit is an update, reported as one.
     config.write_text(CONFIG.replace("timeout: 30m", "timeout: 20m"))

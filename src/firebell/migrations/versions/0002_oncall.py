@@ -64,12 +64,10 @@ def upgrade() -> None:
             "layers", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("team_id", sa.String(length=26), nullable=True),
-        sa.Column("feed_token_digest", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_schedules_team_id_teams")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_schedules")),
-        sa.UniqueConstraint("feed_token_digest", name=op.f("uq_schedules_feed_token_digest")),
         sa.UniqueConstraint("name", name=op.f("uq_schedules_name")),
     )
     op.create_table(
@@ -109,6 +107,22 @@ def upgrade() -> None:
     with op.batch_alter_table("schedule_overrides", schema=None) as batch_op:
         batch_op.create_index("ix_schedule_overrides_window", ["schedule_id", "ends_at"], unique=False)
 
+    op.create_table(
+        "calendar_feeds",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("schedule_id", sa.String(length=26), nullable=True),
+        sa.Column("user_id", sa.String(length=26), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"], ["schedules.id"], name=op.f("fk_calendar_feeds_schedule_id_schedules"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_calendar_feeds_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feeds")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_calendar_feeds_token_digest")),
+    )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("handle", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("phone", sa.String(length=50), server_default="", nullable=False))
@@ -128,6 +142,7 @@ def downgrade() -> None:
     with op.batch_alter_table("schedule_overrides", schema=None) as batch_op:
         batch_op.drop_index("ix_schedule_overrides_window")
 
+    op.drop_table("calendar_feeds")
     op.drop_table("schedule_overrides")
     op.drop_table("team_members")
     op.drop_table("schedules")
