@@ -139,3 +139,28 @@ def test_calendar_feeds_are_valid_stable_and_secret(app: App) -> None:
     assert summaries == {"On call: Dan (office)"}
     assert str(mine["X-WR-CALNAME"]) == "On call: Dan"
     assert app.client.get("/api/v1/calendar/fbc_not-a-real-token.ics").status_code == 404
+
+
+def test_an_override_by_api_wins_and_bad_ones_name_the_field(app: App) -> None:
+    _apply(app)
+    app.clock.set(app.clock.now().replace(year=2026, month=3, day=2, hour=12))
+    h = app.auth()
+    body = {"user": "eve", "replaces": "dan", "start": "2026-03-02T09:00:00-05:00", "end": "2026-03-02T17:00:00-05:00"}
+    r = app.client.post("/api/v1/schedules/office/overrides", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    at = {"at": "2026-03-02T10:00:00-05:00"}
+    answer = app.client.get("/api/v1/schedules/office/oncall", params=at, headers=h).json()
+    assert (answer["handle"], answer["source"]) == ("eve", "override")
+    bad = [
+        ({**body, "user": "zed"}, 404, "user"),
+        ({**body, "replaces": "zed"}, 404, "replaces"),
+        ({**body, "end": "2026-03-02T08:00:00-05:00"}, 422, "end"),
+        ({**body, "start": "2026-02-01T09:00:00-05:00", "end": "2026-02-02T09:00:00-05:00"}, 422, "end"),  # past
+        ({**body, "start": "soon"}, 422, "start"),
+    ]
+    for payload, status, field in bad:
+        response = app.client.post("/api/v1/schedules/office/overrides", json=payload, headers=h)
+        assert response.status_code == status, (payload, response.text)
+        assert field in str(response.json()["error"]["details"])
+    assert app.client.post("/api/v1/schedules/nope/overrides", json=body, headers=h).status_code == 404
+    assert app.scalar("select count(*) from schedule_overrides") == 2  # the one from the file and this one

@@ -447,6 +447,26 @@ def schedule_feed(
     print(f"{Settings().base_url()}/api/v1/calendar/{token}.ics")
 
 
+@schedule_app.command("override")
+def schedule_override(
+    name: str,
+    user: Annotated[str, typer.Option(help="handle or email of who covers")],
+    start: Annotated[str, typer.Option("--from", help="ISO 8601 instant with its offset")],
+    end: Annotated[str, typer.Option("--to", help="ISO 8601 instant with its offset")],
+    replaces: Annotated[str | None, typer.Option(help="handle or email of whose time it is")] = None,
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+) -> None:
+    """Someone covers a schedule for a while (a vacation swap); it wins over every layer."""
+    from urllib.parse import quote
+
+    with errors():
+        body = {"user": user, "start": start, "end": end, "replaces": replaces}
+        created = Api(url, token).request("POST", f"/api/v1/schedules/{quote(name, safe='')}/overrides", json=body)
+    out.print(f"{user} covers {name} from {start} to {end}", markup=False, highlight=False)
+    print(created["id"])
+
+
 @schedule_app.command("show")
 def schedule_show(
     name: str,

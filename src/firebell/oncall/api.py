@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from firebell.oncall import ical
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import feed, on_call, schedule_view
-from firebell.web.deps import ContainerDep, ReadConn, Reader
+from firebell.oncall.service import add_override, feed, on_call, schedule_view
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -110,3 +112,36 @@ def get_calendar(token: str, conn: ReadConn, container: ContainerDep) -> Respons
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="oncall.ics"'},
     )
+
+
+class OverrideCreate(BaseModel):
+    user: str = Field(min_length=1, description="handle or email of who covers")
+    start: datetime
+    end: datetime
+    replaces: str | None = Field(default=None, description="handle or email of whose time it is")
+
+
+class OverrideCreated(BaseModel):
+    id: str
+
+
+@router.post(
+    "/schedules/{name}/overrides",
+    response_model=OverrideCreated,
+    status_code=201,
+    summary="Someone covers a schedule for a while (vacation swaps); wins over every layer",
+)
+def post_override(name: str, body: OverrideCreate, container: ContainerDep, _caller: Writer) -> OverrideCreated:
+    with transaction(container.engine, write=True) as conn:
+        override_id = add_override(
+            oncall=SqlOncallRepo(conn),
+            identity=SqlIdentityRepo(conn),
+            schedule_name=name,
+            user=body.user,
+            start=body.start,
+            end=body.end,
+            replaces=body.replaces,
+            now=container.clock.now(),
+        )
+    container.changes.bump()
+    return OverrideCreated(id=override_id)

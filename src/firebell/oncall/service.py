@@ -487,3 +487,52 @@ def _person(user: Mapping[str, Any] | None) -> str:
     if not user:
         return "someone"
     return str(user.get("display_name") or user.get("handle") or "someone")
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+
+def add_override(
+    *,
+    oncall: OncallRepo,
+    identity: IdentityRepo,
+    schedule_name: str,
+    user: str,
+    start: datetime,
+    end: datetime,
+    replaces: str | None,
+    now: datetime,
+) -> str:
+    """`user` covers the schedule from `start` to `end` (for `replaces`, if given): vacation swaps."""
+    row = oncall.schedule_by_name(schedule_name)
+    if row is None:
+        raise NotFound(f"no schedule named {schedule_name!r}", details=[{"field": "schedule"}])
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed.field("start", "give times with their UTC offset")
+    if end <= start:
+        raise ValidationFailed.field("end", "must be after start")
+    if end <= now:
+        raise ValidationFailed.field("end", "is in the past: an override covers time still to come")
+    if end - start > MAX_RANGE:
+        raise ValidationFailed.field("end", "an override lasts at most a year")
+    user_id = _stored_user(identity, user.strip().lower())
+    if user_id is None:
+        raise NotFound(f"no user with the handle or email {user!r}", details=[{"field": "user"}])
+    replaced = None
+    if replaces:
+        replaced = _stored_user(identity, replaces.strip().lower())
+        if replaced is None:
+            raise NotFound(f"no user with the handle or email {replaces!r}", details=[{"field": "replaces"}])
+    override_id = new_id()
+    oncall.add_override(
+        {
+            "id": override_id,
+            "schedule_id": str(row["id"]),
+            "user_id": user_id,
+            "replaces_user_id": replaced,
+            "starts_at": start,
+            "ends_at": end,
+            "created_at": now,
+        }
+    )
+    return override_id

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Annotated
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.infra.db import transaction
+from firebell.kernel.errors import DomainError
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import on_call, schedule_names, schedule_view
+from firebell.oncall.service import add_override, on_call, schedule_names, schedule_view
 from firebell.web.deps import ContainerDep, ReadConn
-from firebell.web.pages import UserSession, render
+from firebell.web.pages import CsrfSession, UserSession, render
 
 router = APIRouter()
 
@@ -28,5 +34,51 @@ def schedule_page(
     request: Request, name: str, conn: ReadConn, container: ContainerDep, session: UserSession
 ) -> Response:
     start = container.clock.now()
-    view = schedule_view(oncall=SqlOncallRepo(conn), schedule_name=name, start=start, end=start + timedelta(days=14))
-    return render(request, "oncall_schedule.html", session, view=view)
+    repo = SqlOncallRepo(conn)
+    view = schedule_view(oncall=repo, schedule_name=name, start=start, end=start + timedelta(days=14))
+    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle")]
+    return render(
+        request,
+        "oncall_schedule.html",
+        session,
+        view=view,
+        people=people,
+        error=request.query_params.get("error"),
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/oncall/{name}/overrides")
+def override_form(
+    name: str,
+    container: ContainerDep,
+    session: CsrfSession,
+    user: Annotated[str, Form()],
+    start: Annotated[str, Form()],
+    end: Annotated[str, Form()],
+    zone: Annotated[str, Form()] = "UTC",
+    replaces: Annotated[str, Form()] = "",
+) -> Response:
+    """The override form: local date-times in the schedule's zone, as a datetime-local input sends."""
+    back = f"/oncall/{quote(name)}"
+    try:
+        tz = ZoneInfo(zone)
+        begin = datetime.fromisoformat(start).replace(tzinfo=tz)
+        finish = datetime.fromisoformat(end).replace(tzinfo=tz)
+        with transaction(container.engine, write=True) as conn:
+            add_override(
+                oncall=SqlOncallRepo(conn),
+                identity=SqlIdentityRepo(conn),
+                schedule_name=name,
+                user=user,
+                start=begin,
+                end=finish,
+                replaces=replaces or None,
+                now=container.clock.now(),
+            )
+    except DomainError as exc:
+        return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
+    except (ValueError, ZoneInfoNotFoundError):
+        return RedirectResponse(f"{back}?error={quote('give a start and an end date and time')}", status_code=303)
+    container.changes.bump()
+    return RedirectResponse(f"{back}?done={quote(f'override added for {user} ({session.email})')}", status_code=303)

@@ -103,6 +103,21 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
     assert no_one.returncode == 1
     assert no_one.stderr.strip() == "error: no user with the handle or email 'nobody-here'"
 
+    writer = last_line(cli(server.database_url, "token", "create", "--name", "w", "--scope", "write"))
+    swap = responder(
+        server, writer, "schedule", "override", "primary-oncall", "--user", "carol", "--replaces", "alice",
+        "--from", "2030-01-07T09:00:00Z", "--to", "2030-01-08T09:00:00Z",
+    )  # fmt: skip
+    assert swap.returncode == 0, swap.stderr
+    covered = responder(server, token, "oncall", "now", "--schedule", "primary-oncall", "--at", "2030-01-07T12:00:00Z")
+    assert "Carol (carol) by override" in covered.stdout
+    refused = responder(
+        server, token, "schedule", "override", "primary-oncall", "--user", "carol",
+        "--from", "2030-01-07T09:00:00Z", "--to", "2030-01-08T09:00:00Z",
+    )  # fmt: skip
+    assert refused.returncode == 1  # a read-only token may not change the schedule
+    assert len(refused.stderr.strip().splitlines()) == 1
+
     # An edit is an update, reported as one.
     config.write_text(CONFIG.replace("timeout: 30m", "timeout: 20m"))
     third = cli(server.database_url, "apply", "-f", str(config))

@@ -17,7 +17,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -421,4 +423,17 @@ def test_on_call_page_names_who_is_on_call_and_shows_gaps(user_page: Page, demo_
     expect(page.locator("#shifts tbody tr:not(.gap)").first).to_contain_text(re.compile(r"Alice Moreau|Bob Okafor"))
     expect(page.locator(".warning").first).to_contain_text("nobody is on call from")
     _shot(page, "oncall-schedule.png")
+
+    # Carol covers a night that nobody covered: the override form fills the gap.
+    night = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=1)).date()
+    page.get_by_label("Who covers").select_option("carol")
+    page.get_by_label("From").fill(f"{night}T02:00")
+    page.get_by_label("Until").fill(f"{night}T04:00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add override").click()
+    expect(page.get_by_role("status").first).to_contain_text("override added for carol")
+    covered = page.locator("#shifts tbody tr", has_text="Carol Tanaka")
+    expect(covered).to_have_count(1)
+    expect(covered).to_contain_text("override")
+    _shot(page, "oncall-override.png")
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
