@@ -419,6 +419,7 @@ def test_on_call_page_names_who_is_on_call_and_shows_gaps(user_page: Page, demo_
     with page.expect_navigation():
         page.get_by_role("link", name="notifications-office").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("notifications-office")
+    expect(page).to_have_title("notifications-office · Firebell")
     expect(page.locator("#shifts tbody tr.gap").first).to_contain_text("nobody")
     expect(page.locator("#shifts tbody tr:not(.gap)").first).to_contain_text(re.compile(r"Alice Moreau|Bob Okafor"))
     expect(page.locator(".warning").first).to_contain_text("nobody is on call from")
