@@ -27,6 +27,7 @@ DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
 class DemoKeys:
     created: bool
     keys: dict[str, str]
+    skipped: str = ""  # why nothing was seeded, if so
 
 
 def seed_demo(container: Container) -> DemoKeys:
@@ -36,6 +37,8 @@ def seed_demo(container: Container) -> DemoKeys:
         identity = SqlIdentityRepo(conn)
         if identity.user_by_email(DEMO_EMAIL) is not None:
             return DemoKeys(False, {})
+        if SqlCatalogRepo(conn).services():
+            return DemoKeys(False, {}, "this database already has services of its own; the demo needs an empty one")
         create_user(repo=identity, email=DEMO_EMAIL, password=DEMO_PASSWORD, admin=True, now=now, name="Demo admin")
         repo = SqlCatalogRepo(conn)
         catalog.create_service(

@@ -81,6 +81,16 @@ def test_bad_questions_are_4xx_naming_the_field(app: App) -> None:
         (app.client.get("/api/v1/schedules/office/oncall", params={"at": "2026-03-03T12:30:00"}, headers=h), 422, "at"),
         (app.client.get("/api/v1/schedules/office/oncall", params={"at": "yesterday"}, headers=h), 422, "at"),
         (
+            app.client.get("/api/v1/schedules/office/oncall", params={"at": "9999-12-31T23:00:00Z"}, headers=h),
+            422,
+            "at",
+        ),
+        (
+            app.client.get("/api/v1/schedules/office/shifts", params={"from": "9999-12-30T00:00:00Z"}, headers=h),
+            422,
+            "from",
+        ),
+        (
             app.client.get(
                 "/api/v1/schedules/office/shifts",
                 params={"from": "2026-03-04T00:00:00Z", "to": "2026-03-02T00:00:00Z"},
@@ -124,6 +134,7 @@ def test_calendar_feeds_are_valid_stable_and_secret(app: App) -> None:
     calendar = Calendar.from_ical(first.content)
     events = list(calendar.walk("VEVENT"))
     assert calendar["VERSION"] == "2.0"
+    assert b"X-PUBLISHED-TTL:PT1H" in first.content
     assert events, "a week back and 90 days on of weekday shifts"
     for event in events:
         assert event.get("DTSTART").to_ical().endswith(b"Z")  # UTC, as calendar applications want
@@ -158,6 +169,7 @@ def test_an_override_by_api_wins_and_bad_ones_name_the_field(app: App) -> None:
         ({**body, "start": "2026-02-01T09:00:00-05:00", "end": "2026-02-02T09:00:00-05:00"}, 422, "end"),  # past
         ({**body, "start": "soon"}, 422, "start"),
     ]
+    bad.append(({**body, "bogus": 1}, 422, "bogus"))
     for payload, status, field in bad:
         response = app.client.post("/api/v1/schedules/office/overrides", json=payload, headers=h)
         assert response.status_code == status, (payload, response.text)

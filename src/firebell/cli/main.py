@@ -42,7 +42,7 @@ for sub, name in (
 ):
     app.add_typer(sub, name=name)
 
-out = Console()
+out = Console(soft_wrap=True)  # one-line answers stay one line when piped
 err = Console(stderr=True)
 
 
@@ -108,6 +108,8 @@ def serve(
         settings = container.settings
         if demo:
             seeded = seed_demo(container)
+            if seeded.skipped:
+                raise fail(f"demo not seeded: {seeded.skipped} (set FIREBELL_DATABASE_URL to a new file)")
             print(f"Demo: log in at {settings.base_url()}/login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
             for name, key in seeded.keys.items():
                 print(f"  integration key for {name}: {key}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,6 +13,8 @@ class IdentityRepo(Protocol):
     def add_user(self, values: dict[str, Any]) -> None: ...
 
     def user_by_handle(self, handle: str) -> Mapping[str, Any] | None: ...
+
+    def users_by_name(self, name: str) -> Sequence[Mapping[str, Any]]: ...
 
     def update_user(self, user_id: str, values: dict[str, Any]) -> None: ...
 

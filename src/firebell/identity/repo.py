@@ -32,6 +32,10 @@ class SqlIdentityRepo:
     def user_by_handle(self, handle: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_users).where(_users.c.handle == handle)))
 
+    def users_by_name(self, name: str) -> list[dict[str, Any]]:
+        query = sa.select(_users).where(sa.func.lower(_users.c.display_name) == name.strip().lower())
+        return [dict(row) for row in self.conn.execute(query).mappings()]
+
     def update_user(self, user_id: str, values: dict[str, Any]) -> None:
         self.conn.execute(_users.update().where(_users.c.id == user_id).values(**values))
 

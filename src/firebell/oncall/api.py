@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
@@ -68,8 +68,12 @@ class ScheduleRead(BaseModel):
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValidationFailed.field(field, "give the instant's UTC offset, as in 2026-12-24T09:00:00+01:00")
+    if not 1971 <= value.year <= 9000:
+        raise ValidationFailed.field(field, "is out of range: use a year from 1971 to 9000")
     return value
 
 
@@ -115,6 +119,8 @@ def get_calendar(token: str, conn: ReadConn, container: ContainerDep) -> Respons
 
 
 class OverrideCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     user: str = Field(min_length=1, description="handle or email of who covers")
     start: datetime
     end: datetime

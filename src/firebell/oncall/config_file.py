@@ -33,9 +33,9 @@ def load(text: str, source: str = "config") -> tuple[OncallConfig, yaml.Node | N
         return OncallConfig.model_validate(data), tree
     except ValidationError as exc:
         first = exc.errors()[0]
-        path = [str(p) for p in first["loc"] if not (isinstance(p, str) and p in {"str", "ParticipantIn"})]
-        field = ".".join(path)
-        line = locate(tree, path)
+        loc = [p for p in first["loc"] if not (isinstance(p, str) and p in {"str", "ParticipantIn"})]
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        line = locate(tree, [str(p) for p in loc])
         message = str(first["msg"]).removeprefix("Value error, ")
         raise located(source, line, field, message) from None
 

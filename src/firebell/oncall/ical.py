@@ -26,7 +26,7 @@ def render(title: str, shifts: Sequence[FeedShift], changed_at: datetime) -> byt
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", title)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", _duration(REFRESH))
     for shift in shifts:
         start, end = shift.start.astimezone(UTC), shift.end.astimezone(UTC)
         event = Event()
@@ -39,3 +39,15 @@ def render(title: str, shifts: Sequence[FeedShift], changed_at: datetime) -> byt
         calendar.add_component(event)
     body: bytes = calendar.to_ical()
     return body
+
+
+def _duration(value: timedelta) -> str:
+    """An RFC 5545 duration (`PT1H`) for a property icalendar does not know the type of."""
+    seconds = int(value.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return (
+        "PT" + "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+        if seconds or minutes or hours
+        else "PT0S"
+    )

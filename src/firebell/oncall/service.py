@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
-from firebell.kernel.errors import NotFound, ValidationFailed
+from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind, parse_duration
 from firebell.oncall.ports import OncallRepo
@@ -58,19 +58,23 @@ def apply(
     now: datetime,
 ) -> list[str]:
     """Make the stored configuration match `config`; the list of what changed, in words."""
+    _refuse_duplicates(config)
     changes: list[str] = []
     people = _People({}, lambda key: _stored_user(identity, key))
     for i, user in enumerate(config.users):
-        user_id, change = upsert_person(
-            repo=identity,
-            handle=user.handle,
-            email=user.email,
-            name=user.name,
-            timezone=user.timezone,
-            phone=user.phone,
-            slack_member_id=user.slack_member_id,
-            now=now,
-        )
+        try:
+            user_id, change = upsert_person(
+                repo=identity,
+                handle=user.handle,
+                email=user.email,
+                name=user.name,
+                timezone=user.timezone,
+                phone=user.phone,
+                slack_member_id=user.slack_member_id,
+                now=now,
+            )
+        except DomainError as exc:
+            raise ValidationFailed.field(f"users[{i}].email", exc.message) from None
         people.by_key[user.handle] = user_id
         people.by_key[user.name.strip().lower()] = user_id
         if change:
@@ -113,11 +117,12 @@ def apply(
         schedule_ids[declared.name] = _apply_schedule(declared, where, oncall, people, now, changes)
 
     policies: list[tuple[str, int, list[LevelIn], str]] = [
-        (p.name, p.repeat, p.levels, f"escalation_policies[{i}]") for i, p in enumerate(config.escalation_policies)
+        (p.name, p.repeat, p.levels, f"escalation_policies[{i}].levels")
+        for i, p in enumerate(config.escalation_policies)
     ]
     for i, declared in enumerate(schedules):
         if declared.escalation_policy is not None:
-            where = "schedule" if declared is config.schedule else f"schedules[{i}]"
+            where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
             policies.append((declared.name, 0, declared.escalation_policy, f"{where}.escalation_policy"))
     only_schedule = next(iter(schedule_ids.values())) if len(schedule_ids) == 1 else None
     policy_ids: dict[str, str] = {}
@@ -175,8 +180,42 @@ def apply(
 
 
 def _stored_user(identity: IdentityRepo, key: str) -> str | None:
+    """A stored user by handle, email, or display name (when only one person has it)."""
     user = identity.user_by_handle(key) or identity.user_by_email(key)
+    if user is None:
+        named = identity.users_by_name(key)
+        user = named[0] if len(named) == 1 else None
     return str(user["id"]) if user else None
+
+
+def _refuse_duplicates(config: OncallConfig) -> None:
+    """Two entries for one thing would silently fight (and never settle on re-apply): refuse them."""
+    checks: list[tuple[str, list[str]]] = [
+        ("users[{}].handle", [u.handle for u in config.users]),
+        ("users[{}].email", [u.email.strip().lower() for u in config.users]),
+        ("teams[{}].name", [t.name for t in config.teams]),
+        ("escalation_policies[{}].name", [p.name for p in config.escalation_policies]),
+        ("schedules[{}].name", [s.name for s in config.schedules]),
+    ]
+    for template, values in checks:
+        seen: set[str] = set()
+        for i, value in enumerate(values):
+            if value in seen:
+                raise ValidationFailed.field(template.format(i), f"{value!r} is declared twice in this file")
+            seen.add(value)
+    schedule_names = [s.name for s in config.all_schedules()]
+    if config.schedule is not None and config.schedule.name in schedule_names[1:]:
+        index = schedule_names[1:].index(config.schedule.name)
+        raise ValidationFailed.field(
+            f"schedules[{index}].name", f"{config.schedule.name!r} is declared twice in this file"
+        )
+    nested = {s.name for s in config.all_schedules() if s.escalation_policy is not None}
+    for i, policy in enumerate(config.escalation_policies):
+        if policy.name in nested:
+            raise ValidationFailed.field(
+                f"escalation_policies[{i}].name",
+                f"{policy.name!r} is also the escalation policy of the schedule of that name; keep one",
+            )
 
 
 def _participant(value: ParticipantIn | str) -> str:
@@ -507,8 +546,9 @@ def add_override(
     row = oncall.schedule_by_name(schedule_name)
     if row is None:
         raise NotFound(f"no schedule named {schedule_name!r}", details=[{"field": "schedule"}])
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed.field("start", "give times with their UTC offset")
+    for field, value in (("start", start), ("end", end)):
+        if value.tzinfo is None:
+            raise ValidationFailed.field(field, "give the time with its UTC offset, as in 2026-12-24T09:00:00+01:00")
     if end <= start:
         raise ValidationFailed.field("end", "must be after start")
     if end <= now:

@@ -129,10 +129,23 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
     mallory = CONFIG.replace("    - name: Carol\n", "    - name: Mallory\n")
     cases = {
         "unknown person": (mallory, ":19: schedule.participants[2]: no user with the handle or name 'Mallory'"),
-        "bad duration": (CONFIG.replace("timeout: 15m", "timeout: 15 minutes"), ":25: schedule.escalation_policy.0"),
+        "bad duration": (
+            CONFIG.replace("timeout: 15m", "timeout: 15 minutes"),
+            ":25: schedule.escalation_policy[0].timeout",
+        ),
         "typo in a field": (CONFIG.replace("overrides: []", "overides: []"), ":21: schedule.overides: Extra inputs"),
         "not YAML": (CONFIG.replace("teams:", "teams: [unclosed"), ":9: not valid YAML"),
-        "unknown zone": (CONFIG.replace("Europe/Berlin", "Mars/Olympus"), ":2: users.0.timezone"),
+        "unknown zone": (CONFIG.replace("Europe/Berlin", "Mars/Olympus"), ":2: users[0].timezone"),
+        "zone file name": (CONFIG.replace("Europe/Berlin", "localtime"), ":2: users[0].timezone"),
+        "handle twice": (
+            CONFIG.replace("handle: bob", "handle: alice"),
+            ":4: users[1].handle: 'alice' is declared twice",
+        ),
+        "email twice": (CONFIG.replace("bob@example.com", "alice@example.com"), ":4: users[1].email: 'alice@example"),
+        "policy twice": (
+            CONFIG + "escalation_policies:\n  - {name: primary-oncall, levels: [{targets: [bob]}]}\n",
+            ":35: escalation_policies[0].name: 'primary-oncall' is also the escalation policy",
+        ),
     }
     for name, (text, expected) in cases.items():
         bad = tmp_path / f"{name}.yaml"
@@ -143,6 +156,28 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
         assert len(lines) == 1, (name, result.stderr)
         assert expected in lines[0], (name, lines[0])
     # Nothing of any refused file was applied, not even the users that came before the error.
+    assert cli(server.database_url, "apply", "-f", str(tmp_path / "unknown person.yaml"), check=False).returncode == 1
     good = tmp_path / "good.yaml"
     good.write_text(CONFIG)
     assert "created user alice" in cli(server.database_url, "apply", "-f", str(good)).stdout
+
+
+def test_stored_people_are_found_by_name_and_times_may_omit_the_leading_zero(server: Server, tmp_path: Path) -> None:
+    cli(server.database_url, "service", "create", "checkout")
+    first = tmp_path / "people.yaml"
+    first.write_text(CONFIG)
+    cli(server.database_url, "apply", "-f", str(first))
+    later = tmp_path / "later.yaml"
+    later.write_text("schedule:\n  name: weekend\n  handoff: '9:00'\n  participants: [Erin Lead, Bob]\n")
+    result = cli(server.database_url, "apply", "-f", str(later))
+    assert "created schedule weekend" in result.stdout
+
+
+def test_demo_refuses_a_database_that_has_services_of_its_own(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    cli(url, "db", "upgrade")
+    cli(url, "service", "create", "checkout")
+    env = {**os.environ, "FIREBELL_DATABASE_URL": url, "FIREBELL_PORT": "1"}  # never reached: it stops first
+    result = subprocess.run([str(FIREBELL), "serve", "--demo"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: demo not seeded: this database already has services")
