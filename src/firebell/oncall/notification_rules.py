@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from firebell.oncall.schedule import BUSINESS_HOURS, Window
+from firebell.oncall.schedule import BUSINESS_HOURS, Window, inside
 
 
 class ContactKind(StrEnum):
@@ -68,11 +67,4 @@ class RetryPolicy:
 
 def after_hours(at: datetime, zone: str, hours: tuple[Window, ...] = (BUSINESS_HOURS,)) -> bool:
     """Whether `at` falls outside the person's working hours in their own zone."""
-    tz = ZoneInfo(zone)
-    today = at.astimezone(tz).date()
-    for day in (today - timedelta(days=1), today):
-        for window in hours:
-            span = window.spans(day, tz)
-            if span is not None and span[0] <= at < span[1]:
-                return False
-    return True
+    return not inside(hours, at, zone)

@@ -115,6 +115,18 @@ class Window:
 BUSINESS_HOURS = Window(frozenset(range(5)), time(9), time(17))
 
 
+def inside(windows: Sequence[Window], at: datetime, zone: str) -> bool:
+    """Whether `at` falls in one of the weekly windows, read in `zone`."""
+    tz = ZoneInfo(zone)
+    today = at.astimezone(tz).date()
+    for day in (today - timedelta(days=1), today):  # a window opened yesterday may still be open
+        for window in windows:
+            span = window.spans(day, tz)
+            if span is not None and span[0] <= at < span[1]:
+                return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Layer:
     name: str
@@ -130,16 +142,7 @@ class Layer:
         at = _utc(at)
         if at < self.rotation.start or (self.end is not None and at >= self.end):
             return False
-        if not self.windows:
-            return True
-        zone = ZoneInfo(self.rotation.zone)
-        today = at.astimezone(zone).date()
-        for day in (today - timedelta(days=1), today):
-            for window in self.windows:
-                span = window.spans(day, zone)
-                if span is not None and span[0] <= at < span[1]:
-                    return True
-        return False
+        return not self.windows or inside(self.windows, at, self.rotation.zone)
 
     def user_at(self, at: datetime) -> str | None:
         """Exactly one participant while the layer is active, else None."""
