@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy.engine import Connection, Engine
 
 from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
@@ -31,6 +34,14 @@ from firebell.infra.settings import Settings
 from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
+from firebell.oncall.notification_rules import RetryPolicy
+from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
+from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
+from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
+from firebell.paging.ports import Channel
+from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.runner import DeliveryRunner, EscalationRunner
+from firebell.paging.service import Links, start_escalation
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,9 @@ class Container:
     writer: GroupCommitWriter[Submission, list[EventResult]]
     background: BackgroundEngine
     configs: ConfigCache
+    links: Links
+    deliveries: DeliveryRunner
+    http: httpx.Client
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -92,6 +106,8 @@ class Container:
     def stop(self) -> None:
         self.writer.stop()
         self.background.stop()
+        self.deliveries.stop()
+        self.http.close()
 
     def catalog_changed(self) -> None:
         """Forget cached service configs and integration keys after a change to the catalog."""
@@ -134,16 +150,56 @@ class Container:
         return results
 
 
+class _Opened:
+    """Incidents the intake writer opened since the paging engine was last woken (writer thread only)."""
+
+    count = 0
+
+
 def _intake_batch(
-    clock: Clock, cache: ConfigCache
+    clock: Clock, cache: ConfigCache, opened: _Opened
 ) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
     def process(conn: Connection, batch: list[Submission]) -> list[list[EventResult]]:
         alerts = SqlAlertRepo(conn)
-        incidents = IncidentIntake(SqlIncidentRepo(conn))
+        paging = SqlPagingRepo(conn)
+
+        def start_paging(*, incident_id: str, service_id: str, at: datetime) -> None:
+            start_escalation(paging, incident_id=incident_id, service_id=service_id, at=at)
+
+        incidents = IncidentIntake(SqlIncidentRepo(conn), start_paging=start_paging)
         configs = SqlServiceConfigs(conn, cache)
-        return ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
+        results = ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
+        opened.count += incidents.opened
+        return results
 
     return process
+
+
+def _channels(settings: Settings, http: httpx.Client) -> dict[str, Channel]:
+    smtp = settings.smtp
+    return {
+        "email": EmailChannel(
+            SmtpConfig(
+                smtp.host,
+                smtp.port,
+                smtp.sender,
+                smtp.username,
+                smtp.password.get_secret_value(),
+                smtp.starttls,
+                smtp.tls,
+                smtp.timeout_seconds,
+            )
+        ),
+        "slack": SlackChannel(http),
+        "webhook": WebhookChannel(http, settings.webhook.signing_secret.get_secret_value().encode()),
+        "apprise": AppriseChannel(),
+        "sms": SmsChannel(settings.notify.sms_url),
+    }
+
+
+def link_key(settings: Settings) -> bytes:
+    """The key that signs acknowledge links, derived from the secret key (never the key itself)."""
+    return hmac.new(settings.secret_key.get_secret_value().encode(), b"firebell ack links", hashlib.sha256).digest()
 
 
 def _intake_lock(engine: Engine) -> Callable[[], AbstractContextManager[None]] | None:
@@ -154,21 +210,32 @@ def _intake_lock(engine: Engine) -> Callable[[], AbstractContextManager[None]] |
     return FileLock(f"{database}.intake-lock").hold
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
-    """Wire every concrete adapter from the settings. Nothing runs until `start()`."""
+def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery: bool = False) -> Container:
+    """Wire every concrete adapter from the settings. Nothing runs until `start()`.
+
+    `inline_delivery` sends notifications in the engine's own thread, so a test that ticks the
+    engine by hand sees every send finished when `tick()` returns.
+    """
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     metrics = Metrics()
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
+    modules: list[EngineModule] = []
+    background = BackgroundEngine(modules, clock)
+    opened = _Opened()
+
     def on_batch(size: int, _depth: int) -> None:
         metrics.batch_size.observe(size)
         changes.bump()
+        if opened.count:
+            opened.count = 0
+            background.poke(EscalationRunner.name)
 
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
         engine,
-        _intake_batch(clock, configs),
+        _intake_batch(clock, configs, opened),
         max_batch=settings.ingest.max_batch,
         on_batch=on_batch,
         lock=_intake_lock(engine),
@@ -178,11 +245,34 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         keep=timedelta(days=settings.retention.raw_payload_days),
         every=timedelta(seconds=settings.retention.sweep_interval_seconds),
     )
-    modules: list[EngineModule] = [retention, ChangeWatch(engine, changes.bump)]
+    links = Links(settings.base_url(), link_key(settings), timedelta(hours=settings.notify.ack_link_hours))
+    http = httpx.Client(timeout=settings.webhook.timeout_seconds, follow_redirects=False)
+    notify = settings.notify
+
+    def on_attempt(channel: str, outcome: str, seconds: float) -> None:
+        metrics.notifications.labels(channel, outcome).inc()
+        metrics.notification_seconds.labels(channel).observe(seconds)
+
+    deliveries = DeliveryRunner(
+        engine,
+        _channels(settings, http),
+        clock,
+        retry=RetryPolicy(
+            attempts=notify.attempts,
+            base=timedelta(seconds=notify.backoff_base_seconds),
+            cap=timedelta(seconds=notify.backoff_cap_seconds),
+        ),
+        lease=timedelta(seconds=notify.lease_seconds),
+        workers=notify.workers,
+        on_done=lambda: background.poke(DeliveryRunner.name),
+        on_attempt=on_attempt,
+        inline=inline_delivery,
+    )
+    escalations = EscalationRunner(engine, links, on_paged=lambda: background.poke(DeliveryRunner.name))
+    modules += [escalations, deliveries, retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     elif engine.dialect.name == "postgresql":
         modules.append(PlannerStatistics(engine))
-    background = BackgroundEngine(modules, clock)
     metrics.queue_depth.set_function(writer.depth)
-    return Container(settings, engine, clock, metrics, changes, writer, background, configs)
+    return Container(settings, engine, clock, metrics, changes, writer, background, configs, links, deliveries, http)

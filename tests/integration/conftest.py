@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,3 +65,29 @@ def app(database_url: str) -> Iterator[App]:
     with TestClient(create_app(container)) as client:
         yield App(client, container, clock, token)
     container.engine.dispose()
+
+
+@dataclass
+class PagingApp(App):
+    """The app with its background engine stopped: a test moves the clock and ticks the engine."""
+
+    def tick(self) -> None:
+        self.container.background.tick()
+
+
+@pytest.fixture
+def paging_app(database_url: str) -> Iterator[PagingApp]:
+    clock = ManualClock(datetime(2026, 3, 4, 15, 0, tzinfo=UTC))  # a Wednesday, 10:00 in New York
+    settings = Settings(database_url=database_url, sqlite_synchronous="NORMAL", public_url="http://firebell.test")
+    container = bootstrap(settings, clock=clock, inline_delivery=True)
+    migrate.upgrade(container.engine)
+    with transaction(container.engine, write=True) as conn:
+        token = create_token(repo=SqlIdentityRepo(conn), name="tests", scope="admin", now=clock.now())
+    container.writer.start()
+    try:
+        with TestClient(create_app(container, manage_lifecycle=False)) as client:
+            yield PagingApp(client, container, clock, token)
+    finally:
+        container.writer.stop()
+        container.http.close()
+        container.engine.dispose()

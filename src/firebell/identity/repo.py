@@ -29,6 +29,10 @@ class SqlIdentityRepo:
     def add_user(self, values: dict[str, Any]) -> None:
         self.conn.execute(_users.insert(), values)
 
+    def user_by_slack_member(self, member_id: str) -> dict[str, Any] | None:
+        query = sa.select(_users).where(_users.c.slack_member_id == member_id, _users.c.slack_member_id != "")
+        return first_dict(self.conn.execute(query.limit(1)))
+
     def user_by_handle(self, handle: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_users).where(_users.c.handle == handle)))
 

@@ -1,4 +1,4 @@
-"""The incident API: list, read, acknowledge and resolve."""
+"""The incident API: list and read (acknowledge, resolve and reassign are in paging/api.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from fastapi import APIRouter, Query
 
 from firebell.alerts.queries import list_alerts
 from firebell.incidents.queries import get_incident, list_incidents, timeline
-from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.schemas import IncidentDetailRead, IncidentRead, MoveRequest
-from firebell.incidents.service import move
-from firebell.incidents.state import IncidentStatus
-from firebell.infra.db import transaction
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.incidents.schemas import IncidentDetailRead, IncidentRead
+from firebell.web.deps import ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -40,22 +36,3 @@ def get_one(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, Any]:
         for a in list_alerts(conn, incident_id=incident["id"], limit=1000)
     ]
     return incident
-
-
-def _move(container: ContainerDep, ref: str, target: IncidentStatus, actor: str, note: str) -> dict[str, Any]:
-    with transaction(container.engine, write=True) as conn:
-        incident = get_incident(conn, ref)
-        move(SqlIncidentRepo(conn), incident["id"], target, container.clock.now(), actor=actor, note=note)
-        result = get_incident(conn, incident["id"])
-    container.changes.bump()
-    return result
-
-
-@router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead)
-def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
-    return _move(container, ref, IncidentStatus.ACKNOWLEDGED, caller.name, body.note if body else "")
-
-
-@router.post("/incidents/{ref}/resolve", response_model=IncidentRead)
-def resolve(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
-    return _move(container, ref, IncidentStatus.RESOLVED, caller.name, body.note if body else "")

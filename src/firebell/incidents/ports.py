@@ -27,3 +27,9 @@ class IncidentRepo(Protocol):
         actor: str = "firebell",
         data: dict[str, Any] | None = None,
     ) -> None: ...
+
+
+class PagingStarter(Protocol):
+    """Starts paging for a new incident, in the transaction that opens it."""
+
+    def __call__(self, *, incident_id: str, service_id: str, at: datetime) -> None: ...

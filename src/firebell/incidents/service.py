@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from firebell.alerts.model import OpenIncidentRef
-from firebell.incidents.ports import IncidentRepo
+from firebell.incidents.ports import IncidentRepo, PagingStarter
 from firebell.incidents.state import IncidentStatus, transition
 from firebell.kernel.errors import NotFound
 from firebell.kernel.ids import new_id
@@ -22,9 +22,13 @@ _STAMP = {
 class IncidentIntake:
     """The incident side of alert intake; runs inside the intake transaction."""
 
-    def __init__(self, repo: IncidentRepo, make_id: Callable[[], str] = new_id) -> None:
+    def __init__(
+        self, repo: IncidentRepo, make_id: Callable[[], str] = new_id, start_paging: PagingStarter | None = None
+    ) -> None:
         self.repo = repo
         self.make_id = make_id
+        self.start_paging = start_paging
+        self.opened = 0  # incidents this instance opened (the caller wakes the paging engine)
 
     def find_open_by_group(self, service_id: str, group_key: str) -> OpenIncidentRef | None:
         row = self.repo.latest_open_in_group(service_id, group_key)
@@ -57,6 +61,9 @@ class IncidentIntake:
             }
         )
         self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert: {title[:200]}")
+        if self.start_paging is not None:
+            self.start_paging(incident_id=incident_id, service_id=service_id, at=at)
+        self.opened += 1
         return incident_id
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:

@@ -13,10 +13,15 @@ from firebell.incidents.service import move
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
+from firebell.paging import service as paging
+from firebell.paging.api import delivery_log
+from firebell.paging.repo import SqlPagingRepo
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
 router = APIRouter()
+# Moves that are a person answering a page: they also stop escalation.
+_VERBS = {IncidentStatus.ACKNOWLEDGED: "acknowledge", IncidentStatus.RESOLVED: "resolve"}
 
 
 @router.get("/incidents", response_class=HTMLResponse)
@@ -54,6 +59,8 @@ def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> 
         incident=incident,
         alerts=list_alerts(conn, incident_id=incident["id"], limit=500),
         timeline=timeline(conn, incident["id"]),
+        escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
+        deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )
@@ -65,7 +72,20 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
         status = IncidentStatus(target)
         with transaction(container.engine, write=True) as conn:
             incident = get_incident(conn, ref)
-            move(SqlIncidentRepo(conn), incident["id"], status, container.clock.now(), actor=session.email)
+            repo, now = SqlIncidentRepo(conn), container.clock.now()
+            verb = _VERBS.get(status)
+            if verb is not None:
+                paging.respond(
+                    verb,
+                    incidents=repo,
+                    paging=SqlPagingRepo(conn),
+                    incident_id=incident["id"],
+                    actor=session.email,
+                    via="the web UI",
+                    now=now,
+                )
+            else:
+                move(repo, incident["id"], status, now, actor=session.email)
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"
         return RedirectResponse(f"/incidents/{ref}?error={message}", status_code=303)

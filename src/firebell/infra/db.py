@@ -117,3 +117,17 @@ def dedicated_writer(engine: Engine) -> Connection:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         conn.commit()
     return conn
+
+
+@contextlib.contextmanager
+def claim_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for the background engine's claims.
+
+    On SQLite it is an ordinary write transaction (BEGIN IMMEDIATE). On PostgreSQL it takes no
+    advisory lock: claims lock their rows (`FOR UPDATE SKIP LOCKED`), so the engines of several
+    processes work side by side and intake never waits for them.
+    """
+    with engine.connect() as conn:
+        prepared = writer_options(conn)
+        with prepared.begin():
+            yield prepared

@@ -1,8 +1,8 @@
 """The background engine: small modules, each run when due, sleeping until the earliest due time.
 
-A module's `run(now)` does one pass of its job and returns when it next wants to run. `poke()` wakes
-the engine early when new work arrives. A module that raises is logged and retried after a pause;
-it never stops the others.
+A module's `run(now)` does one pass of its job and returns when it next wants to run. `poke(name)`
+makes a module due at once and wakes the engine, when new work for it arrives. A module that raises
+is logged and retried after a pause; it never stops the others.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class Engine:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._poked: set[str] = set()
 
     def start(self) -> None:
         if self._thread is None:
@@ -50,21 +52,30 @@ class Engine:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def poke(self) -> None:
+    def poke(self, *names: str) -> None:
+        """Make the named modules (all when none are named) due now, and wake the engine."""
+        with self._lock:
+            self._poked.update(names or [m.name for m in self.modules])
         self._wake.set()
 
     def tick(self) -> datetime:
-        """Run every due module once; return the earliest next due time."""
+        """Run every due (or poked) module once; return the earliest next due time."""
         now = self.clock.now()
         for module in self.modules:
+            with self._lock:
+                poked = module.name in self._poked
+                self._poked.discard(module.name)
             due = self._due.get(module.name)
-            if due is not None and due > now:
+            if not poked and due is not None and due > now:
                 continue
             try:
                 self._due[module.name] = module.run(now)
             except Exception:
                 log.exception("engine_module_failed", extra={"module": module.name})
                 self._due[module.name] = now + RETRY_AFTER
+        with self._lock:
+            if self._poked:  # poked while running: go round again at once
+                return now
         return min(self._due.values(), default=now + MAX_SLEEP)
 
     def _loop(self) -> None:

@@ -38,3 +38,16 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.notifications = Counter(
+            "firebell_notification_attempts",
+            "Notification attempts, by channel and outcome (sent or failed).",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.notification_seconds = Histogram(
+            "firebell_notification_duration_seconds",
+            "How long a channel took to accept (or refuse) one notification.",
+            ["channel"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )

@@ -21,6 +21,38 @@ class RetentionSettings(BaseModel):
     sweep_interval_seconds: int = Field(default=3600, ge=10)
 
 
+class SmtpSettings(BaseModel):
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "firebell@localhost"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    starttls: bool = False
+    tls: bool = False  # implicit TLS (usually port 465)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class SlackSettings(BaseModel):
+    # From the Slack app's "Basic Information" page; without it the Acknowledge/Resolve buttons are refused.
+    signing_secret: SecretStr = SecretStr("")
+
+
+class WebhookSettings(BaseModel):
+    # Receivers check X-Firebell-Signature with this secret.
+    signing_secret: SecretStr = SecretStr("dev-only-webhook-secret")
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class NotifySettings(BaseModel):
+    attempts: int = Field(default=5, ge=1, le=50)
+    backoff_base_seconds: float = Field(default=5.0, gt=0)
+    backoff_cap_seconds: float = Field(default=300.0, gt=0)
+    lease_seconds: float = Field(default=60.0, ge=5)
+    workers: int = Field(default=16, ge=1, le=256)
+    ack_link_hours: float = Field(default=24.0, gt=0)
+    sms_url: str = ""  # an apprise URL with {number}, e.g. twilio://SID:TOKEN@+15550000000/{number}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -37,11 +69,17 @@ class Settings(BaseSettings):
     log_json: bool = False
     ingest: IngestSettings = IngestSettings()
     retention: RetentionSettings = RetentionSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    slack: SlackSettings = SlackSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    notify: NotifySettings = NotifySettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
         if self.env == "prod" and self.secret_key.get_secret_value().startswith("dev-only"):
             raise ValueError("FIREBELL_SECRET_KEY must be set when FIREBELL_ENV=prod")
+        if self.env == "prod" and self.webhook.signing_secret.get_secret_value().startswith("dev-only"):
+            raise ValueError("FIREBELL_WEBHOOK__SIGNING_SECRET must be set when FIREBELL_ENV=prod")
         return self
 
     @property

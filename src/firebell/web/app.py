@@ -19,6 +19,7 @@ from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
 from firebell.incidents import api as incidents_api
 from firebell.oncall import api as oncall_api
+from firebell.paging import api as paging_api
 from firebell.web import errors, health, views
 from firebell.web.intake_app import IntakeApp
 from firebell.web.middleware import BodyLimit, RequestMetrics
@@ -65,6 +66,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         incidents_api.router,
         catalog_api.router,
         oncall_api.router,
+        paging_api.router,
         views.router,
     ):
         app.include_router(router)

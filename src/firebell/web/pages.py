@@ -64,8 +64,9 @@ CsrfSession = Annotated[WebSession, Depends(check_csrf)]
 
 
 def render(request: Request, name: str, session: WebSession | None, **context: Any) -> HTMLResponse:
+    status_code = int(context.pop("status_code", 200))
     context.update(session=session, nav=name.split(".")[0].split("_")[0], now=datetime.now(UTC))
-    return TEMPLATES.TemplateResponse(request, name, context)
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def login_redirect(next_url: str) -> Response:

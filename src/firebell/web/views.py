@@ -18,6 +18,7 @@ from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
 from firebell.oncall import views as oncall_views
+from firebell.paging import views as paging_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -26,6 +27,7 @@ router.include_router(incident_views.router)
 router.include_router(alert_views.router)
 router.include_router(catalog_views.router)
 router.include_router(oncall_views.router)
+router.include_router(paging_views.router)
 
 
 def _safe_next(target: str) -> str:

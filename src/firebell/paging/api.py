@@ -1,0 +1,260 @@
+"""The paging API: acknowledge, resolve and reassign incidents; pages, the delivery log, the page
+preview; and Slack's interactivity endpoint for the Acknowledge and Resolve buttons."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.incidents.queries import get_incident
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.schemas import IncidentRead, MoveRequest
+from firebell.infra.db import transaction
+from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.paging import service
+from firebell.paging.links import slack_request_valid
+from firebell.paging.preview import preview
+from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.runner import EscalationRunner
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+
+router = APIRouter(prefix="/api/v1", tags=["paging"])
+
+
+@router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead, summary="Acknowledge: stops escalation")
+def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        service.acknowledge(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident["id"],
+            actor=caller.name,
+            via="the API" + (f": {body.note}" if body and body.note else ""),
+            now=container.clock.now(),
+        )
+        result = get_incident(conn, incident["id"])
+    container.changes.bump()
+    return result
+
+
+@router.post("/incidents/{ref}/resolve", response_model=IncidentRead, summary="Resolve: stops every page")
+def resolve(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        service.resolve(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident["id"],
+            actor=caller.name,
+            via="the API",
+            note=body.note if body else "",
+            now=container.clock.now(),
+        )
+        result = get_incident(conn, incident["id"])
+    container.changes.bump()
+    return result
+
+
+class ReassignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str | None = Field(default=None, description="an escalation policy's name")
+    user: str | None = Field(default=None, description="a person's handle or email")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReassignRequest:
+        if (self.policy is None) == (self.user is None):
+            raise ValueError("give either policy or user")
+        return self
+
+
+@router.post("/incidents/{ref}/reassign", response_model=IncidentRead, summary="Reassign: escalation restarts")
+def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        policy = person = None
+        if body.policy is not None:
+            row = SqlOncallRepo(conn).policy_by_name(body.policy)
+            if row is None:
+                raise ValidationFailed.field("policy", f"no escalation policy named {body.policy!r}")
+            policy = (str(row["id"]), body.policy)
+        else:
+            person = _person(SqlIdentityRepo(conn), body.user or "")
+        service.reassign(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident["id"],
+            actor=caller.name,
+            now=container.clock.now(),
+            policy=policy,
+            person=person,
+        )
+        result = get_incident(conn, incident["id"])
+    container.background.poke(EscalationRunner.name)
+    container.changes.bump()
+    return result
+
+
+def _person(identity: SqlIdentityRepo, key: str) -> tuple[str, str]:
+    row = identity.user_by_handle(key.lower()) or identity.user_by_email(key.lower())
+    if row is None:
+        raise ValidationFailed.field("user", f"no user with the handle or email {key!r}")
+    return str(row["id"]), str(row["display_name"] or row["handle"] or row["email"])
+
+
+class AttemptRead(BaseModel):
+    attempt: int
+    started_at: datetime
+    latency_ms: float
+    outcome: str
+    error: str
+    node: str
+
+
+class DeliveryRead(BaseModel):
+    id: str
+    incident_number: int | None
+    person: str | None
+    channel: str
+    address: str
+    status: str
+    due_at: datetime
+    attempts: int
+    last_error: str
+    created_at: datetime
+    finished_at: datetime | None
+    log: list[AttemptRead]
+
+
+def delivery_log(conn: Any, *, incident_id: str | None, status: str | None, limit: int) -> list[dict[str, Any]]:
+    repo = SqlPagingRepo(conn)
+    rows = repo.deliveries(incident_id=incident_id, status=status, limit=limit)
+    attempts: dict[str, list[dict[str, Any]]] = {}
+    for attempt in repo.attempts_of([r["id"] for r in rows]):
+        attempts.setdefault(str(attempt["delivery_id"]), []).append(attempt)
+    return [
+        {
+            **row,
+            "incident_number": row["number"],
+            "person": row["display_name"] or row["handle"],
+            "log": attempts.get(str(row["id"]), []),
+        }
+        for row in rows
+    ]
+
+
+@router.get("/deliveries", response_model=list[DeliveryRead], summary="The delivery log, newest first")
+def get_deliveries(
+    conn: ReadConn,
+    _caller: Reader,
+    incident: Annotated[str | None, Query(description="an incident's number or id")] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|sent|failed|cancelled)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    incident_id = get_incident(conn, incident)["id"] if incident else None
+    return delivery_log(conn, incident_id=incident_id, status=status, limit=limit)
+
+
+class PageRead(BaseModel):
+    level: int
+    step: int
+    user_id: str
+    person: str
+    due_at: datetime
+    paged_at: datetime
+    after_hours: bool
+
+
+class EscalationRead(BaseModel):
+    id: str
+    state: str
+    started_at: datetime
+    steps_taken: int
+    next_due_at: datetime | None
+    ended_at: datetime | None
+
+
+class PagingRead(BaseModel):
+    escalations: list[EscalationRead]
+    pages: list[PageRead]
+
+
+@router.get("/incidents/{ref}/pages", response_model=PagingRead, summary="An incident's escalations and pages")
+def get_pages(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, Any]:
+    incident = get_incident(conn, ref)
+    repo = SqlPagingRepo(conn)
+    pages = [{**p, "person": p["display_name"] or p["handle"]} for p in repo.pages_of(incident["id"])]
+    return {"escalations": repo.escalations_of(incident["id"]), "pages": pages}
+
+
+@router.get("/services/{name}/page-preview", summary="Who would be paged, and what they would receive")
+def get_preview(
+    name: str,
+    conn: ReadConn,
+    container: ContainerDep,
+    _caller: Reader,
+    at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
+) -> Any:
+    found = SqlCatalogRepo(conn).service_by_name(name)
+    if found is None:
+        raise NotFound(f"no service named {name!r}", details=[{"field": "service"}])
+    if at is not None and at.tzinfo is None:
+        raise ValidationFailed.field("at", "give the instant's offset, as in 2026-11-25T09:00:00+01:00")
+    when = at or container.clock.now()
+    return preview(
+        repo=SqlPagingRepo(conn), service_id=str(found["id"]), service_name=name, at=when, links=container.links
+    )
+
+
+@router.post("/slack/actions", include_in_schema=False)
+async def slack_actions(request: Request, container: ContainerDep) -> JSONResponse:
+    """Slack's interactivity request: signed with the app's signing secret, a form with `payload`."""
+    body = await request.body()
+    secret = container.settings.slack.signing_secret.get_secret_value()
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    signature = request.headers.get("x-slack-signature", "")
+    if not secret or not slack_request_valid(secret.encode(), timestamp, body, signature, container.clock.now()):
+        return JSONResponse({"error": {"code": "bad_signature", "message": "not signed by Slack"}}, status_code=401)
+    try:
+        payload = json.loads(parse_qs(body.decode())["payload"][0])
+        action = payload["actions"][0]
+        slack_user = str(payload["user"]["id"])
+        incident_ref = str(action["value"])
+        verb = str(action["action_id"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        return JSONResponse({"error": {"code": "bad_payload", "message": "not an interactivity payload"}}, 400)
+    if verb not in ("acknowledge", "resolve"):
+        return JSONResponse({"text": ""})
+    try:
+        text = _slack_act(container, verb, incident_ref, slack_user)
+    except DomainError as exc:
+        text = exc.message
+    return JSONResponse({"response_type": "ephemeral", "replace_original": False, "text": text})
+
+
+def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) -> str:
+    with transaction(container.engine, write=True) as conn:
+        person = SqlIdentityRepo(conn).user_by_slack_member(slack_user)
+        actor = str(person["display_name"] or person["email"]) if person else f"Slack user {slack_user}"
+        incident = get_incident(conn, incident_ref)
+        service.respond(
+            verb,
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident["id"],
+            actor=actor,
+            via="Slack",
+            now=container.clock.now(),
+        )
+    container.changes.bump()
+    return f"Incident #{incident['number']} {verb}d by {actor}"

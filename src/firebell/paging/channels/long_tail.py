@@ -1,0 +1,31 @@
+"""Every other service (Microsoft Teams, Discord, Telegram, ntfy, Pushover, SMS gateways) through
+apprise: the address is an apprise URL, such as `ntfy://ntfy.sh/topic` or `msteams://...`."""
+
+from __future__ import annotations
+
+import apprise
+
+from firebell.paging.messages import PageNotice, plain_text, subject
+from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
+
+
+class AppriseChannel:
+    def send(self, address: str, notice: PageNotice) -> None:
+        sender = apprise.Apprise()
+        if not sender.add(address):
+            raise PermanentDeliveryError("not a notification URL apprise understands")
+        if not sender.notify(body=plain_text(notice), title=subject(notice)):
+            raise RetryableDeliveryError("the service did not accept the notification")
+
+
+class SmsChannel:
+    """The address is a phone number, put into the operator's SMS gateway URL template
+    (FIREBELL_NOTIFY__SMS_URL, such as `twilio://SID:TOKEN@+15550000000/{number}`)."""
+
+    def __init__(self, url_template: str) -> None:
+        self.url_template = url_template
+
+    def send(self, address: str, notice: PageNotice) -> None:
+        if not self.url_template:
+            raise PermanentDeliveryError("no SMS gateway is configured (FIREBELL_NOTIFY__SMS_URL)")
+        AppriseChannel().send(self.url_template.replace("{number}", address.strip()), notice)

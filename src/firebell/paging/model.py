@@ -1,0 +1,104 @@
+"""Paging decisions, pure: how an escalation advances, when it stops, and what a failed send becomes.
+
+The engine loads rows, asks these functions, and writes their answers; nothing here reads a clock
+or the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from firebell.oncall.escalation import Level, Policy, Step, Target, TargetKind, due_steps, next_due
+from firebell.oncall.notification_rules import RetryPolicy
+
+# A reassignment to one person pages them, and again twice more while nobody acknowledges.
+DIRECT_TIMEOUT = timedelta(minutes=10)
+DIRECT_REPEATS = 2
+
+
+class EscalationState(StrEnum):
+    ACTIVE = "active"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    EXHAUSTED = "exhausted"  # every level paged and timed out; nobody acknowledged
+    REPLACED = "replaced"  # the incident was reassigned; a new escalation took over
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class AttemptOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+def direct_policy(user_id: str) -> Policy:
+    """The policy of an incident reassigned to one person."""
+    return Policy("direct", (Level((Target(TargetKind.USER, user_id),), DIRECT_TIMEOUT),), repeat=DIRECT_REPEATS)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What one engine pass does to one escalation."""
+
+    steps: tuple[Step, ...]  # the steps to page now, in order
+    taken: int  # steps taken after this pass
+    next_due_at: datetime | None  # None: the escalation ends in `ended`
+    ended: EscalationState | None
+
+
+def advance(policy: Policy, started_at: datetime, taken: int, now: datetime) -> Progress:
+    """Page every step due by `now`; the escalation is exhausted once the last level's timeout ran out.
+
+    Steps that fell due while the engine was down are all paged now, once each, in order.
+    """
+    steps = tuple(due_steps(policy, started_at, taken, now))
+    taken += len(steps)
+    upcoming = next_due(policy, started_at, taken)
+    if upcoming is not None:
+        return Progress(steps, taken, upcoming, None)
+    end = started_at + (policy.repeat + 1) * policy.round_length
+    if end <= now:
+        return Progress(steps, taken, None, EscalationState.EXHAUSTED)
+    return Progress(steps, taken, end, None)
+
+
+def stop_reason(
+    *, incident_open: bool, acknowledged_at: datetime | None, started_at: datetime
+) -> EscalationState | None:
+    """Why an escalation must stop before paging again, or None to go on.
+
+    An acknowledgement made before the escalation started, or at the same instant (an incident
+    reassigned after being acknowledged), does not stop it; the new assignee must acknowledge again.
+    """
+    if not incident_open:
+        return EscalationState.RESOLVED
+    if acknowledged_at is not None and acknowledged_at > started_at:
+        return EscalationState.ACKNOWLEDGED
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class AfterAttempt:
+    status: DeliveryStatus
+    outcome: AttemptOutcome
+    retry_at: datetime | None
+
+
+def after_attempt(
+    retry: RetryPolicy, attempt: int, *, sent: bool, permanent: bool, now: datetime, draw: float
+) -> AfterAttempt:
+    """The delivery's state after attempt number `attempt` (1 for the first try)."""
+    if sent:
+        return AfterAttempt(DeliveryStatus.SENT, AttemptOutcome.SENT, None)
+    wait = None if permanent else retry.wait_before(attempt + 1, draw)
+    if wait is None:
+        return AfterAttempt(DeliveryStatus.FAILED, AttemptOutcome.FAILED, None)
+    return AfterAttempt(DeliveryStatus.PENDING, AttemptOutcome.RETRY, now + wait)

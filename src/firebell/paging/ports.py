@@ -1,0 +1,55 @@
+"""What paging needs from storage, from the incident timeline and from the channels."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from firebell.paging.messages import PageNotice
+
+
+class RetryableDeliveryError(Exception):
+    """The channel may accept the message later (a timeout, a 5xx, a 4xx SMTP reply)."""
+
+
+class PermanentDeliveryError(Exception):
+    """Trying again will not help (a refused address, a 4xx HTTP answer, a bad webhook URL)."""
+
+
+class Channel(Protocol):
+    """Hands one page to one address; returns once the peer accepted it, or raises one of the above."""
+
+    def send(self, address: str, notice: PageNotice) -> None: ...
+
+
+class PagingRepo(Protocol):
+    def service_policy(self, service_id: str) -> str | None: ...
+
+    def add_escalation(self, values: dict[str, Any]) -> None: ...
+
+    def active_escalations(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+    def update_escalation(self, escalation_id: str, values: dict[str, Any]) -> None: ...
+
+    def update_escalations(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def policies(self, policy_ids: Collection[str]) -> list[dict[str, Any]]: ...
+
+    def schedules_with_overrides(
+        self, schedule_ids: Collection[str]
+    ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]: ...
+
+    def team_members(self, team_ids: Collection[str]) -> dict[str, tuple[str, ...]]: ...
+
+    def people(self, user_ids: Collection[str]) -> dict[str, dict[str, Any]]: ...
+
+    def contact_methods(self, user_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]: ...
+
+    def service_names(self, service_ids: Collection[str]) -> dict[str, str]: ...
+
+    def add_pages(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int: ...

@@ -1,0 +1,303 @@
+"""SQL adapter for paging: starting escalations, claiming due ones, deliveries and their log.
+
+Claims are row leases. On PostgreSQL due escalations are locked `FOR UPDATE SKIP LOCKED` for the
+transaction that pages them, so several Firebell processes share the work and never page the
+same step twice; due deliveries get `lease_until` in a short transaction before they are sent, so
+a process that dies mid-send hands them on when the lease runs out. On SQLite, one write
+transaction at a time does the same job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from firebell.catalog.tables import ServiceRow
+from firebell.identity.tables import UserRow
+from firebell.incidents.tables import IncidentRow
+from firebell.infra.sqltypes import all_dicts, first_dict
+from firebell.oncall.tables import (
+    ContactMethodRow,
+    EscalationPolicyRow,
+    ScheduleOverrideRow,
+    ScheduleRow,
+    TeamMemberRow,
+)
+from firebell.paging.model import DeliveryStatus, EscalationState
+from firebell.paging.tables import DeliveryAttemptRow, DeliveryRow, EscalationRow, PageRow
+
+_esc = cast(sa.Table, EscalationRow.__table__)
+_pages = cast(sa.Table, PageRow.__table__)
+_del = cast(sa.Table, DeliveryRow.__table__)
+_att = cast(sa.Table, DeliveryAttemptRow.__table__)
+_inc = cast(sa.Table, IncidentRow.__table__)
+_svc = cast(sa.Table, ServiceRow.__table__)
+_users = cast(sa.Table, UserRow.__table__)
+_policies = cast(sa.Table, EscalationPolicyRow.__table__)
+_schedules = cast(sa.Table, ScheduleRow.__table__)
+_overrides = cast(sa.Table, ScheduleOverrideRow.__table__)
+_members = cast(sa.Table, TeamMemberRow.__table__)
+_contacts = cast(sa.Table, ContactMethodRow.__table__)
+
+_ACTIVE = EscalationState.ACTIVE.value
+_PENDING = DeliveryStatus.PENDING.value
+
+
+class SqlPagingRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+
+    # --- escalations --------------------------------------------------------------------------
+
+    def service_policy(self, service_id: str) -> str | None:
+        query = sa.select(_svc.c.escalation_policy_id).where(_svc.c.id == service_id)
+        value = self.conn.execute(query).scalar_one_or_none()
+        return str(value) if value else None
+
+    def add_escalation(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_esc.insert(), values)
+
+    def active_escalations(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_esc).where(_esc.c.incident_id == incident_id, _esc.c.state == _ACTIVE)
+        return all_dicts(self.conn.execute(query))
+
+    def escalations_of(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_esc).where(_esc.c.incident_id == incident_id).order_by(_esc.c.started_at)
+        return all_dicts(self.conn.execute(query))
+
+    def claim_due_escalations(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Due active escalations with their incident's facts, locked for this transaction."""
+        query = (
+            sa.select(
+                _esc,
+                _inc.c.number,
+                _inc.c.title,
+                _inc.c.sev,
+                _inc.c.status.label("incident_status"),
+                _inc.c.service_id,
+                _inc.c.opened_at,
+                _inc.c.acknowledged_at,
+            )
+            .join(_inc, _inc.c.id == _esc.c.incident_id)
+            .where(_esc.c.state == _ACTIVE, _esc.c.next_due_at <= now)
+            .order_by(_esc.c.next_due_at)
+            .limit(limit)
+        )
+        if self.postgres:
+            query = query.with_for_update(of=_esc, skip_locked=True)
+        return all_dicts(self.conn.execute(query))
+
+    def update_escalation(self, escalation_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_esc.update().where(_esc.c.id == escalation_id).values(**values))
+
+    def update_escalations(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Several escalations at once; each row has `b_id` and the new values under `b_` names."""
+        if not rows:
+            return
+        statement = (
+            _esc.update()
+            .where(_esc.c.id == sa.bindparam("b_id"))
+            .values(
+                steps_taken=sa.bindparam("b_steps_taken"),
+                next_due_at=sa.bindparam("b_next_due_at"),
+                state=sa.bindparam("b_state"),
+                ended_at=sa.bindparam("b_ended_at"),
+            )
+        )
+        self.conn.execute(statement, list(rows))
+
+    def next_escalation_due(self) -> datetime | None:
+        query = sa.select(sa.func.min(_esc.c.next_due_at)).where(_esc.c.state == _ACTIVE)
+        value: datetime | None = self.conn.execute(query).scalar_one_or_none()
+        return _aware(value)
+
+    # --- what paging needs to know --------------------------------------------------------------
+
+    def policies(self, policy_ids: Collection[str]) -> list[dict[str, Any]]:
+        return all_dicts(self.conn.execute(sa.select(_policies).where(_policies.c.id.in_(list(policy_ids)))))
+
+    def schedules_with_overrides(
+        self, schedule_ids: Collection[str]
+    ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        ids = list(schedule_ids)
+        if not ids:
+            return []
+        rows = all_dicts(self.conn.execute(sa.select(_schedules).where(_schedules.c.id.in_(ids))))
+        overrides = all_dicts(
+            self.conn.execute(
+                sa.select(_overrides).where(_overrides.c.schedule_id.in_(ids)).order_by(_overrides.c.created_at)
+            )
+        )
+        by_schedule: dict[str, list[dict[str, Any]]] = {}
+        for override in overrides:
+            by_schedule.setdefault(str(override["schedule_id"]), []).append(override)
+        return [(row, by_schedule.get(str(row["id"]), [])) for row in rows]
+
+    def team_members(self, team_ids: Collection[str]) -> dict[str, tuple[str, ...]]:
+        ids = list(team_ids)
+        if not ids:
+            return {}
+        query = sa.select(_members.c.team_id, _members.c.user_id).where(_members.c.team_id.in_(ids))
+        teams: dict[str, list[str]] = {}
+        for team_id, user_id in self.conn.execute(query.order_by(_members.c.position)):
+            teams.setdefault(str(team_id), []).append(str(user_id))
+        return {team: tuple(users) for team, users in teams.items()}
+
+    def people(self, user_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone).where(
+            _users.c.id.in_(ids)
+        )
+        return {str(row["id"]): row for row in all_dicts(self.conn.execute(query))}
+
+    def contact_methods(self, user_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        query = sa.select(_contacts).where(_contacts.c.user_id.in_(ids)).order_by(_contacts.c.id)
+        methods: dict[str, list[dict[str, Any]]] = {}
+        for row in all_dicts(self.conn.execute(query)):
+            methods.setdefault(str(row["user_id"]), []).append(row)
+        return methods
+
+    def service_names(self, service_ids: Collection[str]) -> dict[str, str]:
+        ids = list(service_ids)
+        if not ids:
+            return {}
+        query = sa.select(_svc.c.id, _svc.c.name).where(_svc.c.id.in_(ids))
+        return {str(i): str(n) for i, n in self.conn.execute(query)}
+
+    # --- pages and deliveries -----------------------------------------------------------------
+
+    def add_pages(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(_pages.insert(), list(rows))
+
+    def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(_del.insert(), list(rows))
+
+    def pages_of(self, incident_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(_pages, _users.c.display_name, _users.c.handle)
+            .join(_users, _users.c.id == _pages.c.user_id)
+            .where(_pages.c.incident_id == incident_id)
+            .order_by(_pages.c.paged_at, _pages.c.step, _pages.c.level)
+        )
+        return all_dicts(self.conn.execute(query))
+
+    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int:
+        """Cancel an incident's page notifications not yet sent; how many were cancelled."""
+        statement = (
+            _del.update()
+            .where(_del.c.incident_id == incident_id, _del.c.status == _PENDING, _del.c.page_id.is_not(None))
+            .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
+        )
+        return int(self.conn.execute(statement).rowcount or 0)
+
+    def claim_deliveries(self, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
+        """Lease up to `limit` due deliveries; each comes with its incident's status and escalation."""
+        due = (
+            sa.select(_del.c.id)
+            .where(
+                _del.c.status == _PENDING,
+                _del.c.due_at <= now,
+                sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
+            )
+            .order_by(_del.c.due_at)
+            .limit(limit)
+        )
+        if self.postgres:
+            due = due.with_for_update(skip_locked=True)
+        found: list[Any] = list(self.conn.execute(due).scalars())
+        ids = [str(i) for i in found]
+        if not ids:
+            return []
+        self.conn.execute(_del.update().where(_del.c.id.in_(ids)).values(lease_until=lease_until))
+        query = (
+            sa.select(
+                _del,
+                _inc.c.status.label("incident_status"),
+                _inc.c.acknowledged_at,
+                _esc.c.state.label("escalation_state"),
+                _esc.c.started_at.label("escalation_started_at"),
+            )
+            .outerjoin(_inc, _inc.c.id == _del.c.incident_id)
+            .outerjoin(_pages, _pages.c.id == _del.c.page_id)
+            .outerjoin(_esc, _esc.c.id == _pages.c.escalation_id)
+            .where(_del.c.id.in_(ids))
+            .order_by(_del.c.due_at)
+        )
+        return all_dicts(self.conn.execute(query))
+
+    def finish_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Write outcomes: each row has `b_id`, `b_status`, `b_due_at`, `b_attempts`, `b_last_error`,
+        `b_finished_at`; the lease is released."""
+        if not rows:
+            return
+        statement = (
+            _del.update()
+            .where(_del.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                due_at=sa.bindparam("b_due_at"),
+                attempts=sa.bindparam("b_attempts"),
+                last_error=sa.bindparam("b_last_error"),
+                finished_at=sa.bindparam("b_finished_at"),
+                lease_until=None,
+            )
+        )
+        self.conn.execute(statement, list(rows))
+
+    def add_attempts(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(_att.insert(), list(rows))
+
+    def next_delivery_due(self) -> datetime | None:
+        due = sa.func.coalesce(_del.c.lease_until, _del.c.due_at)
+        query = sa.select(sa.func.min(due)).where(_del.c.status == _PENDING)
+        return _aware(self.conn.execute(query).scalar_one_or_none())
+
+    # --- the delivery log ---------------------------------------------------------------------
+
+    def deliveries(
+        self, *, incident_id: str | None = None, status: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        query = (
+            sa.select(_del, _users.c.display_name, _users.c.handle, _inc.c.number)
+            .outerjoin(_users, _users.c.id == _del.c.user_id)
+            .outerjoin(_inc, _inc.c.id == _del.c.incident_id)
+            .order_by(_del.c.created_at.desc(), _del.c.id.desc())
+            .limit(limit)
+        )
+        if incident_id is not None:
+            query = query.where(_del.c.incident_id == incident_id)
+        if status is not None:
+            query = query.where(_del.c.status == status)
+        return all_dicts(self.conn.execute(query))
+
+    def attempts_of(self, delivery_ids: Collection[str]) -> list[dict[str, Any]]:
+        ids = list(delivery_ids)
+        if not ids:
+            return []
+        query = sa.select(_att).where(_att.c.delivery_id.in_(ids)).order_by(_att.c.started_at, _att.c.attempt)
+        return all_dicts(self.conn.execute(query))
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_del).where(_del.c.id == delivery_id)))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # min() over a UTCDateTime column comes back without the type's processing on SQLite.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

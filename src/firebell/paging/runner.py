@@ -1,0 +1,241 @@
+"""The paging engine's two modules: escalations (page what is due) and deliveries (send, retry, log).
+
+Both wake at their earliest due row (and poll once a second, so work another process committed is
+picked up promptly). Deliveries are sent on a thread pool outside any transaction: a claim leases a
+row for `lease` first, and the outcome of every attempt is written back in batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import socket
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.state import IncidentStatus
+from firebell.infra.db import claim_transaction
+from firebell.kernel.clock import Clock
+from firebell.kernel.ids import new_id
+from firebell.oncall.notification_rules import RetryPolicy
+from firebell.paging.messages import PageNotice
+from firebell.paging.model import AttemptOutcome, DeliveryStatus, EscalationState, after_attempt, stop_reason
+from firebell.paging.ports import Channel, PermanentDeliveryError, RetryableDeliveryError
+from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.service import Links, escalate
+
+log = logging.getLogger("firebell.paging")
+
+POLL = timedelta(seconds=1)
+_STOPPED = {EscalationState.ACKNOWLEDGED.value, EscalationState.RESOLVED.value, EscalationState.REPLACED.value}
+
+
+def node_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class EscalationRunner:
+    name = "escalations"
+
+    def __init__(
+        self,
+        engine: Engine,
+        links: Links,
+        *,
+        on_paged: Callable[[], None] = lambda: None,
+        batch: int = 500,
+        poll: timedelta = POLL,
+    ) -> None:
+        self.engine = engine
+        self.links = links
+        self.on_paged = on_paged
+        self.batch = batch
+        self.poll = poll
+
+    def run(self, now: datetime) -> datetime:
+        while True:
+            with claim_transaction(self.engine) as conn:
+                rows = SqlPagingRepo(conn).claim_due_escalations(now, self.batch)
+                made = escalate(SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now, links=self.links)
+            if made:
+                self.on_paged()
+            if len(rows) < self.batch:
+                break
+        with self.engine.connect() as conn:
+            upcoming = SqlPagingRepo(conn).next_escalation_due()
+        return min(upcoming, now + self.poll) if upcoming else now + self.poll
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    delivery_id: str
+    due_at: datetime
+    attempt: int
+    started_at: datetime
+    latency_ms: float
+    error: str
+    permanent: bool
+
+
+class DeliveryRunner:
+    name = "deliveries"
+
+    def __init__(
+        self,
+        engine: Engine,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 200,
+        workers: int = 16,
+        on_done: Callable[[], None] = lambda: None,
+        inline: bool = False,
+        draw: Callable[[], float] = random.random,
+        on_attempt: Callable[[str, str, float], None] = lambda _channel, _outcome, _seconds: None,
+    ) -> None:
+        self.engine = engine
+        self.channels = channels
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.lease = lease
+        self.batch = batch
+        self.on_done = on_done
+        self.inline = inline
+        self.draw = draw
+        self.on_attempt = on_attempt
+        self.node = node_name()
+        self._done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+        self._pool = None if inline else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firebell-send")
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)
+        self._record(self.clock.now())
+
+    def run(self, now: datetime) -> datetime:
+        self._record(now)
+        while True:
+            with claim_transaction(self.engine) as conn:
+                repo = SqlPagingRepo(conn)
+                claimed = repo.claim_deliveries(now, now + self.lease, self.batch)
+                cancelled = [row for row in claimed if _unwanted(row)]
+                repo.finish_deliveries([_cancel(row, now) for row in cancelled])
+            wanted = [row for row in claimed if not _unwanted(row)]
+            for row in wanted:
+                if self._pool is None:
+                    self._send(row)
+                else:
+                    self._pool.submit(self._send, row)
+            if self._pool is None:
+                self._record(now)
+            if len(claimed) < self.batch:
+                break
+        with self.engine.connect() as conn:
+            upcoming = SqlPagingRepo(conn).next_delivery_due()
+        return min(upcoming, now + POLL) if upcoming else now + POLL
+
+    def _send(self, row: Mapping[str, Any]) -> None:
+        started_at = self.clock.now()
+        began = time.perf_counter()
+        error, permanent = "", False
+        channel = self.channels.get(str(row["channel"]))
+        try:
+            if channel is None:
+                raise PermanentDeliveryError(f"no channel handles {row['channel']!r} addresses")
+            channel.send(str(row["address"]), PageNotice.from_message(dict(row["message"])))
+        except PermanentDeliveryError as exc:
+            error, permanent = str(exc) or type(exc).__name__, True
+        except RetryableDeliveryError as exc:
+            error = str(exc) or type(exc).__name__
+        except Exception as exc:  # a channel bug must not lose the page: log it and retry
+            log.exception("delivery_channel_crashed", extra={"channel": row["channel"]})
+            error = f"{type(exc).__name__}: {exc}"
+        latency = time.perf_counter() - began
+        self.on_attempt(str(row["channel"]), "failed" if error else "sent", latency)
+        self._done.put(
+            _Done(str(row["id"]), row["due_at"], int(row["attempts"]) + 1, started_at, latency * 1000, error, permanent)
+        )
+        if self._pool is not None:
+            self.on_done()
+
+    def _record(self, now: datetime) -> None:
+        done: list[_Done] = []
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        if not done:
+            return
+        finishes, attempts = [], []
+        for item in done:
+            verdict = after_attempt(
+                self.retry, item.attempt, sent=not item.error, permanent=item.permanent, now=now, draw=self.draw()
+            )
+            if verdict.outcome is AttemptOutcome.FAILED:
+                log.warning("delivery_failed", extra={"delivery_id": item.delivery_id, "attempt": item.attempt})
+            finishes.append(
+                {
+                    "b_id": item.delivery_id,
+                    "b_status": verdict.status.value,
+                    "b_due_at": verdict.retry_at or item.due_at,
+                    "b_attempts": item.attempt,
+                    "b_last_error": item.error,
+                    "b_finished_at": None if verdict.status is DeliveryStatus.PENDING else now,
+                }
+            )
+            attempts.append(
+                {
+                    "id": new_id(),
+                    "delivery_id": item.delivery_id,
+                    "attempt": item.attempt,
+                    "started_at": item.started_at,
+                    "latency_ms": round(item.latency_ms, 3),
+                    "outcome": verdict.outcome.value,
+                    "error": item.error[:2000],
+                    "node": self.node,
+                }
+            )
+        with claim_transaction(self.engine) as conn:
+            repo = SqlPagingRepo(conn)
+            repo.finish_deliveries(finishes)
+            repo.add_attempts(attempts)
+
+
+def _unwanted(row: Mapping[str, Any]) -> bool:
+    """A page notification whose escalation was acknowledged, resolved or reassigned meanwhile."""
+    if row["page_id"] is None:
+        return False
+    if row["escalation_state"] in _STOPPED:
+        return True
+    status = row["incident_status"]
+    return status is not None and (
+        stop_reason(
+            incident_open=IncidentStatus(status).is_open,
+            acknowledged_at=row["acknowledged_at"],
+            started_at=row["escalation_started_at"],
+        )
+        is not None
+    )
+
+
+def _cancel(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    return {
+        "b_id": row["id"],
+        "b_status": DeliveryStatus.CANCELLED.value,
+        "b_due_at": row["due_at"],
+        "b_attempts": row["attempts"],
+        "b_last_error": "the page was answered before this notification was due",
+        "b_finished_at": now,
+    }

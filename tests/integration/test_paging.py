@@ -1,0 +1,394 @@
+"""The paging engine on a real database, driven by a manual clock: escalation, acknowledgement,
+resolution, reassignment, catch-up after downtime, retries and the delivery log.
+
+Channels here are in-memory recorders (the e2e tests send to real SMTP and HTTP receivers); the
+clock only moves when a test says so, and the engine runs only when a test ticks it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from pydantic import SecretStr
+
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.infra.db import transaction
+from firebell.oncall.config_file import load
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.oncall.service import apply
+from firebell.paging.links import slack_signature
+from firebell.paging.messages import PageNotice
+from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
+from tests.integration.conftest import PagingApp
+
+CONFIG = """\
+users:
+  - name: Alice
+    handle: alice
+    email: alice@example.com
+    timezone: America/New_York
+    contact_methods:
+      - {type: email, address: alice@example.com}
+      - {type: slack, address: 'https://hooks.example/alice', delay: 1m}
+  - name: Bob
+    handle: bob
+    email: bob@example.com
+    slack_member_id: U0BOB
+    timezone: Europe/Berlin
+    contact_methods: [{type: email, address: bob@example.com}]
+  - name: Carol
+    handle: carol
+    email: carol@example.com
+    contact_methods: [{type: webhook, address: 'https://hooks.example/carol'}]
+schedule:
+  name: checkout-primary
+  type: weekly_rotation
+  timezone: America/New_York
+  start: 2026-03-02
+  participants: [alice, bob]
+escalation_policies:
+  - name: checkout-primary
+    repeat: 1
+    levels:
+      - {targets: [checkout-primary], timeout: 5m}
+      - {targets: [carol], timeout: 10m}
+  - name: carol-only
+    levels: [{targets: [carol], timeout: 15m}]
+services:
+  - {name: checkout, escalation_policy: checkout-primary}
+"""
+
+
+class Recorder:
+    """A channel that keeps what it was given, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, PageNotice]] = []
+        self.failures: dict[str, list[Exception]] = {}  # by address
+        self.lock = threading.Lock()
+
+    def send(self, address: str, notice: PageNotice) -> None:
+        with self.lock:
+            if self.failures.get(address):
+                raise self.failures[address].pop(0)
+            self.sent.append((address, notice))
+
+
+@pytest.fixture
+def paging(paging_app: PagingApp) -> PagingApp:
+    paging_app.add_service("checkout")
+    paging_app.add_integration("checkout", "webhook")
+    config, _tree = load(CONFIG)
+    with transaction(paging_app.container.engine, write=True) as conn:
+        apply(
+            config,
+            oncall=SqlOncallRepo(conn),
+            identity=SqlIdentityRepo(conn),
+            services=SqlCatalogRepo(conn),
+            now=paging_app.clock.now(),
+        )
+    recorder = Recorder()
+    paging_app.container.deliveries.channels = {"email": recorder, "slack": recorder, "webhook": recorder}
+    paging_app.recorder = recorder  # type: ignore[attr-defined]
+    return paging_app
+
+
+def _recorder(app: PagingApp) -> Recorder:
+    recorder: Recorder = app.recorder  # type: ignore[attr-defined]
+    return recorder
+
+
+def _fire(app: PagingApp, summary: str = "checkout is down") -> int:
+    sent = app.client.post(
+        "/api/v1/alerts",
+        json={"service": "checkout", "severity": "critical", "summary": summary, "dedup_key": summary},
+        headers=app.auth(),
+    )
+    assert sent.status_code == 202, sent.text
+    incidents = app.client.get("/api/v1/incidents?status=open", headers=app.auth()).json()
+    return int(next(i["number"] for i in incidents if i["title"] == summary))
+
+
+def _who(app: PagingApp) -> list[tuple[str, str]]:
+    return [(address, notice.person) for address, notice in _recorder(app).sent]
+
+
+def _later(app: PagingApp, **delta: float) -> None:
+    app.clock.advance(timedelta(**delta))
+    app.tick()
+
+
+def test_levels_page_in_turn_until_acknowledged(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    assert _who(paging) == [("alice@example.com", "Alice")]  # level 1: on call now; Slack waits 1 min
+    notice = _recorder(paging).sent[0][1]
+    assert (notice.number, notice.level, notice.sev, notice.service) == (number, 1, "SEV-1", "checkout")
+    assert notice.incident_url == f"http://firebell.test/incidents/{number}"
+    assert notice.ack_url.startswith("http://firebell.test/ack/")
+    _later(paging, minutes=1)
+    assert _who(paging)[1] == ("https://hooks.example/alice", "Alice")
+    _later(paging, minutes=3, seconds=59)
+    assert len(_who(paging)) == 2  # level 2 is due at 5 min, not before
+    _later(paging, seconds=1)
+    assert _who(paging)[2] == ("https://hooks.example/carol", "Carol")
+    ack = paging.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging.auth())
+    assert ack.json()["status"] == "acknowledged"
+    _later(paging, hours=2)
+    assert len(_who(paging)) == 3  # nobody else is paged after the acknowledgement
+    body = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()
+    assert [e["state"] for e in body["escalations"]] == ["acknowledged"]
+    assert [(p["level"], p["person"]) for p in body["pages"]] == [(1, "Alice"), (2, "Carol")]
+    timeline = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()["timeline"]
+    assert [e["message"] for e in timeline if e["kind"] == "paged"] == [
+        "Level 1 paged: Alice (email, slack)",
+        "Level 2 paged: Carol (webhook)",
+    ]
+
+
+def test_acknowledging_cancels_notifications_not_yet_sent(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    paging.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging.auth())
+    _later(paging, minutes=2)
+    assert _who(paging) == [("alice@example.com", "Alice")]  # the 1-minute Slack message never went
+    log = paging.client.get(f"/api/v1/deliveries?incident={number}", headers=paging.auth()).json()
+    assert sorted((d["channel"], d["status"]) for d in log) == [("email", "sent"), ("slack", "cancelled")]
+
+
+def test_resolve_stops_everything(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    resolved = paging.client.post(f"/api/v1/incidents/{number}/resolve", headers=paging.auth())
+    assert resolved.json()["status"] == "resolved"
+    _later(paging, hours=1)
+    assert len(_who(paging)) == 1
+    escalations = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["escalations"]
+    assert [e["state"] for e in escalations] == ["resolved"]
+
+
+def test_unanswered_policy_repeats_then_is_exhausted(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    for _ in range(12):
+        _later(paging, minutes=5)
+    people = [n.person for _a, n in _recorder(paging).sent if not _a.endswith("/alice")]
+    assert people == ["Alice", "Carol", "Alice", "Carol"]  # two passes (repeat: 1), then nothing
+    escalation = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["escalations"][0]
+    assert escalation["state"] == "exhausted"
+    assert escalation["steps_taken"] == 4
+    timeline = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()["timeline"]
+    assert "Level 1, round 2 paged: Alice (email, slack)" in [e["message"] for e in timeline]
+    assert [e["kind"] for e in timeline].count("escalation_exhausted") == 1
+
+
+def test_steps_that_fell_due_while_down_are_paged_once_each(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.clock.advance(timedelta(minutes=16))  # the engine was down for levels 1, 2 and round 2's level 1
+    paging.tick()
+    paging.tick()
+    pages = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["pages"]
+    assert [(p["step"], p["level"], p["person"]) for p in pages] == [(0, 1, "Alice"), (1, 2, "Carol"), (2, 1, "Alice")]
+    lateness = [p["due_at"] for p in pages]
+    assert lateness == sorted(lateness)
+    emails = [a for a, _n in _recorder(paging).sent if a == "alice@example.com"]
+    assert len(emails) == 2  # one per page, not one per tick
+
+
+def test_reassigning_an_acknowledged_incident_pages_the_new_person(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    paging.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging.auth())
+    moved = paging.client.post(f"/api/v1/incidents/{number}/reassign", json={"user": "bob"}, headers=paging.auth())
+    assert moved.status_code == 200, moved.text
+    paging.tick()
+    assert _who(paging)[-1] == ("bob@example.com", "Bob")
+    _later(paging, minutes=10)
+    assert _who(paging)[-1] == ("bob@example.com", "Bob")  # Bob has not acknowledged: paged again
+    assert len(_who(paging)) == 3
+    paging.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging.auth())
+    _later(paging, minutes=30)
+    assert len(_who(paging)) == 3
+    states = [
+        e["state"]
+        for e in paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["escalations"]
+    ]
+    assert states == ["acknowledged", "acknowledged"]
+    by_policy = paging.client.post(
+        f"/api/v1/incidents/{number}/reassign", json={"policy": "carol-only"}, headers=paging.auth()
+    )
+    assert by_policy.status_code == 200
+    paging.tick()
+    assert _who(paging)[-1] == ("https://hooks.example/carol", "Carol")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "body"), ({"user": "nobody"}, "user"), ({"policy": "nope"}, "policy"), ({"user": "bob", "x": 1}, "x")],
+)
+def test_bad_reassignments_are_refused_naming_the_field(paging: PagingApp, body: dict[str, Any], field: str) -> None:
+    number = _fire(paging)
+    r = paging.client.post(f"/api/v1/incidents/{number}/reassign", json=body, headers=paging.auth())
+    assert r.status_code == 422, r.text
+    assert field in r.text
+    assert paging.scalar("select count(*) from escalations where state = 'replaced'") == 0
+
+
+def test_retries_back_off_then_fail_visibly_while_escalation_goes_on(paging: PagingApp) -> None:
+    recorder = _recorder(paging)
+    recorder.failures = {"alice@example.com": [RetryableDeliveryError("HTTP 503")] * 5}
+    number = _fire(paging)
+    paging.tick()  # attempt 1 fails
+    waits = []
+    for _ in range(4):
+        due = paging.scalar("select due_at from deliveries where channel = 'email'")
+        waits.append(due)
+        paging.clock.advance(timedelta(minutes=1))  # waits are 5, 10, 20, 40 s (±20 %)
+        paging.tick()
+    log = paging.client.get(f"/api/v1/deliveries?incident={number}", headers=paging.auth()).json()
+    email = next(d for d in log if d["channel"] == "email")
+    assert email["status"] == "failed"
+    assert [a["outcome"] for a in email["log"]] == ["retry"] * 4 + ["failed"]
+    assert email["last_error"] == "HTTP 503"
+    assert len({str(w) for w in waits}) == 4  # each retry was rescheduled
+    # The failed email does not stop escalation: level 2 is paged on time.
+    _later(paging, minutes=1)
+    assert ("https://hooks.example/carol", "Carol") in _who(paging)
+    failed = paging.client.get("/api/v1/deliveries?status=failed", headers=paging.auth()).json()
+    assert [d["id"] for d in failed] == [email["id"]]
+
+
+def test_a_permanent_refusal_is_not_retried(paging: PagingApp) -> None:
+    _recorder(paging).failures = {"alice@example.com": [PermanentDeliveryError("550 no such user")]}
+    number = _fire(paging)
+    paging.tick()
+    log = paging.client.get(f"/api/v1/deliveries?incident={number}", headers=paging.auth()).json()
+    email = next(d for d in log if d["channel"] == "email")
+    assert (email["status"], email["attempts"], email["last_error"]) == ("failed", 1, "550 no such user")
+
+
+def test_after_hours_pages_are_flagged_in_the_persons_zone(paging: PagingApp) -> None:
+    paging.clock.advance(timedelta(hours=12))  # 22:00 in New York, where Alice lives
+    number = _fire(paging)
+    paging.tick()
+    pages = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["pages"]
+    assert [(p["person"], p["after_hours"]) for p in pages] == [("Alice", True)]
+    assert _recorder(paging).sent[0][1].after_hours
+
+
+def test_a_service_without_a_policy_pages_nobody_and_says_so(paging: PagingApp) -> None:
+    paging.add_service("quiet")
+    paging.client.post(
+        "/api/v1/alerts", json={"service": "quiet", "severity": "critical", "summary": "hm"}, headers=paging.auth()
+    )
+    paging.tick()
+    assert _who(paging) == []
+    assert paging.scalar("select count(*) from escalations") == 0
+
+
+def test_page_preview_sends_nothing_and_shows_each_payload(paging: PagingApp) -> None:
+    r = paging.client.get("/api/v1/services/checkout/page-preview", headers=paging.auth())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["policy"] == "checkout-primary"
+    level1, level2 = body["levels"]
+    assert [p["handle"] for p in level1["people"]] == ["alice"]
+    channels = [(n["channel"], n["after"]) for n in level1["people"][0]["notifications"]]
+    assert channels == [("email", "0s"), ("slack", "1m")]
+    assert level1["people"][0]["notifications"][0]["payload"].startswith("Subject: [SEV-1] #0")
+    slack = level1["people"][0]["notifications"][1]["payload"]
+    assert [e["action_id"] for e in slack["blocks"][2]["elements"]] == ["acknowledge", "resolve", "open"]
+    assert level2["pages_at"].startswith("2026-03-04T15:05:00")
+    assert level2["people"][0]["notifications"][0]["payload"]["page"]["level"] == 2
+    assert _who(paging) == []
+    assert paging.scalar("select count(*) from deliveries") == 0
+    assert paging.client.get("/api/v1/services/nope/page-preview", headers=paging.auth()).status_code == 404
+    naive = paging.client.get("/api/v1/services/checkout/page-preview?at=2026-03-04T03:00", headers=paging.auth())
+    assert naive.status_code == 422
+    assert "at" in naive.text
+
+
+def _status(app: PagingApp, number: int) -> str:
+    return str(app.client.get(f"/api/v1/incidents/{number}", headers=app.auth()).json()["status"])
+
+
+def test_the_link_in_a_page_acknowledges_with_one_button(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    link = _recorder(paging).sent[0][1].ack_url.removeprefix("http://firebell.test")
+    shown = paging.client.get(link)
+    assert shown.status_code == 200
+    assert f"Acknowledge incident #{number}?" in shown.text
+    assert _status(paging, number) == "detected"  # opening the link (a mail scanner does) changes nothing
+    done = paging.client.post(link)
+    assert done.status_code == 200
+    assert "Escalation has stopped" in done.text
+    assert _status(paging, number) == "acknowledged"
+    timeline = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()["timeline"]
+    assert any(e["actor"] == "Alice" and "link" in e["message"] for e in timeline)
+    _later(paging, minutes=30)
+    assert len(_who(paging)) == 1
+
+
+def test_a_tampered_or_expired_link_acknowledges_nothing(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    link = _recorder(paging).sent[0][1].ack_url.removeprefix("http://firebell.test")
+    payload, signature = link.removeprefix("/ack/").split(".")
+    forged = f"/ack/{payload[:-2]}xx.{signature}"
+    assert "not issued by this Firebell" in paging.client.get(forged).text
+    assert paging.client.post(forged).status_code == 409
+    paging.clock.advance(timedelta(hours=24, seconds=1))
+    expired = paging.client.post(link)
+    assert expired.status_code == 409
+    assert "expired" in expired.text
+    assert _status(paging, number) == "detected"
+
+
+def _slack(app: PagingApp, action: str, number_or_id: str, *, secret: str = "s3cret", age: int = 0) -> Any:  # noqa: S107
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0BOB"},
+        "actions": [{"action_id": action, "value": number_or_id}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    timestamp = str(int(app.clock.now().timestamp()) - age)
+    headers = {
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack_signature(secret.encode(), timestamp, body),
+        "content-type": "application/x-www-form-urlencoded",
+    }
+    return app.client.post("/api/v1/slack/actions", content=body, headers=headers)
+
+
+def test_slack_buttons_act_only_on_signed_recent_requests(paging: PagingApp) -> None:
+    paging.container.settings.slack.signing_secret = SecretStr("s3cret")
+    number = _fire(paging)
+    paging.tick()
+    incident_id = _recorder(paging).sent[0][1].incident_id
+    assert _slack(paging, "acknowledge", incident_id, secret="wrong").status_code == 401
+    assert _slack(paging, "acknowledge", incident_id, age=600).status_code == 401  # a replay
+    assert _status(paging, number) == "detected"
+    acked = _slack(paging, "acknowledge", incident_id)
+    assert acked.status_code == 200
+    assert acked.json()["text"] == f"Incident #{number} acknowledged by Bob"
+    assert _status(paging, number) == "acknowledged"
+    resolved = _slack(paging, "resolve", incident_id)
+    assert resolved.json()["text"] == f"Incident #{number} resolved by Bob"
+    again = _slack(paging, "resolve", incident_id)
+    assert again.status_code == 200
+    assert "resolved" in again.json()["text"]
+
+
+def test_slack_refuses_everything_when_no_signing_secret_is_set(paging: PagingApp) -> None:
+    number = _fire(paging)
+    paging.tick()
+    incident_id = _recorder(paging).sent[0][1].incident_id
+    assert _slack(paging, "acknowledge", incident_id, secret="").status_code == 401
+    assert _status(paging, number) == "detected"
