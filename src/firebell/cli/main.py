@@ -497,3 +497,7 @@ def schedule_show(
 
 def run() -> None:
     app()
+
+
+# Command groups kept in modules of their own register themselves on `app` when imported.
+from firebell.cli import paging as _paging  # noqa: E402, F401
