@@ -20,6 +20,7 @@ from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
+from firebell.heartbeats.runner import HeartbeatWatch
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
 from firebell.infra.analyze import PlannerStatistics
@@ -97,6 +98,8 @@ class Container:
     links: Links
     deliveries: DeliveryRunner
     http: httpx.Client
+    # Alert intake inside a caller's own write transaction (heartbeat pings), beside the writer's.
+    intake_in: Callable[[Connection, list[Submission]], list[list[EventResult]]]
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -269,10 +272,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         inline=inline_delivery,
     )
     escalations = EscalationRunner(engine, links, on_paged=lambda: background.poke(DeliveryRunner.name))
-    modules += [escalations, deliveries, retention, ChangeWatch(engine, changes.bump)]
+    intake_in = _intake_batch(clock, configs, _Opened())
+    heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
+    modules += [heartbeats, escalations, deliveries, retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     elif engine.dialect.name == "postgresql":
         modules.append(PlannerStatistics(engine))
     metrics.queue_depth.set_function(writer.depth)
-    return Container(settings, engine, clock, metrics, changes, writer, background, configs, links, deliveries, http)
+    return Container(
+        settings, engine, clock, metrics, changes, writer, background, configs, links, deliveries, http, intake_in
+    )

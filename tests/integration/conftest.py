@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +19,10 @@ from firebell.infra import migrate
 from firebell.infra.db import transaction
 from firebell.infra.settings import Settings
 from firebell.kernel.clock import ManualClock
+from firebell.oncall.config_file import load
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.oncall.service import apply
+from firebell.paging.messages import PageNotice
 from firebell.web.app import create_app
 
 
@@ -67,9 +72,26 @@ def app(database_url: str) -> Iterator[App]:
     container.engine.dispose()
 
 
+class Recorder:
+    """A channel that keeps what it was given, and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, PageNotice]] = []
+        self.failures: dict[str, list[Exception]] = {}  # by address
+        self.lock = threading.Lock()
+
+    def send(self, address: str, notice: PageNotice) -> None:
+        with self.lock:
+            if self.failures.get(address):
+                raise self.failures[address].pop(0)
+            self.sent.append((address, notice))
+
+
 @dataclass
 class PagingApp(App):
     """The app with its background engine stopped: a test moves the clock and ticks the engine."""
+
+    recorder: Recorder = field(default_factory=Recorder)
 
     def tick(self) -> None:
         self.container.background.tick()
@@ -91,3 +113,60 @@ def paging_app(database_url: str) -> Iterator[PagingApp]:
         container.writer.stop()
         container.http.close()
         container.engine.dispose()
+
+
+CONFIG = """\
+users:
+  - name: Alice
+    handle: alice
+    email: alice@example.com
+    timezone: America/New_York
+    contact_methods:
+      - {type: email, address: alice@example.com}
+      - {type: slack, address: 'https://hooks.example/alice', delay: 1m}
+  - name: Bob
+    handle: bob
+    email: bob@example.com
+    slack_member_id: U0BOB
+    timezone: Europe/Berlin
+    contact_methods: [{type: email, address: bob@example.com}]
+  - name: Carol
+    handle: carol
+    email: carol@example.com
+    contact_methods: [{type: webhook, address: 'https://hooks.example/carol'}]
+schedule:
+  name: checkout-primary
+  type: weekly_rotation
+  timezone: America/New_York
+  start: 2026-03-02
+  participants: [alice, bob]
+escalation_policies:
+  - name: checkout-primary
+    repeat: 1
+    levels:
+      - {targets: [checkout-primary], timeout: 5m}
+      - {targets: [carol], timeout: 10m}
+  - name: carol-only
+    levels: [{targets: [carol], timeout: 15m}]
+services:
+  - {name: checkout, escalation_policy: checkout-primary}
+"""
+
+
+@pytest.fixture
+def paging(paging_app: PagingApp) -> PagingApp:
+    """The paging app with the on-call file below applied and recording channels."""
+    paging_app.add_service("checkout")
+    paging_app.add_integration("checkout", "webhook")
+    config, _tree = load(CONFIG)
+    with transaction(paging_app.container.engine, write=True) as conn:
+        apply(
+            config,
+            oncall=SqlOncallRepo(conn),
+            identity=SqlIdentityRepo(conn),
+            services=SqlCatalogRepo(conn),
+            now=paging_app.clock.now(),
+        )
+    recorder = paging_app.recorder
+    paging_app.container.deliveries.channels = {"email": recorder, "slack": recorder, "webhook": recorder}
+    return paging_app

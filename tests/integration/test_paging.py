@@ -8,7 +8,6 @@ clock only moves when a test says so, and the engine runs only when a test ticks
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -16,92 +15,9 @@ from urllib.parse import urlencode
 import pytest
 from pydantic import SecretStr
 
-from firebell.catalog.repo import SqlCatalogRepo
-from firebell.identity.repo import SqlIdentityRepo
-from firebell.infra.db import transaction
-from firebell.oncall.config_file import load
-from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import apply
 from firebell.paging.links import slack_signature
-from firebell.paging.messages import PageNotice
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 from tests.integration.conftest import PagingApp
-
-CONFIG = """\
-users:
-  - name: Alice
-    handle: alice
-    email: alice@example.com
-    timezone: America/New_York
-    contact_methods:
-      - {type: email, address: alice@example.com}
-      - {type: slack, address: 'https://hooks.example/alice', delay: 1m}
-  - name: Bob
-    handle: bob
-    email: bob@example.com
-    slack_member_id: U0BOB
-    timezone: Europe/Berlin
-    contact_methods: [{type: email, address: bob@example.com}]
-  - name: Carol
-    handle: carol
-    email: carol@example.com
-    contact_methods: [{type: webhook, address: 'https://hooks.example/carol'}]
-schedule:
-  name: checkout-primary
-  type: weekly_rotation
-  timezone: America/New_York
-  start: 2026-03-02
-  participants: [alice, bob]
-escalation_policies:
-  - name: checkout-primary
-    repeat: 1
-    levels:
-      - {targets: [checkout-primary], timeout: 5m}
-      - {targets: [carol], timeout: 10m}
-  - name: carol-only
-    levels: [{targets: [carol], timeout: 15m}]
-services:
-  - {name: checkout, escalation_policy: checkout-primary}
-"""
-
-
-class Recorder:
-    """A channel that keeps what it was given, and can be told to fail."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, PageNotice]] = []
-        self.failures: dict[str, list[Exception]] = {}  # by address
-        self.lock = threading.Lock()
-
-    def send(self, address: str, notice: PageNotice) -> None:
-        with self.lock:
-            if self.failures.get(address):
-                raise self.failures[address].pop(0)
-            self.sent.append((address, notice))
-
-
-@pytest.fixture
-def paging(paging_app: PagingApp) -> PagingApp:
-    paging_app.add_service("checkout")
-    paging_app.add_integration("checkout", "webhook")
-    config, _tree = load(CONFIG)
-    with transaction(paging_app.container.engine, write=True) as conn:
-        apply(
-            config,
-            oncall=SqlOncallRepo(conn),
-            identity=SqlIdentityRepo(conn),
-            services=SqlCatalogRepo(conn),
-            now=paging_app.clock.now(),
-        )
-    recorder = Recorder()
-    paging_app.container.deliveries.channels = {"email": recorder, "slack": recorder, "webhook": recorder}
-    paging_app.recorder = recorder  # type: ignore[attr-defined]
-    return paging_app
-
-
-def _recorder(app: PagingApp) -> Recorder:
-    recorder: Recorder = app.recorder  # type: ignore[attr-defined]
-    return recorder
 
 
 def _fire(app: PagingApp, summary: str = "checkout is down") -> int:
@@ -116,7 +32,7 @@ def _fire(app: PagingApp, summary: str = "checkout is down") -> int:
 
 
 def _who(app: PagingApp) -> list[tuple[str, str]]:
-    return [(address, notice.person) for address, notice in _recorder(app).sent]
+    return [(address, notice.person) for address, notice in app.recorder.sent]
 
 
 def _later(app: PagingApp, **delta: float) -> None:
@@ -128,7 +44,7 @@ def test_levels_page_in_turn_until_acknowledged(paging: PagingApp) -> None:
     number = _fire(paging)
     paging.tick()
     assert _who(paging) == [("alice@example.com", "Alice")]  # level 1: on call now; Slack waits 1 min
-    notice = _recorder(paging).sent[0][1]
+    notice = paging.recorder.sent[0][1]
     assert (notice.number, notice.level, notice.sev, notice.service) == (number, 1, "SEV-1", "checkout")
     assert notice.incident_url == f"http://firebell.test/incidents/{number}"
     assert notice.ack_url.startswith("http://firebell.test/ack/")
@@ -178,7 +94,7 @@ def test_unanswered_policy_repeats_then_is_exhausted(paging: PagingApp) -> None:
     paging.tick()
     for _ in range(12):
         _later(paging, minutes=5)
-    people = [n.person for _a, n in _recorder(paging).sent if not _a.endswith("/alice")]
+    people = [n.person for _a, n in paging.recorder.sent if not _a.endswith("/alice")]
     assert people == ["Alice", "Carol", "Alice", "Carol"]  # two passes (repeat: 1), then nothing
     escalation = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["escalations"][0]
     assert escalation["state"] == "exhausted"
@@ -197,7 +113,7 @@ def test_steps_that_fell_due_while_down_are_paged_once_each(paging: PagingApp) -
     assert [(p["step"], p["level"], p["person"]) for p in pages] == [(0, 1, "Alice"), (1, 2, "Carol"), (2, 1, "Alice")]
     lateness = [p["due_at"] for p in pages]
     assert lateness == sorted(lateness)
-    emails = [a for a, _n in _recorder(paging).sent if a == "alice@example.com"]
+    emails = [a for a, _n in paging.recorder.sent if a == "alice@example.com"]
     assert len(emails) == 2  # one per page, not one per tick
 
 
@@ -241,7 +157,7 @@ def test_bad_reassignments_are_refused_naming_the_field(paging: PagingApp, body:
 
 
 def test_retries_back_off_then_fail_visibly_while_escalation_goes_on(paging: PagingApp) -> None:
-    recorder = _recorder(paging)
+    recorder = paging.recorder
     recorder.failures = {"alice@example.com": [RetryableDeliveryError("HTTP 503")] * 5}
     number = _fire(paging)
     paging.tick()  # attempt 1 fails
@@ -265,7 +181,7 @@ def test_retries_back_off_then_fail_visibly_while_escalation_goes_on(paging: Pag
 
 
 def test_a_permanent_refusal_is_not_retried(paging: PagingApp) -> None:
-    _recorder(paging).failures = {"alice@example.com": [PermanentDeliveryError("550 no such user")]}
+    paging.recorder.failures = {"alice@example.com": [PermanentDeliveryError("550 no such user")]}
     number = _fire(paging)
     paging.tick()
     log = paging.client.get(f"/api/v1/deliveries?incident={number}", headers=paging.auth()).json()
@@ -279,7 +195,7 @@ def test_after_hours_pages_are_flagged_in_the_persons_zone(paging: PagingApp) ->
     paging.tick()
     pages = paging.client.get(f"/api/v1/incidents/{number}/pages", headers=paging.auth()).json()["pages"]
     assert [(p["person"], p["after_hours"]) for p in pages] == [("Alice", True)]
-    assert _recorder(paging).sent[0][1].after_hours
+    assert paging.recorder.sent[0][1].after_hours
 
 
 def test_a_service_without_a_policy_pages_nobody_and_says_so(paging: PagingApp) -> None:
@@ -321,7 +237,7 @@ def _status(app: PagingApp, number: int) -> str:
 def test_the_link_in_a_page_acknowledges_with_one_button(paging: PagingApp) -> None:
     number = _fire(paging)
     paging.tick()
-    link = _recorder(paging).sent[0][1].ack_url.removeprefix("http://firebell.test")
+    link = paging.recorder.sent[0][1].ack_url.removeprefix("http://firebell.test")
     shown = paging.client.get(link)
     assert shown.status_code == 200
     assert f"Acknowledge incident #{number}?" in shown.text
@@ -339,7 +255,7 @@ def test_the_link_in_a_page_acknowledges_with_one_button(paging: PagingApp) -> N
 def test_a_tampered_or_expired_link_acknowledges_nothing(paging: PagingApp) -> None:
     number = _fire(paging)
     paging.tick()
-    link = _recorder(paging).sent[0][1].ack_url.removeprefix("http://firebell.test")
+    link = paging.recorder.sent[0][1].ack_url.removeprefix("http://firebell.test")
     payload, signature = link.removeprefix("/ack/").split(".")
     forged = f"/ack/{payload[:-2]}xx.{signature}"
     assert "not issued by this Firebell" in paging.client.get(forged).text
@@ -371,7 +287,7 @@ def test_slack_buttons_act_only_on_signed_recent_requests(paging: PagingApp) -> 
     paging.container.settings.slack.signing_secret = SecretStr("s3cret")
     number = _fire(paging)
     paging.tick()
-    incident_id = _recorder(paging).sent[0][1].incident_id
+    incident_id = paging.recorder.sent[0][1].incident_id
     assert _slack(paging, "acknowledge", incident_id, secret="wrong").status_code == 401
     assert _slack(paging, "acknowledge", incident_id, age=600).status_code == 401  # a replay
     assert _status(paging, number) == "detected"
@@ -389,6 +305,6 @@ def test_slack_buttons_act_only_on_signed_recent_requests(paging: PagingApp) -> 
 def test_slack_refuses_everything_when_no_signing_secret_is_set(paging: PagingApp) -> None:
     number = _fire(paging)
     paging.tick()
-    incident_id = _recorder(paging).sent[0][1].incident_id
+    incident_id = paging.recorder.sent[0][1].incident_id
     assert _slack(paging, "acknowledge", incident_id, secret="").status_code == 401
     assert _status(paging, number) == "detected"

@@ -13,6 +13,7 @@ class IntegrationKind(StrEnum):
     PAGERDUTY = "pagerduty"
     OPSGENIE = "opsgenie"
     WEBHOOK = "webhook"
+    HEARTBEAT = "heartbeat"  # pinged by a job; see firebell.heartbeats
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

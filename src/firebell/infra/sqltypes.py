@@ -56,3 +56,14 @@ def first_dict(result: sa.CursorResult[Any] | sa.Result[Any]) -> dict[str, Any] 
 
 def all_dicts(result: sa.CursorResult[Any] | sa.Result[Any]) -> list[dict[str, Any]]:
     return [dict(row) for row in result.mappings()]
+
+
+def as_utc(value: object) -> datetime | None:
+    """An aware UTC datetime from an aggregate such as min(): SQLite returns those as naive text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

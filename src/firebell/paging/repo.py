@@ -10,7 +10,7 @@ transaction at a time does the same job.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
-from firebell.infra.sqltypes import all_dicts, first_dict
+from firebell.infra.sqltypes import all_dicts, as_utc, first_dict
 from firebell.oncall.tables import (
     ContactMethodRow,
     EscalationPolicyRow,
@@ -113,8 +113,7 @@ class SqlPagingRepo:
 
     def next_escalation_due(self) -> datetime | None:
         query = sa.select(sa.func.min(_esc.c.next_due_at)).where(_esc.c.state == _ACTIVE)
-        value: datetime | None = self.conn.execute(query).scalar_one_or_none()
-        return _aware(value)
+        return as_utc(self.conn.execute(query).scalar_one_or_none())
 
     # --- what paging needs to know --------------------------------------------------------------
 
@@ -263,7 +262,7 @@ class SqlPagingRepo:
     def next_delivery_due(self) -> datetime | None:
         due = sa.func.coalesce(_del.c.lease_until, _del.c.due_at)
         query = sa.select(sa.func.min(due)).where(_del.c.status == _PENDING)
-        return _aware(self.conn.execute(query).scalar_one_or_none())
+        return as_utc(self.conn.execute(query).scalar_one_or_none())
 
     # --- the delivery log ---------------------------------------------------------------------
 
@@ -292,12 +291,3 @@ class SqlPagingRepo:
 
     def delivery(self, delivery_id: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_del).where(_del.c.id == delivery_id)))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # min() over a UTCDateTime column comes back without the type's processing on SQLite.
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -85,21 +85,3 @@ class DeliveryAttemptRow(Base):
     outcome: Mapped[str] = mapped_column(sa.String(16))  # sent, retry, failed
     error: Mapped[str] = mapped_column(sa.Text, default="")
     node: Mapped[str] = mapped_column(sa.String(100), default="")
-
-
-class HeartbeatRow(Base):
-    """A monitor that expects a ping every `interval_seconds`; a missed one raises an alert."""
-
-    __tablename__ = "heartbeats"
-    __table_args__ = (sa.Index("ix_heartbeats_due", "next_due_at"),)
-
-    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    service_id: Mapped[str] = mapped_column(sa.ForeignKey("services.id", ondelete="CASCADE"))
-    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    interval_seconds: Mapped[int] = mapped_column(sa.Integer)
-    grace_seconds: Mapped[int] = mapped_column(sa.Integer, default=60)
-    state: Mapped[str] = mapped_column(sa.String(16))  # waiting (no ping yet), up, down
-    last_ping_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from firebell.alerts import api as alerts_api
 from firebell.alerts import intake_api
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
+from firebell.heartbeats import api as heartbeats_api
 from firebell.incidents import api as incidents_api
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
@@ -67,6 +68,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         catalog_api.router,
         oncall_api.router,
         paging_api.router,
+        heartbeats_api.router,
+        heartbeats_api.ping_router,
         views.router,
     ):
         app.include_router(router)
