@@ -40,6 +40,7 @@ from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
 from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
 from firebell.paging.ports import Channel
+from firebell.paging.reminders import ShiftReminders
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import DeliveryRunner, EscalationRunner
 from firebell.paging.service import Links, start_escalation
@@ -274,7 +275,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     escalations = EscalationRunner(engine, links, on_paged=lambda: background.poke(DeliveryRunner.name))
     intake_in = _intake_batch(clock, configs, _Opened())
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
-    modules += [heartbeats, escalations, deliveries, retention, ChangeWatch(engine, changes.bump)]
+    reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
+    modules += [heartbeats, escalations, reminders, deliveries, retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     elif engine.dialect.name == "postgresql":

@@ -308,3 +308,41 @@ def test_slack_refuses_everything_when_no_signing_secret_is_set(paging: PagingAp
     incident_id = paging.recorder.sent[0][1].incident_id
     assert _slack(paging, "acknowledge", incident_id, secret="").status_code == 401
     assert _status(paging, number) == "detected"
+
+
+def test_shift_reminders_and_the_handoff_report_go_out_once_each(paging: PagingApp) -> None:
+    from firebell.paging.messages import ShiftNotice
+
+    def notices() -> list[tuple[str, str, str]]:
+        return [(address, n.kind, n.person) for address, n in paging.recorder.sent if isinstance(n, ShiftNotice)]
+
+    paging.tick()
+    number = _fire(paging)  # a page to Alice during her shift, for her handoff report
+    paging.tick()
+    paging.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging.auth())
+    # Bob's week starts Monday 9 March at 09:00 in New York (13:00 UTC, after the switch to summer
+    # time on the 8th); now is Wednesday 4 March, 15:00 UTC.
+    paging.clock.advance(timedelta(days=2, hours=22, seconds=30))  # Saturday 13:00:30 UTC
+    paging.tick()
+    paging.tick()
+    assert notices() == [("bob@example.com", "48h", "Bob")]
+    paging.clock.advance(timedelta(days=1))
+    paging.tick()
+    assert notices()[-1] == ("bob@example.com", "24h", "Bob")
+    paging.clock.advance(timedelta(days=1))
+    paging.tick()
+    assert sorted(notices()[2:]) == [
+        ("alice@example.com", "handoff", "Alice"),
+        ("bob@example.com", "start", "Bob"),
+        ("https://hooks.example/alice", "handoff", "Alice"),
+    ]
+    handoff = next(n for _a, n in paging.recorder.sent if isinstance(n, ShiftNotice) and n.kind == "handoff")
+    assert handoff.next_person == "Bob"
+    assert handoff.report[0] == "1 page(s) to you for 1 incident(s), 0 after hours"
+    assert f"  #{number} SEV-1 acknowledged: checkout is down" in handoff.report
+    assert "Hand over the open incidents below with their status" in handoff.checklist
+    start = next(n for _a, n in paging.recorder.sent if isinstance(n, ShiftNotice) and n.kind == "start")
+    assert start.headline.startswith("Your on-call shift on checkout-primary starts now")
+    for _ in range(3):
+        _later(paging, minutes=5)
+    assert len(notices()) == 5  # nothing is sent twice

@@ -1,8 +1,8 @@
-"""What a page says, on each channel: pure rendering, shared by sending and by the page preview.
+"""What a notification says, on each channel: pure rendering, shared by sending and by the preview.
 
-A `PageNotice` holds the facts of one page; each channel's renderer turns it into that channel's
-payload. The preview shows exactly these payloads, so what a person sees in the preview is what
-the channel would carry.
+A `PageNotice` holds the facts of one page, a `ShiftNotice` those of a shift reminder or handoff
+report; each channel's renderer turns either into that channel's payload. The preview shows
+exactly these payloads, so what a person sees in the preview is what the channel would carry.
 """
 
 from __future__ import annotations
@@ -44,12 +44,73 @@ class PageNotice:
         return cls(**values)
 
 
-def subject(notice: PageNotice) -> str:
+@dataclass(frozen=True, slots=True)
+class ShiftNotice:
+    """A reminder before or at the start of a shift, or the handoff report at its end."""
+
+    kind: str  # 48h, 24h, start or handoff
+    person: str
+    schedule: str
+    start: datetime
+    end: datetime
+    checklist: tuple[str, ...]
+    report: tuple[str, ...]  # the handoff report's lines; empty for reminders
+    schedule_url: str
+    next_person: str = ""
+    idempotency_key: str = ""
+
+    def to_message(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(notice="shift", start=self.start.isoformat(), end=self.end.isoformat())
+        return data
+
+    @property
+    def headline(self) -> str:
+        window = f"{self.start:%a %d %b %H:%M} to {self.end:%a %d %b %H:%M} UTC"
+        if self.kind == "handoff":
+            taker = f"; {self.next_person} takes over" if self.next_person else ""
+            return f"Your on-call shift on {self.schedule} has ended ({window}){taker}"
+        if self.kind == "start":
+            return f"Your on-call shift on {self.schedule} starts now ({window})"
+        return f"Your on-call shift on {self.schedule} starts in {self.kind[:-1]} hours ({window})"
+
+
+Notice = PageNotice | ShiftNotice
+
+
+def notice_from_message(data: dict[str, Any]) -> Notice:
+    """A stored delivery's message back as its notice."""
+    if data.get("notice") == "shift":
+        values = {k: v for k, v in data.items() if k != "notice"}
+        values.update(
+            start=datetime.fromisoformat(values["start"]),
+            end=datetime.fromisoformat(values["end"]),
+            checklist=tuple(values["checklist"]),
+            report=tuple(values["report"]),
+        )
+        return ShiftNotice(**values)
+    return PageNotice.from_message(data)
+
+
+def subject(notice: Notice) -> str:
+    if isinstance(notice, ShiftNotice):
+        label = "Handoff report" if notice.kind == "handoff" else "On-call reminder"
+        return f"[{label}] {notice.schedule}: {notice.headline.split(' (')[0]}"
     return f"[{notice.sev}] #{notice.number} {notice.title} ({notice.service})"
 
 
-def plain_text(notice: PageNotice) -> str:
+def _shift_text(notice: ShiftNotice) -> str:
+    lines = [f"{notice.person}, {notice.headline[0].lower()}{notice.headline[1:]}.", ""]
+    if notice.report:
+        lines += ["During your shift:", *[f"  {line}" for line in notice.report], ""]
+    lines += ["Checklist:", *[f"  [ ] {item}" for item in notice.checklist], "", f"Schedule: {notice.schedule_url}"]
+    return "\n".join(lines)
+
+
+def plain_text(notice: Notice) -> str:
     """The email body, and the text of every channel that takes plain text."""
+    if isinstance(notice, ShiftNotice):
+        return _shift_text(notice)
     lines = [
         f"{notice.person}, you are paged (escalation level {notice.level}).",
         "",
@@ -67,8 +128,16 @@ def plain_text(notice: PageNotice) -> str:
     return "\n".join(lines)
 
 
-def slack_payload(notice: PageNotice) -> dict[str, Any]:
+def slack_payload(notice: Notice) -> dict[str, Any]:
     """An incoming-webhook message with Block Kit: the facts, and Acknowledge / Resolve buttons."""
+    if isinstance(notice, ShiftNotice):
+        return {
+            "text": subject(notice),
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(notice.headline)}*"}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(_shift_text(notice))}},
+            ],
+        }
     headline = f"*{notice.sev}* <{notice.incident_url}|#{notice.number} {_slack_escape(notice.title)}>"
     facts = [
         {"type": "mrkdwn", "text": f"*Service*\n{_slack_escape(notice.service)}"},
@@ -110,8 +179,24 @@ def slack_payload(notice: PageNotice) -> dict[str, Any]:
     }
 
 
-def webhook_payload(notice: PageNotice) -> dict[str, Any]:
+def webhook_payload(notice: Notice) -> dict[str, Any]:
     """The generic outbound webhook's JSON body."""
+    if isinstance(notice, ShiftNotice):
+        return {
+            "event": "shift_handoff" if notice.kind == "handoff" else "shift_reminder",
+            "idempotency_key": notice.idempotency_key,
+            "shift": {
+                "schedule": notice.schedule,
+                "person": notice.person,
+                "kind": notice.kind,
+                "start": notice.start.isoformat(),
+                "end": notice.end.isoformat(),
+                "next_person": notice.next_person,
+            },
+            "checklist": list(notice.checklist),
+            "report": list(notice.report),
+            "text": _shift_text(notice),
+        }
     return {
         "event": "page",
         "idempotency_key": notice.idempotency_key,

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from firebell.paging.messages import PageNotice
+from firebell.paging.messages import Notice
 
 
 class RetryableDeliveryError(Exception):
@@ -20,7 +20,7 @@ class PermanentDeliveryError(Exception):
 class Channel(Protocol):
     """Hands one page to one address; returns once the peer accepted it, or raises one of the above."""
 
-    def send(self, address: str, notice: PageNotice) -> None: ...
+    def send(self, address: str, notice: Notice) -> None: ...
 
 
 class PagingRepo(Protocol):

@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
@@ -42,6 +44,7 @@ _schedules = cast(sa.Table, ScheduleRow.__table__)
 _overrides = cast(sa.Table, ScheduleOverrideRow.__table__)
 _members = cast(sa.Table, TeamMemberRow.__table__)
 _contacts = cast(sa.Table, ContactMethodRow.__table__)
+_alerts = cast(sa.Table, AlertRow.__table__)
 
 _ACTIVE = EscalationState.ACTIVE.value
 _PENDING = DeliveryStatus.PENDING.value
@@ -183,6 +186,13 @@ class SqlPagingRepo:
         if rows:
             self.conn.execute(_del.insert(), list(rows))
 
+    def add_deliveries_once(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert deliveries, skipping any whose idempotency key is already stored (another node's)."""
+        if not rows:
+            return
+        insert = postgresql.insert if self.postgres else sqlite.insert
+        self.conn.execute(insert(_del).on_conflict_do_nothing(index_elements=["idempotency_key"]), list(rows))
+
     def pages_of(self, incident_id: str) -> list[dict[str, Any]]:
         query = (
             sa.select(_pages, _users.c.display_name, _users.c.handle)
@@ -263,6 +273,42 @@ class SqlPagingRepo:
         due = sa.func.coalesce(_del.c.lease_until, _del.c.due_at)
         query = sa.select(sa.func.min(due)).where(_del.c.status == _PENDING)
         return as_utc(self.conn.execute(query).scalar_one_or_none())
+
+    def existing_keys(self, keys: Collection[str]) -> set[str]:
+        wanted = list(keys)
+        if not wanted:
+            return set()
+        query = sa.select(_del.c.idempotency_key).where(_del.c.idempotency_key.in_(wanted))
+        found: list[Any] = list(self.conn.execute(query).scalars())
+        return {str(key) for key in found}
+
+    def shift_facts(self, user_id: str, start: datetime, end: datetime) -> dict[str, Any]:
+        """What a handoff report says about a shift: pages to the person, alerts, open incidents."""
+        pages = self.conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count(sa.distinct(_pages.c.incident_id)),
+                sa.func.coalesce(sa.func.sum(sa.case((_pages.c.after_hours, 1), else_=0)), 0),
+            ).where(_pages.c.user_id == user_id, _pages.c.paged_at >= start, _pages.c.paged_at < end)
+        ).one()
+        alerts = self.conn.execute(
+            sa.select(sa.func.count()).where(_alerts.c.last_seen_at >= start, _alerts.c.first_seen_at < end)
+        ).scalar_one()
+        open_incidents = all_dicts(
+            self.conn.execute(
+                sa.select(_inc.c.number, _inc.c.sev, _inc.c.status, _inc.c.title)
+                .where(_inc.c.status.not_in(["resolved", "closed"]))
+                .order_by(_inc.c.sev, _inc.c.opened_at)
+                .limit(20)
+            )
+        )
+        return {
+            "pages": int(pages[0]),
+            "paged_incidents": int(pages[1]),
+            "after_hours_pages": int(pages[2]),
+            "alerts": int(alerts),
+            "open_incidents": open_incidents,
+        }
 
     # --- the delivery log ---------------------------------------------------------------------
 

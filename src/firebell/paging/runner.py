@@ -27,7 +27,7 @@ from firebell.infra.db import claim_transaction
 from firebell.kernel.clock import Clock
 from firebell.kernel.ids import new_id
 from firebell.oncall.notification_rules import RetryPolicy
-from firebell.paging.messages import PageNotice
+from firebell.paging.messages import notice_from_message
 from firebell.paging.model import AttemptOutcome, DeliveryStatus, EscalationState, after_attempt, stop_reason
 from firebell.paging.ports import Channel, PermanentDeliveryError, RetryableDeliveryError
 from firebell.paging.repo import SqlPagingRepo
@@ -153,7 +153,7 @@ class DeliveryRunner:
         try:
             if channel is None:
                 raise PermanentDeliveryError(f"no channel handles {row['channel']!r} addresses")
-            channel.send(str(row["address"]), PageNotice.from_message(dict(row["message"])))
+            channel.send(str(row["address"]), notice_from_message(dict(row["message"])))
         except PermanentDeliveryError as exc:
             error, permanent = str(exc) or type(exc).__name__, True
         except RetryableDeliveryError as exc:

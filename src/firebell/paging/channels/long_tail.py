@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import apprise
 
-from firebell.paging.messages import PageNotice, plain_text, subject
+from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 
 class AppriseChannel:
-    def send(self, address: str, notice: PageNotice) -> None:
+    def send(self, address: str, notice: Notice) -> None:
         sender = apprise.Apprise()
         if not sender.add(address):
             raise PermanentDeliveryError("not a notification URL apprise understands")
@@ -25,7 +25,7 @@ class SmsChannel:
     def __init__(self, url_template: str) -> None:
         self.url_template = url_template
 
-    def send(self, address: str, notice: PageNotice) -> None:
+    def send(self, address: str, notice: Notice) -> None:
         if not self.url_template:
             raise PermanentDeliveryError("no SMS gateway is configured (FIREBELL_NOTIFY__SMS_URL)")
         AppriseChannel().send(self.url_template.replace("{number}", address.strip()), notice)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from firebell.paging.messages import PageNotice, plain_text, subject
+from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 
@@ -28,7 +28,7 @@ class EmailChannel:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    def send(self, address: str, notice: PageNotice) -> None:
+    def send(self, address: str, notice: Notice) -> None:
         message = EmailMessage()
         message["From"] = self.config.sender
         message["To"] = address

@@ -8,7 +8,7 @@ import httpx
 import orjson
 
 from firebell.paging.links import webhook_signature
-from firebell.paging.messages import PageNotice, slack_payload, webhook_payload
+from firebell.paging.messages import Notice, slack_payload, webhook_payload
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 
@@ -35,7 +35,7 @@ class SlackChannel:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
 
-    def send(self, address: str, notice: PageNotice) -> None:
+    def send(self, address: str, notice: Notice) -> None:
         _post(self.client, address, orjson.dumps(slack_payload(notice)), {})
 
 
@@ -46,7 +46,7 @@ class WebhookChannel:
         self.client = client
         self.secret = secret
 
-    def send(self, address: str, notice: PageNotice) -> None:
+    def send(self, address: str, notice: Notice) -> None:
         body = orjson.dumps(webhook_payload(notice))
         timestamp = int(time.time())
         headers = {
