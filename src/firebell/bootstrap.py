@@ -167,8 +167,8 @@ def _intake_batch(
         alerts = SqlAlertRepo(conn)
         paging = SqlPagingRepo(conn)
 
-        def start_paging(*, incident_id: str, service_id: str, at: datetime) -> None:
-            start_escalation(paging, incident_id=incident_id, service_id=service_id, at=at)
+        def start_paging(*, incident_id: str, service_id: str, at: datetime, category: str | None) -> None:
+            start_escalation(paging, incident_id=incident_id, service_id=service_id, at=at, category=category)
 
         incidents = IncidentIntake(SqlIncidentRepo(conn), start_paging=start_paging)
         configs = SqlServiceConfigs(conn, cache)

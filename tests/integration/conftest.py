@@ -87,6 +87,19 @@ class Recorder:
             self.sent.append((address, notice))
 
 
+def apply_config(app: App, text: str) -> None:
+    """Apply an on-call YAML file to the app's database, as `firebell apply` does."""
+    config, _tree = load(text)
+    with transaction(app.container.engine, write=True) as conn:
+        apply(
+            config,
+            oncall=SqlOncallRepo(conn),
+            identity=SqlIdentityRepo(conn),
+            services=SqlCatalogRepo(conn),
+            now=app.clock.now(),
+        )
+
+
 @dataclass
 class PagingApp(App):
     """The app with its background engine stopped: a test moves the clock and ticks the engine."""
@@ -158,15 +171,7 @@ def paging(paging_app: PagingApp) -> PagingApp:
     """The paging app with the on-call file below applied and recording channels."""
     paging_app.add_service("checkout")
     paging_app.add_integration("checkout", "webhook")
-    config, _tree = load(CONFIG)
-    with transaction(paging_app.container.engine, write=True) as conn:
-        apply(
-            config,
-            oncall=SqlOncallRepo(conn),
-            identity=SqlIdentityRepo(conn),
-            services=SqlCatalogRepo(conn),
-            now=paging_app.clock.now(),
-        )
+    apply_config(paging_app, CONFIG)
     recorder = paging_app.recorder
     paging_app.container.deliveries.channels = {"email": recorder, "slack": recorder, "webhook": recorder}
     return paging_app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,8 +17,9 @@ import pytest
 from pydantic import SecretStr
 
 from firebell.paging.links import slack_signature
+from firebell.paging.messages import ShiftNotice, plain_text
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
-from tests.integration.conftest import PagingApp
+from tests.integration.conftest import PagingApp, apply_config
 
 
 def _fire(app: PagingApp, summary: str = "checkout is down") -> int:
@@ -311,8 +313,6 @@ def test_slack_refuses_everything_when_no_signing_secret_is_set(paging: PagingAp
 
 
 def test_shift_reminders_and_the_handoff_report_go_out_once_each(paging: PagingApp) -> None:
-    from firebell.paging.messages import ShiftNotice
-
     def notices() -> list[tuple[str, str, str]]:
         return [(address, n.kind, n.person) for address, n in paging.recorder.sent if isinstance(n, ShiftNotice)]
 
@@ -346,3 +346,35 @@ def test_shift_reminders_and_the_handoff_report_go_out_once_each(paging: PagingA
     for _ in range(3):
         _later(paging, minutes=5)
     assert len(notices()) == 5  # nothing is sent twice
+
+
+def test_the_escalation_matrix_by_category_routes_alerts_and_carries_first_actions(paging_app: PagingApp) -> None:
+    paging_app.add_service("checkout", grouping_window_seconds=0)
+    paging_app.add_integration("checkout", "webhook")
+    apply_config(paging_app, (Path(__file__).resolve().parents[2] / "examples" / "escalation-matrix.yaml").read_text())
+    paging_app.container.deliveries.channels = {"email": paging_app.recorder}
+
+    def send(summary: str, labels: dict[str, str]) -> None:
+        body = {"service": "checkout", "severity": "critical", "summary": summary, "labels": labels}
+        assert paging_app.client.post("/api/v1/alerts", json=body, headers=paging_app.auth()).status_code == 202
+
+    send("token leaked", {"category": "Security"})
+    send("checkout crash loop", {})
+    paging_app.tick()
+    paging_app.clock.advance(timedelta(minutes=10))
+    paging_app.tick()
+    seen = [(n.title, n.level, n.person, n.action) for _a, n in paging_app.recorder.sent]
+    assert ("token leaked", 1, seen[0][2], "Isolate the affected systems") in seen
+    assert ("checkout crash loop", 1, seen[0][2], "Restart or roll back") in seen
+    assert ("token leaked", 2, "Sam SecOps", "SecOps takes over") in seen  # security's 10-minute level 1
+    text_of = next(n for _a, n in paging_app.recorder.sent if n.level == 2)
+    assert "First action at this level: SecOps takes over" in plain_text(text_of)
+    preview = paging_app.client.get(
+        "/api/v1/services/checkout/page-preview?category=infra/cloud", headers=paging_app.auth()
+    ).json()
+    assert preview["policy"] == "infra-cloud"
+    assert [level["action"] for level in preview["levels"]] == [
+        "Fail over",
+        "Platform team engages",
+        "VP Engineering is informed",
+    ]

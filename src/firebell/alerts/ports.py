@@ -39,6 +39,7 @@ class IncidentGateway(Protocol):
         title: str,
         runbook_url: str | None,
         at: datetime,
+        category: str | None = None,
     ) -> str: ...
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None: ...

@@ -213,6 +213,7 @@ class _Batch:
             title=event.summary,
             runbook_url=(event.runbook_url or config.runbook_url or "")[:2000] or None,
             at=self.now,
+            category=event.labels.get("category"),
         )
         self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
         return incident_id

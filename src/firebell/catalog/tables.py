@@ -21,6 +21,8 @@ class ServiceRow(Base):
     tier: Mapped[int] = mapped_column(sa.Integer, default=2)
     runbook_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     escalation_policy_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
+    # {category: policy id}: alerts labelled with a category run its policy (see oncall.service).
+    category_policies: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict, server_default="{}")
     auto_resolve: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     grouping_window_seconds: Mapped[int] = mapped_column(sa.Integer, default=300)
     group_by_labels: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -58,13 +58,14 @@ def reassign(
 def preview(
     service: str,
     at: Annotated[str | None, typer.Option(help="an ISO 8601 instant with its offset, instead of now")] = None,
+    category: Annotated[str | None, typer.Option(help="an alert category, e.g. security")] = None,
     url: UrlOpt = "http://127.0.0.1:8080",
     token: TokenOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Who each level would page for SERVICE, and exactly what each channel would carry (sends nothing)."""
     with errors():
-        params = {"at": at} if at else {}
+        params = {k: v for k, v in {"at": at, "category": category}.items() if v}
         result = Api(url, token).request(
             "GET", f"/api/v1/services/{quote(service, safe='')}/page-preview", params=params
         )
@@ -76,7 +77,7 @@ def preview(
     for level in result["levels"]:
         out.print(
             f"\nLevel {level['level']} at {level['pages_at'][:19].replace('T', ' ')} UTC ({level['timeout']} to "
-            f"acknowledge): {'; '.join(level['targets'])}",
+            f"acknowledge): {'; '.join(level['targets'])}" + (f"; first: {level['action']}" if level["action"] else ""),
             markup=False,
             highlight=False,
         )

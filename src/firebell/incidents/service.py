@@ -45,6 +45,7 @@ class IncidentIntake:
         title: str,
         runbook_url: str | None,
         at: datetime,
+        category: str | None = None,
     ) -> str:
         incident_id = self.make_id()
         self.repo.insert(
@@ -62,7 +63,7 @@ class IncidentIntake:
         )
         self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert: {title[:200]}")
         if self.start_paging is not None:
-            self.start_paging(incident_id=incident_id, service_id=service_id, at=at)
+            self.start_paging(incident_id=incident_id, service_id=service_id, at=at, category=category)
         self.opened += 1
         return incident_id
 

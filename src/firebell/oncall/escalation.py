@@ -36,6 +36,11 @@ def format_duration(value: timedelta) -> str:
     return f"{seconds}s"
 
 
+def category_key(category: str) -> str:
+    """How an alert's category finds its policy: `Infra/Cloud`, `infra/cloud ` and `INFRA/CLOUD` are one."""
+    return " ".join(category.lower().split())
+
+
 class TargetKind(StrEnum):
     USER = "user"
     SCHEDULE = "schedule"  # whoever is on call on that schedule when the level fires
@@ -53,6 +58,7 @@ class Target:
 class Level:
     targets: tuple[Target, ...]
     timeout: timedelta  # how long this level has to acknowledge before the next one is paged
+    action: str = ""  # what the people of this level do first (the escalation matrix's first actions)
 
     def __post_init__(self) -> None:
         if not self.targets:

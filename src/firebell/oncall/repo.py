@@ -97,6 +97,12 @@ class SqlOncallRepo:
         query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone)
         return [dict(r) for r in self.conn.execute(query.where(_users.c.id.in_(user_ids))).mappings()]
 
+    def teams(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sa.select(_teams).order_by(_teams.c.name)).mappings()]
+
+    def policies(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sa.select(_policies).order_by(_policies.c.name)).mappings()]
+
     def add_feed(self, values: dict[str, Any]) -> None:
         self.conn.execute(_feeds.insert(), values)
 

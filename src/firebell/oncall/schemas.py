@@ -134,6 +134,7 @@ class LevelIn(_Strict):
     level: int | None = None
     targets: list[str] = Field(min_length=1)
     timeout: str = "30m"
+    action: str = Field(default="", max_length=500)  # what this level does first, e.g. "Restart/rollback"
 
     _check_timeout = field_validator("timeout")(_duration)
 
@@ -183,6 +184,8 @@ class ScheduleIn(_Strict):
 class ServiceIn(_Strict):
     name: str
     escalation_policy: str | None = None
+    # Alerts labelled `category: <key>` run that policy instead (the escalation matrix by category).
+    categories: dict[str, str] = Field(default_factory=dict)
 
 
 class OncallConfig(_Strict):

@@ -19,7 +19,7 @@ from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
-from firebell.oncall.escalation import Level, Policy, Target, TargetKind, parse_duration
+from firebell.oncall.escalation import Level, Policy, Target, TargetKind, category_key, parse_duration
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
 from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn
@@ -135,6 +135,7 @@ def apply(
                     for ti, t in enumerate(level.targets)
                 ],
                 "timeout_seconds": int(parse_duration(level.timeout).total_seconds()),
+                **({"action": level.action} if level.action else {}),
             }
             for li, level in enumerate(levels)
         ]
@@ -163,20 +164,30 @@ def apply(
         row = services.service_by_name(service.name)
         if row is None:
             raise ValidationFailed.field(f"services[{i}].name", f"no service named {service.name!r}")
-        bound: str | None = None
-        if service.escalation_policy is not None:
-            bound = policy_ids.get(service.escalation_policy)
-            if bound is None:
-                existing = oncall.policy_by_name(service.escalation_policy)
-                bound = str(existing["id"]) if existing else None
-            if bound is None:
-                raise ValidationFailed.field(
-                    f"services[{i}].escalation_policy", f"no escalation policy named {service.escalation_policy!r}"
-                )
+        bound = _policy_id(service.escalation_policy, f"services[{i}].escalation_policy", oncall, policy_ids)
         if row.get("escalation_policy_id") != bound:
             services.update_service(str(row["id"]), {"escalation_policy_id": bound})
             changes.append(f"set the escalation policy of service {service.name}")
+        by_category = {
+            category_key(category): _policy_id(name, f"services[{i}].categories.{category}", oncall, policy_ids)
+            for category, name in service.categories.items()
+        }
+        if (row.get("category_policies") or {}) != by_category:
+            services.update_service(str(row["id"]), {"category_policies": by_category})
+            changes.append(f"set the policies by category of service {service.name}")
     return changes
+
+
+def _policy_id(name: str | None, field: str, oncall: OncallRepo, declared: Mapping[str, str]) -> Any:
+    if name is None:
+        return None
+    found = declared.get(name)
+    if found is None:
+        existing = oncall.policy_by_name(name)
+        found = str(existing["id"]) if existing else None
+    if found is None:
+        raise ValidationFailed.field(field, f"no escalation policy named {name!r}")
+    return found
 
 
 def _stored_user(identity: IdentityRepo, key: str) -> str | None:
@@ -349,6 +360,7 @@ def policy_from_row(row: Mapping[str, Any]) -> Policy:
             Level(
                 tuple(Target(TargetKind(t["kind"]), t["ref"]) for t in level["targets"]),
                 timedelta(seconds=level["timeout_seconds"]),
+                str(level.get("action", "")),
             )
             for level in row["levels"]
         ),

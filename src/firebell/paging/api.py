@@ -204,6 +204,7 @@ def get_preview(
     container: ContainerDep,
     _caller: Reader,
     at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
+    category: Annotated[str | None, Query(description="the alert's category label, e.g. security")] = None,
 ) -> Any:
     found = SqlCatalogRepo(conn).service_by_name(name)
     if found is None:
@@ -212,7 +213,12 @@ def get_preview(
         raise ValidationFailed.field("at", "give the instant's offset, as in 2026-11-25T09:00:00+01:00")
     when = at or container.clock.now()
     return preview(
-        repo=SqlPagingRepo(conn), service_id=str(found["id"]), service_name=name, at=when, links=container.links
+        repo=SqlPagingRepo(conn),
+        service_id=str(found["id"]),
+        service_name=name,
+        at=when,
+        links=container.links,
+        category=category,
     )
 
 

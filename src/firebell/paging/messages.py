@@ -28,6 +28,7 @@ class PageNotice:
     after_hours: bool
     person: str  # who is paged, as their name
     idempotency_key: str = ""
+    action: str = ""  # the level's first action, from the policy (the escalation matrix)
 
     def to_message(self) -> dict[str, Any]:
         """The stored form (a delivery row's `message`)."""
@@ -118,6 +119,8 @@ def plain_text(notice: Notice) -> str:
         f"Severity: {notice.sev}   Service: {notice.service}   Status: {notice.status}",
         f"Opened: {notice.opened_at:%Y-%m-%d %H:%M:%S} UTC",
     ]
+    if notice.action:
+        lines.append(f"First action at this level: {notice.action}")
     if notice.after_hours:
         lines.append("This page is outside your business hours.")
     lines += [
@@ -145,6 +148,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
         {"type": "mrkdwn", "text": f"*Level*\n{notice.level}"},
         {"type": "mrkdwn", "text": f"*Paged*\n{_slack_escape(notice.person)}"},
     ]
+    if notice.action:
+        facts.append({"type": "mrkdwn", "text": f"*First action*\n{_slack_escape(notice.action)}"})
     return {
         "text": subject(notice),
         "blocks": [
@@ -215,6 +220,7 @@ def webhook_payload(notice: Notice) -> dict[str, Any]:
             "person": notice.person,
             "due_at": notice.due_at.isoformat(),
             "after_hours": notice.after_hours,
+            "first_action": notice.action,
             "acknowledge_url": notice.ack_url,
         },
     }

@@ -38,6 +38,7 @@ class PreviewLevel:
     timeout: str
     targets: list[str]
     people: list[PreviewPerson]
+    action: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,17 @@ def render(channel: str, notice: PageNotice) -> dict[str, Any] | str:
 
 
 def preview(
-    *, repo: PagingRepo, service_id: str, service_name: str, at: datetime, links: Links, sev: str = "SEV-1"
+    *,
+    repo: PagingRepo,
+    service_id: str,
+    service_name: str,
+    at: datetime,
+    links: Links,
+    sev: str = "SEV-1",
+    category: str | None = None,
 ) -> PagePreview:
-    """The first pass of the service's policy as if an incident opened at `at`."""
-    policy_id = repo.service_policy(service_id)
+    """The first pass of the service's policy (for an alert of `category`) as if an incident opened at `at`."""
+    policy_id = repo.service_policy(service_id, category)
     if policy_id is None:
         return PagePreview(
             service_name, None, at, 0, warnings=["this service has no escalation policy: nobody is paged"]
@@ -103,6 +111,7 @@ def preview(
                 after_hours=late,
                 person=name,
                 idempotency_key="preview",
+                action=level.action,
             )
             notifications = [
                 PreviewNotification(
@@ -118,7 +127,7 @@ def preview(
             persons.append(PreviewPerson(user_id, name, str(person.get("handle") or ""), late, notifications))
         if not users:
             warnings.append(f"level {index + 1} would page nobody at {when:%Y-%m-%d %H:%M} UTC (a gap)")
-        levels.append(PreviewLevel(index + 1, when, format_duration(level.timeout), described, persons))
+        levels.append(PreviewLevel(index + 1, when, format_duration(level.timeout), described, persons, level.action))
     return PagePreview(service_name, policy.name, at, policy.repeat, levels, warnings)
 
 

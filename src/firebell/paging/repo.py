@@ -22,6 +22,7 @@ from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
 from firebell.infra.sqltypes import all_dicts, as_utc, first_dict
+from firebell.oncall.escalation import category_key
 from firebell.oncall.tables import (
     ContactMethodRow,
     EscalationPolicyRow,
@@ -57,9 +58,15 @@ class SqlPagingRepo:
 
     # --- escalations --------------------------------------------------------------------------
 
-    def service_policy(self, service_id: str) -> str | None:
-        query = sa.select(_svc.c.escalation_policy_id).where(_svc.c.id == service_id)
-        value = self.conn.execute(query).scalar_one_or_none()
+    def service_policy(self, service_id: str, category: str | None = None) -> str | None:
+        query = sa.select(_svc.c.escalation_policy_id, _svc.c.category_policies).where(_svc.c.id == service_id)
+        row = first_dict(self.conn.execute(query))
+        if row is None:
+            return None
+        default = row["escalation_policy_id"]
+        routes: dict[str, Any] = dict(row["category_policies"] or {})
+        chosen = routes.get(category_key(category)) if category else None
+        value = chosen or default
         return str(value) if value else None
 
     def add_escalation(self, values: dict[str, Any]) -> None:

@@ -62,12 +62,13 @@ def start_escalation(
     at: datetime,
     policy_id: str | None = None,
     assignee_id: str | None = None,
+    category: str | None = None,
     make_id: Callable[[], str] = new_id,
 ) -> str | None:
-    """Start the service's policy (or the one given, or paging one person) at `at`; None when
-    there is nothing to run."""
+    """Start the service's policy (its policy for the alert's category, if it has one), or the policy
+    given, or paging one person, at `at`; None when there is nothing to run."""
     if policy_id is None and assignee_id is None:
-        policy_id = repo.service_policy(service_id) if service_id else None
+        policy_id = repo.service_policy(service_id, category) if service_id else None
         if policy_id is None:
             return None
     escalation_id = make_id()
@@ -232,6 +233,7 @@ def _page(
                     after_hours=late_hours,
                     person=name,
                     idempotency_key=key,
+                    action=item.policy.levels[item.step.level].action,
                 )
                 deliveries.append(
                     {

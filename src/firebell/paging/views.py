@@ -72,7 +72,13 @@ def deliveries_page(request: Request, conn: ReadConn, session: UserSession, stat
 
 @router.get("/services/{name}/page-preview", response_class=HTMLResponse)
 def preview_page(
-    request: Request, name: str, conn: ReadConn, container: ContainerDep, session: UserSession, at: str = ""
+    request: Request,
+    name: str,
+    conn: ReadConn,
+    container: ContainerDep,
+    session: UserSession,
+    at: str = "",
+    category: str = "",
 ) -> Response:
     found = SqlCatalogRepo(conn).service_by_name(name)
     if found is None:
@@ -86,6 +92,11 @@ def preview_page(
         except ValueError:
             problem = f"{at!r} is not a date and time such as 2026-11-25T03:00"
     result = preview(
-        repo=SqlPagingRepo(conn), service_id=str(found["id"]), service_name=name, at=when, links=container.links
+        repo=SqlPagingRepo(conn),
+        service_id=str(found["id"]),
+        service_name=name,
+        at=when,
+        links=container.links,
+        category=category or None,
     )
-    return render(request, "page_preview.html", session, preview=result, at=at, problem=problem)
+    return render(request, "page_preview.html", session, preview=result, at=at, category=category, problem=problem)

@@ -123,6 +123,15 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
     third = cli(server.database_url, "apply", "-f", str(config))
     assert third.stdout.splitlines()[:-1] == ["updated escalation policy primary-oncall"]
 
+    # The export is the same configuration in the same format: applying it changes nothing.
+    exported = tmp_path / "exported.yaml"
+    cli(server.database_url, "export", "-o", str(exported))
+    text = exported.read_text()
+    assert "primary-oncall" in text
+    assert "2030-01-07T09:00:00+00:00" in text  # the override made from the CLI
+    assert last_line(cli(server.database_url, "apply", "-f", str(exported))) == "nothing to change"
+    assert cli(server.database_url, "export").stdout == text
+
 
 def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_path: Path) -> None:
     cli(server.database_url, "service", "create", "checkout")

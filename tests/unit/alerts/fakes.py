@@ -30,6 +30,7 @@ class FakeIncident:
     opened_at: datetime
     sev: Sev
     status: str = "detected"
+    category: str | None = None  # the alert label that picks a policy by category
 
 
 @dataclass
@@ -84,10 +85,18 @@ class FakeIncidents:
         return OpenIncidentRef(found[-1].id, found[-1].group_key, found[-1].opened_at, found[-1].sev) if found else None
 
     def open_from_alert(
-        self, *, service_id: str, group_key: str, sev: Sev, title: str, runbook_url: str | None, at: datetime
+        self,
+        *,
+        service_id: str,
+        group_key: str,
+        sev: Sev,
+        title: str,
+        runbook_url: str | None,
+        at: datetime,
+        category: str | None = None,
     ) -> str:
         incident_id = self.s.make_id()
-        self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev)
+        self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev, category=category)
         return incident_id
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:

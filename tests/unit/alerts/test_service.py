@@ -135,3 +135,13 @@ def test_one_batch_handles_repeat_resolve_and_retrigger_of_one_key() -> None:
     assert by_status == [("resolved", 2), ("triggered", 2)]
     # The first incident resolved with its alert; the re-trigger opened a second one.
     assert sorted(i.status for i in h.store.incidents.values()) == ["detected", "resolved"]
+
+
+def test_the_alerts_category_label_goes_to_the_new_incident_for_its_policy() -> None:
+    h = Harness()
+    (result,) = h.send(trig("k", labels={"category": "Security"}))
+    assert result.incident_id is not None
+    assert h.store.incidents[result.incident_id].category == "Security"
+    (plain,) = h.send(trig("other", group_key="g2"))
+    assert plain.incident_id is not None
+    assert h.store.incidents[plain.incident_id].category is None

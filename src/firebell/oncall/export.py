@@ -1,0 +1,153 @@
+"""`firebell export`: the stored on-call configuration, written in the format `firebell apply` reads.
+
+Applying an export to the database it came from changes nothing, and applying it to an empty one
+recreates the same configuration (users, contact methods, teams, schedules with their layers and
+overrides, escalation policies and the services' bindings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from firebell.identity.ports import IdentityRepo
+from firebell.oncall.escalation import TargetKind, format_duration
+from firebell.oncall.ports import OncallRepo
+from firebell.oncall.schemas import DAYS
+
+_TYPES = {"weeks": "weekly_rotation", "days": "daily_rotation", "hours": "hourly_rotation"}
+
+
+class ServiceListing(Protocol):
+    def services(self) -> Sequence[Mapping[str, Any]]: ...
+
+
+def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListing) -> dict[str, Any]:
+    """The whole configuration as plain data (dump it as YAML)."""
+    people = {str(p["id"]): p for p in identity.people() if p.get("handle")}
+    handle = {user_id: str(p["handle"]) for user_id, p in people.items()}
+    schedules = {str(s["id"]): s for s in oncall.schedules()}
+    teams = {str(t["id"]): t for t in oncall.teams()}
+    policies = {str(p["id"]): p for p in oncall.policies()}
+    return {
+        "users": [_user(person, oncall) for person in people.values()],
+        "teams": [
+            {"name": t["name"], "members": [handle.get(m, m) for m in oncall.team_members(str(t["id"]))]}
+            for t in teams.values()
+        ],
+        "schedules": [_schedule(s, oncall, handle) for s in schedules.values()],
+        "escalation_policies": [_policy(p, schedules, teams, handle) for p in policies.values()],
+        "services": [
+            _service(s, policies)
+            for s in services.services()
+            if s.get("escalation_policy_id") or s.get("category_policies")
+        ],
+    }
+
+
+def _user(person: Mapping[str, Any], oncall: OncallRepo) -> dict[str, Any]:
+    user: dict[str, Any] = {
+        "name": person["display_name"] or person["handle"],
+        "handle": person["handle"],
+        "email": person["email"],
+        "timezone": person["timezone"],
+    }
+    if person.get("phone"):
+        user["phone"] = person["phone"]
+    if person.get("slack_member_id"):
+        user["slack_member_id"] = person["slack_member_id"]
+    methods = []
+    stored = oncall.contact_methods(str(person["id"]))
+    for row in sorted(stored, key=lambda m: (m["delay_seconds"] or 0, m["kind"], m["address"])):
+        method: dict[str, Any] = {"type": row["kind"], "address": row["address"]}
+        if row["label"]:
+            method["label"] = row["label"]
+        if row["delay_seconds"] is not None:
+            method["delay"] = format_duration_seconds(int(row["delay_seconds"]))
+        methods.append(method)
+    if methods:
+        user["contact_methods"] = methods
+    return user
+
+
+def format_duration_seconds(seconds: int) -> str:
+    return format_duration(timedelta(seconds=seconds)) if seconds else "0s"
+
+
+def _schedule(row: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, str]) -> dict[str, Any]:
+    zone = ZoneInfo(str(row["zone"]))
+    layers = []
+    for doc in row["layers"]:
+        first = datetime.fromisoformat(doc["start"]).astimezone(zone)
+        layer: dict[str, Any] = {
+            "name": doc["name"],
+            "type": _TYPES[doc["unit"]],
+            "participants": [handle.get(p, p) for p in doc["participants"]],
+            "start": first.date().isoformat(),
+            "handoff": first.strftime("%H:%M"),
+        }
+        if doc["length"] != 1:
+            layer["length"] = doc["length"]
+        if doc.get("windows"):
+            layer["windows"] = [
+                {"days": [DAYS[d] for d in sorted(w["days"])], "start": w["start"], "end": w["end"]}
+                for w in doc["windows"]
+            ]
+        layers.append(layer)
+    schedule: dict[str, Any] = {"name": row["name"], "timezone": row["zone"], "layers": layers}
+    overrides = [
+        {
+            "user": handle.get(str(o["user_id"]), str(o["user_id"])),
+            "start": o["starts_at"].isoformat(),
+            "end": o["ends_at"].isoformat(),
+            **({"replaces": handle.get(str(o["replaces_user_id"]), "")} if o["replaces_user_id"] else {}),
+        }
+        for o in oncall.overrides(str(row["id"]))
+    ]
+    if overrides:
+        schedule["overrides"] = overrides
+    return schedule
+
+
+def _policy(
+    row: Mapping[str, Any],
+    schedules: Mapping[str, Mapping[str, Any]],
+    teams: Mapping[str, Mapping[str, Any]],
+    handle: Mapping[str, str],
+) -> dict[str, Any]:
+    def name_of(target: Mapping[str, str]) -> str:
+        kind, ref = TargetKind(target["kind"]), target["ref"]
+        if kind is TargetKind.SCHEDULE:
+            return str(schedules[ref]["name"]) if ref in schedules else ref
+        if kind is TargetKind.TEAM:
+            return str(teams[ref]["name"]) if ref in teams else ref
+        return handle.get(ref, ref)
+
+    levels = []
+    for level in row["levels"]:
+        out: dict[str, Any] = {
+            "targets": [name_of(t) for t in level["targets"]],
+            "timeout": format_duration_seconds(int(level["timeout_seconds"])),
+        }
+        if level.get("action"):
+            out["action"] = level["action"]
+        levels.append(out)
+    policy: dict[str, Any] = {"name": row["name"], "levels": levels}
+    if row["repeat"]:
+        policy["repeat"] = row["repeat"]
+    return policy
+
+
+def _service(row: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    def name_of(policy_id: str) -> str:
+        return str(policies[policy_id]["name"]) if policy_id in policies else policy_id
+
+    service: dict[str, Any] = {"name": row["name"]}
+    if row.get("escalation_policy_id"):
+        service["escalation_policy"] = name_of(str(row["escalation_policy_id"]))
+    categories = row.get("category_policies") or {}
+    if categories:
+        service["categories"] = {category: name_of(str(p)) for category, p in sorted(categories.items())}
+    return service
