@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Link
-from firebell.alerts.repo import SqlAlertRepo
-from firebell.alerts.service import Submission, ingest
+from firebell.alerts.service import Submission
 from firebell.bootstrap import Container
 from firebell.catalog import service as catalog
-from firebell.catalog.repo import SqlCatalogRepo, SqlServiceConfigs
+from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
-from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.service import IncidentIntake
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load as load_config
 from firebell.oncall.repo import SqlOncallRepo
@@ -59,25 +56,30 @@ def seed_demo(container: Container) -> DemoKeys:
                 repo=repo, service=service, kind=kind, now=now
             )
         services = {s["name"]: s["id"] for s in repo.services()}
-        alerts = SqlAlertRepo(conn)
-        incidents = IncidentIntake(SqlIncidentRepo(conn))
-        configs = SqlServiceConfigs(conn)
-        for service, events in _demo_events().items():
-            submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
-            ingest(submission, alerts=alerts, incidents=incidents, configs=configs, now=now)
+        # On-call first, so the demo's incidents page the on-call person like real ones.
         config, _tree = load_config(DEMO_ONCALL, "demo on-call")
         apply(config, oncall=SqlOncallRepo(conn), identity=identity, services=repo, now=now)
+        for service, events in _demo_events().items():
+            submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
+            container.intake_in(conn, [submission])
+    container.background.poke()
     return DemoKeys(True, keys)
 
 
 # The demo's on-call: a weekly rotation for checkout, and a business-hours-only schedule for
-# notifications (its nights and weekends show as gaps on the On call page).
+# notifications (its nights and weekends show as gaps on the On call page). Pages go by email to
+# the SMTP server of the settings (FIREBELL_SMTP__HOST, localhost by default); without one, the
+# delivery log shows them retried and then failed.
 DEMO_ONCALL = """\
 users:
-  - {name: Alice Moreau, handle: alice, email: alice@firebell.local, timezone: Europe/Paris}
-  - {name: Bob Okafor, handle: bob, email: bob@firebell.local, timezone: America/New_York}
-  - {name: Carol Tanaka, handle: carol, email: carol@firebell.local, timezone: Asia/Tokyo}
-  - {name: Erin Lead, handle: engineering_lead, email: lead@firebell.local}
+  - {name: Alice Moreau, handle: alice, email: alice@firebell.local, timezone: Europe/Paris,
+     contact_methods: [{type: email, address: alice@firebell.local}]}
+  - {name: Bob Okafor, handle: bob, email: bob@firebell.local, timezone: America/New_York,
+     contact_methods: [{type: email, address: bob@firebell.local}]}
+  - {name: Carol Tanaka, handle: carol, email: carol@firebell.local, timezone: Asia/Tokyo,
+     contact_methods: [{type: email, address: carol@firebell.local}]}
+  - {name: Erin Lead, handle: engineering_lead, email: lead@firebell.local,
+     contact_methods: [{type: email, address: lead@firebell.local}]}
 schedules:
   - name: checkout-primary
     type: weekly_rotation

@@ -16,6 +16,7 @@ from firebell.kernel.errors import DomainError
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.views import reassign_choices
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
@@ -61,6 +62,7 @@ def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> 
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
+        reassign_to=reassign_choices(conn),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )

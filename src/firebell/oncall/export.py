@@ -24,6 +24,14 @@ class ServiceListing(Protocol):
     def services(self) -> Sequence[Mapping[str, Any]]: ...
 
 
+def policy_documents(*, oncall: OncallRepo, identity: IdentityRepo) -> dict[str, dict[str, Any]]:
+    """Every escalation policy as `apply` reads it, by name (the policy editor's documents)."""
+    handle = {str(p["id"]): str(p["handle"]) for p in identity.people() if p.get("handle")}
+    schedules = {str(s["id"]): s for s in oncall.schedules()}
+    teams = {str(t["id"]): t for t in oncall.teams()}
+    return {str(p["name"]): policy_document(p, schedules, teams, handle) for p in oncall.policies()}
+
+
 def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListing) -> dict[str, Any]:
     """The whole configuration as plain data (dump it as YAML)."""
     people = {str(p["id"]): p for p in identity.people() if p.get("handle")}
@@ -38,7 +46,7 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
             for t in teams.values()
         ],
         "schedules": [_schedule(s, oncall, handle) for s in schedules.values()],
-        "escalation_policies": [_policy(p, schedules, teams, handle) for p in policies.values()],
+        "escalation_policies": [policy_document(p, schedules, teams, handle) for p in policies.values()],
         "services": [
             _service(s, policies)
             for s in services.services()
@@ -111,7 +119,7 @@ def _schedule(row: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, s
     return schedule
 
 
-def _policy(
+def policy_document(
     row: Mapping[str, Any],
     schedules: Mapping[str, Mapping[str, Any]],
     teams: Mapping[str, Mapping[str, Any]],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
@@ -14,13 +15,15 @@ from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound
+from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import service
 from firebell.paging.api import delivery_log
 from firebell.paging.links import BadLink, verify_ack
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.runner import EscalationRunner
 from firebell.web.deps import ContainerDep, ReadConn
-from firebell.web.pages import UserSession, render
+from firebell.web.pages import CsrfSession, UserSession, render
 
 router = APIRouter()
 
@@ -61,6 +64,50 @@ def ack_action(request: Request, token: str, container: ContainerDep) -> Respons
         return render(request, "ack.html", None, problem=problem, incident=None, token=token, status_code=409)
     container.changes.bump()
     return render(request, "ack.html", None, incident=incident, token=token, problem=None, done=True)
+
+
+def reassign_choices(conn: Any) -> list[tuple[str, str]]:
+    """The incident page's reassign menu: every policy, then every person with a handle."""
+    policies = [(f"policy:{p['name']}", f"policy {p['name']}") for p in SqlOncallRepo(conn).policies()]
+    people = [
+        (f"user:{p['handle']}", f"{p['display_name'] or p['handle']} ({p['handle']})")
+        for p in SqlIdentityRepo(conn).people()
+        if p.get("handle")
+    ]
+    return policies + people
+
+
+@router.post("/incidents/{ref}/reassign")
+def reassign_form(ref: str, container: ContainerDep, session: CsrfSession, target: Annotated[str, Form()]) -> Response:
+    kind, _, key = target.partition(":")
+    try:
+        with transaction(container.engine, write=True) as conn:
+            incident = get_incident(conn, ref)
+            policy = person = None
+            if kind == "policy":
+                row = SqlOncallRepo(conn).policy_by_name(key)
+                if row is None:
+                    raise NotFound(f"no escalation policy named {key!r}")
+                policy = (str(row["id"]), key)
+            else:
+                found = SqlIdentityRepo(conn).user_by_handle(key)
+                if found is None:
+                    raise NotFound(f"no person with the handle {key!r}")
+                person = (str(found["id"]), str(found["display_name"] or key))
+            service.reassign(
+                incidents=SqlIncidentRepo(conn),
+                paging=SqlPagingRepo(conn),
+                incident_id=incident["id"],
+                actor=session.email,
+                now=container.clock.now(),
+                policy=policy,
+                person=person,
+            )
+    except DomainError as exc:
+        return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(exc.message)}", status_code=303)
+    container.background.poke(EscalationRunner.name)
+    container.changes.bump()
+    return RedirectResponse(f"/incidents/{quote(ref)}", status_code=303)
 
 
 @router.get("/deliveries", response_class=HTMLResponse)

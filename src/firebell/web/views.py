@@ -17,6 +17,7 @@ from firebell.identity.service import log_in, log_out
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
+from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
@@ -28,6 +29,7 @@ router.include_router(alert_views.router)
 router.include_router(catalog_views.router)
 router.include_router(oncall_views.router)
 router.include_router(paging_views.router)
+router.include_router(policy_views.router)
 
 
 def _safe_next(target: str) -> str:

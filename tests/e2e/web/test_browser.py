@@ -438,3 +438,86 @@ def test_on_call_page_names_who_is_on_call_and_shows_gaps(user_page: Page, demo_
     expect(covered).to_contain_text("override")
     _shot(page, "oncall-override.png")
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
+
+
+# --- 7. paging ----------------------------------------------------------------------------------
+
+
+def _ack_link(server: DemoServer, number: int) -> str:
+    """The signed link in the page's email, read from the server's own delivery log."""
+    import json
+    import sqlite3
+
+    path = server.env["FIREBELL_DATABASE_URL"].removeprefix("sqlite:///")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with sqlite3.connect(path) as db:
+            row = db.execute(
+                "select d.message from deliveries d join incidents i on i.id = d.incident_id where i.number = ?",
+                (number,),
+            ).fetchone()
+        if row is not None:
+            return str(json.loads(row[0])["ack_url"])
+        time.sleep(0.2)
+    raise AssertionError(f"no page was written for incident #{number}")
+
+
+def test_policies_preview_delivery_log_and_the_link_in_a_page(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.goto(f"{demo_server.url}/policies")
+    row = page.locator("table.grid tbody tr", has_text="checkout-primary")
+    expect(row).to_contain_text("checkout")
+    _shot(page, "policies.png")
+
+    with page.expect_navigation():
+        row.get_by_role("link", name="checkout-primary").click()
+    editor = page.get_by_label("the policy, as YAML")
+    original = editor.input_value()
+    assert "timeout: 15m" in original
+    editor.fill(original.replace("timeout: 15m", "timeout: soon"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("levels[0].timeout")
+    _shot(page, "policy-error.png")
+    page.get_by_label("the policy, as YAML").fill(
+        original.replace("timeout: 15m", "timeout: 10m\n  action: Roll back the last deploy")
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("updated escalation policy checkout-primary")
+    _shot(page, "policy-saved.png")
+
+    page.goto(f"{demo_server.url}/services/checkout/page-preview")
+    expect(page.get_by_role("heading", name=re.compile("Level 1"))).to_be_visible()
+    expect(page.locator("section.level").first).to_contain_text("Roll back the last deploy")
+    expect(page.locator("pre.payload").first).to_contain_text("Subject: [SEV-1] #0")
+    _shot(page, "page-preview.png")
+
+    demo_server.send_alert(service="checkout", severity="critical", summary="Payment provider timeouts")
+    incidents = demo_server.api("GET", "/api/v1/incidents?status=open&service=checkout").json()
+    number = next(i["number"] for i in incidents if i["title"] == "Payment provider timeouts")
+    link = _ack_link(demo_server, number)
+    page.goto(f"{demo_server.url}/deliveries")
+    expect(page.locator("table.grid tbody tr", has_text=f"#{number}").first).to_contain_text("email")
+    _shot(page, "deliveries.png")
+
+    page.goto(link)
+    expect(page.get_by_role("heading", name=f"Acknowledge incident #{number}?")).to_be_visible()
+    _shot(page, "ack-link.png")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_role("heading", name="Acknowledged")).to_be_visible()
+    _shot(page, "ack-link-done.png")
+    status = demo_server.api("GET", f"/api/v1/incidents/{number}").json()["status"]
+    assert status == "acknowledged"
+
+    # Handed to Carol: escalation starts over and pages her.
+    page.goto(f"{demo_server.url}/incidents/{number}")
+    page.get_by_label("Reassign to").select_option("user:carol")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Reassign").click()
+    expect(page.locator("ol.timeline")).to_contain_text("Reassigned to Carol Tanaka; escalation restarts")
+    expect(page.locator("ol.timeline")).to_contain_text("Level 1 paged: Carol Tanaka (email)", timeout=LIVE_TIMEOUT_MS)
+    _shot(page, "incident-reassigned.png")
+    assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"

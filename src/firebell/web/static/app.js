@@ -9,7 +9,7 @@
   }
   document.addEventListener("DOMContentLoaded", function () { localize(document); });
   document.addEventListener("htmx:afterSwap", function (e) { localize(e.target); });
-  // Keyboard: a = acknowledge, r = resolve on an incident; g i / g a / g o / g s to move between pages.
+  // Keyboard: a = acknowledge, r = resolve on an incident; g i / g a / g o / g s / g p / g d to move between pages.
   var pendingG = false;
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -17,7 +17,7 @@
     if (tag === "input" || tag === "select" || tag === "textarea") return;
     if (pendingG) {
       pendingG = false;
-      var dest = { i: "/incidents", a: "/alerts", o: "/oncall", s: "/services" }[e.key];
+      var dest = { i: "/incidents", a: "/alerts", o: "/oncall", s: "/services", p: "/policies", d: "/deliveries" }[e.key];
       if (dest) { window.location = dest; }
       return;
     }
