@@ -405,25 +405,30 @@ def apply_config(
 
 @oncall_app.command("now")
 def oncall_now(
-    schedule: Annotated[str, typer.Option(help="schedule name")],
+    schedule: Annotated[str | None, typer.Option(help="one schedule's name (default: every schedule)")] = None,
     at: Annotated[str | None, typer.Option(help="an ISO 8601 instant with its offset, instead of now")] = None,
     url: UrlOpt = "http://127.0.0.1:8080",
     token: TokenOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Print who is on call on a schedule, now or at --at."""
+    """Print who is on call, on one schedule or on every one, now or at --at."""
     from urllib.parse import quote
 
     with errors():
         params = {"at": at} if at else {}
-        answer = Api(url, token).request("GET", f"/api/v1/schedules/{quote(schedule, safe='')}/oncall", params=params)
+        path = f"/api/v1/schedules/{quote(schedule, safe='')}/oncall" if schedule else "/api/v1/oncall"
+        found = Api(url, token).request("GET", path, params=params)
+    answers = [found] if schedule else found
     if as_json:
-        print(json.dumps(answer))
+        print(json.dumps(found))
         return
-    who = f"{answer['name']} ({answer['handle']})" if answer["user_id"] else "nobody (a gap in the schedule)"
-    until = f" until {_cell(answer['until'])} UTC" if answer.get("until") else ""
-    source = " by override" if answer.get("source") == "override" else ""
-    out.print(f"{answer['schedule']}: {who}{source}{until}", markup=False, highlight=False)
+    if not answers:
+        out.print("no schedules yet (declare them in a file for firebell apply -f)", markup=False)
+    for answer in answers:
+        who = f"{answer['name']} ({answer['handle']})" if answer["user_id"] else "nobody (a gap in the schedule)"
+        until = f" until {_cell(answer['until'])} UTC" if answer.get("until") else ""
+        source = " by override" if answer.get("source") == "override" else ""
+        out.print(f"{answer['schedule']}: {who}{source}{until}", markup=False, highlight=False)
 
 
 @schedule_app.command("feed")

@@ -14,7 +14,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from firebell.oncall import ical
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import add_override, feed, on_call, schedule_view
+from firebell.oncall.service import OnCallNow, add_override, feed, on_call, schedule_names, schedule_view
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
@@ -39,6 +39,10 @@ def get_on_call(
     at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
 ) -> OnCallRead:
     answer = on_call(oncall=SqlOncallRepo(conn), schedule_name=name, at=_aware(at, "at") or container.clock.now())
+    return _read(answer)
+
+
+def _read(answer: OnCallNow) -> OnCallRead:
     return OnCallRead(
         schedule=answer.schedule,
         at=answer.at,
@@ -48,6 +52,18 @@ def get_on_call(
         source=answer.source,
         until=answer.until,
     )
+
+
+@router.get("/oncall", response_model=list[OnCallRead], summary="Who is on call on every schedule")
+def get_on_call_everywhere(
+    conn: ReadConn,
+    container: ContainerDep,
+    _caller: Reader,
+    at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
+) -> list[OnCallRead]:
+    repo = SqlOncallRepo(conn)
+    when = _aware(at, "at") or container.clock.now()
+    return [_read(on_call(oncall=repo, schedule_name=name, at=when)) for name in schedule_names(repo)]
 
 
 class ShiftRead(BaseModel):

@@ -75,6 +75,8 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
         assert json.loads(answer.stdout)["handle"] == handle
     week = responder(server, token, "oncall", "now", "--schedule", "primary-oncall", "--at", "2024-01-15T10:00:00Z")
     assert week.stdout.strip() == "primary-oncall: Carol (carol) until 2024-01-22 09:00:00 UTC"
+    everywhere = responder(server, token, "oncall", "now", "--at", "2024-01-15T10:00:00Z")
+    assert everywhere.stdout.strip() == week.stdout.strip()  # the file declares one schedule
 
     shown = responder(
         server,
