@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -76,6 +78,8 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
             incident = get_incident(conn, ref)
             repo, now = SqlIncidentRepo(conn), container.clock.now()
             verb = _VERBS.get(status)
+            if verb is None and incident["status"] == IncidentStatus.DETECTED and status.is_open:
+                verb = "acknowledge"  # someone is working on it: that answers the page, then the move
             if verb is not None:
                 paging.respond(
                     verb,
@@ -86,10 +90,10 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
                     via="the web UI",
                     now=now,
                 )
-            else:
+            if status not in _VERBS:
                 move(repo, incident["id"], status, now, actor=session.email)
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"
-        return RedirectResponse(f"/incidents/{ref}?error={message}", status_code=303)
+        return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(message)}", status_code=303)
     container.changes.bump()
     return RedirectResponse(f"/incidents/{ref}", status_code=303)

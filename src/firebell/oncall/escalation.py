@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from firebell.oncall.schedule import Schedule
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd])\s*$")
+MAX_DURATION = timedelta(days=3660)  # ten years: anything longer is a typo
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -24,7 +25,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if match is None:
         raise ValueError(f"{text!r} is not a duration: use a whole number and s, m, h or d, as in 15m")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    value = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if value > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than ten years")
+    return value
 
 
 def format_duration(value: timedelta) -> str:

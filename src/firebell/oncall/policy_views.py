@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError
+from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.oncall.config_file import load
 from firebell.oncall.export import policy_documents
 from firebell.oncall.repo import SqlOncallRepo
@@ -77,6 +77,11 @@ def save_policy(
             raise ValueError("write the policy as a mapping: name, repeat and levels")
         config, _tree = load(yaml.safe_dump({"escalation_policies": [parsed]}), "policy")
         with transaction(container.engine, write=True) as conn:
+            declared = config.escalation_policies[0].name
+            if declared != name and SqlOncallRepo(conn).policy_by_name(declared) is not None:
+                raise ValidationFailed.field(
+                    "name", f"a policy named {declared!r} exists already: edit it on its own page"
+                )
             changes = apply(
                 config,
                 oncall=SqlOncallRepo(conn),

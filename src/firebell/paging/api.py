@@ -4,13 +4,13 @@ preview; and Slack's interactivity endpoint for the Acknowledge and Resolve butt
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
@@ -22,6 +22,7 @@ from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import service
 from firebell.paging.links import slack_request_valid
+from firebell.paging.messages import shown_address
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
@@ -71,15 +72,11 @@ class ReassignRequest(BaseModel):
     policy: str | None = Field(default=None, description="an escalation policy's name")
     user: str | None = Field(default=None, description="a person's handle or email")
 
-    @model_validator(mode="after")
-    def _one_of(self) -> ReassignRequest:
-        if (self.policy is None) == (self.user is None):
-            raise ValueError("give either policy or user")
-        return self
-
 
 @router.post("/incidents/{ref}/reassign", response_model=IncidentRead, summary="Reassign: escalation restarts")
 def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+    if (body.policy is None) == (body.user is None):
+        raise ValidationFailed.field("policy" if body.policy is None else "user", "give either policy or user")
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
         policy = person = None
@@ -145,6 +142,7 @@ def delivery_log(conn: Any, *, incident_id: str | None, status: str | None, limi
     return [
         {
             **row,
+            "address": shown_address(str(row["address"])),
             "incident_number": row["number"],
             "person": row["display_name"] or row["handle"],
             "log": attempts.get(str(row["id"]), []),
@@ -212,6 +210,8 @@ def get_preview(
     if at is not None and at.tzinfo is None:
         raise ValidationFailed.field("at", "give the instant's offset, as in 2026-11-25T09:00:00+01:00")
     when = at or container.clock.now()
+    if not datetime(1971, 1, 1, tzinfo=UTC) <= when <= datetime(9000, 1, 1, tzinfo=UTC):
+        raise ValidationFailed.field("at", "give an instant between the years 1971 and 9000")
     return preview(
         repo=SqlPagingRepo(conn),
         service_id=str(found["id"]),

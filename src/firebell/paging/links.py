@@ -87,4 +87,5 @@ def slack_request_valid(signing_secret: bytes, timestamp: str, body: bytes, sign
         return False
     if abs(now - sent) > SLACK_MAX_SKEW:
         return False
-    return hmac.compare_digest(slack_signature(signing_secret, timestamp, body), signature)
+    expected = slack_signature(signing_secret, timestamp, body).encode()
+    return hmac.compare_digest(expected, signature.encode("utf-8", "replace"))

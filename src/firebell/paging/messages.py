@@ -94,10 +94,14 @@ def notice_from_message(data: dict[str, Any]) -> Notice:
 
 
 def subject(notice: Notice) -> str:
+    """One line (an email header cannot hold a line break), at most 200 characters."""
     if isinstance(notice, ShiftNotice):
         label = "Handoff report" if notice.kind == "handoff" else "On-call reminder"
-        return f"[{label}] {notice.schedule}: {notice.headline.split(' (')[0]}"
-    return f"[{notice.sev}] #{notice.number} {notice.title} ({notice.service})"
+        text = f"[{label}] {notice.schedule}: {notice.headline.split(' (')[0]}"
+    else:
+        text = f"[{notice.sev}] #{notice.number} {notice.title} ({notice.service})"
+    line = " ".join(text.split())
+    return line if len(line) <= 200 else line[:199] + "…"
 
 
 def _shift_text(notice: ShiftNotice) -> str:
@@ -228,3 +232,13 @@ def webhook_payload(notice: Notice) -> dict[str, Any]:
 
 def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shown_address(address: str) -> str:
+    """An address as pages and logs show it: URLs keep their scheme and host only, since Slack
+    webhook, webhook and apprise URLs often carry a secret; emails and phone numbers stay whole."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        return address
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/…" if rest != host else f"{scheme}://{host}"

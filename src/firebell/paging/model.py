@@ -57,10 +57,13 @@ class Progress:
 def advance(policy: Policy, started_at: datetime, taken: int, now: datetime) -> Progress:
     """Page every step due by `now`; the escalation is exhausted once the last level's timeout ran out.
 
-    Steps that fell due while the engine was down are all paged now, once each, in order.
+    Steps that fell due while the engine was down are paged now, in order; when more than one pass of
+    the policy fell due, only the latest step of each level is (a person is paged once, not once per
+    missed round).
     """
-    steps = tuple(due_steps(policy, started_at, taken, now))
-    taken += len(steps)
+    due = due_steps(policy, started_at, taken, now)
+    taken += len(due)
+    steps = tuple(due[-len(policy.levels) :])
     upcoming = next_due(policy, started_at, taken)
     if upcoming is not None:
         return Progress(steps, taken, upcoming, None)

@@ -4,12 +4,12 @@ channel would carry, without sending anything or writing a row."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from firebell.oncall.escalation import Policy, TargetKind, format_duration, paged, step
 from firebell.oncall.notification_rules import after_hours
-from firebell.paging.messages import PageNotice, plain_text, slack_payload, subject, webhook_payload
+from firebell.paging.messages import PageNotice, plain_text, shown_address, slack_payload, subject, webhook_payload
 from firebell.paging.ports import PagingRepo
 from firebell.paging.service import Links, load_directory
 
@@ -72,6 +72,7 @@ def preview(
     category: str | None = None,
 ) -> PagePreview:
     """The first pass of the service's policy (for an alert of `category`) as if an incident opened at `at`."""
+    at = at.astimezone(UTC)
     policy_id = repo.service_policy(service_id, category)
     if policy_id is None:
         return PagePreview(
@@ -116,7 +117,7 @@ def preview(
             notifications = [
                 PreviewNotification(
                     str(m["kind"]),
-                    str(m["address"]),
+                    shown_address(str(m["address"])),
                     format_duration(timedelta(seconds=m["delay_seconds"] or 0)),
                     render(str(m["kind"]), notice),
                 )

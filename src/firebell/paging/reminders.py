@@ -43,8 +43,10 @@ def _report(facts: dict[str, Any]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def plan(*, paging: SqlPagingRepo, oncall: SqlOncallRepo, since: datetime, now: datetime, base_url: str) -> int:
-    """Write the deliveries of every notice due in [since, now); how many were written."""
+def plan(
+    *, paging: SqlPagingRepo, oncall: SqlOncallRepo, since: datetime, now: datetime, base_url: str
+) -> list[dict[str, Any]]:
+    """The deliveries of every notice due in [since, now) not already written (read-only)."""
     rows: list[dict[str, Any]] = []
     for schedule_row in oncall.schedules():
         schedule = schedule_from_row(schedule_row, oncall.overrides(str(schedule_row["id"])))
@@ -52,9 +54,7 @@ def plan(*, paging: SqlPagingRepo, oncall: SqlOncallRepo, since: datetime, now: 
         for due in due_between(shifts, since, now):
             rows += _deliveries(paging, schedule_row, due, now, base_url)
     sent = paging.existing_keys([row["idempotency_key"] for row in rows])
-    new_rows = [row for row in rows if row["idempotency_key"] not in sent]
-    paging.add_deliveries_once(new_rows)
-    return len(new_rows)
+    return [row for row in rows if row["idempotency_key"] not in sent]
 
 
 def _deliveries(
@@ -115,11 +115,14 @@ class ShiftReminders:
     def run(self, now: datetime) -> datetime:
         since = self._since or now - LOOKBACK
         if now > since:
-            with claim_transaction(self.engine) as conn:
-                made = plan(
+            # Planning only reads (schedules, reports); the insert alone takes the write lock.
+            with self.engine.connect() as conn:
+                rows = plan(
                     paging=SqlPagingRepo(conn), oncall=SqlOncallRepo(conn), since=since, now=now, base_url=self.base_url
                 )
-            self._since = now
-            if made:
+            if rows:
+                with claim_transaction(self.engine) as conn:
+                    SqlPagingRepo(conn).add_deliveries_once(rows)  # another process may have written some
                 self.on_planned()
+            self._since = now
         return now + EVERY

@@ -211,9 +211,15 @@ class SqlPagingRepo:
 
     def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int:
         """Cancel an incident's page notifications not yet sent; how many were cancelled."""
+        # Rows being sent (leased) are left to their sender, which drops them if no longer wanted.
         statement = (
             _del.update()
-            .where(_del.c.incident_id == incident_id, _del.c.status == _PENDING, _del.c.page_id.is_not(None))
+            .where(
+                _del.c.incident_id == incident_id,
+                _del.c.status == _PENDING,
+                _del.c.page_id.is_not(None),
+                sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
+            )
             .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
         )
         return int(self.conn.execute(statement).rowcount or 0)
@@ -254,13 +260,14 @@ class SqlPagingRepo:
         return all_dicts(self.conn.execute(query))
 
     def finish_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Write outcomes: each row has `b_id`, `b_status`, `b_due_at`, `b_attempts`, `b_last_error`,
-        `b_finished_at`; the lease is released."""
+        """Write outcomes: each row has `b_id`, `b_lease` (the lease the writer holds), `b_status`,
+        `b_due_at`, `b_attempts`, `b_last_error` and `b_finished_at`. A row whose lease changed (another
+        process took it over) is left alone; the lease is released."""
         if not rows:
             return
         statement = (
             _del.update()
-            .where(_del.c.id == sa.bindparam("b_id"))
+            .where(_del.c.id == sa.bindparam("b_id"), _del.c.lease_until == sa.bindparam("b_lease"))
             .values(
                 status=sa.bindparam("b_status"),
                 due_at=sa.bindparam("b_due_at"),

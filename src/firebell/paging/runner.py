@@ -12,6 +12,7 @@ import os
 import queue
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ from firebell.paging.service import Links, escalate
 log = logging.getLogger("firebell.paging")
 
 POLL = timedelta(seconds=1)
+RETRY_FAILED = timedelta(minutes=1)  # an escalation whose paging raised is tried again after this
 _STOPPED = {EscalationState.ACKNOWLEDGED.value, EscalationState.RESOLVED.value, EscalationState.REPLACED.value}
 
 
@@ -62,22 +64,50 @@ class EscalationRunner:
         self.poll = poll
 
     def run(self, now: datetime) -> datetime:
-        while True:
-            with claim_transaction(self.engine) as conn:
-                rows = SqlPagingRepo(conn).claim_due_escalations(now, self.batch)
-                made = escalate(SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now, links=self.links)
+        # A read first: a write transaction would take SQLite's write lock from intake for nothing.
+        upcoming = self._next_due()
+        while upcoming is not None and upcoming <= now:
+            try:
+                with claim_transaction(self.engine) as conn:
+                    rows = SqlPagingRepo(conn).claim_due_escalations(now, self.batch)
+                    made = escalate(SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now, links=self.links)
+            except Exception:
+                # One bad escalation must not hold up the others: page them one at a time.
+                log.exception("escalation_batch_failed")
+                rows, made = self._one_by_one(now)
             if made:
                 self.on_paged()
+            upcoming = self._next_due()
             if len(rows) < self.batch:
                 break
+        return min(upcoming, now + self.poll) if upcoming and upcoming > now else now + self.poll
+
+    def _next_due(self) -> datetime | None:
         with self.engine.connect() as conn:
-            upcoming = SqlPagingRepo(conn).next_escalation_due()
-        return min(upcoming, now + self.poll) if upcoming else now + self.poll
+            return SqlPagingRepo(conn).next_escalation_due()
+
+    def _one_by_one(self, now: datetime) -> tuple[list[dict[str, Any]], int]:
+        """Page each due escalation in a transaction of its own; one that fails is retried a minute later."""
+        with self.engine.connect() as conn:
+            ids = [str(row["id"]) for row in SqlPagingRepo(conn).claim_due_escalations(now, self.batch)]
+        made = 0
+        for escalation_id in ids:
+            try:
+                with claim_transaction(self.engine) as conn:
+                    repo = SqlPagingRepo(conn)
+                    rows = [row for row in repo.claim_due_escalations(now, self.batch) if row["id"] == escalation_id]
+                    made += escalate(repo, SqlIncidentRepo(conn), rows, now=now, links=self.links)
+            except Exception:
+                log.exception("escalation_failed", extra={"escalation_id": escalation_id})
+                with claim_transaction(self.engine) as conn:
+                    SqlPagingRepo(conn).update_escalation(escalation_id, {"next_due_at": now + RETRY_FAILED})
+        return [{"id": i} for i in ids], made
 
 
 @dataclass(frozen=True, slots=True)
 class _Done:
     delivery_id: str
+    lease: datetime  # the lease this process took; the outcome is written only if it still holds
     due_at: datetime
     attempt: int
     started_at: datetime
@@ -87,6 +117,13 @@ class _Done:
 
 
 class DeliveryRunner:
+    """Claims due deliveries, at most as many as it has free senders, and writes what became of them.
+
+    Claiming no more than can start at once keeps every lease well ahead of its send; an outcome is
+    written only while this process still holds the row's lease, so a row another process took over
+    is never overwritten with a stale result.
+    """
+
     name = "deliveries"
 
     def __init__(
@@ -110,12 +147,15 @@ class DeliveryRunner:
         self.retry = retry or RetryPolicy()
         self.lease = lease
         self.batch = batch
+        self.workers = workers
         self.on_done = on_done
         self.inline = inline
         self.draw = draw
         self.on_attempt = on_attempt
         self.node = node_name()
         self._done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+        self._busy = 0  # sends handed to the pool and not yet finished
+        self._busy_lock = threading.Lock()
         self._pool = None if inline else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firebell-send")
 
     def stop(self) -> None:
@@ -123,29 +163,42 @@ class DeliveryRunner:
             self._pool.shutdown(wait=True, cancel_futures=False)
         self._record(self.clock.now())
 
+    def _free(self) -> int:
+        if self._pool is None:
+            return self.batch
+        with self._busy_lock:
+            return max(0, min(self.batch, self.workers - self._busy))
+
     def run(self, now: datetime) -> datetime:
         self._record(now)
-        while True:
+        upcoming = self._next_due()
+        while upcoming is not None and upcoming <= now and (free := self._free()) > 0:
+            lease = now + self.lease
             with claim_transaction(self.engine) as conn:
                 repo = SqlPagingRepo(conn)
-                claimed = repo.claim_deliveries(now, now + self.lease, self.batch)
+                claimed = repo.claim_deliveries(now, lease, free)
                 cancelled = [row for row in claimed if _unwanted(row)]
-                repo.finish_deliveries([_cancel(row, now) for row in cancelled])
+                repo.finish_deliveries([_cancel(row, now, lease) for row in cancelled])
             wanted = [row for row in claimed if not _unwanted(row)]
             for row in wanted:
                 if self._pool is None:
-                    self._send(row)
+                    self._send(row, lease)
                 else:
-                    self._pool.submit(self._send, row)
+                    with self._busy_lock:
+                        self._busy += 1
+                    self._pool.submit(self._send, row, lease)
             if self._pool is None:
                 self._record(now)
-            if len(claimed) < self.batch:
+            upcoming = self._next_due()
+            if len(claimed) < free:
                 break
-        with self.engine.connect() as conn:
-            upcoming = SqlPagingRepo(conn).next_delivery_due()
-        return min(upcoming, now + POLL) if upcoming else now + POLL
+        return min(upcoming, now + POLL) if upcoming and upcoming > now else now + POLL
 
-    def _send(self, row: Mapping[str, Any]) -> None:
+    def _next_due(self) -> datetime | None:
+        with self.engine.connect() as conn:
+            return SqlPagingRepo(conn).next_delivery_due()
+
+    def _send(self, row: Mapping[str, Any], lease: datetime) -> None:
         started_at = self.clock.now()
         began = time.perf_counter()
         error, permanent = "", False
@@ -163,10 +216,13 @@ class DeliveryRunner:
             error = f"{type(exc).__name__}: {exc}"
         latency = time.perf_counter() - began
         self.on_attempt(str(row["channel"]), "failed" if error else "sent", latency)
+        attempt = int(row["attempts"]) + 1
         self._done.put(
-            _Done(str(row["id"]), row["due_at"], int(row["attempts"]) + 1, started_at, latency * 1000, error, permanent)
+            _Done(str(row["id"]), lease, row["due_at"], attempt, started_at, latency * 1000, error, permanent)
         )
         if self._pool is not None:
+            with self._busy_lock:
+                self._busy -= 1
             self.on_done()
 
     def _record(self, now: datetime) -> None:
@@ -179,7 +235,7 @@ class DeliveryRunner:
         if not done:
             return
         finishes, attempts = [], []
-        for item in done:
+        for item in sorted(done, key=lambda d: d.delivery_id):  # one lock order, as every writer uses
             verdict = after_attempt(
                 self.retry, item.attempt, sent=not item.error, permanent=item.permanent, now=now, draw=self.draw()
             )
@@ -188,6 +244,7 @@ class DeliveryRunner:
             finishes.append(
                 {
                     "b_id": item.delivery_id,
+                    "b_lease": item.lease,
                     "b_status": verdict.status.value,
                     "b_due_at": verdict.retry_at or item.due_at,
                     "b_attempts": item.attempt,
@@ -207,10 +264,16 @@ class DeliveryRunner:
                     "node": self.node,
                 }
             )
-        with claim_transaction(self.engine) as conn:
-            repo = SqlPagingRepo(conn)
-            repo.finish_deliveries(finishes)
-            repo.add_attempts(attempts)
+        try:
+            with claim_transaction(self.engine) as conn:
+                repo = SqlPagingRepo(conn)
+                repo.finish_deliveries(finishes)
+                repo.add_attempts(attempts)
+        except Exception:
+            # Keep the outcomes for the next run (well within the lease), rather than send again.
+            for item in done:
+                self._done.put(item)
+            raise
 
 
 def _unwanted(row: Mapping[str, Any]) -> bool:
@@ -230,9 +293,10 @@ def _unwanted(row: Mapping[str, Any]) -> bool:
     )
 
 
-def _cancel(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _cancel(row: Mapping[str, Any], now: datetime, lease: datetime) -> dict[str, Any]:
     return {
         "b_id": row["id"],
+        "b_lease": lease,
         "b_status": DeliveryStatus.CANCELLED.value,
         "b_due_at": row["due_at"],
         "b_attempts": row["attempts"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -135,9 +135,12 @@ def preview_page(
     if at:
         try:
             parsed = datetime.fromisoformat(at)
-            when = parsed if parsed.tzinfo else parsed.replace(tzinfo=when.tzinfo)
+            when = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # the form says UTC
+            if not 1971 <= when.year <= 9000:
+                raise ValueError(at)
         except ValueError:
             problem = f"{at!r} is not a date and time such as 2026-11-25T03:00"
+            when = container.clock.now()
     result = preview(
         repo=SqlPagingRepo(conn),
         service_id=str(found["id"]),

@@ -36,7 +36,14 @@ def _utc(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
+def _safe_url(value: str | None) -> str:
+    """Links from alert payloads go out only as http(s): a `javascript:` URL would run in the page."""
+    text = (value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else "#"
+
+
 TEMPLATES.env.filters["age"] = _age
+TEMPLATES.env.filters["safe_url"] = _safe_url
 TEMPLATES.env.filters["utc"] = _utc
 
 

@@ -129,3 +129,19 @@ def test_shift_notices_render_their_checklist_and_round_trip() -> None:
     assert "  2 page(s) to you" in text
     assert webhook_payload(notice)["event"] == "shift_handoff"
     assert notice_from_message(notice.to_message()) == notice
+
+
+def test_shown_addresses_hide_url_secrets_and_subjects_stay_on_one_line() -> None:
+    from dataclasses import replace
+
+    from firebell.paging.messages import shown_address
+
+    assert shown_address("https://hooks.slack.com/services/T0/B0/secret") == "https://hooks.slack.com/…"
+    assert shown_address("tgram://bottoken@telegram/chat") == "tgram://telegram/…"
+    assert shown_address("https://example.com") == "https://example.com"
+    assert shown_address("alice@example.com") == "alice@example.com"
+    long_title = replace(PAGE, title="line one\nline two\t" + "x" * 300)
+    line = subject(long_title)
+    assert "\n" not in line
+    assert line.startswith("[SEV-1] #42 line one line two x")
+    assert len(line) == 200

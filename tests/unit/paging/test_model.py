@@ -38,10 +38,13 @@ def test_level_one_is_due_at_once_and_the_next_after_its_timeout() -> None:
     assert early.next_due_at == T0 + timedelta(minutes=5)
 
 
-def test_steps_missed_while_down_are_all_due_once_in_order() -> None:
+def test_steps_missed_while_down_page_each_level_once_at_its_latest_step() -> None:
     late = advance(POLICY, T0, 1, T0 + timedelta(minutes=21))
-    assert [(s.number, s.round, s.level) for s in late.steps] == [(1, 0, 1), (2, 1, 0), (3, 1, 1)]
+    # Steps 1, 2 and 3 fell due; level 2 twice (rounds 1 and 2): it is paged once, for round 2.
+    assert [(s.number, s.round, s.level) for s in late.steps] == [(2, 1, 0), (3, 1, 1)]
     assert late.taken == 4
+    within_a_round = advance(POLICY, T0, 0, T0 + timedelta(minutes=6))
+    assert [s.number for s in within_a_round.steps] == [0, 1]
     assert late.next_due_at == T0 + timedelta(minutes=30)  # the last level's timeout, then exhausted
 
 

@@ -30,11 +30,14 @@ class EmailChannel:
 
     def send(self, address: str, notice: Notice) -> None:
         message = EmailMessage()
-        message["From"] = self.config.sender
-        message["To"] = address
-        message["Subject"] = subject(notice)
-        message["Message-ID"] = make_msgid(domain="firebell")
-        message["X-Firebell-Idempotency-Key"] = notice.idempotency_key
+        try:
+            message["From"] = self.config.sender
+            message["To"] = address
+            message["Subject"] = subject(notice)
+            message["Message-ID"] = make_msgid(domain="firebell")
+            message["X-Firebell-Idempotency-Key"] = notice.idempotency_key
+        except ValueError as exc:  # an address or header no retry will mend
+            raise PermanentDeliveryError(f"cannot write this email: {exc}") from exc
         message.set_content(plain_text(notice))
         try:
             with self._connect() as smtp:
