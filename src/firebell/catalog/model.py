@@ -35,4 +35,6 @@ def intake_url(kind: IntegrationKind, key: str, base_url: str) -> str:
         return f"{base}/v2/enqueue"
     if kind is IntegrationKind.OPSGENIE:
         return f"{base}/v2/alerts"
+    if kind is IntegrationKind.HEARTBEAT:
+        return f"{base}/heartbeat/{key}"  # GET or POST it from the job
     return f"{base}/integrations/{kind.value}/{key}"

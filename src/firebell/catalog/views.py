@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.heartbeats.repo import SqlHeartbeatRepo
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import UserSession, render
 
@@ -24,5 +25,12 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
     services = repo.services()
     windows = {s["id"]: repo.maintenance(s["id"], current_at=now) for s in services}
     return render(
-        request, "services.html", session, services=services, integrations=integrations, windows=windows, current=now
+        request,
+        "services.html",
+        session,
+        services=services,
+        integrations=integrations,
+        windows=windows,
+        current=now,
+        heartbeats=SqlHeartbeatRepo(conn).listing(),
     )

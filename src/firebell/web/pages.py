@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
+from firebell.oncall.escalation import format_duration
 from firebell.web.deps import OptionalSession
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -44,6 +45,7 @@ def _safe_url(value: str | None) -> str:
 
 TEMPLATES.env.filters["age"] = _age
 TEMPLATES.env.filters["safe_url"] = _safe_url
+TEMPLATES.env.filters["duration"] = lambda seconds: format_duration(timedelta(seconds=int(seconds or 0)))
 TEMPLATES.env.filters["utc"] = _utc
 
 

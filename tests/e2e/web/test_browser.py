@@ -520,4 +520,12 @@ def test_policies_preview_delivery_log_and_the_link_in_a_page(user_page: Page, d
     expect(page.locator("ol.timeline")).to_contain_text("Reassigned to Carol Tanaka; escalation restarts")
     expect(page.locator("ol.timeline")).to_contain_text("Level 1 paged: Carol Tanaka (email)", timeout=LIVE_TIMEOUT_MS)
     _shot(page, "incident-reassigned.png")
+
+    made = demo_server.api(
+        "POST", "/api/v1/heartbeats", json={"name": "nightly-backup", "service": "search", "interval": "1d"}
+    )
+    assert made.status_code == 201, made.text
+    page.goto(f"{demo_server.url}/services")
+    expect(page.locator("#heartbeats tbody tr", has_text="nightly-backup")).to_contain_text("waiting")
+    _shot(page, "services-heartbeats.png")
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
