@@ -386,3 +386,16 @@ def test_the_escalation_matrix_by_category_routes_alerts_and_carries_first_actio
         "Platform team engages",
         "VP Engineering is informed",
     ]
+
+
+def test_an_alert_firing_again_after_a_manual_resolve_opens_a_new_incident_and_pages(paging: PagingApp) -> None:
+    first = _fire(paging, "db down")
+    paging.tick()
+    paging.client.post(f"/api/v1/incidents/{first}/resolve", headers=paging.auth())
+    alerts = paging.client.get(f"/api/v1/incidents/{first}", headers=paging.auth()).json()["alerts"]
+    assert [a["status"] for a in alerts] == ["resolved"]
+    paging.clock.advance(timedelta(minutes=1))
+    second = _fire(paging, "db down")
+    assert second != first
+    paging.tick()
+    assert [n.number for _a, n in paging.recorder.sent if _a == "alice@example.com"] == [first, second]

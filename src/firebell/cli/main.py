@@ -65,6 +65,24 @@ def errors() -> Iterator[None]:
         raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+    except Exception as exc:
+        message = _database_problem(exc)
+        if message is None:
+            raise
+        raise fail(message) from None
+
+
+def _database_problem(exc: Exception) -> str | None:
+    """One line for a database that is missing, unreachable or without Firebell's tables."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return None
+    url = os.environ.get("FIREBELL_DATABASE_URL", "sqlite:///./firebell.db (the default)")
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return f"the database {url} has no Firebell tables: run `firebell db upgrade`, or set FIREBELL_DATABASE_URL"
+    return f"cannot use the database {url}: {text.splitlines()[0]}"
 
 
 def _container(**overrides: Any) -> Any:

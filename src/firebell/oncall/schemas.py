@@ -19,6 +19,8 @@ from firebell.oncall.escalation import parse_duration
 from firebell.oncall.notification_rules import ContactKind
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,30}$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -59,6 +61,20 @@ class ContactMethodIn(_Strict):
     delay: str | None = None  # notify through this method once a page is this old, e.g. 1m
 
     _check_delay = field_validator("delay")(_duration)
+
+    @model_validator(mode="after")
+    def _deliverable(self) -> ContactMethodIn:
+        # Caught here, not at 3 a.m. when the first page cannot go out.
+        address = self.address.strip()
+        if self.type is ContactKind.EMAIL and not _EMAIL.match(address):
+            raise ValueError(f"{address!r} is not an email address")
+        if self.type in (ContactKind.SLACK, ContactKind.WEBHOOK) and not address.startswith(("https://", "http://")):
+            raise ValueError(f"a {self.type.value} address is the http(s) URL to post to, not {address!r}")
+        if self.type is ContactKind.APPRISE and "://" not in address:
+            raise ValueError(f"{address!r} is not an apprise URL (such as ntfy://ntfy.sh/topic)")
+        if self.type is ContactKind.SMS and not _PHONE.match(address):
+            raise ValueError(f"{address!r} is not a phone number (such as +15551234567)")
+        return self
 
 
 class UserIn(_Strict):
@@ -136,7 +152,12 @@ class LevelIn(_Strict):
     timeout: str = "30m"
     action: str = Field(default="", max_length=500)  # what this level does first, e.g. "Restart/rollback"
 
-    _check_timeout = field_validator("timeout")(_duration)
+    @field_validator("timeout")
+    @classmethod
+    def _positive(cls, value: str) -> str:
+        if not parse_duration(value):
+            raise ValueError("a level waits some time before the next one: give a timeout above zero")
+        return value
 
 
 class PolicyIn(_Strict):

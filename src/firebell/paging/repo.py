@@ -288,6 +288,15 @@ class SqlPagingRepo:
         query = sa.select(sa.func.min(due)).where(_del.c.status == _PENDING)
         return as_utc(self.conn.execute(query).scalar_one_or_none())
 
+    def resolve_open_alerts(self, incident_id: str, now: datetime) -> int:
+        """Resolve an incident's alerts still open, so that one firing again opens a new incident."""
+        statement = (
+            _alerts.update()
+            .where(_alerts.c.incident_id == incident_id, _alerts.c.status != "resolved")
+            .values(status="resolved", resolved_at=now)
+        )
+        return int(self.conn.execute(statement).rowcount or 0)
+
     def existing_keys(self, keys: Collection[str]) -> set[str]:
         wanted = list(keys)
         if not wanted:

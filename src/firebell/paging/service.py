@@ -287,9 +287,13 @@ def acknowledge(
 def resolve(
     *, incidents: IncidentRepo, paging: PagingRepo, incident_id: str, actor: str, via: str, note: str, now: datetime
 ) -> None:
-    """Resolve: the incident moves to RESOLVED and every page and pending notification stops."""
+    """Resolve: the incident moves to RESOLVED, every page and pending notification stops, and its
+    alerts resolve with it (an alert that fires again opens a new incident and pages again)."""
     move(incidents, incident_id, IncidentStatus.RESOLVED, now, actor=actor, note=note or f"via {via}")
     _stop(paging, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
+    closed = paging.resolve_open_alerts(incident_id, now)
+    if closed:
+        incidents.add_event(incident_id, now, "alerts_resolved", f"{closed} open alert(s) resolved with the incident")
 
 
 def reassign(

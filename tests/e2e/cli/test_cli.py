@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import time
+from pathlib import Path
 
 from tests.conftest import FIREBELL, Server, cli, last_line
 
@@ -90,3 +91,12 @@ def test_maintenance_window_from_the_cli_suppresses_new_alerts(server: Server) -
     sent = responder(server, token, "alert", "send", "--service", "batch", "--severity", "critical", "--json")
     assert json.loads(sent.stdout)[0]["outcome"] == "suppressed"
     assert json.loads(responder(server, token, "incident", "list", "--json").stdout) == []
+
+
+def test_admin_commands_on_a_database_without_the_schema_say_so_in_one_line(tmp_path: Path) -> None:
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = cli(empty, "token", "create", "--name", "x", "--scope", "admin", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: the database {empty} has no Firebell tables: run `firebell db upgrade`, or set FIREBELL_DATABASE_URL"
+    ]

@@ -15,7 +15,8 @@ from tests.conftest import FIREBELL, Server, cli, last_line
 CONFIG = """\
 users:
   - {name: Alice, handle: alice, email: alice@example.com, timezone: Europe/Berlin,
-     contact_methods: [{type: email, address: alice@example.com}, {type: slack, address: U01ALICE, delay: 1m}]}
+     contact_methods: [{type: email, address: alice@example.com},
+                       {type: slack, address: "https://hooks.slack.com/services/T0/B0/x", delay: 1m}]}
   - {name: Bob, handle: bob, email: bob@example.com, timezone: America/New_York}
   - {name: Carol, handle: carol, email: carol@example.com}
   - {name: Erin Lead, handle: engineering_lead, email: lead@example.com}
@@ -139,23 +140,23 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
     cli(server.database_url, "service", "create", "checkout")
     mallory = CONFIG.replace("    - name: Carol\n", "    - name: Mallory\n")
     cases = {
-        "unknown person": (mallory, ":19: schedule.participants[2]: no user with the handle or name 'Mallory'"),
+        "unknown person": (mallory, ":20: schedule.participants[2]: no user with the handle or name 'Mallory'"),
         "bad duration": (
             CONFIG.replace("timeout: 15m", "timeout: 15 minutes"),
-            ":25: schedule.escalation_policy[0].timeout",
+            ":26: schedule.escalation_policy[0].timeout",
         ),
-        "typo in a field": (CONFIG.replace("overrides: []", "overides: []"), ":21: schedule.overides: Extra inputs"),
-        "not YAML": (CONFIG.replace("teams:", "teams: [unclosed"), ":9: not valid YAML"),
+        "typo in a field": (CONFIG.replace("overrides: []", "overides: []"), ":22: schedule.overides: Extra inputs"),
+        "not YAML": (CONFIG.replace("teams:", "teams: [unclosed"), ":10: not valid YAML"),
         "unknown zone": (CONFIG.replace("Europe/Berlin", "Mars/Olympus"), ":2: users[0].timezone"),
         "zone file name": (CONFIG.replace("Europe/Berlin", "localtime"), ":2: users[0].timezone"),
         "handle twice": (
             CONFIG.replace("handle: bob", "handle: alice"),
-            ":4: users[1].handle: 'alice' is declared twice",
+            ":5: users[1].handle: 'alice' is declared twice",
         ),
-        "email twice": (CONFIG.replace("bob@example.com", "alice@example.com"), ":4: users[1].email: 'alice@example"),
+        "email twice": (CONFIG.replace("bob@example.com", "alice@example.com"), ":5: users[1].email: 'alice@example"),
         "policy twice": (
             CONFIG + "escalation_policies:\n  - {name: primary-oncall, levels: [{targets: [bob]}]}\n",
-            ":35: escalation_policies[0].name: 'primary-oncall' is also the escalation policy",
+            ":36: escalation_policies[0].name: 'primary-oncall' is also the escalation policy",
         ),
     }
     for name, (text, expected) in cases.items():
