@@ -188,6 +188,12 @@ def test_retries_back_off_then_fail_visibly_while_escalation_goes_on(paging: Pag
     assert ("https://hooks.example/carol", "Carol") in _who(paging)
     failed = paging.client.get("/api/v1/deliveries?status=failed", headers=paging.auth()).json()
     assert [d["id"] for d in failed] == [email["id"]]
+    timeline = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()["timeline"]
+    gave_up = [e["message"] for e in timeline if e["kind"] == "notification_failed"]
+    assert gave_up == ["Notification failed for good: email to Alice, after 5 attempt(s): HTTP 503"]
+    bad = paging.client.get("/api/v1/deliveries?status=bogus", headers=paging.auth())
+    assert bad.status_code == 422
+    assert "status" in bad.text
 
 
 def test_a_permanent_refusal_is_not_retried(paging: PagingApp) -> None:

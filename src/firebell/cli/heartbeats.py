@@ -42,8 +42,11 @@ def create(
         )
 
     _id, key = _admin(run)
+    settings = Settings()
     out.print(f"heartbeat {name} created: have the job GET or POST this URL at least every {every}:")
-    print(f"{Settings().base_url()}/heartbeat/{key}")
+    if not settings.public_url:
+        out.print("(the address comes from FIREBELL_HOST/FIREBELL_PORT; set FIREBELL_PUBLIC_URL to the server's)")
+    print(f"{settings.base_url()}/heartbeat/{key}")
 
 
 @heartbeat_app.command("list")

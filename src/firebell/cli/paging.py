@@ -108,7 +108,8 @@ def deliveries(
         params["limit"] = min(limit or 1000, 1000)
         rows = Api(url, token).request("GET", "/api/v1/deliveries", params=params)
     for row in rows:
-        row["tries"] = " ".join(f"{a['outcome']}({a['latency_ms']:.0f}ms)" for a in row["log"]) or "—"
+        tries = [f"{a['attempt']}: {a['outcome']} ({a['latency_ms']:.0f} ms)" for a in row["log"]]
+        row["tries"] = "; ".join(tries) or "—"
     columns = [
         ("incident_number", "#"),
         ("person", "To"),
@@ -117,6 +118,6 @@ def deliveries(
         ("attempts", "Attempts"),
         ("due_at", "Due (UTC)"),
         ("tries", "Log"),
-        ("last_error", "Last error"),
+        ("last_error", "Error or reason"),
     ]
     _emit(rows, as_json, columns, "Deliveries")

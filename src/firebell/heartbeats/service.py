@@ -49,7 +49,7 @@ def create(
         raise ValidationFailed.field("name", "use letters, digits, dots, dashes and underscores (at most 100)")
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
         limits = f"{format_duration(MIN_INTERVAL)} and {format_duration(MAX_INTERVAL)}"
-        raise ValidationFailed.field("interval", f"expect a ping every {limits}")
+        raise ValidationFailed.field("interval", f"the time between pings is between {limits}")
     if grace < timedelta(0) or grace > MAX_INTERVAL:
         raise ValidationFailed.field("grace", "a grace period is zero or more, at most 35 days")
     if repo.by_name(name) is not None:

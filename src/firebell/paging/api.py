@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
@@ -156,7 +156,7 @@ def get_deliveries(
     conn: ReadConn,
     _caller: Reader,
     incident: Annotated[str | None, Query(description="an incident's number or id")] = None,
-    status: Annotated[str | None, Query(pattern="^(pending|sent|failed|cancelled)$")] = None,
+    status: Annotated[Literal["pending", "sent", "failed", "cancelled"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     incident_id = get_incident(conn, incident)["id"] if incident else None

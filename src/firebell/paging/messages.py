@@ -29,6 +29,7 @@ class PageNotice:
     person: str  # who is paged, as their name
     idempotency_key: str = ""
     action: str = ""  # the level's first action, from the policy (the escalation matrix)
+    runbook_url: str = ""
 
     def to_message(self) -> dict[str, Any]:
         """The stored form (a delivery row's `message`)."""
@@ -132,6 +133,8 @@ def plain_text(notice: Notice) -> str:
         f"Acknowledge (stops escalation): {notice.ack_url}",
         f"Open the incident: {notice.incident_url}",
     ]
+    if notice.runbook_url:
+        lines.append(f"Runbook: {notice.runbook_url}")
     return "\n".join(lines)
 
 
@@ -182,6 +185,18 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
                         "text": {"type": "plain_text", "text": "Open"},
                         "url": notice.incident_url,
                     },
+                    *(
+                        [
+                            {
+                                "type": "button",
+                                "action_id": "runbook",
+                                "text": {"type": "plain_text", "text": "Runbook"},
+                                "url": notice.runbook_url,
+                            }
+                        ]
+                        if notice.runbook_url.startswith(("https://", "http://"))
+                        else []
+                    ),
                 ],
             },
         ],
@@ -218,6 +233,7 @@ def webhook_payload(notice: Notice) -> dict[str, Any]:
             "status": notice.status,
             "opened_at": notice.opened_at.isoformat(),
             "url": notice.incident_url,
+            "runbook_url": notice.runbook_url,
         },
         "page": {
             "level": notice.level,

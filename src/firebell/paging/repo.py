@@ -92,6 +92,7 @@ class SqlPagingRepo:
                 _inc.c.service_id,
                 _inc.c.opened_at,
                 _inc.c.acknowledged_at,
+                _inc.c.runbook_url,
             )
             .join(_inc, _inc.c.id == _esc.c.incident_id)
             .where(_esc.c.state == _ACTIVE, _esc.c.next_due_at <= now)
@@ -250,8 +251,11 @@ class SqlPagingRepo:
                 _inc.c.acknowledged_at,
                 _esc.c.state.label("escalation_state"),
                 _esc.c.started_at.label("escalation_started_at"),
+                _users.c.display_name,
+                _users.c.handle,
             )
             .outerjoin(_inc, _inc.c.id == _del.c.incident_id)
+            .outerjoin(_users, _users.c.id == _del.c.user_id)
             .outerjoin(_pages, _pages.c.id == _del.c.page_id)
             .outerjoin(_esc, _esc.c.id == _pages.c.escalation_id)
             .where(_del.c.id.in_(ids))

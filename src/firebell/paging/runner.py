@@ -107,6 +107,8 @@ class EscalationRunner:
 @dataclass(frozen=True, slots=True)
 class _Done:
     delivery_id: str
+    incident_id: str | None
+    what: str  # "email to Alice", for the timeline if it fails for good
     lease: datetime  # the lease this process took; the outcome is written only if it still holds
     due_at: datetime
     attempt: int
@@ -217,8 +219,21 @@ class DeliveryRunner:
         latency = time.perf_counter() - began
         self.on_attempt(str(row["channel"]), "failed" if error else "sent", latency)
         attempt = int(row["attempts"]) + 1
+        person = row.get("display_name") or row.get("handle") or "someone"
+        what = f"{row['channel']} to {person}"
         self._done.put(
-            _Done(str(row["id"]), lease, row["due_at"], attempt, started_at, latency * 1000, error, permanent)
+            _Done(
+                str(row["id"]),
+                row["incident_id"],
+                what,
+                lease,
+                row["due_at"],
+                attempt,
+                started_at,
+                latency * 1000,
+                error,
+                permanent,
+            )
         )
         if self._pool is not None:
             with self._busy_lock:
@@ -234,13 +249,18 @@ class DeliveryRunner:
                 break
         if not done:
             return
-        finishes, attempts = [], []
+        finishes, attempts, failures = [], [], []
         for item in sorted(done, key=lambda d: d.delivery_id):  # one lock order, as every writer uses
             verdict = after_attempt(
                 self.retry, item.attempt, sent=not item.error, permanent=item.permanent, now=now, draw=self.draw()
             )
             if verdict.outcome is AttemptOutcome.FAILED:
-                log.warning("delivery_failed", extra={"delivery_id": item.delivery_id, "attempt": item.attempt})
+                log.warning(
+                    "delivery_failed",
+                    extra={"delivery_id": item.delivery_id, "attempt": item.attempt, "error": item.error[:200]},
+                )
+                if item.incident_id:
+                    failures.append(item)
             finishes.append(
                 {
                     "b_id": item.delivery_id,
@@ -269,6 +289,12 @@ class DeliveryRunner:
                 repo = SqlPagingRepo(conn)
                 repo.finish_deliveries(finishes)
                 repo.add_attempts(attempts)
+                timeline = SqlIncidentRepo(conn)
+                for item in failures:
+                    message = (
+                        f"Notification failed for good: {item.what}, after {item.attempt} attempt(s): {item.error}"
+                    )
+                    timeline.add_event(str(item.incident_id), now, "notification_failed", message[:1000])
         except Exception:
             # Keep the outcomes for the next run (well within the lease), rather than send again.
             for item in done:

@@ -234,6 +234,7 @@ def _page(
                     person=name,
                     idempotency_key=key,
                     action=item.policy.levels[item.step.level].action,
+                    runbook_url=str(row.get("runbook_url") or ""),
                 )
                 deliveries.append(
                     {

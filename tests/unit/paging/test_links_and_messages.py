@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,6 +108,11 @@ def test_every_channel_carries_the_page_and_the_stored_form_round_trips() -> Non
     hook = webhook_payload(PAGE)
     assert (hook["idempotency_key"], hook["page"]["level"], hook["page"]["first_action"]) == ("e:1:u:m", 2, "Roll back")
     assert notice_from_message(PAGE.to_message()) == PAGE
+    with_runbook = replace(PAGE, runbook_url="https://runbooks.example/checkout")
+    assert "Runbook: https://runbooks.example/checkout" in plain_text(with_runbook)
+    buttons = [e["action_id"] for e in slack_payload(with_runbook)["blocks"][2]["elements"]]
+    assert buttons == ["acknowledge", "resolve", "open", "runbook"]
+    assert webhook_payload(with_runbook)["incident"]["runbook_url"] == "https://runbooks.example/checkout"
 
 
 def test_shift_notices_render_their_checklist_and_round_trip() -> None:
@@ -132,8 +138,6 @@ def test_shift_notices_render_their_checklist_and_round_trip() -> None:
 
 
 def test_shown_addresses_hide_url_secrets_and_subjects_stay_on_one_line() -> None:
-    from dataclasses import replace
-
     from firebell.paging.messages import shown_address
 
     assert shown_address("https://hooks.slack.com/services/T0/B0/secret") == "https://hooks.slack.com/…"
