@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats.repo import SqlHeartbeatRepo
+from firebell.oncall.repo import SqlOncallRepo
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import UserSession, render
 
@@ -33,4 +34,5 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
         windows=windows,
         current=now,
         heartbeats=SqlHeartbeatRepo(conn).listing(),
+        policy_names={str(p["id"]): str(p["name"]) for p in SqlOncallRepo(conn).policies()},
     )

@@ -85,6 +85,8 @@ def preview(
         return PagePreview(service_name, None, at, 0, warnings=["the service's escalation policy no longer exists"])
     levels: list[PreviewLevel] = []
     warnings: list[str] = []
+    if category and policy_id == repo.service_policy(service_id):
+        warnings.append(f"alerts of category {category!r} run the service's default policy")
     schedule_names = {sid: s.name for sid, s in directory.schedules.items()}
     for index, level in enumerate(policy.levels):
         when = step(policy, at, index).due_at
