@@ -139,3 +139,22 @@ def test_login_and_pages(app: App) -> None:
         assert app.client.get(page).status_code == 200
     # A form without the CSRF token is refused.
     assert app.client.post("/logout").status_code == 403
+
+
+def test_the_severity_decision_tree_over_the_api(app: App) -> None:
+    asked = app.client.post("/api/v1/classify", json={"answers": {}}, headers=app.auth()).json()
+    assert (asked["severity"], asked["next_question"]) == (None, "service_down")
+    assert asked["next_question_text"] == "Is the service completely down?"
+    answers = {
+        "service_down": False,
+        "many_users_blocked": False,
+        "workaround_available": True,
+        "revenue_or_security": True,
+    }
+    settled = app.client.post("/api/v1/classify", json={"answers": answers}, headers=app.auth()).json()
+    assert settled["severity"] == "SEV-2"
+    assert settled["reason"] == "SEV-2: revenue or security is affected"
+    assert [s["question"] for s in settled["path"]] == list(answers)
+    bad = app.client.post("/api/v1/classify", json={"answers": {"on_fire": True}}, headers=app.auth())
+    assert bad.status_code == 422
+    assert "answers" in bad.text

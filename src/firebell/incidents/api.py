@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from firebell.alerts.queries import list_alerts
+from firebell.incidents.classifier import TEXT, classify
 from firebell.incidents.queries import get_incident, list_incidents, timeline
-from firebell.incidents.schemas import IncidentDetailRead, IncidentRead
+from firebell.incidents.schemas import ClassifyRead, ClassifyRequest, IncidentDetailRead, IncidentRead
 from firebell.web.deps import ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -36,3 +37,15 @@ def get_one(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, Any]:
         for a in list_alerts(conn, incident_id=incident["id"], limit=1000)
     ]
     return incident
+
+
+@router.post("/classify", response_model=ClassifyRead, summary="The severity decision tree, one answer at a time")
+def classify_severity(body: ClassifyRequest, _caller: Reader) -> dict[str, Any]:
+    result = classify(body.answers)
+    return {
+        "severity": result.sev.value if result.sev else None,
+        "reason": result.reason,
+        "path": [{"question": s.question, "text": s.text, "answer": s.answer} for s in result.path],
+        "next_question": result.next_question,
+        "next_question_text": TEXT[result.next_question] if result.next_question else None,
+    }

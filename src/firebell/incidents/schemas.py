@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from firebell.incidents.classifier import Question
+
 
 class IncidentRead(BaseModel):
     id: str
@@ -40,3 +42,25 @@ class MoveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=2000)
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[Question, bool] = Field(
+        default_factory=dict, description="yes/no answers to the decision tree's questions, by name"
+    )
+
+
+class ClassifyStep(BaseModel):
+    question: Question
+    text: str
+    answer: bool
+
+
+class ClassifyRead(BaseModel):
+    severity: str | None = Field(description="SEV-1..SEV-4 once settled, else null")
+    reason: str
+    path: list[ClassifyStep]
+    next_question: Question | None
+    next_question_text: str | None

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firebell.alerts.queries import list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.incidents.classifier import TEXT, Question, classify
 from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import move
@@ -97,3 +98,17 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
         return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(message)}", status_code=303)
     container.changes.bump()
     return RedirectResponse(f"/incidents/{ref}", status_code=303)
+
+
+@router.get("/classify", response_class=HTMLResponse)
+def severity_wizard(request: Request, session: UserSession) -> Response:
+    """The decision tree one question at a time; the answers so far ride in the query string."""
+    answers = {
+        question: request.query_params[question.value] == "yes"
+        for question in Question
+        if request.query_params.get(question.value) in ("yes", "no")
+    }
+    result = classify(answers)
+    carried = {question.value: "yes" if answer else "no" for question, answer in answers.items()}
+    next_text = TEXT[result.next_question] if result.next_question else None
+    return render(request, "classify.html", session, result=result, carried=carried, next_text=next_text)

@@ -100,3 +100,17 @@ def test_admin_commands_on_a_database_without_the_schema_say_so_in_one_line(tmp_
     assert result.stderr.strip().splitlines() == [
         f"error: the database {empty} has no Firebell tables: run `firebell db upgrade`, or set FIREBELL_DATABASE_URL"
     ]
+
+
+def test_classify_walks_the_decision_tree_from_flags() -> None:
+    run = [str(FIREBELL), "classify", "--not-down", "--not-many-blocked", "--workaround", "--no-revenue-or-security"]
+    settled = subprocess.run(
+        [*run, "--few-users"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert settled.returncode == 0, settled.stderr
+    assert settled.stdout.strip().splitlines()[-1] == "SEV-3: only a few users are affected, and they have a workaround"
+    short = subprocess.run(run, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert short.returncode == 1
+    assert short.stderr.strip() == (
+        "error: not settled yet: Are only a few users affected? (pass --few-users or --not-few-users)"
+    )

@@ -530,3 +530,25 @@ def test_policies_preview_delivery_log_and_the_link_in_a_page(user_page: Page, d
     expect(page.locator("#heartbeats tbody tr", has_text="nightly-backup")).to_contain_text("waiting")
     _shot(page, "services-heartbeats.png")
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
+
+
+# --- 8. severity wizard -------------------------------------------------------------------------
+
+
+def test_the_severity_wizard_asks_until_it_can_say(user_page: Page, demo_server: DemoServer) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.goto(f"{demo_server.url}/incidents")
+    with page.expect_navigation():
+        page.get_by_role("link", name="What severity is it?").click()
+    expect(page.locator(".question")).to_have_text("Is the service completely down?")
+    for answer in ("No", "No", "Yes", "No"):
+        with page.expect_navigation():
+            page.get_by_role("button", name=answer, exact=True).click()
+    expect(page.locator(".question")).to_have_text("Are only a few users affected?")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Yes", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("SEV-3")
+    expect(page.locator("ol.wizard li")).to_have_count(5)
+    _shot(page, "severity-wizard.png")
+    assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
