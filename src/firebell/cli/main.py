@@ -526,4 +526,5 @@ def run() -> None:
 from firebell.cli import classify as _classify  # noqa: E402, F401
 from firebell.cli import export as _export  # noqa: E402, F401
 from firebell.cli import heartbeats as _heartbeats  # noqa: E402, F401
+from firebell.cli import incidents as _incidents  # noqa: E402, F401
 from firebell.cli import paging as _paging  # noqa: E402, F401

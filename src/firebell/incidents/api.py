@@ -7,10 +7,28 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from firebell.alerts.queries import list_alerts
+from firebell.catalog.repo import SqlCatalogRepo
 from firebell.incidents.classifier import TEXT, classify
 from firebell.incidents.queries import get_incident, list_incidents, timeline
-from firebell.incidents.schemas import ClassifyRead, ClassifyRequest, IncidentDetailRead, IncidentRead
-from firebell.web.deps import ReadConn, Reader
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.schemas import (
+    ClassifyRead,
+    ClassifyRequest,
+    IncidentCreate,
+    IncidentDetailRead,
+    IncidentRead,
+    StatusRequest,
+)
+from firebell.incidents.service import declare
+from firebell.incidents.state import IncidentStatus
+from firebell.infra.db import transaction
+from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.severity import Sev
+from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.runner import EscalationRunner
+from firebell.paging.service import move_to as paging_answer
+from firebell.paging.service import start_escalation
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -49,3 +67,61 @@ def classify_severity(body: ClassifyRequest, _caller: Reader) -> dict[str, Any]:
         "next_question": result.next_question,
         "next_question_text": TEXT[result.next_question] if result.next_question else None,
     }
+
+
+@router.post("/incidents", response_model=IncidentRead, status_code=201, summary="Declare an incident by hand")
+def declare_incident(body: IncidentCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+    try:
+        sev = Sev.parse(body.severity)
+    except ValueError as exc:
+        raise ValidationFailed.field("severity", str(exc)) from None
+    now = container.clock.now()
+    with transaction(container.engine, write=True) as conn:
+        catalog = SqlCatalogRepo(conn)
+        main = _service_id(catalog, body.service, "service") if body.service else None
+        affected = [
+            _service_id(catalog, name, f"affected_services[{i}]") for i, name in enumerate(body.affected_services)
+        ]
+        incident_id, _number = declare(
+            SqlIncidentRepo(conn),
+            title=body.title,
+            sev=sev,
+            service_id=main,
+            affected_service_ids=affected,
+            impact=body.impact,
+            source=body.source,
+            actor=caller.name,
+            at=now,
+        )
+        if main is not None:
+            start_escalation(SqlPagingRepo(conn), incident_id=incident_id, service_id=main, at=now)
+        result = get_incident(conn, incident_id)
+    container.background.poke(EscalationRunner.name)
+    container.changes.bump()
+    return result
+
+
+def _service_id(catalog: SqlCatalogRepo, name: str, field: str) -> str:
+    row = catalog.service_by_name(name)
+    if row is None:
+        raise ValidationFailed.field(field, f"no service named {name!r}")
+    return str(row["id"])
+
+
+@router.post("/incidents/{ref}/status", response_model=IncidentRead, summary="Move an incident to a state")
+def change_status(ref: str, body: StatusRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        paging_answer(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident["id"],
+            current=IncidentStatus(incident["status"]),
+            target=body.status,
+            actor=caller.name,
+            via="the API" + (f": {body.note}" if body.note else ""),
+            now=container.clock.now(),
+        )
+        result = get_incident(conn, incident["id"])
+    container.changes.bump()
+    return result

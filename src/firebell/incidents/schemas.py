@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from firebell.incidents.classifier import Question
+from firebell.incidents.service import DetectionSource
+from firebell.incidents.state import IncidentStatus
 
 
 class IncidentRead(BaseModel):
@@ -64,3 +66,21 @@ class ClassifyRead(BaseModel):
     path: list[ClassifyStep]
     next_question: Question | None
     next_question_text: str | None
+
+
+class IncidentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=1000, description="what is wrong, briefly")
+    severity: str = Field(description="SEV-1..SEV-4 (or P1..P4)")
+    service: str | None = Field(default=None, description="the main service: its policy is paged")
+    affected_services: list[str] = Field(default_factory=list, max_length=100)
+    impact: str = Field(default="", max_length=5000)
+    source: DetectionSource = DetectionSource.USER_REPORT
+
+
+class StatusRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: IncidentStatus
+    note: str = Field(default="", max_length=2000)

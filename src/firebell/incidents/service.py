@@ -4,19 +4,85 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 
 from firebell.alerts.model import OpenIncidentRef
 from firebell.incidents.ports import IncidentRepo, PagingStarter
 from firebell.incidents.state import IncidentStatus, transition
-from firebell.kernel.errors import NotFound
+from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.kernel.severity import Sev
 
 _STAMP = {
     IncidentStatus.ACKNOWLEDGED: "acknowledged_at",
+    IncidentStatus.INVESTIGATING: "investigating_at",
+    IncidentStatus.IDENTIFIED: "identified_at",
+    IncidentStatus.RESOLVING: "resolving_at",
     IncidentStatus.RESOLVED: "resolved_at",
     IncidentStatus.CLOSED: "closed_at",
 }
+
+
+class DetectionSource(StrEnum):
+    ALERT = "alert"
+    USER_REPORT = "user_report"
+    SUPPORT_TICKET = "support_ticket"
+    MONITORING = "monitoring"
+    OTHER = "other"
+
+
+def titled(sev: Sev, title: str) -> str:
+    """The playbook's title form, `[SEV-X] brief description`, whatever tag the title came with."""
+    text = " ".join(title.split())
+    if text.startswith("[") and "]" in text:
+        tag, rest = text[1:].split("]", 1)
+        try:
+            Sev.parse(tag)
+            text = rest.strip()
+        except ValueError:
+            pass
+    if not text:
+        raise ValidationFailed.field("title", "say briefly what is wrong")
+    return f"[{sev}] {text}"[:1024]
+
+
+def declare(
+    repo: IncidentRepo,
+    *,
+    title: str,
+    sev: Sev,
+    service_id: str | None,
+    affected_service_ids: list[str],
+    impact: str,
+    source: DetectionSource,
+    actor: str,
+    at: datetime,
+    make_id: Callable[[], str] = new_id,
+) -> tuple[str, int]:
+    """Open an incident by hand (a user report, a support ticket); returns its id and number."""
+    incident_id = make_id()
+    number = repo.next_number()
+    affected = list(dict.fromkeys(([service_id] if service_id else []) + affected_service_ids))
+    repo.insert(
+        {
+            "id": incident_id,
+            "number": number,
+            "title": titled(sev, title),
+            "status": IncidentStatus.DETECTED.value,
+            "sev": sev.value,
+            "service_id": service_id,
+            "group_key": f"declared:{incident_id}",
+            "runbook_url": None,
+            "opened_at": at,
+            "declared_by": actor[:200],
+            "detection_source": source.value,
+            "impact": impact,
+            "affected_service_ids": affected,
+        }
+    )
+    what = f"Declared at {sev} from a {source.value.replace('_', ' ')}" + (f": {impact[:300]}" if impact else "")
+    repo.add_event(incident_id, at, "declared", what, actor=actor)
+    return incident_id, number
 
 
 class IncidentIntake:

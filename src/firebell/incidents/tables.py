@@ -30,6 +30,16 @@ class IncidentRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When each working state was first reached (for MTTI and the other metrics).
+    investigating_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    identified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolving_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Declared by hand: who, from what (user report, support ticket, ...), the impact in words, and
+    # every service it touches (service_id is the main one).
+    declared_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    detection_source: Mapped[str] = mapped_column(sa.String(32), default="alert", server_default="alert")
+    impact: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    affected_service_ids: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
 
 
 class IncidentEventRow(Base):

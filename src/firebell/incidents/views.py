@@ -12,7 +12,6 @@ from firebell.catalog.repo import SqlCatalogRepo
 from firebell.incidents.classifier import TEXT, Question, classify
 from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, timeline
 from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.service import move
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
@@ -24,8 +23,6 @@ from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
 router = APIRouter()
-# Moves that are a person answering a page: they also stop escalation.
-_VERBS = {IncidentStatus.ACKNOWLEDGED: "acknowledge", IncidentStatus.RESOLVED: "resolve"}
 
 
 @router.get("/incidents", response_class=HTMLResponse)
@@ -78,21 +75,16 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
         with transaction(container.engine, write=True) as conn:
             incident = get_incident(conn, ref)
             repo, now = SqlIncidentRepo(conn), container.clock.now()
-            verb = _VERBS.get(status)
-            if verb is None and incident["status"] == IncidentStatus.DETECTED and status.is_open:
-                verb = "acknowledge"  # someone is working on it: that answers the page, then the move
-            if verb is not None:
-                paging.respond(
-                    verb,
-                    incidents=repo,
-                    paging=SqlPagingRepo(conn),
-                    incident_id=incident["id"],
-                    actor=session.email,
-                    via="the web UI",
-                    now=now,
-                )
-            if status not in _VERBS:
-                move(repo, incident["id"], status, now, actor=session.email)
+            paging.move_to(
+                incidents=repo,
+                paging=SqlPagingRepo(conn),
+                incident_id=incident["id"],
+                current=IncidentStatus(incident["status"]),
+                target=status,
+                actor=session.email,
+                via="the web UI",
+                now=now,
+            )
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"
         return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(message)}", status_code=303)

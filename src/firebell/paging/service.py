@@ -336,6 +336,28 @@ def respond(
         raise ValueError(f"cannot {verb} an incident")
 
 
+def move_to(
+    *,
+    incidents: IncidentRepo,
+    paging: PagingRepo,
+    incident_id: str,
+    current: IncidentStatus,
+    target: IncidentStatus,
+    actor: str,
+    via: str,
+    now: datetime,
+) -> None:
+    """Any move of the lifecycle. Acknowledging and resolving answer the page; moving a detected
+    incident to a working state acknowledges it first (someone is on it), then moves it."""
+    verb = {IncidentStatus.ACKNOWLEDGED: "acknowledge", IncidentStatus.RESOLVED: "resolve"}.get(target)
+    if verb is None and current is IncidentStatus.DETECTED and target.is_open:
+        verb = "acknowledge"
+    if verb is not None:
+        respond(verb, incidents=incidents, paging=paging, incident_id=incident_id, actor=actor, via=via, now=now)
+    if target not in (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED):
+        move(incidents, incident_id, target, now, actor=actor, note=f"via {via}")
+
+
 def _open_incident(incidents: IncidentRepo, incident_id: str, verb: str) -> Mapping[str, Any]:
     row = incidents.get(incident_id)
     if row is None:

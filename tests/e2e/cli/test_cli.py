@@ -114,3 +114,26 @@ def test_classify_walks_the_decision_tree_from_flags() -> None:
     assert short.stderr.strip() == (
         "error: not settled yet: Are only a few users affected? (pass --few-users or --not-few-users)"
     )
+
+
+def test_declare_by_hand_then_move_through_the_states(server: Server) -> None:
+    cli(server.database_url, "service", "create", "web")
+    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "write"))
+    made = responder(
+        server, token, "incident", "declare", "--title", "Login page blank", "--severity", "P2",
+        "--service", "web", "--impact", "nobody can log in", "--source", "support_ticket",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    incident_id = made.stdout.strip().splitlines()[-1]
+    assert made.stdout.startswith("declared #1 [SEV-2] Login page blank")
+    for state in ("investigating", "identified", "resolved"):
+        moved = responder(server, token, "incident", "status", incident_id, state)
+        assert moved.stdout.strip() == f"#1 {state}: [SEV-2] Login page blank", moved.stderr
+    wrong = responder(server, token, "incident", "status", "1", "identified")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == (
+        "error: HTTP 409: cannot move an incident from resolved to identified; allowed: investigating, closed"
+    )
+    bad = responder(server, token, "incident", "declare", "--title", "x", "--severity", "SEV-7")
+    assert bad.returncode == 1
+    assert len(bad.stderr.strip().splitlines()) == 1
