@@ -25,6 +25,11 @@ def test_a_declared_incident_is_titled_by_severity_and_pages_its_service(paging:
     assert [n.person for _a, n in paging.recorder.sent] == ["Alice"]  # checkout's policy, level 1
     timeline = paging.client.get(f"/api/v1/incidents/{body['number']}", headers=paging.auth()).json()["timeline"]
     assert timeline[0]["message"] == "Declared at SEV-1 from a support ticket: customers cannot pay"
+    targets = paging.client.get(f"/api/v1/incidents/{body['number']}", headers=paging.auth()).json()["targets"]
+    assert (targets["acknowledge_within"], targets["acknowledge"], targets["acknowledge_by"]) == ("5m", "pending", "5m")
+    paging.clock.advance(timedelta(minutes=8))
+    late = paging.client.get(f"/api/v1/incidents/{body['number']}", headers=paging.auth()).json()["targets"]
+    assert (late["acknowledge"], late["acknowledge_by"], late["postmortem_within"]) == ("breached", "3m", "2d")
     retagged = _declare(paging, title="[SEV-3]  disk  warning", severity="SEV-2", service=None)
     assert retagged.json()["title"] == "[SEV-2] disk warning"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -11,7 +12,9 @@ from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import ServiceRow
 from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
+from firebell.incidents.targets import TARGETS, acknowledgement, format_span
 from firebell.kernel.errors import NotFound, ValidationFailed
+from firebell.kernel.severity import Sev
 
 _i = cast(sa.Table, IncidentRow.__table__)
 _s = cast(sa.Table, ServiceRow.__table__)
@@ -83,3 +86,19 @@ def get_incident(conn: Connection, ref: str) -> dict[str, Any]:
 def timeline(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
     query = sa.select(_e).where(_e.c.incident_id == incident_id).order_by(_e.c.at, _e.c.id)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def target_view(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The playbook's response targets for the incident's severity, and where it stands on them."""
+    sev = Sev(incident["sev"])
+    targets = TARGETS[sev]
+    ack = acknowledgement(sev, incident["opened_at"], incident["acknowledged_at"], now)
+    return {
+        "acknowledge_within": format_span(targets.acknowledge),
+        "acknowledge": ack.standing.value,
+        "acknowledge_by": format_span(ack.by),
+        "assemble_within": format_span(targets.assemble) if targets.assemble else None,
+        "update_every": format_span(targets.update_every) if targets.update_every else None,
+        "postmortem": targets.postmortem.value,
+        "postmortem_within": format_span(targets.postmortem_within) if targets.postmortem_within else None,
+    }

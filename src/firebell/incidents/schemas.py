@@ -35,9 +35,20 @@ class TimelineEntryRead(BaseModel):
     message: str
 
 
+class TargetsRead(BaseModel):
+    acknowledge_within: str
+    acknowledge: str = Field(description="met, pending or breached")
+    acknowledge_by: str = Field(description="time left (pending) or how late (breached)")
+    assemble_within: str | None
+    update_every: str | None
+    postmortem: str
+    postmortem_within: str | None
+
+
 class IncidentDetailRead(IncidentRead):
     timeline: list[TimelineEntryRead]
     alerts: list[dict[str, Any]]
+    targets: TargetsRead
 
 
 class MoveRequest(BaseModel):

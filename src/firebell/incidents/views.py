@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from firebell.alerts.queries import list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.incidents.classifier import TEXT, Question, classify
-from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, timeline
+from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, target_view, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
@@ -51,7 +51,7 @@ def board(
 
 
 @router.get("/incidents/{ref}", response_class=HTMLResponse)
-def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> Response:
+def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, session: UserSession) -> Response:
     incident = get_incident(conn, ref)
     return render(
         request,
@@ -63,6 +63,7 @@ def detail(request: Request, ref: str, conn: ReadConn, session: UserSession) -> 
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         reassign_to=reassign_choices(conn),
+        targets=target_view(incident, container.clock.now()),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )
