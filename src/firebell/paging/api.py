@@ -79,14 +79,7 @@ def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: W
         raise ValidationFailed.field("policy" if body.policy is None else "user", "give either policy or user")
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
-        policy = person = None
-        if body.policy is not None:
-            row = SqlOncallRepo(conn).policy_by_name(body.policy)
-            if row is None:
-                raise ValidationFailed.field("policy", f"no escalation policy named {body.policy!r}")
-            policy = (str(row["id"]), body.policy)
-        else:
-            person = _person(SqlIdentityRepo(conn), body.user or "")
+        policy, person = reassign_target(conn, policy=body.policy, user=body.user)
         service.reassign(
             incidents=SqlIncidentRepo(conn),
             paging=SqlPagingRepo(conn),
@@ -102,11 +95,22 @@ def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: W
     return result
 
 
-def _person(identity: SqlIdentityRepo, key: str) -> tuple[str, str]:
-    row = identity.user_by_handle(key.lower()) or identity.user_by_email(key.lower())
-    if row is None:
-        raise ValidationFailed.field("user", f"no user with the handle or email {key!r}")
-    return str(row["id"]), str(row["display_name"] or row["handle"] or row["email"])
+Named = tuple[str, str]  # (id, name)
+
+
+def reassign_target(conn: Any, *, policy: str | None, user: str | None) -> tuple[Named | None, Named | None]:
+    """The policy (by name) or the person (by handle or email) an incident is handed to."""
+    if policy is not None:
+        row = SqlOncallRepo(conn).policy_by_name(policy)
+        if row is None:
+            raise ValidationFailed.field("policy", f"no escalation policy named {policy!r}")
+        return (str(row["id"]), policy), None
+    key = (user or "").strip().lower()
+    identity = SqlIdentityRepo(conn)
+    found = identity.user_by_handle(key) or identity.user_by_email(key)
+    if found is None:
+        raise ValidationFailed.field("user", f"no user with the handle or email {user!r}")
+    return None, (str(found["id"]), str(found["display_name"] or found["handle"] or found["email"]))
 
 
 class AttemptRead(BaseModel):

@@ -17,7 +17,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import service
-from firebell.paging.api import delivery_log
+from firebell.paging.api import delivery_log, reassign_target
 from firebell.paging.links import BadLink, verify_ack
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
@@ -83,17 +83,9 @@ def reassign_form(ref: str, container: ContainerDep, session: CsrfSession, targe
     try:
         with transaction(container.engine, write=True) as conn:
             incident = get_incident(conn, ref)
-            policy = person = None
-            if kind == "policy":
-                row = SqlOncallRepo(conn).policy_by_name(key)
-                if row is None:
-                    raise NotFound(f"no escalation policy named {key!r}")
-                policy = (str(row["id"]), key)
-            else:
-                found = SqlIdentityRepo(conn).user_by_handle(key)
-                if found is None:
-                    raise NotFound(f"no person with the handle {key!r}")
-                person = (str(found["id"]), str(found["display_name"] or key))
+            policy, person = reassign_target(
+                conn, policy=key if kind == "policy" else None, user=key if kind != "policy" else None
+            )
             service.reassign(
                 incidents=SqlIncidentRepo(conn),
                 paging=SqlPagingRepo(conn),
