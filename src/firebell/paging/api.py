@@ -4,6 +4,7 @@ preview; and Slack's interactivity endpoint for the Acknowledge and Resolve butt
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import Connection
 
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
@@ -31,39 +33,45 @@ from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
 
-@router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead, summary="Acknowledge: stops escalation")
-def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+def _on_incident(container: Any, ref: str, act: Callable[[Connection, str], None]) -> dict[str, Any]:
+    """Run `act(conn, incident_id)` in one write transaction; the incident as it is afterwards."""
     with transaction(container.engine, write=True) as conn:
-        incident = get_incident(conn, ref)
-        service.acknowledge(
-            incidents=SqlIncidentRepo(conn),
-            paging=SqlPagingRepo(conn),
-            incident_id=incident["id"],
-            actor=caller.name,
-            via="the API" + (f": {body.note}" if body and body.note else ""),
-            now=container.clock.now(),
-        )
-        result = get_incident(conn, incident["id"])
+        incident_id = get_incident(conn, ref)["id"]
+        act(conn, incident_id)
+        result = get_incident(conn, incident_id)
     container.changes.bump()
     return result
 
 
+@router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead, summary="Acknowledge: stops escalation")
+def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    def act(conn: Connection, incident_id: str) -> None:
+        service.acknowledge(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident_id,
+            actor=caller.name,
+            via="the API" + (f": {body.note}" if body and body.note else ""),
+            now=container.clock.now(),
+        )
+
+    return _on_incident(container, ref, act)
+
+
 @router.post("/incidents/{ref}/resolve", response_model=IncidentRead, summary="Resolve: stops every page")
 def resolve(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
-    with transaction(container.engine, write=True) as conn:
-        incident = get_incident(conn, ref)
+    def act(conn: Connection, incident_id: str) -> None:
         service.resolve(
             incidents=SqlIncidentRepo(conn),
             paging=SqlPagingRepo(conn),
-            incident_id=incident["id"],
+            incident_id=incident_id,
             actor=caller.name,
             via="the API",
             note=body.note if body else "",
             now=container.clock.now(),
         )
-        result = get_incident(conn, incident["id"])
-    container.changes.bump()
-    return result
+
+    return _on_incident(container, ref, act)
 
 
 class ReassignRequest(BaseModel):
@@ -77,21 +85,21 @@ class ReassignRequest(BaseModel):
 def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
     if (body.policy is None) == (body.user is None):
         raise ValidationFailed.field("policy" if body.policy is None else "user", "give either policy or user")
-    with transaction(container.engine, write=True) as conn:
-        incident = get_incident(conn, ref)
+
+    def act(conn: Connection, incident_id: str) -> None:
         policy, person = reassign_target(conn, policy=body.policy, user=body.user)
         service.reassign(
             incidents=SqlIncidentRepo(conn),
             paging=SqlPagingRepo(conn),
-            incident_id=incident["id"],
+            incident_id=incident_id,
             actor=caller.name,
             now=container.clock.now(),
             policy=policy,
             person=person,
         )
-        result = get_incident(conn, incident["id"])
+
+    result = _on_incident(container, ref, act)
     container.background.poke(EscalationRunner.name)
-    container.changes.bump()
     return result
 
 
