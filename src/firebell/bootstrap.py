@@ -23,6 +23,7 @@ from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.heartbeats.runner import HeartbeatWatch
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
+from firebell.incidents.watch import TargetWatch
 from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
 from firebell.infra.checkpoint import WalCheckpoint
@@ -36,7 +37,9 @@ from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
 from firebell.oncall.notification_rules import RetryPolicy
+from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
+from firebell.paging.channels.slack_api import SlackApiChannel
 from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
 from firebell.paging.ports import Channel
@@ -112,6 +115,14 @@ class Container:
         self.background.stop()
         self.deliveries.stop()
         self.http.close()
+
+    def messenger(self, conn: Connection) -> DeliveryMessenger:
+        """Incident messages onto the delivery log, in the caller's transaction."""
+        return DeliveryMessenger(SqlPagingRepo(conn), destinations(self.settings))
+
+    def sent(self) -> None:
+        """Wake the delivery engine after a transaction that queued messages committed."""
+        self.background.poke(DeliveryRunner.name)
 
     def catalog_changed(self) -> None:
         """Forget cached service configs and integration keys after a change to the catalog."""
@@ -195,10 +206,24 @@ def _channels(settings: Settings, http: httpx.Client) -> dict[str, Channel]:
             )
         ),
         "slack": SlackChannel(http),
+        "slack_api": SlackApiChannel(
+            settings.slack.bot_token.get_secret_value(), settings.slack.api_url, settings.webhook.timeout_seconds
+        ),
         "webhook": WebhookChannel(http, settings.webhook.signing_secret.get_secret_value().encode()),
         "apprise": AppriseChannel(),
         "sms": SmsChannel(settings.notify.sms_url),
     }
+
+
+def destinations(settings: Settings) -> Destinations:
+    slack = settings.slack
+    return Destinations(
+        incidents_webhook_url=slack.incidents_webhook_url.get_secret_value(),
+        incidents_channel=slack.incidents_channel,
+        slack_bot=bool(slack.bot_token.get_secret_value()),
+        stakeholder_emails=tuple(settings.comms.emails),
+        base_url=settings.base_url(),
+    )
 
 
 def link_key(settings: Settings) -> bytes:
@@ -276,7 +301,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     intake_in = _intake_batch(clock, configs, _Opened())
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
-    modules += [heartbeats, escalations, reminders, deliveries, retention, ChangeWatch(engine, changes.bump)]
+    watch = TargetWatch(engine, destinations(settings), on_reminded=lambda: background.poke(DeliveryRunner.name))
+    modules += [heartbeats, escalations, reminders, watch, deliveries, retention, ChangeWatch(engine, changes.bump)]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     elif engine.dialect.name == "postgresql":

@@ -14,6 +14,7 @@ class IntegrationKind(StrEnum):
     OPSGENIE = "opsgenie"
     WEBHOOK = "webhook"
     HEARTBEAT = "heartbeat"  # pinged by a job; see firebell.heartbeats
+    CHANGE = "change"  # deployments and config changes; see firebell.changes
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

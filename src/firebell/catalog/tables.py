@@ -27,6 +27,8 @@ class ServiceRow(Base):
     grouping_window_seconds: Mapped[int] = mapped_column(sa.Integer, default=300)
     group_by_labels: Mapped[list[str]] = mapped_column(JSONType, default=list)
     severity_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The services this one depends on (ids): their changes and incidents matter to it.
+    dependencies: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from firebell.alerts.queries import list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.incidents.classifier import TEXT, classify
-from firebell.incidents.queries import get_incident, list_incidents, target_view, timeline
+from firebell.incidents.queries import get_incident, list_incidents, response_view, target_view, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.schemas import (
     ClassifyRead,
@@ -49,7 +49,9 @@ def get_incidents(
 @router.get("/incidents/{ref}", response_model=IncidentDetailRead, summary="One incident by id or number")
 def get_one(ref: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
     incident = get_incident(conn, ref)
-    incident["targets"] = target_view(incident, container.clock.now())
+    now = container.clock.now()
+    incident["response"] = response_view(conn, incident, now)
+    incident["targets"] = target_view(incident, now)
     incident["timeline"] = timeline(conn, incident["id"])
     incident["alerts"] = [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()}

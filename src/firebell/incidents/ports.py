@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,8 +28,73 @@ class IncidentRepo(Protocol):
         data: dict[str, Any] | None = None,
     ) -> None: ...
 
+    def set_item(self, incident_id: str, list_key: str, item_key: str, done_at: datetime | None, by: str) -> int: ...
+
 
 class PagingStarter(Protocol):
     """Starts paging for a new incident, in the transaction that opens it."""
 
     def __call__(self, *, incident_id: str, service_id: str, at: datetime, category: str | None) -> None: ...
+
+
+class ResponseRepo(IncidentRepo, Protocol):
+    """Roles, checklists, mitigation and communications of incidents."""
+
+    def roles(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+    def add_role(self, values: dict[str, Any]) -> None: ...
+
+    def remove_role(self, incident_id: str, role: str, user_id: str | None = None) -> int: ...
+
+    def checklist_items(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+    def add_checklist_items(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def mitigations(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+    def add_mitigation(self, values: dict[str, Any]) -> None: ...
+
+    def update_mitigation(self, mitigation_id: str, values: dict[str, Any]) -> None: ...
+
+    def add_communication(self, values: dict[str, Any]) -> None: ...
+
+
+class Messenger(Protocol):
+    """Queues messages about an incident on the notification channels (the delivery log)."""
+
+    def announce(
+        self,
+        *,
+        incident_id: str,
+        number: int,
+        subject: str,
+        text: str,
+        slack_text: str,
+        audiences: Sequence[str],
+        war_room: str,
+        responder_ids: Sequence[str],
+        key: str,
+        now: datetime,
+    ) -> list[str]:
+        """Queue the message for each audience; returns the recipients as people read them."""
+        ...
+
+    def remind(
+        self,
+        *,
+        user_ids: Sequence[str],
+        incident_id: str,
+        number: int,
+        subject: str,
+        text: str,
+        key: str,
+        now: datetime,
+    ) -> int:
+        """Queue a reminder to people on their contact methods; how many notifications were queued."""
+        ...
+
+    def open_room(
+        self, *, incident_id: str, number: int, name: str, topic: str, invite: Sequence[str], text: str, now: datetime
+    ) -> bool:
+        """Queue creating the war-room channel; False when no Slack bot token is configured."""
+        ...

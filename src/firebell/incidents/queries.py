@@ -10,9 +10,15 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import ServiceRow
+from firebell.changes.model import services_to_watch, window
+from firebell.changes.repo import SqlChangeRepo
+from firebell.incidents.checklists import BY_KEY, for_incident
+from firebell.incidents.mitigation import PLANS, Outcome, Strategy, next_step
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.roles import LABELS, NEEDS, Role, assembled_at, staffing
 from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
-from firebell.incidents.targets import TARGETS, acknowledgement, format_span
+from firebell.incidents.targets import TARGETS, acknowledgement, assembly, format_span, next_update_due
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.severity import Sev
 
@@ -39,6 +45,14 @@ def _base() -> sa.Select[Any]:
         _i.c.acknowledged_at,
         _i.c.resolved_at,
         _i.c.closed_at,
+        _i.c.investigating_at,
+        _i.c.identified_at,
+        _i.c.resolving_at,
+        _i.c.impact,
+        _i.c.detection_source,
+        _i.c.declared_by,
+        _i.c.war_room,
+        _i.c.affected_service_ids,
         alert_count.label("alert_count"),
     ).outerjoin(_s, _s.c.id == _i.c.service_id)
 
@@ -84,8 +98,24 @@ def get_incident(conn: Connection, ref: str) -> dict[str, Any]:
 
 
 def timeline(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's timeline entries, with its alerts firing and resolving woven in (read from the
+    alerts themselves, so intake writes nothing more for them)."""
     query = sa.select(_e).where(_e.c.incident_id == incident_id).order_by(_e.c.at, _e.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    entries = [dict(row) for row in conn.execute(query).mappings()]
+    alerts = sa.select(_a.c.id, _a.c.summary, _a.c.source, _a.c.first_seen_at, _a.c.resolved_at).where(
+        _a.c.incident_id == incident_id
+    )
+    for alert_id, summary, source, fired, resolved in conn.execute(alerts.limit(1000)).tuples():
+        entries.append(
+            {"id": f"{alert_id}a", "at": fired, "kind": "alert_fired", "actor": source, "message": summary, "data": {}}
+        )
+        if resolved is not None:
+            entries.append(
+                {"id": f"{alert_id}b", "at": resolved, "kind": "alert_resolved", "actor": source, "message": summary}
+                | {"data": {}}
+            )
+    entries.sort(key=lambda e: (e["at"], e["kind"] != "alert_fired", e["id"]))  # an alert fires, then it opens
+    return entries
 
 
 def target_view(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -93,7 +123,10 @@ def target_view(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
     sev = Sev(incident["sev"])
     targets = TARGETS[sev]
     ack = acknowledgement(sev, incident["opened_at"], incident["acknowledged_at"], now)
+    assemble = assembly(sev, incident["opened_at"], incident.get("assembled_at"), now)
     return {
+        "assemble": assemble.standing.value if assemble else None,
+        "assemble_by": format_span(assemble.by) if assemble else None,
         "acknowledge_within": format_span(targets.acknowledge),
         "acknowledge": ack.standing.value,
         "acknowledge_by": format_span(ack.by),
@@ -102,3 +135,94 @@ def target_view(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
         "postmortem": targets.postmortem.value,
         "postmortem_within": format_span(targets.postmortem_within) if targets.postmortem_within else None,
     }
+
+
+def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Everything the incident page and the detail API show about running the incident: roles and
+    the staffing warning, checklists, mitigation steps, communications, missed targets, the next
+    update's deadline and the recent changes to its services."""
+    repo = SqlIncidentRepo(conn)
+    incident_id = str(incident["id"])
+    sev = Sev(incident["sev"])
+    roles = repo.roles(incident_id)
+    held: dict[Role, list[str]] = {}
+    for r in roles:
+        held.setdefault(Role(r["role"]), []).append(str(r["name"]))
+    incident["assembled_at"] = assembled_at(sev, [(Role(r["role"]), r["assigned_at"]) for r in roles])
+    staff = staffing(sev, held, incident["opened_at"], now)
+    needs = NEEDS[sev]
+    items = repo.checklist_items(incident_id)
+    if not items:  # not written until first used: show what it will be
+        items = [
+            {"list_key": c.key, "item_key": k, "text": t, "done_at": None, "done_by": ""}
+            for c in for_incident(sev, set(held))
+            for k, t in c.keyed()
+        ]
+    lists: dict[str, dict[str, Any]] = {}
+    for item in items:
+        checklist = BY_KEY.get(item["list_key"])
+        entry = lists.setdefault(
+            item["list_key"],
+            {"key": item["list_key"], "title": checklist.title if checklist else item["list_key"], "items": []},
+        )
+        entry["items"].append(
+            {"key": item["item_key"], "text": item["text"], "done_at": item["done_at"], "done_by": item["done_by"]}
+        )
+    communications = repo.communications(incident_id)
+    last_update = max((c["sent_at"] for c in communications if c["counts_as_update"]), default=None)
+    is_open = IncidentStatus(incident["status"]).is_open
+    due = next_update_due(sev, incident["opened_at"], last_update) if is_open else None
+    mitigations = []
+    for m in repo.mitigations(incident_id):
+        plan = PLANS[Strategy(m["strategy"])]
+        mitigations.append(
+            m
+            | {
+                "title": plan.title,
+                "risk": plan.risk,
+                "steps": list(plan.steps),
+                "verify": list(plan.verify),
+                "next": next_step(Outcome(m["outcome"])) if m["outcome"] else None,
+            }
+        )
+    return {
+        "roles": [
+            {
+                "role": role.value,
+                "label": role.label,
+                "need": needs[role].value if role in needs else "optional",
+                "people": [
+                    {"user_id": r["user_id"], "name": r["name"], "assigned_at": r["assigned_at"]}
+                    for r in roles
+                    if r["role"] == role.value
+                ],
+                "stood_in_by": next((LABELS[o] for s, o in staff.stood_in if s is role), None),
+            }
+            for role in Role
+        ],
+        "staffing_warning": staff.warning(),
+        "staffing_overdue": staff.overdue,
+        "recommended_missing": [r.label for r in staff.recommended_missing],
+        "checklists": list(lists.values()),
+        "mitigations": mitigations,
+        "communications": communications,
+        "breaches": repo.breaches(incident_id),
+        "next_update_due": due,
+        "next_update_overdue": due is not None and due < now,
+        "next_update_in": format_span(abs(due - now)) if due is not None else None,
+        "recent_changes": recent_changes(conn, incident),
+    }
+
+
+def recent_changes(conn: Connection, incident: dict[str, Any]) -> list[dict[str, Any]]:
+    """Changes to the incident's services and their dependencies since a day before it opened."""
+    changes = SqlChangeRepo(conn)
+    main = [s for s in [incident.get("service_id"), *(incident.get("affected_service_ids") or [])] if s]
+    if not main:
+        return []
+    watched = services_to_watch(main, changes.dependencies())
+    rows = changes.listing(service_ids=list(watched), since=window(incident["opened_at"]), limit=50)
+    for row in rows:
+        row["relation"] = watched.get(str(row["service_id"]), "")
+        row["after_detection"] = row["at"] > incident["opened_at"]
+    return rows

@@ -8,14 +8,31 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.identity.tables import UserRow
 from firebell.incidents.state import OPEN_STATUSES
-from firebell.incidents.tables import IncidentEventRow, IncidentRow
+from firebell.incidents.tables import (
+    ChecklistItemRow,
+    CommunicationRow,
+    IncidentEventRow,
+    IncidentRoleRow,
+    IncidentRow,
+    MessageTemplateRow,
+    MitigationRow,
+    TargetBreachRow,
+)
 from firebell.infra.driver_sql import DriverSql
-from firebell.infra.sqltypes import first_dict
+from firebell.infra.sqltypes import as_utc, first_dict
 from firebell.kernel.ids import new_id
 
 _inc = cast(sa.Table, IncidentRow.__table__)
 _ev = cast(sa.Table, IncidentEventRow.__table__)
+_roles = cast(sa.Table, IncidentRoleRow.__table__)
+_items = cast(sa.Table, ChecklistItemRow.__table__)
+_breach = cast(sa.Table, TargetBreachRow.__table__)
+_mit = cast(sa.Table, MitigationRow.__table__)
+_comm = cast(sa.Table, CommunicationRow.__table__)
+_tpl = cast(sa.Table, MessageTemplateRow.__table__)
+_u = cast(sa.Table, UserRow.__table__)
 _OPEN = [s.value for s in OPEN_STATUSES]
 _OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 
@@ -70,3 +87,142 @@ class SqlIncidentRepo:
                 "data": data or {},
             },
         )
+
+    # --- roles ----------------------------------------------------------------------------------
+
+    def roles(self, incident_id: str) -> list[dict[str, Any]]:
+        """Who holds which role, with each person's name and Slack id, in the order assigned."""
+        query = (
+            sa.select(
+                _roles.c.role,
+                _roles.c.user_id,
+                _roles.c.assigned_at,
+                _roles.c.assigned_by,
+                _u.c.display_name,
+                _u.c.handle,
+                _u.c.email,
+                _u.c.slack_member_id,
+            )
+            .join(_u, _u.c.id == _roles.c.user_id)
+            .where(_roles.c.incident_id == incident_id)
+            .order_by(_roles.c.assigned_at, _roles.c.id)
+        )
+        rows = [dict(r) for r in self.conn.execute(query).mappings()]
+        for row in rows:
+            row["name"] = row["display_name"] or row["handle"] or row["email"]
+        return rows
+
+    def add_role(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_roles.insert(), {"id": new_id(), **values})
+
+    def remove_role(self, incident_id: str, role: str, user_id: str | None = None) -> int:
+        statement = _roles.delete().where(_roles.c.incident_id == incident_id, _roles.c.role == role)
+        if user_id is not None:
+            statement = statement.where(_roles.c.user_id == user_id)
+        return int(self.conn.execute(statement).rowcount or 0)
+
+    def role_assignments(self, incident_ids: list[str]) -> dict[str, list[tuple[str, datetime]]]:
+        """(role, assigned at) per incident, for the assemble target."""
+        found: dict[str, list[tuple[str, datetime]]] = {}
+        if not incident_ids:
+            return found
+        query = sa.select(_roles.c.incident_id, _roles.c.role, _roles.c.assigned_at).where(
+            _roles.c.incident_id.in_(incident_ids)
+        )
+        for incident_id, role, at in self.conn.execute(query).tuples():
+            found.setdefault(str(incident_id), []).append((str(role), at))
+        return found
+
+    # --- checklists -----------------------------------------------------------------------------
+
+    def checklist_items(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_items).where(_items.c.incident_id == incident_id).order_by(_items.c.position)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def add_checklist_items(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(_items.insert(), rows)
+
+    def set_item(self, incident_id: str, list_key: str, item_key: str, done_at: datetime | None, by: str) -> int:
+        """Tick (or untick) an item; 0 when it was already so or does not exist."""
+        statement = _items.update().where(
+            _items.c.incident_id == incident_id, _items.c.list_key == list_key, _items.c.item_key == item_key
+        )
+        statement = statement.where(_items.c.done_at.is_(None) if done_at else _items.c.done_at.is_not(None))
+        return int(self.conn.execute(statement.values(done_at=done_at, done_by=by if done_at else "")).rowcount or 0)
+
+    # --- mitigation, communications, breaches, templates ----------------------------------------
+
+    def mitigations(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_mit).where(_mit.c.incident_id == incident_id).order_by(_mit.c.chosen_at, _mit.c.id)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def add_mitigation(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_mit.insert(), values)
+
+    def update_mitigation(self, mitigation_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_mit.update().where(_mit.c.id == mitigation_id).values(**values))
+
+    def communications(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_comm).where(_comm.c.incident_id == incident_id).order_by(_comm.c.sent_at.desc())
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def add_communication(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_comm.insert(), values)
+
+    def last_updates(self, incident_ids: list[str]) -> dict[str, datetime]:
+        """When each incident's last status update went out."""
+        if not incident_ids:
+            return {}
+        query = (
+            sa.select(_comm.c.incident_id, sa.func.max(_comm.c.sent_at))
+            .where(_comm.c.incident_id.in_(incident_ids), _comm.c.counts_as_update.is_(True))
+            .group_by(_comm.c.incident_id)
+        )
+        found: dict[str, datetime] = {}
+        for incident_id, at in self.conn.execute(query).tuples():
+            stamp = as_utc(at)
+            if stamp is not None:
+                found[str(incident_id)] = stamp
+        return found
+
+    def breaches(self, incident_id: str) -> list[dict[str, Any]]:
+        query = sa.select(_breach).where(_breach.c.incident_id == incident_id).order_by(_breach.c.due_at)
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def breach_keys(self, incident_ids: list[str]) -> set[tuple[str, str, datetime]]:
+        if not incident_ids:
+            return set()
+        query = sa.select(_breach.c.incident_id, _breach.c.target, _breach.c.due_at).where(
+            _breach.c.incident_id.in_(incident_ids)
+        )
+        return {(str(i), str(t), at) for i, t, at in self.conn.execute(query).tuples()}
+
+    def add_breach(self, values: dict[str, Any]) -> bool:
+        """Record a breach once; False when another process already did."""
+        exists = self.conn.execute(
+            sa.select(_breach.c.id).where(
+                _breach.c.incident_id == values["incident_id"],
+                _breach.c.target == values["target"],
+                _breach.c.due_at == values["due_at"],
+            )
+        ).first()
+        if exists is not None:
+            return False
+        self.conn.execute(_breach.insert(), {"id": new_id(), **values})
+        return True
+
+    def open_incidents(self) -> list[dict[str, Any]]:
+        query = sa.select(
+            _inc.c.id, _inc.c.number, _inc.c.title, _inc.c.sev, _inc.c.opened_at, _inc.c.acknowledged_at
+        ).where(_inc.c.status.in_(_OPEN))
+        return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def template_overrides(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self.conn.execute(sa.select(_tpl.c.key, _tpl.c.body))}
+
+    def save_template(self, key: str, body: str | None, at: datetime, by: str) -> None:
+        """Store an edited template, or (body None) go back to the shipped one."""
+        self.conn.execute(_tpl.delete().where(_tpl.c.key == key))
+        if body is not None:
+            self.conn.execute(_tpl.insert(), {"key": key, "body": body, "updated_at": at, "updated_by": by})

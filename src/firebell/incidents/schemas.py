@@ -8,6 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from firebell.incidents.classifier import Question
+from firebell.incidents.comms import Audience
+from firebell.incidents.mitigation import Outcome
+from firebell.incidents.mitigation import Question as MitigationQuestion
 from firebell.incidents.service import DetectionSource
 from firebell.incidents.state import IncidentStatus
 
@@ -36,6 +39,8 @@ class TimelineEntryRead(BaseModel):
 
 
 class TargetsRead(BaseModel):
+    assemble: str | None = Field(description="met, pending or breached; null when the severity has no such target")
+    assemble_by: str | None
     acknowledge_within: str
     acknowledge: str = Field(description="met, pending or breached")
     acknowledge_by: str = Field(description="time left (pending) or how late (breached)")
@@ -46,9 +51,20 @@ class TargetsRead(BaseModel):
 
 
 class IncidentDetailRead(IncidentRead):
+    impact: str
+    detection_source: str
+    declared_by: str
+    war_room: str
+    investigating_at: datetime | None
+    identified_at: datetime | None
+    resolving_at: datetime | None
     timeline: list[TimelineEntryRead]
     alerts: list[dict[str, Any]]
     targets: TargetsRead
+    response: dict[str, Any] = Field(
+        description="roles, staffing warning, checklists, mitigations, communications, missed targets, "
+        "next update due, recent changes"
+    )
 
 
 class MoveRequest(BaseModel):
@@ -95,3 +111,70 @@ class StatusRequest(BaseModel):
 
     status: IncidentStatus
     note: str = Field(default="", max_length=2000)
+
+
+# --- running an incident ----------------------------------------------------------------------------
+
+
+class RoleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: str = Field(
+        description="incident_commander, tech_lead, comms_lead, scribe, sme, postmortem_owner (or ic, tl)"
+    )
+    user: str = Field(min_length=1, max_length=320, description="the person's handle or email")
+
+
+class TickRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    done: bool = True
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class SeverityRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    severity: str = Field(description="SEV-1..SEV-4 (or P1..P4)")
+    reason: str = Field(default="", max_length=1000)
+
+
+class MitigationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[MitigationQuestion, bool] = Field(
+        description="recent_deployment, resource_issue, external_dependency, data_issue: yes or no, in that order"
+    )
+
+
+class OutcomeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    note: str = Field(default="", max_length=2000)
+
+
+class ComposeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template: str = Field(description="initial.slack, update.email, customer.identified, ...")
+    fields: dict[str, str] = Field(default_factory=dict, description="what the template asks the writer for")
+
+
+class SendRequest(ComposeRequest):
+    audiences: list[Audience] = Field(
+        default_factory=list, description="where it goes; empty: the template's usual audiences"
+    )
+    subject: str | None = Field(default=None, max_length=300, description="the subject as edited after the preview")
+    body: str | None = Field(default=None, max_length=20_000, description="the text as edited after the preview")
+
+
+class TemplateWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=20_000)

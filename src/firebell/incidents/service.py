@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from firebell.alerts.model import OpenIncidentRef
+from firebell.incidents.checklists import Happening, auto_ticks
 from firebell.incidents.ports import IncidentRepo, PagingStarter
 from firebell.incidents.state import IncidentStatus, transition
 from firebell.kernel.errors import NotFound, ValidationFailed
@@ -179,4 +180,15 @@ def move(
     repo.update(incident_id, values)
     message = f"{current} → {target}" + (f" ({note})" if note else "")
     repo.add_event(incident_id, at, "status_changed", message, actor=actor)
+    happening = _HAPPENS.get(target)
+    if happening is not None:
+        for list_key, item_key in auto_ticks(happening):
+            repo.set_item(incident_id, list_key, item_key, at, actor)
     return target
+
+
+_HAPPENS = {
+    IncidentStatus.ACKNOWLEDGED: Happening.ACKNOWLEDGED,
+    IncidentStatus.RESOLVED: Happening.RESOLVED,
+    IncidentStatus.CLOSED: Happening.CLOSED,
+}

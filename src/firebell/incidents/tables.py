@@ -40,6 +40,8 @@ class IncidentRow(Base):
     detection_source: Mapped[str] = mapped_column(sa.String(32), default="alert", server_default="alert")
     impact: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     affected_service_ids: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    # The war room: `#incident-YYYY-MM-DD-short-description`, and its Slack channel id once created.
+    war_room: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
 
 
 class IncidentEventRow(Base):
@@ -52,3 +54,90 @@ class IncidentEventRow(Base):
     actor: Mapped[str] = mapped_column(sa.String(200), default="")
     message: Mapped[str] = mapped_column(sa.Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class IncidentRoleRow(Base):
+    """Who holds which role on an incident (several SMEs; one person may hold several roles)."""
+
+    __tablename__ = "incident_roles"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "role", "user_id"),)
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class ChecklistItemRow(Base):
+    """One item of an incident's checklists, written when the incident's checklists are first used."""
+
+    __tablename__ = "incident_checklist_items"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "list_key", "item_key"),)
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    list_key: Mapped[str] = mapped_column(sa.String(64))  # a phase ("detection") or a role ("role:scribe")
+    item_key: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    text: Mapped[str] = mapped_column(sa.String(500))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_by: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class TargetBreachRow(Base):
+    """A response target an incident missed, recorded once per target and deadline."""
+
+    __tablename__ = "incident_target_breaches"
+    __table_args__ = (sa.UniqueConstraint("incident_id", "target", "due_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    target: Mapped[str] = mapped_column(sa.String(32))  # acknowledge, assemble, update
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MitigationRow(Base):
+    """One pass through the mitigation decision tree: the answers, the strategy, and how it went."""
+
+    __tablename__ = "incident_mitigations"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    answers: Mapped[dict[str, bool]] = mapped_column(JSONType, default=dict)
+    strategy: Mapped[str] = mapped_column(sa.String(32))
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chosen_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    outcome: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)  # resolved, not_resolved
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class CommunicationRow(Base):
+    """A message sent about an incident (its deliveries are in the delivery log)."""
+
+    __tablename__ = "incident_communications"
+    __table_args__ = (sa.Index("ix_incident_communications_sent", "incident_id", "sent_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"))
+    template: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    recipients: Mapped[list[str]] = mapped_column(JSONType, default=list)  # as shown: "#incidents", emails
+    counts_as_update: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_by: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class MessageTemplateRow(Base):
+    """An operator's edit of one of the shipped communication templates."""
+
+    __tablename__ = "message_templates"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(sa.String(200), default="")

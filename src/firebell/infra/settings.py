@@ -35,12 +35,27 @@ class SmtpSettings(BaseModel):
 class SlackSettings(BaseModel):
     # From the Slack app's "Basic Information" page; without it the Acknowledge/Resolve buttons are refused.
     signing_secret: SecretStr = SecretStr("")
+    # A bot token (xoxb-...) lets Firebell open war-room channels, invite responders and post updates.
+    bot_token: SecretStr = SecretStr("")
+    api_url: str = "https://slack.com/api/"
+    # Where incident communications go: a channel the bot is in, and/or an incoming webhook.
+    incidents_channel: str = "#incidents"
+    incidents_webhook_url: SecretStr = SecretStr("")
 
 
 class WebhookSettings(BaseModel):
     # Receivers check X-Firebell-Signature with this secret.
     signing_secret: SecretStr = SecretStr("dev-only-webhook-secret")
     timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class CommsSettings(BaseModel):
+    # Incident communications by email go to these addresses (comma-separated in the environment).
+    stakeholder_emails: str = ""
+
+    @property
+    def emails(self) -> list[str]:
+        return [a.strip() for a in self.stakeholder_emails.split(",") if a.strip()]
 
 
 class NotifySettings(BaseModel):
@@ -73,6 +88,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = SlackSettings()
     webhook: WebhookSettings = WebhookSettings()
     notify: NotifySettings = NotifySettings()
+    comms: CommsSettings = CommsSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

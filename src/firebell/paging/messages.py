@@ -77,11 +77,55 @@ class ShiftNotice:
         return f"Your on-call shift on {self.schedule} starts in {self.kind[:-1]} hours ({window})"
 
 
-Notice = PageNotice | ShiftNotice
+@dataclass(frozen=True, slots=True)
+class MessageNotice:
+    """A message about an incident: a communication people wrote, or a reminder Firebell sends."""
+
+    kind: str  # communication, reminder
+    incident_id: str
+    number: int
+    subject: str
+    text: str  # plain text (email and most channels)
+    slack_text: str  # Slack mrkdwn
+    incident_url: str
+    idempotency_key: str = ""
+
+    def to_message(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notice"] = "message"
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class RoomNotice:
+    """Open an incident's war room in Slack: create the channel, invite the responders, post the notice."""
+
+    incident_id: str
+    number: int
+    name: str  # the channel name, without "#"
+    topic: str
+    invite: tuple[str, ...]  # Slack member ids
+    text: str  # Slack mrkdwn, posted once the room exists
+    incident_url: str
+    idempotency_key: str = ""
+
+    def to_message(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["notice"] = "room"
+        return data
+
+
+Notice = PageNotice | ShiftNotice | MessageNotice | RoomNotice
 
 
 def notice_from_message(data: dict[str, Any]) -> Notice:
     """A stored delivery's message back as its notice."""
+    if data.get("notice") == "message":
+        return MessageNotice(**{k: v for k, v in data.items() if k != "notice"})
+    if data.get("notice") == "room":
+        values = {k: v for k, v in data.items() if k != "notice"}
+        values["invite"] = tuple(values["invite"])
+        return RoomNotice(**values)
     if data.get("notice") == "shift":
         values = {k: v for k, v in data.items() if k != "notice"}
         values.update(
@@ -96,7 +140,11 @@ def notice_from_message(data: dict[str, Any]) -> Notice:
 
 def subject(notice: Notice) -> str:
     """One line (an email header cannot hold a line break), at most 200 characters."""
-    if isinstance(notice, ShiftNotice):
+    if isinstance(notice, MessageNotice):
+        text = notice.subject
+    elif isinstance(notice, RoomNotice):
+        text = f"War room #{notice.name} for incident #{notice.number}"
+    elif isinstance(notice, ShiftNotice):
         label = "Handoff report" if notice.kind == "handoff" else "On-call reminder"
         text = f"[{label}] {notice.schedule}: {notice.headline.split(' (')[0]}"
     else:
@@ -115,6 +163,10 @@ def _shift_text(notice: ShiftNotice) -> str:
 
 def plain_text(notice: Notice) -> str:
     """The email body, and the text of every channel that takes plain text."""
+    if isinstance(notice, MessageNotice):
+        return f"{notice.text.rstrip()}\n\nIncident #{notice.number}: {notice.incident_url}"
+    if isinstance(notice, RoomNotice):
+        return f"{notice.topic}\n\n{notice.text}\n\nIncident #{notice.number}: {notice.incident_url}"
     if isinstance(notice, ShiftNotice):
         return _shift_text(notice)
     lines = [
@@ -140,6 +192,20 @@ def plain_text(notice: Notice) -> str:
 
 def slack_payload(notice: Notice) -> dict[str, Any]:
     """An incoming-webhook message with Block Kit: the facts, and Acknowledge / Resolve buttons."""
+    if isinstance(notice, MessageNotice | RoomNotice):
+        text = notice.slack_text if isinstance(notice, MessageNotice) else notice.text
+        return {
+            "text": subject(notice),
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(text)[:3000]}},
+                {
+                    "type": "context",
+                    "elements": [
+                        {"type": "mrkdwn", "text": f"<{notice.incident_url}|Incident #{notice.number} in Firebell>"}
+                    ],
+                },
+            ],
+        }
     if isinstance(notice, ShiftNotice):
         return {
             "text": subject(notice),
@@ -205,6 +271,14 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
 
 def webhook_payload(notice: Notice) -> dict[str, Any]:
     """The generic outbound webhook's JSON body."""
+    if isinstance(notice, MessageNotice | RoomNotice):
+        return {
+            "event": "incident_message" if isinstance(notice, MessageNotice) else "war_room",
+            "idempotency_key": notice.idempotency_key,
+            "incident": {"id": notice.incident_id, "number": notice.number, "url": notice.incident_url},
+            "subject": subject(notice),
+            "text": plain_text(notice),
+        }
     if isinstance(notice, ShiftNotice):
         return {
             "event": "shift_handoff" if notice.kind == "handoff" else "shift_reminder",

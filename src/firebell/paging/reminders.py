@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from firebell.infra.db import claim_transaction
-from firebell.kernel.ids import new_id
 from firebell.oncall.reminders import CHECKLISTS, NoticeKind, ShiftNoticeDue, due_between
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import schedule_from_row
+from firebell.paging.announce import pending_delivery
 from firebell.paging.messages import ShiftNotice
-from firebell.paging.model import DeliveryStatus
 from firebell.paging.repo import SqlPagingRepo
 
 LOOKBACK = timedelta(hours=1)
@@ -82,23 +81,15 @@ def _deliveries(
             idempotency_key=key,
         )
         rows.append(
-            {
-                "id": new_id(),
-                "idempotency_key": key,
-                "page_id": None,
-                "incident_id": None,
-                "user_id": due.user,
-                "channel": method["kind"],
-                "address": method["address"],
-                "message": notice.to_message(),
-                "status": DeliveryStatus.PENDING.value,
-                "due_at": now,
-                "attempts": 0,
-                "lease_until": None,
-                "last_error": "",
-                "created_at": now,
-                "finished_at": None,
-            }
+            pending_delivery(
+                key=key,
+                incident_id=None,
+                user_id=due.user,
+                channel=str(method["kind"]),
+                address=str(method["address"]),
+                notice=notice,
+                now=now,
+            )
         )
     return rows
 

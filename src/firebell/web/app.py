@@ -17,8 +17,10 @@ from firebell.alerts import api as alerts_api
 from firebell.alerts import intake_api
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
+from firebell.changes import api as changes_api
 from firebell.heartbeats import api as heartbeats_api
 from firebell.incidents import api as incidents_api
+from firebell.incidents import response_api
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
 from firebell.web import errors, health, views
@@ -65,6 +67,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         health.router,
         alerts_api.router,
         incidents_api.router,
+        response_api.router,
+        changes_api.intake,
+        changes_api.router,
         catalog_api.router,
         oncall_api.router,
         paging_api.router,
