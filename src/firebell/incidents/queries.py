@@ -15,6 +15,7 @@ from firebell.changes.repo import SqlChangeRepo
 from firebell.incidents.checklists import BY_KEY, for_incident
 from firebell.incidents.mitigation import PLANS, Outcome, Strategy, next_step
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.response import already_done
 from firebell.incidents.roles import LABELS, NEEDS, Role, assembled_at, staffing
 from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
@@ -153,8 +154,15 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
     needs = NEEDS[sev]
     items = repo.checklist_items(incident_id)
     if not items:  # not written until first used: show what it will be
+        done = already_done(repo, incident, set(held))
         items = [
-            {"list_key": c.key, "item_key": k, "text": t, "done_at": None, "done_by": ""}
+            {
+                "list_key": c.key,
+                "item_key": k,
+                "text": t,
+                "done_at": done.get((c.key, k)),
+                "done_by": "firebell" if (c.key, k) in done else "",
+            }
             for c in for_incident(sev, set(held))
             for k, t in c.keyed()
         ]

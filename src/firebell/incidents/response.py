@@ -45,7 +45,7 @@ def ensure_checklists(repo: ResponseRepo, incident_id: str) -> list[dict[str, An
     held = {Role(r["role"]) for r in repo.roles(incident_id)}
     have = {i["list_key"] for i in items}
     position = max((i["position"] for i in items), default=-1) + 1
-    already = _already(repo, row, held) if not items else {}
+    already = already_done(repo, row, held) if not items else {}
     new_rows: list[dict[str, Any]] = []
     for checklist in checklists.for_incident(Sev(row["sev"]), held):
         if checklist.key in have:
@@ -95,13 +95,13 @@ def tick(
 
 def happened(repo: ResponseRepo, incident_id: str, happening: Happening, at: datetime, actor: str) -> None:
     """Tick the items that `happening` completes (without a timeline entry: the happening has one).
-    People acting on an incident write its checklists, which take what already happened (`_already`)."""
+    People acting on an incident write its checklists, which take what already happened (`already_done`)."""
     ensure_checklists(repo, incident_id)
     for list_key, item_key in checklists.auto_ticks(happening):
         repo.set_item(incident_id, list_key, item_key, at, actor)
 
 
-def _already(repo: ResponseRepo, row: Mapping[str, Any], held: set[Role]) -> dict[tuple[str, str], datetime]:
+def already_done(repo: ResponseRepo, row: Mapping[str, Any], held: set[Role]) -> dict[tuple[str, str], datetime]:
     """The auto-ticked items whose happening took place before the checklists were written."""
     done: dict[tuple[str, str], datetime] = dict.fromkeys(checklists.DONE_ON_CREATION, row["opened_at"])
     facts: list[tuple[Happening, datetime | None]] = [

@@ -58,7 +58,7 @@ def _role(text: str) -> Role:
         raise ValidationFailed.field("role", str(exc)) from None
 
 
-def _person(conn: Connection, user: str) -> tuple[str, str]:
+def person(conn: Connection, user: str) -> tuple[str, str]:
     _policy, person = reassign_target(conn, policy=None, user=user)
     assert person is not None  # noqa: S101 - reassign_target raises when nobody matches
     return person
@@ -79,7 +79,7 @@ def assign_role(ref: str, body: RoleRequest, container: ContainerDep, caller: Wr
             SqlIncidentRepo(conn),
             incident_id=incident_id,
             role=role,
-            user=_person(conn, body.user),
+            user=person(conn, body.user),
             actor=caller.name,
             at=container.clock.now(),
         )
@@ -102,7 +102,7 @@ def remove_role(
             SqlIncidentRepo(conn),
             incident_id=incident_id,
             role=parsed,
-            user=_person(conn, user) if user else None,
+            user=person(conn, user) if user else None,
             actor=caller.name,
             at=container.clock.now(),
         )
@@ -206,7 +206,9 @@ def mitigation_outcome(
 # --- communications -------------------------------------------------------------------------------
 
 
-def _compose(conn: Connection, container: Container, incident: dict[str, Any], key: str, fields: dict[str, str]) -> Any:
+def compose_for(
+    conn: Connection, container: Container, incident: dict[str, Any], key: str, fields: dict[str, str]
+) -> Any:
     repo = SqlIncidentRepo(conn)
     if key not in TEMPLATES:
         raise ValidationFailed.field("template", f"unknown template {key!r}; use one of {', '.join(TEMPLATES)}")
@@ -227,7 +229,7 @@ def _compose(conn: Connection, container: Container, incident: dict[str, Any], k
 @router.post("/incidents/{ref}/communications/preview", summary="Render a template for this incident")
 def preview(ref: str, body: ComposeRequest, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
     incident = get_incident(conn, ref)
-    subject, text = _compose(conn, container, incident, body.template, body.fields)
+    subject, text = compose_for(conn, container, incident, body.template, body.fields)
     template = TEMPLATES[body.template]
     return {"template": body.template, "subject": subject, "body": text, "audiences": list(template.audiences)}
 
@@ -245,7 +247,7 @@ def send(ref: str, body: SendRequest, container: ContainerDep, caller: Writer) -
 
     def act(conn: Connection, incident_id: str) -> None:
         incident = get_incident(conn, incident_id)
-        subject, text = _compose(conn, container, incident, body.template, body.fields)
+        subject, text = compose_for(conn, container, incident, body.template, body.fields)
         sent.extend(
             response.send_communication(
                 SqlIncidentRepo(conn),
@@ -268,7 +270,7 @@ def send(ref: str, body: SendRequest, container: ContainerDep, caller: Writer) -
 def war_room(ref: str, container: ContainerDep, caller: Writer) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         incident = get_incident(conn, incident_id)
-        _subject, text = _compose(conn, container, incident, "initial.slack", {})
+        _subject, text = compose_for(conn, container, incident, "initial.slack", {})
         response.open_war_room(
             SqlIncidentRepo(conn),
             container.messenger(conn),

@@ -9,12 +9,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firebell.alerts.queries import list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.classifier import TEXT, Question, classify
-from firebell.incidents.queries import STATUS_FILTERS, get_incident, list_incidents, target_view, timeline
+from firebell.incidents.comms import FIELD_LABELS, TEMPLATES
+from firebell.incidents.mitigation import TEXT as MITIGATION_TEXT
+from firebell.incidents.mitigation import Question as MitigationQuestion
+from firebell.incidents.queries import (
+    STATUS_FILTERS,
+    get_incident,
+    list_incidents,
+    response_view,
+    target_view,
+    timeline,
+)
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.roles import Role
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
+from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
@@ -53,17 +66,26 @@ def board(
 @router.get("/incidents/{ref}", response_class=HTMLResponse)
 def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, session: UserSession) -> Response:
     incident = get_incident(conn, ref)
+    now = container.clock.now()
+    work = response_view(conn, incident, now)
     return render(
         request,
         "incident_body.html" if is_partial(request) else "incident.html",
         session,
         incident=incident,
+        work=work,
+        people=[p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")],
+        roles=list(Role),
+        templates=[t for t in TEMPLATES.values() if t.audiences],
+        labels=FIELD_LABELS,
+        questions=[(q.value, MITIGATION_TEXT[q]) for q in MitigationQuestion],
+        sevs=[s.value for s in Sev],
         alerts=list_alerts(conn, incident_id=incident["id"], limit=500),
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         reassign_to=reassign_choices(conn),
-        targets=target_view(incident, container.clock.now()),
+        targets=target_view(incident, now),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )

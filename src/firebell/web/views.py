@@ -14,6 +14,7 @@ from firebell.alerts import views as alert_views
 from firebell.catalog import views as catalog_views
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import log_in, log_out
+from firebell.incidents import response_views
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
@@ -25,6 +26,7 @@ from firebell.web.pages import CsrfSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(incident_views.router)
+router.include_router(response_views.router)
 router.include_router(alert_views.router)
 router.include_router(catalog_views.router)
 router.include_router(oncall_views.router)

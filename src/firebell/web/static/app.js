@@ -7,7 +7,18 @@
       el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { localize(document); });
+  // A deadline counts down (or up, once passed) every second: <span data-deadline="ISO">.
+  function countdowns() {
+    document.querySelectorAll("[data-deadline]").forEach(function (el) {
+      var left = Math.round((new Date(el.getAttribute("data-deadline")) - new Date()) / 1000);
+      var s = Math.abs(left), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+      var text = (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s";
+      el.textContent = left >= 0 ? "due in " + text : "overdue by " + text;
+      el.classList.toggle("overdue", left < 0);
+    });
+  }
+  setInterval(countdowns, 1000);
+  document.addEventListener("DOMContentLoaded", function () { localize(document); countdowns(); });
   document.addEventListener("htmx:afterSwap", function (e) { localize(e.target); });
   // Keyboard: a = acknowledge, r = resolve on an incident; g i / g a / g o / g s / g p / g d to move between pages.
   var pendingG = false;
