@@ -305,6 +305,8 @@ def test_notes_severity_changes_and_the_timeline_export(paging: PagingApp) -> No
     assert gantt.startswith("gantt\n    title Incident 1 [SEV-2] Checkout returns 500s\n")
     assert "    section Detection" in gantt
     assert "    Declared at SEV-1 from a user report :milestone, 2026-03-04 15:00:00, 0m" in gantt
+    assert "    Note - Hypothesis - \\| the pool is exhausted" not in gantt
+    assert "    Hypothesis - | the pool is exhausted :2026-03-04 15:00:00, 1m" in gantt
     assert "section Recovery" in gantt
     bad = paging.client.post(f"/api/v1/incidents/{number}/notes", json={"text": ""}, headers=paging.auth())
     assert bad.status_code == 422

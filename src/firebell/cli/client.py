@@ -28,6 +28,16 @@ class Api:
             raise ApiError(_message(response))
         return response.json()
 
+    def text(self, path: str) -> str:
+        """A plain-text answer (exports)."""
+        try:
+            response = self.client.get(path)
+        except httpx.HTTPError as exc:
+            raise ApiError(f"cannot reach {self.client.base_url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise ApiError(_message(response))
+        return response.text
+
     def paged(self, path: str, params: dict[str, Any], limit: int | None) -> list[Any]:
         """Fetch every page (or up to `limit` rows), newest first as the server orders them."""
         rows: list[Any] = []

@@ -7,7 +7,6 @@ until the next one, and the opening, acknowledgement and resolution are mileston
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -78,21 +77,32 @@ def markdown_table(entries: Sequence[Entry]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Entries whose message does not say what happened by itself get a word in front.
+_PREFIX = {"alert_fired": "Alert fired", "alert_resolved": "Alert resolved", "note": "Note", "status_changed": "State"}
+
+
 def _label(entry: Entry) -> str:
-    kind = entry.kind.replace("_", " ")
-    return f"{kind[0].upper()}{kind[1:]}: {entry.message}" if entry.message else kind
+    if not entry.message:
+        return entry.kind.replace("_", " ")
+    prefix = _PREFIX.get(entry.kind)
+    return f"{prefix}: {entry.message}" if prefix else entry.message
+
+
+def _mermaid_safe(text: str) -> str:
+    # Mermaid reads ":" as the end of a task's name, and "#", ";" and "%%" as syntax.
+    for bad, good in ((":", " -"), (";", ","), ("#", "no. "), ("%", " pct")):
+        text = text.replace(bad, good)
+    return " ".join(text.split())
 
 
 def _task_name(entry: Entry) -> str:
-    # Mermaid reads ":" as the end of a task's name and "#", ";" and "%%" as syntax.
-    text = re.sub(r"[:;#%]", " ", entry.message or entry.kind.replace("_", " "))
-    text = " ".join(text.split())
+    text = _mermaid_safe(entry.message or entry.kind.replace("_", " "))
     return text if len(text) <= 60 else text[:59] + "…"
 
 
 def mermaid_gantt(entries: Sequence[Entry], title: str, end: datetime | None = None) -> str:
     """A gantt chart like the postmortem template's timeline visualization."""
-    clean_title = " ".join(re.sub(r"[:;#%]", " ", title).split()) or "Incident timeline"
+    clean_title = _mermaid_safe(title) or "Incident timeline"
     lines = [
         "gantt",
         f"    title {clean_title}",

@@ -1,0 +1,92 @@
+"""Running an incident from the command line, against a running server."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Server, cli, last_line
+from tests.e2e.cli.test_cli import responder
+
+PEOPLE = """\
+users:
+  - {name: Alice, handle: alice, email: alice@example.com, contact_methods: [{type: email, address: alice@example.com}]}
+  - {name: Bob, handle: bob, email: bob@example.com}
+"""
+
+
+def test_an_incident_is_run_end_to_end_from_the_cli(server: Server, tmp_path: object) -> None:
+    from pathlib import Path
+
+    cli(server.database_url, "service", "create", "checkout")
+    config = Path(str(tmp_path)) / "people.yaml"
+    config.write_text(PEOPLE)
+    cli(server.database_url, "apply", "-f", str(config))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "write"))
+
+    def run(*args: str) -> str:
+        done = responder(server, token, *args)
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+        return done.stdout
+
+    def refused(*args: str) -> str:
+        done = responder(server, token, *args)
+        assert done.returncode != 0, f"{args} should fail"
+        assert done.stderr.count("\n") == 1, done.stderr  # one line
+        return done.stderr
+
+    incident = last_line(
+        responder(
+            server,
+            token,
+            "incident",
+            "declare",
+            "--title",
+            "Checkout 500s",
+            "--severity",
+            "P1",
+            "--service",
+            "checkout",
+        )
+    )
+    assert "Technical Lead: unfilled" in run("incident", "role", incident, "ic", "alice")
+    assert "boss" in refused("incident", "role", incident, "boss", "alice")
+    assert "zed" in refused("incident", "role", incident, "ic", "zed")
+    run("incident", "role", incident, "scribe", "bob@example.com")
+    run("incident", "note", incident, "Pool exhausted since the 14:28 deploy?")
+    run("incident", "tick", incident, "investigation", "logs-analyzed")
+    assert "no checklist item" in refused("incident", "tick", incident, "investigation", "nope")
+    listed = run("incident", "checklist", incident)
+    assert "[x] Logs analyzed  (investigation logs-analyzed)" in listed
+    assert "[x] IC assigned  (detection ic-assigned)" in listed
+    question = refused("incident", "mitigate", incident, "--no-recent-deployment")
+    assert "--resource-issue" in question
+    plan = run("incident", "mitigate", incident, "--no-recent-deployment", "--resource-issue")
+    assert plan.startswith("Scale up resources")
+    mitigation_id = plan.strip().splitlines()[-1].split()[6]
+    assert run("incident", "outcome", incident, mitigation_id, "not_resolved").strip() == "next: Escalate"
+    preview = run(
+        "incident", "update", incident, "--template", "update.email", "--field", "progress=Rolled back", "--preview"
+    )
+    assert preview.startswith("Subject: [P1] Checkout 500s - Investigating\n")
+    assert "INCIDENT COMMANDER: Alice" in preview
+    assert "Rolled back" in preview
+    assert "is configured; nothing was sent" in refused("incident", "update", incident, "--template", "update.email")
+    assert "--field" in refused("incident", "update", incident, "--template", "update.email", "--field", "oops")
+    run("change", "record", "--service", "checkout", "--summary", "Deploy checkout v2.3.1")
+    shown = run("incident", "show", incident)
+    assert "Incident Commander: Alice" in shown
+    assert "Deploy checkout v2.3.1" in shown
+    assert "closed" in refused("incident", "close", incident)
+    run("incident", "severity", incident, "SEV-2", "--reason", "workaround found")
+    run("incident", "ack", incident)
+    run("incident", "resolve", incident, "--note", "rolled back")
+    assert run("incident", "close", incident).startswith("#1 closed")
+    table = run("incident", "timeline", incident)
+    assert table.startswith("| Time (UTC) | Event | By |")
+    assert "Note: Pool exhausted since the 14:28 deploy?" in table
+    gantt = run("incident", "timeline", incident, "--format", "mermaid")
+    assert gantt.startswith("gantt\n")
+    entries = json.loads(run("incident", "timeline", incident, "--format", "json"))
+    kinds = [e["kind"] for e in entries]
+    for kind in ("declared", "role_assigned", "note", "checklist", "mitigation_chosen", "severity_changed"):
+        assert kind in kinds
