@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiosmtpd.controller import Controller
 
@@ -129,3 +130,94 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "cond
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@dataclass
+class SlackApi:
+    """A local server speaking the Slack Web API methods Firebell calls, with their state."""
+
+    token: str
+    url: str = ""
+    channels: dict[str, str] = field(default_factory=lambda: {"incidents": "C0INCIDENTS"})  # name -> id
+    members: dict[str, list[str]] = field(default_factory=dict)  # channel id -> user ids
+    topics: dict[str, str] = field(default_factory=dict)
+    posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel id, message)
+    calls: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _channel(self, ref: str) -> str | None:
+        ref = ref.lstrip("#")
+        return self.channels.get(ref) or (ref if ref in self.channels.values() else None)
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.calls.append(method)
+            if method == "conversations.create":
+                name = str(args["name"])
+                if name in self.channels:
+                    return {"ok": False, "error": "name_taken"}
+                self.channels[name] = f"C{len(self.channels):08d}"
+                return {"ok": True, "channel": {"id": self.channels[name], "name": name}}
+            if method == "conversations.list":
+                listed = [{"id": i, "name": n} for n, i in self.channels.items()]
+                return {"ok": True, "channels": listed, "response_metadata": {"next_cursor": ""}}
+            channel = self._channel(str(args.get("channel", "")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if method == "conversations.invite":
+                users = str(args["users"]).split(",") if isinstance(args["users"], str) else list(args["users"])
+                self.members.setdefault(channel, []).extend(users)
+                return {"ok": True, "channel": {"id": channel}}
+            if method == "conversations.setTopic":
+                self.topics[channel] = str(args["topic"])
+                return {"ok": True}
+            if method == "chat.postMessage":
+                self.posts.append((channel, args))
+                return {"ok": True, "channel": channel, "ts": f"{len(self.posts)}.000"}
+            return {"ok": False, "error": "unknown_method"}
+
+    def posted_to(self, name: str) -> list[dict[str, Any]]:
+        with self.lock:
+            wanted = self.channels.get(name)
+            return [message for channel, message in self.posts if channel == wanted]
+
+
+@contextmanager
+def slack_api(token: str = "xoxb-test-token") -> Iterator[SlackApi]:  # noqa: S107 - a test double's token
+    fake = SlackApi(token)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+            path, _, query = self.path.partition("?")
+            args: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+            if "json" in self.headers.get("content-type", ""):
+                args.update(json.loads(raw or b"{}"))
+            else:
+                args.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+            if self.headers.get("authorization") != f"Bearer {fake.token}":
+                body = {"ok": False, "error": "invalid_auth"}
+            else:
+                body = fake.answer(path.rsplit("/", 1)[-1], args)
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_port}/api/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -41,7 +41,7 @@ def pagerduty_change(body: PagerDutyChange, container: ContainerDep) -> dict[str
     ref = _key(container, body.routing_key, {IntegrationKind.PAGERDUTY, IntegrationKind.CHANGE}, "routing_key")
     details = body.payload.custom_details
     with transaction(container.engine, write=True) as conn:
-        record(
+        change_id = record(
             SqlChangeRepo(conn),
             service_id=ref.service_id,
             integration_id=ref.integration_id,
@@ -56,7 +56,7 @@ def pagerduty_change(body: PagerDutyChange, container: ContainerDep) -> dict[str
             field_prefix="payload.time",
         )
     container.changes.bump()
-    return {"status": "success", "message": "Change event processed"}
+    return {"status": "success", "message": "Change event processed", "id": change_id}
 
 
 @intake.post("/integrations/deploy/{key}", status_code=202, summary="Record a deployment or config change")
