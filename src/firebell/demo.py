@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Link
 from firebell.alerts.service import Submission
 from firebell.bootstrap import Container
 from firebell.catalog import service as catalog
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.changes.model import ChangeKind
+from firebell.changes.repo import SqlChangeRepo
+from firebell.changes.service import record as record_change
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra.db import transaction
@@ -59,6 +63,24 @@ def seed_demo(container: Container) -> DemoKeys:
         # On-call first, so the demo's incidents page the on-call person like real ones.
         config, _tree = load_config(DEMO_ONCALL, "demo on-call")
         apply(config, oncall=SqlOncallRepo(conn), identity=identity, services=repo, now=now)
+        # Something changed before the alerts fired: the incident page answers "what changed recently?".
+        for service, summary, kind, ago in (
+            ("checkout", "Deploy checkout v2.3.1 (connection pool 50 → 10)", ChangeKind.DEPLOY, 40),
+            ("search", "Raise the index refresh interval to 30s", ChangeKind.CONFIG, 180),
+        ):
+            record_change(
+                SqlChangeRepo(conn),
+                service_id=services[service],
+                integration_id=None,
+                kind=kind,
+                summary=summary,
+                source="ci/deploy-pipeline",
+                version="",
+                at=now - timedelta(minutes=ago),
+                links=[],
+                details={},
+                now=now,
+            )
         for service, events in _demo_events().items():
             submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
             container.intake_in(conn, [submission])

@@ -1,0 +1,201 @@
+"""An incident run from its alert to its close through the web UI, in headless Chromium.
+
+A real server with the demo data, a real SMTP server for stakeholder email and a local HTTP
+receiver standing in for the #incidents Slack webhook. Screenshots land in
+test-artifacts/screenshots/ (incident-running.png, incident-composer.png, incident-closed.png).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.peers import HttpSink, SmtpSink, http_sink, smtp_sink, wait_for
+from tests.e2e.web.test_browser import DEMO_EMAIL, FIREBELL, UI_TIMEOUT_MS, DemoServer, _free_port, _log_in, _shot
+
+pytestmark = pytest.mark.timeout(240)
+
+
+@pytest.fixture(scope="module")
+def peers() -> Iterator[tuple[SmtpSink, HttpSink]]:
+    with smtp_sink() as smtp, http_sink() as hooks:
+        yield smtp, hooks
+
+
+@pytest.fixture(scope="module")
+def comms_server(tmp_path_factory: pytest.TempPathFactory, peers: tuple[SmtpSink, HttpSink]) -> Iterator[DemoServer]:
+    smtp, hooks = peers
+    base = tmp_path_factory.mktemp("incident-flow")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FIREBELL_DATABASE_URL": f"sqlite:///{base / 'fb.db'}",
+        "FIREBELL_PORT": str(port),
+        "FIREBELL_SMTP__HOST": smtp.host,
+        "FIREBELL_SMTP__PORT": str(smtp.port),
+        "FIREBELL_SLACK__INCIDENTS_WEBHOOK_URL": f"{hooks.url}/slack/incidents",
+        "FIREBELL_COMMS__STAKEHOLDER_EMAILS": "exec@example.com",
+    }
+    log = base / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as handle:
+        process = subprocess.Popen([str(FIREBELL), "serve", "--demo"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        made = subprocess.run(
+            [str(FIREBELL), "token", "create", "--name", "e2e", "--scope", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        yield DemoServer(url=url, env=env, log=log, token=made.stdout.strip().splitlines()[-1])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _submit(page: Page, button: object) -> None:
+    with page.expect_navigation():
+        button.click()  # type: ignore[attr-defined]
+
+
+def test_an_incident_runs_from_alert_to_close_in_the_browser(
+    page: Page, comms_server: DemoServer, peers: tuple[SmtpSink, HttpSink]
+) -> None:
+    smtp, hooks = peers
+    server = comms_server
+    _log_in(page, server)
+    server.send_alert(service="notifications", summary="Push notifications failing for iOS", severity="critical")
+    row = page.locator("#incident-rows tr", has_text="Push notifications failing for iOS")
+    expect(row).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    with page.expect_navigation():
+        row.locator("a").first.click()
+    number = int(re.search(r"/incidents/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Push notifications failing for iOS")
+    expect(page.locator(".lifecycle li.here")).to_have_text("detected")
+    expect(page.get_by_role("status").filter(has_text="Unfilled required role(s)")).to_contain_text("Scribe")
+    expect(page.locator("#timeline")).to_contain_text("alert fired")
+
+    # Acknowledge, then staff the incident: the four roles a SEV-1 needs.
+    _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Acknowledge")))
+    expect(page.locator(".lifecycle li.here")).to_have_text("acknowledged")
+    for role, person in (
+        ("Incident Commander", "Alice Moreau"),
+        ("Technical Lead", "Bob Okafor"),
+        ("Communications Lead", "Carol Tanaka"),
+        ("Scribe", "Erin Lead"),
+    ):
+        tool = page.locator("#tool-roles")
+        tool.get_by_label("Role").select_option(label=role)
+        tool.get_by_label("Person").select_option(label=person)
+        _submit(page, tool.get_by_role("button", name="Assign"))
+        expect(page.locator("#roles tr", has_text=role)).to_contain_text(person)
+    expect(page.get_by_text("Unfilled required role(s)")).to_have_count(0)
+
+    # Investigate: a checklist tick and a Scribe's note, both on the timeline.
+    dashboards = page.locator("#checklists li", has_text="Dashboards checked")
+    _submit(page, dashboards.get_by_role("button"))
+    expect(page.locator("#checklists li.done", has_text="Dashboards checked")).to_have_count(1)
+    expect(page.locator("#checklists li.done", has_text="IC assigned")).to_have_count(1)
+    page.locator("#tool-note textarea").fill("Errors began with the APNs certificate rotation at 09:40")
+    _submit(page, page.locator("#tool-note").get_by_role("button", name="Add note"))
+    expect(page.locator("#timeline li.tl-note")).to_contain_text("APNs certificate rotation")
+    _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Investigating")))
+
+    # The mitigation tree: a recent change, so roll back; it worked.
+    tree = page.locator("#tool-mitigation")
+    tree.locator("fieldset").first.get_by_label("yes").check()
+    _submit(page, tree.get_by_role("button", name="Choose the strategy"))
+    plan = page.locator("#mitigation .mitigation")
+    expect(plan).to_contain_text("Roll back the deployment")
+    _submit(page, plan.get_by_role("button", name="Resolved the issue"))
+    expect(plan).to_contain_text("next: Monitor and verify")
+    _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Identified")))
+    _shot(page, "incident-running.png")
+
+    # A status update: the composer previews the template as it is filled in, then sends it.
+    composer = page.locator("#tool-comms")
+    composer.get_by_label("Template").select_option(label="Status update (Slack)")
+    progress = composer.get_by_label("Progress (what we have learned or done)")
+    progress.fill("Rolled back the certificate rotation; error rate falling")
+    expect(composer.locator("textarea[name=body]")).to_have_value(re.compile("Rolled back the certificate"))
+    expect(composer.locator("textarea[name=body]")).to_have_value(re.compile(r"\*Current status\*: Identified"))
+    _shot(page, "incident-composer.png")
+    _submit(page, composer.get_by_role("button", name="Send"))
+    expect(page.get_by_role("heading", name="Communications (1)")).to_be_visible()
+    wait_for(lambda: len(hooks.on("/slack/incidents")) == 1, what="the update in #incidents")
+    assert "Rolled back the certificate rotation" in hooks.on("/slack/incidents")[0].body.decode()
+    expect(page.locator(".targets-panel [data-deadline]")).to_contain_text(re.compile(r"due in (14|15)m"))
+
+    # The resolution notice by email, then resolve and close (each asks first).
+    composer.get_by_label("Template").select_option(label="Resolution notice (email)")
+    composer.get_by_label("Resolution (the fix, briefly)").fill("Rolled back the certificate rotation")
+    expect(composer.get_by_label("Subject")).to_have_value(re.compile(r"RESOLVED$"))
+    _submit(page, composer.get_by_role("button", name="Send"))
+    wait_for(lambda: len(smtp.mails) >= 1, what="the resolution email")
+    assert smtp.mails[-1].message["Subject"].endswith("Push notifications failing for iOS - RESOLVED")
+    page.once("dialog", lambda dialog: dialog.accept())
+    _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Resolve\b")))
+    expect(page.locator(".lifecycle li.here")).to_have_text("resolved")
+    page.once("dialog", lambda dialog: dialog.accept())
+    _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Close\b")))
+    expect(page.locator(".lifecycle li.here")).to_have_text("closed")
+    expect(page.locator("#checklists li.done", has_text="Incident closed")).to_have_count(1)
+    timeline = page.locator("#timeline")
+    for text in (
+        "Alice Moreau is Incident Commander",
+        "Ticked “Dashboards checked”",
+        "Roll back the deployment",
+        "Status update (Slack) sent to #incidents",
+        "identified → resolved",
+        "resolved → closed",
+    ):
+        expect(timeline).to_contain_text(text)
+    expect(timeline).to_contain_text(f"by {DEMO_EMAIL}")
+    _shot(page, "incident-closed.png")
+
+    # The timeline exports as the postmortem template's table.
+    table = httpx.get(
+        f"{server.url}/api/v1/incidents/{number}/timeline?format=markdown",
+        headers={"authorization": f"Bearer {server.token}"},
+        timeout=10,
+    ).text
+    assert "| Note: Errors began with the APNs certificate rotation at 09:40 | demo@firebell.local |" in table
