@@ -121,8 +121,8 @@ class Container:
         return DeliveryMessenger(SqlPagingRepo(conn), destinations(self.settings))
 
     def sent(self) -> None:
-        """Wake the delivery engine after a transaction that queued messages committed."""
-        self.background.poke(DeliveryRunner.name)
+        """Wake the engine after a transaction that queued messages or escalated committed."""
+        self.background.poke(EscalationRunner.name, DeliveryRunner.name)
 
     def catalog_changed(self) -> None:
         """Forget cached service configs and integration keys after a change to the catalog."""

@@ -363,3 +363,39 @@ def test_change_events_show_on_incidents_of_their_services_and_dependencies(pagi
     assert future.status_code == 422
     assert "at" in future.json()["error"]["details"][0]["field"]
     assert paging.scalar("select count(*) from change_events") == 3
+
+
+def test_a_mitigation_that_fails_escalates_to_the_next_level_even_when_acknowledged(paging: PagingApp) -> None:
+    number = _declare(paging)
+    paging.tick()
+    assert [n.person for _a, n in paging.recorder.sent] == ["Alice"]
+    _post(paging, f"/api/v1/incidents/{number}/acknowledge")
+    paging.recorder.sent.clear()
+    chosen = _post(paging, f"/api/v1/incidents/{number}/mitigations", {"answers": {"recent_deployment": True}})
+    step = chosen["mitigations"][0]["id"]
+    _post(paging, f"/api/v1/incidents/{number}/mitigations/{step}/outcome", {"outcome": "not_resolved"})
+    paging.tick()
+    assert [(a, n.person, n.level) for a, n in paging.recorder.sent] == [("https://hooks.example/carol", "Carol", 2)]
+    assert _kinds(paging, number, "escalated") == [
+        "Escalated to level 2 of checkout-primary: the mitigation did not resolve the issue"
+    ]
+    # Nothing more falls due before level 2's timeout; then the policy repeats from level 1.
+    paging.recorder.sent.clear()
+    paging.clock.advance(timedelta(minutes=9))
+    paging.tick()
+    assert paging.recorder.sent == []
+    # Escalating again pages the last level again; an acknowledgement now stops it.
+    _post(paging, f"/api/v1/incidents/{number}/escalate", {"note": "still failing"})
+    paging.tick()
+    assert [n.person for _a, n in paging.recorder.sent] == ["Carol"]
+    assert _kinds(paging, number, "escalated")[-1] == "Escalated to level 2 of checkout-primary: still failing"
+    paging.clock.advance(timedelta(seconds=1))
+    _post(paging, f"/api/v1/incidents/{number}/acknowledge")
+    paging.recorder.sent.clear()
+    paging.clock.advance(timedelta(hours=1))
+    paging.tick()
+    assert paging.recorder.sent == []
+    no_policy = _declare(paging, service=None)
+    refused = paging.client.post(f"/api/v1/incidents/{no_policy}/escalate", headers=paging.auth())
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["field"] == "policy"

@@ -212,6 +212,21 @@ def update(
     _said(f"sent to {', '.join(sent['sent_to'])}")
 
 
+@incident_app.command("escalate")
+def escalate(
+    incident: Incident,
+    reason: Annotated[str, typer.Option(help="why, for the timeline")] = "",
+    url: UrlOpt = URL,
+    token: TokenOpt = "",
+) -> None:
+    """Page the next level of the incident's escalation policy now."""
+    with errors():
+        api = Api(url, token)
+        api.request("POST", _path(incident, "/escalate"), json={"note": reason})
+        events = api.request("GET", _path(incident, "/timeline"))
+    _said(next(e["message"] for e in reversed(events) if e["kind"] == "escalated"))
+
+
 @incident_app.command("war-room")
 def war_room(incident: Incident, url: UrlOpt = URL, token: TokenOpt = "") -> None:
     """Name the war room (#incident-YYYY-MM-DD-...) and, with a Slack bot token, create it."""

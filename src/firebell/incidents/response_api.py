@@ -20,6 +20,7 @@ from firebell.incidents.roles import Role
 from firebell.incidents.schemas import (
     ComposeRequest,
     MitigationRequest,
+    MoveRequest,
     NoteRequest,
     OutcomeRequest,
     RoleRequest,
@@ -33,7 +34,9 @@ from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from firebell.kernel.severity import Sev
+from firebell.paging import service as paging
 from firebell.paging.api import reassign_target
+from firebell.paging.repo import SqlPagingRepo
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 
 router = APIRouter(prefix="/api/v1", tags=["incident response"])
@@ -185,20 +188,57 @@ def choose_mitigation(ref: str, body: MitigationRequest, container: ContainerDep
     return _act(container, ref, act)
 
 
-@router.post("/incidents/{ref}/mitigations/{mitigation_id}/outcome", summary="Record how a mitigation went")
+@router.post(
+    "/incidents/{ref}/mitigations/{mitigation_id}/outcome",
+    summary="Record how a mitigation went; not resolved escalates to the next level",
+)
 def mitigation_outcome(
     ref: str, mitigation_id: str, body: OutcomeRequest, container: ContainerDep, caller: Writer
 ) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
-        response.mitigation_outcome(
-            SqlIncidentRepo(conn),
+        record_outcome(conn, container, incident_id, mitigation_id, body.outcome, body.note, caller.name)
+
+    return _act(container, ref, act)
+
+
+def record_outcome(
+    conn: Connection,
+    container: Container,
+    incident_id: str,
+    mitigation_id: str,
+    outcome: mitigation.Outcome,
+    note: str,
+    actor: str,
+) -> None:
+    """Record the outcome; when the strategy did not resolve the issue, escalate as the tree says."""
+    repo, now = SqlIncidentRepo(conn), container.clock.now()
+    then = response.mitigation_outcome(
+        repo, incident_id=incident_id, mitigation_id=mitigation_id, outcome=outcome, note=note, actor=actor, at=now
+    )
+    if outcome is mitigation.Outcome.NOT_RESOLVED and then == "Escalate":
+        paging.escalate_further(
+            incidents=repo,
+            paging=SqlPagingRepo(conn),
             incident_id=incident_id,
-            mitigation_id=mitigation_id,
-            outcome=body.outcome,
-            note=body.note,
-            actor=caller.name,
-            at=container.clock.now(),
+            actor=actor,
+            reason="the mitigation did not resolve the issue",
+            now=now,
         )
+
+
+@router.post("/incidents/{ref}/escalate", summary="Page the next level of the escalation policy now")
+def escalate(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+    def act(conn: Connection, incident_id: str) -> None:
+        level = paging.escalate_further(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident_id,
+            actor=caller.name,
+            reason=body.note if body else "",
+            now=container.clock.now(),
+        )
+        if level is None:
+            raise ValidationFailed.field("policy", "this incident has no escalation policy to escalate through")
 
     return _act(container, ref, act)
 

@@ -16,13 +16,15 @@ from firebell.incidents import mitigation, response
 from firebell.incidents.comms import FIELD_LABELS, TEMPLATES, Audience
 from firebell.incidents.queries import get_incident, timeline
 from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.response_api import compose_for, person
+from firebell.incidents.response_api import compose_for, person, record_outcome
 from firebell.incidents.roles import Role
 from firebell.incidents.templating import check, default_source
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
+from firebell.paging import service as paging
+from firebell.paging.repo import SqlPagingRepo
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -165,17 +167,26 @@ def mitigation_outcome(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     def act(conn: Connection, incident_id: str) -> None:
-        response.mitigation_outcome(
-            SqlIncidentRepo(conn),
-            incident_id=incident_id,
-            mitigation_id=mitigation_id,
-            outcome=mitigation.Outcome(outcome),
-            note=note,
-            actor=session.email,
-            at=container.clock.now(),
-        )
+        record_outcome(conn, container, incident_id, mitigation_id, mitigation.Outcome(outcome), note, session.email)
 
     return _do(container, ref, act, "#mitigation")
+
+
+@router.post("/incidents/{ref}/escalate")
+def escalate(ref: str, container: ContainerDep, session: CsrfSession, reason: Annotated[str, Form()] = "") -> Response:
+    def act(conn: Connection, incident_id: str) -> None:
+        level = paging.escalate_further(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=incident_id,
+            actor=session.email,
+            reason=reason,
+            now=container.clock.now(),
+        )
+        if level is None:
+            raise ValidationFailed.field("policy", "this incident has no escalation policy to escalate through")
+
+    return _do(container, ref, act)
 
 
 @router.post("/incidents/{ref}/war-room")

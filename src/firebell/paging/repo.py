@@ -80,6 +80,11 @@ class SqlPagingRepo:
         query = sa.select(_esc).where(_esc.c.incident_id == incident_id).order_by(_esc.c.started_at)
         return all_dicts(self.conn.execute(query))
 
+    def highest_level_paged(self, incident_id: str) -> int:
+        """The highest escalation level (1-based) anyone was paged at for the incident; 0 if none."""
+        query = sa.select(sa.func.coalesce(sa.func.max(_pages.c.level), 0)).where(_pages.c.incident_id == incident_id)
+        return int(self.conn.execute(query).scalar_one())
+
     def claim_due_escalations(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Due active escalations with their incident's facts, locked for this transaction."""
         query = (
@@ -250,7 +255,7 @@ class SqlPagingRepo:
                 _inc.c.status.label("incident_status"),
                 _inc.c.acknowledged_at,
                 _esc.c.state.label("escalation_state"),
-                _esc.c.started_at.label("escalation_started_at"),
+                sa.func.coalesce(_esc.c.answer_after, _esc.c.started_at).label("escalation_started_at"),
                 _users.c.display_name,
                 _users.c.handle,
             )

@@ -138,7 +138,7 @@ def escalate(
         stop = stop_reason(
             incident_open=IncidentStatus(row["incident_status"]).is_open,
             acknowledged_at=row["acknowledged_at"],
-            started_at=row["started_at"],
+            started_at=row.get("answer_after") or row["started_at"],
         )
         policy = _policy_of(row, directory)
         if stop is not None or policy is None:
@@ -356,6 +356,45 @@ def move_to(
         respond(verb, incidents=incidents, paging=paging, incident_id=incident_id, actor=actor, via=via, now=now)
     if target not in (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED):
         move(incidents, incident_id, target, now, actor=actor, note=f"via {via}")
+
+
+def escalate_further(
+    *, incidents: IncidentRepo, paging: PagingRepo, incident_id: str, actor: str, reason: str, now: datetime
+) -> int | None:
+    """Page the next level of the incident's policy now (the level after the highest one paged, or
+    the last level again), even though the incident is acknowledged. Returns the 1-based level, or
+    None when there is no policy to escalate through."""
+    row = _open_incident(incidents, incident_id, "escalate")
+    escalations = sorted(paging.escalations_of(incident_id), key=lambda e: str(e["id"]))
+    policy_id = next((str(e["policy_id"]) for e in reversed(escalations) if e["policy_id"]), None)
+    if policy_id is None and row.get("service_id"):
+        policy_id = paging.service_policy(str(row["service_id"]))
+    rows = paging.policies({policy_id}) if policy_id else []
+    if not rows:
+        return None
+    policy = policy_from_row(rows[0])
+    index = min(paging.highest_level_paged(incident_id), len(policy.levels) - 1)
+    offset = sum((level.timeout for level in policy.levels[:index]), timedelta(0))
+    _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated")
+    paging.add_escalation(
+        {
+            "id": new_id(),
+            "incident_id": incident_id,
+            "policy_id": policy_id,
+            "assignee_id": None,
+            "state": EscalationState.ACTIVE.value,
+            "started_at": now - offset,  # so that this level falls due now
+            "steps_taken": index,
+            "next_due_at": now,
+            "ended_at": None,
+            "answer_after": now,
+        }
+    )
+    why = f": {reason.strip()[:300]}" if reason.strip() else ""
+    incidents.add_event(
+        incident_id, now, "escalated", f"Escalated to level {index + 1} of {policy.name}{why}", actor=actor
+    )
+    return index + 1
 
 
 def _open_incident(incidents: IncidentRepo, incident_id: str, verb: str) -> Mapping[str, Any]:

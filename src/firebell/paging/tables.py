@@ -34,6 +34,9 @@ class EscalationRow(Base):
     steps_taken: Mapped[int] = mapped_column(sa.Integer, default=0)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # An escalation started part-way through its policy (escalated by hand) is answered only by an
+    # acknowledgement after this instant; its started_at lies in the past so the level falls due now.
+    answer_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PageRow(Base):

@@ -150,6 +150,9 @@ def upgrade() -> None:
     with op.batch_alter_table("incident_target_breaches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_incident_target_breaches_incident_id"), ["incident_id"], unique=False)
 
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("answer_after", sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("war_room", sa.String(length=80), server_default="", nullable=False))
 
@@ -173,6 +176,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_column("war_room")
+
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.drop_column("answer_after")
 
     with op.batch_alter_table("incident_target_breaches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_target_breaches_incident_id"))
