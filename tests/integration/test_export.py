@@ -49,6 +49,9 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
         line for line in MATRIX.read_text().splitlines() if "handle: alice" not in line and "handle: bob" not in line
     ]
     apply_config(paging, "\n".join(matrix).replace("name: checkout\n", "name: billing\n"))
+    apply_config(
+        paging, "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [billing]}\n"
+    )
     override = {"user": "carol", "start": "2026-03-05T00:00:00Z", "end": "2026-03-06T00:00:00Z", "replaces": "alice"}
     assert paging.client.post(
         "/api/v1/schedules/checkout-primary/overrides", json=override, headers=paging.auth()
@@ -72,6 +75,7 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
     }
     services = {s["name"]: s for s in data["services"]}
     assert services["billing"]["categories"]["security"] == "security"
+    assert services["checkout"]["depends_on"] == ["billing"]
 
     fresh = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}"))
     try:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from firebell.infra.settings import CommsSettings, SlackSettings
-from tests.integration.conftest import PagingApp
+from firebell.kernel.errors import ValidationFailed
+from tests.integration.conftest import PagingApp, apply_config
 
 
 def _declare(app: PagingApp, **body: Any) -> int:
@@ -316,14 +317,13 @@ def test_change_events_show_on_incidents_of_their_services_and_dependencies(pagi
     paging.add_service("payments-db")
     key = paging.add_integration("payments-db", "pagerduty")
     deploy_key = paging.add_integration("checkout", "change")
-    from firebell.catalog.repo import SqlCatalogRepo
-    from firebell.infra.db import transaction
-
-    with transaction(paging.container.engine, write=True) as conn:
-        repo = SqlCatalogRepo(conn)
-        db_id = str(repo.service_by_name("payments-db")["id"])  # type: ignore[index]
-        checkout = str(repo.service_by_name("checkout")["id"])  # type: ignore[index]
-        repo.update_service(checkout, {"dependencies": [db_id]})
+    with pytest.raises(ValidationFailed, match=r"services\[0\]\.depends_on\[0\]: no service named 'nope'"):
+        apply_config(
+            paging, "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [nope]}\n"
+        )
+    apply_config(
+        paging, "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [payments-db]}\n"
+    )
     change = {
         "routing_key": key,
         "payload": {

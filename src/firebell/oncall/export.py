@@ -39,6 +39,8 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
     schedules = {str(s["id"]): s for s in oncall.schedules()}
     teams = {str(t["id"]): t for t in oncall.teams()}
     policies = {str(p["id"]): p for p in oncall.policies()}
+    all_services = list(services.services())
+    service_names = {str(s["id"]): str(s["name"]) for s in all_services}
     return {
         "users": [_user(person, oncall) for person in people.values()],
         "teams": [
@@ -48,9 +50,9 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
         "schedules": [_schedule(s, oncall, handle) for s in schedules.values()],
         "escalation_policies": [policy_document(p, schedules, teams, handle) for p in policies.values()],
         "services": [
-            _service(s, policies)
-            for s in services.services()
-            if s.get("escalation_policy_id") or s.get("category_policies")
+            _service(s, policies, service_names)
+            for s in all_services
+            if s.get("escalation_policy_id") or s.get("category_policies") or s.get("dependencies")
         ],
     }
 
@@ -148,7 +150,9 @@ def policy_document(
     return policy
 
 
-def _service(row: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _service(
+    row: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]], service_names: Mapping[str, str]
+) -> dict[str, Any]:
     def name_of(policy_id: str) -> str:
         return str(policies[policy_id]["name"]) if policy_id in policies else policy_id
 
@@ -158,4 +162,6 @@ def _service(row: Mapping[str, Any], policies: Mapping[str, Mapping[str, Any]]) 
     categories = row.get("category_policies") or {}
     if categories:
         service["categories"] = {category: name_of(str(p)) for category, p in sorted(categories.items())}
+    if row.get("dependencies"):
+        service["depends_on"] = [service_names.get(str(d), str(d)) for d in row["dependencies"]]
     return service

@@ -207,6 +207,8 @@ class ServiceIn(_Strict):
     escalation_policy: str | None = None
     # Alerts labelled `category: <key>` run that policy instead (the escalation matrix by category).
     categories: dict[str, str] = Field(default_factory=dict)
+    # The services this one depends on (their changes show on its incidents); omitted: left as is.
+    depends_on: list[str] | None = None
 
 
 class OncallConfig(_Strict):

@@ -175,6 +175,18 @@ def apply(
         if (row.get("category_policies") or {}) != by_category:
             services.update_service(str(row["id"]), {"category_policies": by_category})
             changes.append(f"set the policies by category of service {service.name}")
+        if service.depends_on is not None:
+            needs: list[str] = []
+            for j, name in enumerate(service.depends_on):
+                dep = services.service_by_name(name)
+                if dep is None or name == service.name:
+                    problem = "a service cannot depend on itself" if dep else f"no service named {name!r}"
+                    raise ValidationFailed.field(f"services[{i}].depends_on[{j}]", problem)
+                needs.append(str(dep["id"]))
+            needs = list(dict.fromkeys(needs))
+            if list(row.get("dependencies") or []) != needs:
+                services.update_service(str(row["id"]), {"dependencies": needs})
+                changes.append(f"set the dependencies of service {service.name}")
     return changes
 
 
