@@ -37,6 +37,10 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 _OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 
 
+def _open_ids() -> sa.Select[Any]:
+    return sa.select(_inc.c.id).where(_inc.c.status.in_(_OPEN))
+
+
 class SqlIncidentRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -121,13 +125,11 @@ class SqlIncidentRepo:
             statement = statement.where(_roles.c.user_id == user_id)
         return int(self.conn.execute(statement).rowcount or 0)
 
-    def role_assignments(self, incident_ids: list[str]) -> dict[str, list[tuple[str, datetime]]]:
-        """(role, assigned at) per incident, for the assemble target."""
+    def role_assignments(self) -> dict[str, list[tuple[str, datetime]]]:
+        """(role, assigned at) per open incident, for the assemble target."""
         found: dict[str, list[tuple[str, datetime]]] = {}
-        if not incident_ids:
-            return found
         query = sa.select(_roles.c.incident_id, _roles.c.role, _roles.c.assigned_at).where(
-            _roles.c.incident_id.in_(incident_ids)
+            _roles.c.incident_id.in_(_open_ids())
         )
         for incident_id, role, at in self.conn.execute(query).tuples():
             found.setdefault(str(incident_id), []).append((str(role), at))
@@ -170,13 +172,11 @@ class SqlIncidentRepo:
     def add_communication(self, values: dict[str, Any]) -> None:
         self.conn.execute(_comm.insert(), values)
 
-    def last_updates(self, incident_ids: list[str]) -> dict[str, datetime]:
-        """When each incident's last status update went out."""
-        if not incident_ids:
-            return {}
+    def last_updates(self) -> dict[str, datetime]:
+        """When each open incident's last status update went out."""
         query = (
             sa.select(_comm.c.incident_id, sa.func.max(_comm.c.sent_at))
-            .where(_comm.c.incident_id.in_(incident_ids), _comm.c.counts_as_update.is_(True))
+            .where(_comm.c.incident_id.in_(_open_ids()), _comm.c.counts_as_update.is_(True))
             .group_by(_comm.c.incident_id)
         )
         found: dict[str, datetime] = {}
@@ -190,11 +190,10 @@ class SqlIncidentRepo:
         query = sa.select(_breach).where(_breach.c.incident_id == incident_id).order_by(_breach.c.due_at)
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
-    def breach_keys(self, incident_ids: list[str]) -> set[tuple[str, str, datetime]]:
-        if not incident_ids:
-            return set()
+    def breach_keys(self) -> set[tuple[str, str, datetime]]:
+        """The missed targets recorded for open incidents."""
         query = sa.select(_breach.c.incident_id, _breach.c.target, _breach.c.due_at).where(
-            _breach.c.incident_id.in_(incident_ids)
+            _breach.c.incident_id.in_(_open_ids())
         )
         return {(str(i), str(t), at) for i, t, at in self.conn.execute(query).tuples()}
 

@@ -22,7 +22,7 @@ from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.repo import SqlPagingRepo
 
 POLL = timedelta(seconds=30)
-GAP = timedelta(seconds=1)
+GAP = timedelta(seconds=5)  # deadlines close together are handled together: a breach is late by 5 s at most
 
 
 class TargetWatch:
@@ -47,10 +47,9 @@ class TargetWatch:
         with self.engine.connect() as conn:
             repo = SqlIncidentRepo(conn)
             rows = repo.open_incidents()
-            ids = [str(r["id"]) for r in rows]
-            assignments = repo.role_assignments(ids)
-            updates = repo.last_updates(ids)
-            recorded = repo.breach_keys(ids)
+            assignments = repo.role_assignments()
+            updates = repo.last_updates()
+            recorded = repo.breach_keys()
         due: list[tuple[Deadline, dict[str, Any]]] = []
         upcoming: datetime | None = None
         for row in rows:
