@@ -37,10 +37,6 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 _OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 
 
-def _open_ids() -> sa.Select[Any]:
-    return sa.select(_inc.c.id).where(_inc.c.status.in_(_OPEN))
-
-
 class SqlIncidentRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -128,8 +124,10 @@ class SqlIncidentRepo:
     def role_assignments(self) -> dict[str, list[tuple[str, datetime]]]:
         """(role, assigned at) per open incident, for the assemble target."""
         found: dict[str, list[tuple[str, datetime]]] = {}
-        query = sa.select(_roles.c.incident_id, _roles.c.role, _roles.c.assigned_at).where(
-            _roles.c.incident_id.in_(_open_ids())
+        query = (
+            sa.select(_roles.c.incident_id, _roles.c.role, _roles.c.assigned_at)
+            .join(_inc, _inc.c.id == _roles.c.incident_id)
+            .where(_inc.c.status.in_(_OPEN))
         )
         for incident_id, role, at in self.conn.execute(query).tuples():
             found.setdefault(str(incident_id), []).append((str(role), at))
@@ -176,7 +174,8 @@ class SqlIncidentRepo:
         """When each open incident's last status update went out."""
         query = (
             sa.select(_comm.c.incident_id, sa.func.max(_comm.c.sent_at))
-            .where(_comm.c.incident_id.in_(_open_ids()), _comm.c.counts_as_update.is_(True))
+            .join(_inc, _inc.c.id == _comm.c.incident_id)
+            .where(_inc.c.status.in_(_OPEN), _comm.c.counts_as_update.is_(True))
             .group_by(_comm.c.incident_id)
         )
         found: dict[str, datetime] = {}
@@ -192,8 +191,10 @@ class SqlIncidentRepo:
 
     def breach_keys(self) -> set[tuple[str, str, datetime]]:
         """The missed targets recorded for open incidents."""
-        query = sa.select(_breach.c.incident_id, _breach.c.target, _breach.c.due_at).where(
-            _breach.c.incident_id.in_(_open_ids())
+        query = (
+            sa.select(_breach.c.incident_id, _breach.c.target, _breach.c.due_at)
+            .join(_inc, _inc.c.id == _breach.c.incident_id)
+            .where(_inc.c.status.in_(_OPEN))
         )
         return {(str(i), str(t), at) for i, t, at in self.conn.execute(query).tuples()}
 
@@ -211,11 +212,17 @@ class SqlIncidentRepo:
         self.conn.execute(_breach.insert(), {"id": new_id(), **values})
         return True
 
-    def open_incidents(self) -> list[dict[str, Any]]:
+    def open_incidents(self, opened_by: datetime) -> list[dict[str, Any]]:
+        """Open incidents opened at or before `opened_by`."""
         query = sa.select(
             _inc.c.id, _inc.c.number, _inc.c.title, _inc.c.sev, _inc.c.opened_at, _inc.c.acknowledged_at
-        ).where(_inc.c.status.in_(_OPEN))
+        ).where(_inc.c.status.in_(_OPEN), _inc.c.opened_at <= opened_by)
         return [dict(r) for r in self.conn.execute(query).mappings()]
+
+    def first_opened_after(self, after: datetime) -> datetime | None:
+        """When the oldest open incident opened after `after` opened."""
+        query = sa.select(sa.func.min(_inc.c.opened_at)).where(_inc.c.status.in_(_OPEN), _inc.c.opened_at > after)
+        return as_utc(self.conn.execute(query).scalar())
 
     def template_overrides(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self.conn.execute(sa.select(_tpl.c.key, _tpl.c.body))}

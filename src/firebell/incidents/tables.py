@@ -16,6 +16,7 @@ class IncidentRow(Base):
     __table_args__ = (
         sa.Index("ix_incidents_group", "service_id", "group_key", "status"),
         sa.Index("ix_incidents_opened", "opened_at"),
+        sa.Index("ix_incidents_status_opened", "status", "opened_at"),  # the open ones, oldest first
     )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)

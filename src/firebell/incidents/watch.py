@@ -22,6 +22,8 @@ from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.repo import SqlPagingRepo
 
 POLL = timedelta(seconds=30)
+# The soonest any target falls due after an incident opens (SEV-1's acknowledge target).
+FIRST = min(span for t in TARGETS.values() for span in (t.acknowledge, t.assemble, t.update_every) if span is not None)
 GAP = timedelta(seconds=5)  # deadlines close together are handled together: a breach is late by 5 s at most
 
 
@@ -46,12 +48,14 @@ class TargetWatch:
     def _plan(self, now: datetime) -> tuple[list[tuple[Deadline, dict[str, Any]]], datetime | None]:
         with self.engine.connect() as conn:
             repo = SqlIncidentRepo(conn)
-            rows = repo.open_incidents()
+            # No deadline falls sooner than FIRST after an incident opens: younger ones only set the wake.
+            rows = repo.open_incidents(opened_by=now - FIRST)
+            youngest = repo.first_opened_after(now - FIRST)
             assignments = repo.role_assignments()
             updates = repo.last_updates()
             recorded = repo.breach_keys()
         due: list[tuple[Deadline, dict[str, Any]]] = []
-        upcoming: datetime | None = None
+        upcoming: datetime | None = youngest + FIRST if youngest is not None else None
         for row in rows:
             sev = Sev(row["sev"])
             held = [(Role(role), at) for role, at in assignments.get(row["id"], [])]

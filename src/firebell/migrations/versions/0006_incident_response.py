@@ -155,6 +155,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("war_room", sa.String(length=80), server_default="", nullable=False))
+        batch_op.create_index("ix_incidents_status_opened", ["status", "opened_at"], unique=False)
 
     with op.batch_alter_table("services", schema=None) as batch_op:
         batch_op.add_column(
@@ -175,6 +176,7 @@ def downgrade() -> None:
         batch_op.drop_column("dependencies")
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
+        batch_op.drop_index("ix_incidents_status_opened")
         batch_op.drop_column("war_room")
 
     with op.batch_alter_table("escalations", schema=None) as batch_op:
