@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firebell.alerts.queries import list_alerts
@@ -24,13 +25,15 @@ from firebell.incidents.queries import (
 )
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.roles import Role
+from firebell.incidents.service import DetectionSource, declare
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError
+from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.service import start_escalation
 from firebell.paging.views import reassign_choices
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
@@ -61,6 +64,68 @@ def board(
         return render(request, "incidents_rows.html", session, **context)
     services = [s["name"] for s in SqlCatalogRepo(conn).services()]
     return render(request, "incidents.html", session, services=services, statuses=sorted(STATUS_FILTERS), **context)
+
+
+@router.get("/incidents/declare", response_class=HTMLResponse)
+def declare_form(request: Request, conn: ReadConn, session: UserSession, sev: str = "") -> Response:
+    services = [s["name"] for s in SqlCatalogRepo(conn).services()]
+    chosen = sev if sev in {s.value for s in Sev} else ""
+    return render(
+        request,
+        "declare.html",
+        session,
+        services=services,
+        sevs=[s.value for s in Sev],
+        chosen=chosen,
+        sources=[d.value for d in DetectionSource if d is not DetectionSource.ALERT],
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/incidents/declare")
+def declare_action(
+    container: ContainerDep,
+    session: CsrfSession,
+    title: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "",
+    service: Annotated[str, Form()] = "",
+    affected: Annotated[list[str] | None, Form()] = None,
+    impact: Annotated[str, Form()] = "",
+    source: Annotated[str, Form()] = "user_report",
+) -> Response:
+    try:
+        sev = Sev.parse(severity)
+        now = container.clock.now()
+        with transaction(container.engine, write=True) as conn:
+            catalog = SqlCatalogRepo(conn)
+
+            def service_id(name: str, field: str) -> str:
+                row = catalog.service_by_name(name)
+                if row is None:
+                    raise ValidationFailed.field(field, f"no service named {name!r}")
+                return str(row["id"])
+
+            main = service_id(service, "service") if service else None
+            incident_id, number = declare(
+                SqlIncidentRepo(conn),
+                title=title,
+                sev=sev,
+                service_id=main,
+                affected_service_ids=[service_id(a, "affected") for a in affected or [] if a != service],
+                impact=impact.strip()[:5000],
+                source=DetectionSource(source),
+                actor=session.email,
+                at=now,
+            )
+            if main is not None:
+                start_escalation(SqlPagingRepo(conn), incident_id=incident_id, service_id=main, at=now)
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
+        back = f"/incidents/declare?sev={quote(severity)}&error={quote(message)}"
+        return RedirectResponse(back, status_code=303)
+    container.sent()
+    container.changes.bump()
+    return RedirectResponse(f"/incidents/{number}", status_code=303)
 
 
 @router.get("/incidents/{ref}", response_class=HTMLResponse)

@@ -199,3 +199,27 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
         timeout=10,
     ).text
     assert "| Note: Errors began with the APNs certificate rotation at 09:40 | demo@firebell.local |" in table
+
+
+def test_declaring_by_hand_from_the_severity_wizard(page: Page, comms_server: DemoServer) -> None:
+    _log_in(page, comms_server)
+    page.goto(f"{comms_server.url}/classify?service_down=no&many_users_blocked=yes")
+    verdict = page.get_by_role("status")
+    expect(verdict).to_contain_text("SEV-2")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Declare a SEV-2 incident").click()
+    expect(page.get_by_label("Severity")).to_have_value("SEV-2")
+    page.get_by_role("button", name="Declare").click()  # no title yet: the browser refuses to send it
+    expect(page).to_have_url(re.compile(r"/incidents/declare\?sev=SEV-2$"))
+    page.get_by_label("What is wrong, briefly").fill("Checkout coupons rejected")
+    page.get_by_label("Main service (its escalation policy is paged)").select_option("checkout")
+    page.get_by_role("checkbox", name="search").check()
+    page.get_by_label("Impact on users").fill("Customers cannot apply coupons at checkout")
+    page.get_by_label("Reported by").select_option(label="support ticket")
+    _shot(page, "declare.png")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Declare").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("[SEV-2] Checkout coupons rejected")
+    expect(page.locator(".facts")).to_contain_text("Customers cannot apply coupons at checkout")
+    expect(page.locator(".facts")).to_contain_text("from support ticket by demo@firebell.local")
+    expect(page.locator("#timeline")).to_contain_text("Declared at SEV-2 from a support ticket")
