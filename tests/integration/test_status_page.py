@@ -363,3 +363,30 @@ def test_public_html_page_reads_without_login(app: App) -> None:
     assert app.client.get("/status/incidents/nope").status_code == 404
     # The admin page is not public.
     assert app.client.get("/status-page/admin", follow_redirects=False).headers["location"].startswith("/login")
+
+
+def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
+    from firebell.identity.service import create_user
+
+    with transaction(app.container.engine, write=True) as conn:
+        create_user(
+            repo=SqlIdentityRepo(conn), email="ops@example.com", password="pw-123456", admin=False, now=app.clock.now()
+        )
+    anonymous = app.client.post("/status-page/admin/components", data={"name": "API"}, follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/login")
+    app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
+    assert app.client.post("/status-page/admin/components", data={"name": "API"}).status_code == 403  # no token
+    page = app.client.get("/status-page/admin")
+    assert page.status_code == 200
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    added = app.client.post(
+        "/status-page/admin/components", data={"name": "API", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert added.status_code == 303
+    assert added.headers["location"] == "/status-page/admin?notice=component%20API%20added"
+    again = app.client.post(
+        "/status-page/admin/components", data={"name": "API", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert "error=" in again.headers["location"]
+    assert _shown(app) == {"API": "operational"}
