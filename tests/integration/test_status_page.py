@@ -136,6 +136,14 @@ def test_publish_from_an_internal_incident_opens_updates_and_resolves(app: App) 
     assert second.status_code == 200, second.text
     assert [u["status"] for u in second.json()["updates"]] == ["identified", "investigating"]
     assert second.json()["id"] == public["id"]
+    app.clock.advance(timedelta(minutes=5))
+    eta = _post(
+        app, f"/api/v1/incidents/{internal['number']}/status-updates", {"state": "identified", "eta": "15:30 UTC"}
+    )
+    assert eta.json()["updates"][0]["body"] == (
+        "We have found the cause of the problem affecting API and Search and are working on a fix. "
+        "We expect it to be fixed by 15:30 UTC."
+    )
     app.clock.advance(timedelta(minutes=10))
     _post(app, f"/api/v1/incidents/{internal['number']}/status-updates", {"state": "monitoring"})
     app.clock.advance(timedelta(minutes=10))
@@ -148,7 +156,8 @@ def test_publish_from_an_internal_incident_opens_updates_and_resolves(app: App) 
 
     (shown,) = app.client.get("/api/v2/incidents.json").json()["incidents"]
     assert set(shown) >= INCIDENT_FIELDS
-    assert [u["status"] for u in shown["incident_updates"]] == ["resolved", "monitoring", "identified", "investigating"]
+    statuses = [u["status"] for u in shown["incident_updates"]]
+    assert statuses == ["resolved", "monitoring", "identified", "identified", "investigating"]
     assert all(set(u) >= UPDATE_FIELDS for u in shown["incident_updates"])
     assert shown["monitoring_at"] is not None
     assert shown["shortlink"] == f"http://127.0.0.1:8080/status/incidents/{public['id']}"
@@ -160,7 +169,7 @@ def test_publish_from_an_internal_incident_opens_updates_and_resolves(app: App) 
 
     timeline = app.client.get(f"/api/v1/incidents/{internal['number']}", headers=app.auth()).json()["timeline"]
     entries = [e for e in timeline if e["kind"] == "status_page_updated"]
-    assert len(entries) == 4
+    assert len(entries) == 5
     assert entries[0]["message"].startswith("Status page incident opened: investigating")
     assert "A bad deploy; rolling back." in entries[1]["message"]
     assert entries[0]["actor"] == "token:tests"

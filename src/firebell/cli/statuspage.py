@@ -41,6 +41,7 @@ def publish(
     body: Annotated[str | None, typer.Option(help="the text published; default: the state's standard text")] = None,
     component: Annotated[list[str] | None, typer.Option(help="NAME=STATUS, e.g. API=major_outage (repeatable)")] = None,
     name: Annotated[str | None, typer.Option(help="the public title (never the internal one)")] = None,
+    eta: Annotated[str | None, typer.Option(help="when a fix is expected, e.g. '15:30 UTC' (default text)")] = None,
     url: UrlOpt = "http://127.0.0.1:8080",
     token: TokenOpt = "",
     as_json: JsonOpt = False,
@@ -52,6 +53,8 @@ def publish(
             payload["body"] = body
         if name is not None:
             payload["name"] = name
+        if eta is not None:
+            payload["eta"] = eta
         path = f"/api/v1/incidents/{quote(incident, safe='')}/status-updates"
         public = Api(url, token).request("POST", path, json=payload)
     if as_json:

@@ -196,6 +196,7 @@ def add_update(incident_id: str, body: UpdateCreate, container: ContainerDep, ca
             body=body.body,
             components=body.components,
             impact=body.impact,
+            eta=body.eta,
             actor=caller.name,
             now=now,
         )
@@ -226,6 +227,7 @@ def publish(
             components=body.components,
             name=body.name,
             impact=body.impact,
+            eta=body.eta,
             actor=caller.name,
             now=now,
         )

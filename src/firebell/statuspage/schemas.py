@@ -77,6 +77,9 @@ class UpdateCreate(_Strict):
     body: str | None = Field(default=None, max_length=10_000)
     impact: Impact | None = None
     components: dict[str, ComponentStatus] = Field(default_factory=dict)
+    eta: str | None = Field(
+        default=None, max_length=100, description="when a fix is expected, e.g. 15:30 UTC (used by the default text)"
+    )
 
 
 class StatusUpdatePublish(_Strict):
@@ -91,6 +94,9 @@ class StatusUpdatePublish(_Strict):
         default=None, min_length=1, max_length=300, description="the public title (never the internal one)"
     )
     impact: Impact | None = None
+    eta: str | None = Field(
+        default=None, max_length=100, description="when a fix is expected, e.g. 15:30 UTC (used by the default text)"
+    )
 
 
 class MaintenanceCreate(_Strict):

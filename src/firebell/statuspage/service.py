@@ -226,6 +226,7 @@ def open_incident(
     components: Mapping[str, ComponentStatus] | None = None,
     impact: Impact | None = None,
     internal_incident_id: str | None = None,
+    eta: str | None = None,
     actor: str = "",
 ) -> dict[str, Any]:
     """A new public incident with its first update; the components it names take their states."""
@@ -246,7 +247,14 @@ def open_incident(
     }
     repo.add_incident(values)
     return post_update(
-        repo=repo, incident_id=incident_id, status=status, body=body, components=components, actor=actor, now=now
+        repo=repo,
+        incident_id=incident_id,
+        status=status,
+        body=body,
+        components=components,
+        eta=eta,
+        actor=actor,
+        now=now,
     )
 
 
@@ -260,6 +268,7 @@ def post_update(
     components: Mapping[str, ComponentStatus] | None = None,
     impact: Impact | None = None,
     name: str | None = None,
+    eta: str | None = None,
     actor: str = "",
 ) -> dict[str, Any]:
     """Publish an update: the incident's state, its text (the default text of the state if none is
@@ -294,7 +303,7 @@ def post_update(
     repo.update_incident(incident_id, values)
     affected = _set_states(repo, wanted, now)
     title = str(values.get("name", row["name"]))
-    published = text or default_body(status, name=title, components=_named_states(repo, held))
+    published = text or default_body(status, name=title, components=_named_states(repo, held), eta=eta)
     update_id = new_id()
     repo.add_update(
         {
@@ -321,12 +330,20 @@ def publish_from_incident(
     components: Mapping[str, ComponentStatus] | None = None,
     name: str | None = None,
     impact: Impact | None = None,
+    eta: str | None = None,
     actor: str = "",
 ) -> tuple[dict[str, Any], bool]:
     """Report an internal incident on the public page: the first call opens its public incident,
     later ones add updates. The internal timeline records each. Returns (public incident, created)."""
     existing = repo.incident_for_internal(internal_incident_id)
-    common: dict[str, Any] = {"body": body, "components": components, "impact": impact, "actor": actor, "now": now}
+    common: dict[str, Any] = {
+        "body": body,
+        "components": components,
+        "impact": impact,
+        "eta": eta,
+        "actor": actor,
+        "now": now,
+    }
     if existing is None:
         public = open_incident(repo=repo, name=name, status=state, internal_incident_id=internal_incident_id, **common)
     elif existing["kind"] != INCIDENT:

@@ -144,3 +144,13 @@ def test_names_and_group_ids() -> None:
     assert default_name(["API", "Search", "Website"]) == "Disruption of API, Search and Website"
     assert group_id("Databases") == group_id("Databases") != group_id("Platform")
     assert len(group_id("Databases")) == 26
+
+
+def test_the_page_name_and_address_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from firebell.infra.settings import Settings
+
+    assert Settings().status_page.name == "Firebell status"
+    monkeypatch.setenv("FIREBELL_STATUS_PAGE__NAME", "Acme status")
+    monkeypatch.setenv("FIREBELL_STATUS_PAGE__URL", "https://status.acme.example")
+    settings = Settings()
+    assert (settings.status_page.name, settings.status_page.url) == ("Acme status", "https://status.acme.example")
