@@ -8,6 +8,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.incidents.tables import IncidentRow
 from firebell.infra.sqltypes import all_dicts, first_dict
 from firebell.statuspage.model import IncidentStatus, MaintenanceStatus
 from firebell.statuspage.tables import StatusComponentRow, StatusIncidentRow, StatusUpdateRow
@@ -15,6 +16,7 @@ from firebell.statuspage.tables import StatusComponentRow, StatusIncidentRow, St
 _c = cast(sa.Table, StatusComponentRow.__table__)
 _i = cast(sa.Table, StatusIncidentRow.__table__)
 _u = cast(sa.Table, StatusUpdateRow.__table__)
+_internal = cast(sa.Table, IncidentRow.__table__)
 
 INCIDENT = "incident"
 MAINTENANCE = "maintenance"
@@ -55,6 +57,11 @@ class SqlStatusPageRepo:
         return first_dict(self.conn.execute(query))
 
     def incident_for_internal(self, internal_incident_id: str) -> dict[str, Any] | None:
+        """The public incident reporting on an internal one; on PostgreSQL the internal incident's row
+        is locked first, so two first publications of it cannot both open a public incident."""
+        if self.conn.dialect.name == "postgresql":
+            lock = sa.select(_internal.c.id).where(_internal.c.id == internal_incident_id).with_for_update()
+            self.conn.execute(lock)
         return first_dict(self.conn.execute(sa.select(_i).where(_i.c.internal_incident_id == internal_incident_id)))
 
     def add_incident(self, values: dict[str, Any]) -> None:
