@@ -392,6 +392,7 @@ def apply_config(
     from firebell.oncall.config_file import load, locate, located, split_field
     from firebell.oncall.repo import SqlOncallRepo
     from firebell.oncall.service import apply
+    from firebell.statuspage.config import apply_status_page
 
     with errors():
         try:
@@ -402,13 +403,14 @@ def apply_config(
 
         def run(conn: Any, now: Any) -> list[str]:
             try:
-                return apply(
+                changes = apply(
                     config,
                     oncall=SqlOncallRepo(conn),
                     identity=SqlIdentityRepo(conn),
                     services=SqlCatalogRepo(conn),
                     now=now,
                 )
+                return changes + apply_status_page(conn, config.status_page, now)
             except ValidationFailed as exc:
                 detail = exc.details[0] if exc.details else {}
                 field = str(detail.get("field", ""))
@@ -529,3 +531,4 @@ from firebell.cli import heartbeats as _heartbeats  # noqa: E402, F401
 from firebell.cli import incidents as _incidents  # noqa: E402, F401
 from firebell.cli import paging as _paging  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401
+from firebell.cli import statuspage as _statuspage  # noqa: E402, F401

@@ -68,6 +68,13 @@ class NotifySettings(BaseModel):
     sms_url: str = ""  # an apprise URL with {number}, e.g. twilio://SID:TOKEN@+15550000000/{number}
 
 
+class StatusPageSettings(BaseModel):
+    # The public page at /status and its Statuspage-compatible JSON under /api/v2.
+    name: str = Field(default="Firebell status", min_length=1, max_length=200)
+    url: str = ""  # where the public page is reached; default: the base URL + /status
+    page_id: str = Field(default="firebell", min_length=1, max_length=64)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -89,6 +96,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     notify: NotifySettings = NotifySettings()
     comms: CommsSettings = CommsSettings()
+    status_page: StatusPageSettings = StatusPageSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

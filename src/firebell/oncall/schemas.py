@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from firebell.oncall.escalation import parse_duration
 from firebell.oncall.notification_rules import ContactKind
+from firebell.statuspage.schemas import StatusPageIn
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -218,6 +219,7 @@ class OncallConfig(_Strict):
     schedules: list[ScheduleIn] = Field(default_factory=list)
     escalation_policies: list[PolicyIn] = Field(default_factory=list)
     services: list[ServiceIn] = Field(default_factory=list)
+    status_page: StatusPageIn | None = None
 
     def all_schedules(self) -> list[ScheduleIn]:
         return ([self.schedule] if self.schedule is not None else []) + self.schedules

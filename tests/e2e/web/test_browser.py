@@ -506,3 +506,82 @@ def test_the_severity_wizard_asks_until_it_can_say(user_page: Page, demo_server:
     expect(page.locator("ol.wizard li")).to_have_count(5)
     _shot(page, "severity-wizard.png")
     assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
+
+
+# --- 9. status page -----------------------------------------------------------------------------
+
+
+def test_public_status_page_and_its_admin_page(user_page: Page, demo_server: DemoServer) -> None:
+    for name, group, description in (
+        ("Checkout API", "Checkout", "Card payments and orders"),
+        ("Payment webhooks", "Checkout", ""),
+        ("Search", None, "Product search and suggestions"),
+        ("Website", None, ""),
+    ):
+        made = demo_server.api(
+            "POST", "/api/v1/status-page/components", json={"name": name, "group": group, "description": description}
+        )
+        assert made.status_code == 201, made.text
+    published = demo_server.api(
+        "POST",
+        "/api/v1/incidents/2/status-updates",
+        json={
+            "state": "investigating",
+            "name": "Slow search results",
+            "components": {"Search": "degraded_performance"},
+        },
+    )
+    assert published.status_code == 201, published.text
+    start = datetime.now(ZoneInfo("UTC")).replace(second=0, microsecond=0) + timedelta(days=2)
+    window = {"scheduled_for": start.isoformat(), "scheduled_until": (start + timedelta(hours=2)).isoformat()}
+    scheduled = demo_server.api(
+        "POST",
+        "/api/v1/status-page/maintenances",
+        json={"name": "Payment database upgrade", "components": ["Payment webhooks"], **window},
+    )
+    assert scheduled.status_code == 201, scheduled.text
+
+    page = user_page
+    _log_in(page, demo_server)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{demo_server.url}/status")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Minor Service Outage")
+    expect(page.locator(".sp-incident", has_text="Slow search results")).to_contain_text("Investigating")
+    expect(page.locator(".sp-incident", has_text="Slow search results")).to_contain_text("Search")
+    expect(page.locator(".sp-component", has_text="Search")).to_contain_text("Degraded performance")
+    expect(page.locator(".sp-group", has_text="Checkout")).to_contain_text("Operational")
+    expect(page.locator(".sp-maint")).to_contain_text("Payment database upgrade")
+    expect(page.locator("body")).not_to_contain_text(SEARCH_TITLE)  # the internal title stays internal
+    _shot(page, "status-page.png")
+
+    # The admin page, from the app's navigation: set a component's state and post an update with the forms.
+    page.goto(f"{demo_server.url}/incidents")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Status page").click()
+    expect(page).to_have_url(f"{demo_server.url}/status-page/admin")
+    page.get_by_label("State of Website").select_option("partial_outage")
+    with page.expect_navigation():
+        page.locator("#sp-components tr", has_text="Website").get_by_role("button", name="Set").click()
+    expect(page.get_by_role("status").first).to_contain_text("Website is now partial outage")
+    incident = page.locator(".sp-admin-incident", has_text="Slow search results")
+    incident.get_by_label("New state").select_option("identified")
+    incident.get_by_label("Update text").fill(
+        "A full search index node is being replaced; results are slower meanwhile."
+    )
+    with page.expect_navigation():
+        incident.get_by_role("button", name="Publish update").click()
+    expect(page.get_by_role("status").first).to_contain_text("update published on “Slow search results”: identified")
+    expect(page.locator(".sp-admin-incident", has_text="Slow search results")).to_contain_text("identified")
+    _shot(page, "status-admin.png")
+
+    page.goto(f"{demo_server.url}/status")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partial System Outage")
+    updates = page.locator(".sp-incident", has_text="Slow search results").locator(".sp-updates li")
+    expect(updates).to_have_count(2)
+    expect(updates.first).to_contain_text("Identified — A full search index node is being replaced")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    _shot(page, "status-page-phone.png")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    assert overflow <= 390, f"the status page scrolls sideways on a phone: {overflow}px wide"
+    assert not PAGE_ERRORS, f"JavaScript errors: {PAGE_ERRORS}"
