@@ -152,6 +152,8 @@ class Happening(StrEnum):
     COMMANDER_ASSIGNED = "commander_assigned"
     SEVERITY_SET = "severity_set"
     UPDATE_SENT = "update_sent"
+    STAKEHOLDERS_NOTIFIED = "stakeholders_notified"
+    RESOLUTION_POSTED = "resolution_posted"
     STATUS_PAGE_UPDATED = "status_page_updated"
     MITIGATION_CHOSEN = "mitigation_chosen"
     RESOLVED = "resolved"
@@ -166,6 +168,11 @@ AUTO_TICKS: dict[Happening, tuple[tuple[str, str], ...]] = {
         ("communication", "#incidents updated"),
         ("role:comms_lead", "Post initial status update"),
     ),
+    Happening.STAKEHOLDERS_NOTIFIED: (
+        ("communication", "Stakeholders notified"),
+        ("role:comms_lead", "Notify stakeholders (Slack, email)"),
+    ),
+    Happening.RESOLUTION_POSTED: (("role:comms_lead", "Post resolution notice"),),
     Happening.STATUS_PAGE_UPDATED: (
         ("communication", "Status page updated"),
         ("role:comms_lead", "Update status page"),

@@ -369,6 +369,10 @@ def send_communication(
     )
     if template.counts_as_update:
         happened(repo, incident_id, Happening.UPDATE_SENT, at, actor)
+    if Audience.STAKEHOLDERS in audiences:
+        happened(repo, incident_id, Happening.STAKEHOLDERS_NOTIFIED, at, actor)
+    if template_key.startswith("resolution."):
+        happened(repo, incident_id, Happening.RESOLUTION_POSTED, at, actor)
     return recipients
 
 

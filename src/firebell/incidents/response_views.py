@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.bootstrap import Container
 from firebell.incidents import mitigation, response
+from firebell.incidents.checklists import Happening
 from firebell.incidents.comms import FIELD_LABELS, TEMPLATES, Audience
 from firebell.incidents.queries import get_incident, timeline
 from firebell.incidents.repo import SqlIncidentRepo
@@ -25,6 +26,10 @@ from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.repo import SqlPagingRepo
+from firebell.statuspage.model import ComponentStatus
+from firebell.statuspage.model import IncidentStatus as PublicState
+from firebell.statuspage.repo import SqlStatusPageRepo
+from firebell.statuspage.service import publish_from_incident
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -266,6 +271,32 @@ async def send(request: Request, ref: str, container: ContainerDep, session: Csr
         )
 
     return _do(container, ref, act, "#communications")
+
+
+@router.post("/incidents/{ref}/status-page")
+async def publish(request: Request, ref: str, container: ContainerDep, session: CsrfSession) -> Response:
+    """Publish the incident's state to the public status page (reviewed text only)."""
+    form = await request.form()
+    chosen = [str(c) for c in form.getlist("component")]
+
+    def act(conn: Connection, incident_id: str) -> None:
+        state = PublicState(str(form.get("state") or ""))
+        outage = ComponentStatus(str(form.get("component_status") or "partial_outage"))
+        now = container.clock.now()
+        publish_from_incident(
+            repo=SqlStatusPageRepo(conn),
+            timeline=SqlIncidentRepo(conn),
+            internal_incident_id=incident_id,
+            state=state,
+            body=str(form.get("body") or "").strip() or None,
+            components=dict.fromkeys(chosen, outage) or None,
+            name=str(form.get("name") or "").strip() or None,
+            actor=session.email,
+            now=now,
+        )
+        response.happened(SqlIncidentRepo(conn), incident_id, Happening.STATUS_PAGE_UPDATED, now, session.email)
+
+    return _do(container, ref, act, "#status-page")
 
 
 @router.get("/incidents/{ref}/timeline.md", response_class=PlainTextResponse)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 
 from firebell.alerts.queries import list_alerts
+from firebell.bootstrap import Container
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.classifier import TEXT, Question, classify
@@ -24,6 +26,7 @@ from firebell.incidents.queries import (
     timeline,
 )
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.response_api import compose_for
 from firebell.incidents.roles import Role
 from firebell.incidents.service import DetectionSource, declare
 from firebell.incidents.state import IncidentStatus, allowed_moves
@@ -35,6 +38,8 @@ from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import start_escalation
 from firebell.paging.views import reassign_choices
+from firebell.statuspage.model import IncidentStatus as PublicState
+from firebell.statuspage.repo import SqlStatusPageRepo
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
@@ -145,6 +150,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         labels=FIELD_LABELS,
         questions=[(q.value, MITIGATION_TEXT[q]) for q in MitigationQuestion],
         sevs=[s.value for s in Sev],
+        public=public_view(conn, container, incident),
         alerts=list_alerts(conn, incident_id=incident["id"], limit=500),
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
@@ -154,6 +160,28 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )
+
+
+_PUBLIC_STATE = {"identified": "identified", "resolving": "monitoring", "resolved": "resolved", "closed": "resolved"}
+
+
+def public_view(conn: Connection, container: Container, incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident's public status-page incident, the components, and a suggested update to review."""
+    repo = SqlStatusPageRepo(conn)
+    linked = repo.linked_incident(str(incident["id"]))
+    state = _PUBLIC_STATE.get(str(incident["status"]), "investigating")
+    key = f"customer.{state if state != 'monitoring' else 'identified'}"
+    try:
+        _subject, text = compose_for(conn, container, incident, key, {})
+    except DomainError:
+        text = ""
+    return {
+        "linked": linked,
+        "components": [c["name"] for c in repo.components()],
+        "state": state,
+        "states": [s.value for s in PublicState],
+        "suggested": text.strip(),
+    }
 
 
 @router.post("/incidents/{ref}/move/{target}")

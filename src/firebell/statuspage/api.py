@@ -10,8 +10,10 @@ from fastapi import APIRouter, Response
 from sqlalchemy.engine import Connection
 
 from firebell.bootstrap import Container
+from firebell.incidents.checklists import Happening
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.response import happened
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.statuspage import service
@@ -231,6 +233,7 @@ def publish(
             actor=caller.name,
             now=now,
         )
+        happened(SqlIncidentRepo(conn), internal, Happening.STATUS_PAGE_UPDATED, now, caller.name)
         return incident_read(conn, container, public["id"]), created
 
     result, created = _write(container, run)

@@ -64,6 +64,10 @@ class SqlStatusPageRepo:
             self.conn.execute(lock)
         return first_dict(self.conn.execute(sa.select(_i).where(_i.c.internal_incident_id == internal_incident_id)))
 
+    def linked_incident(self, internal_incident_id: str) -> dict[str, Any] | None:
+        """The public incident reporting on an internal one, for reading (no lock)."""
+        return first_dict(self.conn.execute(sa.select(_i).where(_i.c.internal_incident_id == internal_incident_id)))
+
     def add_incident(self, values: dict[str, Any]) -> None:
         self.conn.execute(_i.insert(), values)
 

@@ -149,6 +149,22 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
     _submit(page, plan.get_by_role("button", name="Resolved the issue"))
     expect(plan).to_contain_text("next: Monitor and verify")
     _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Identified")))
+
+    # Customers read only what is published: a public title and the reviewed text.
+    public = page.locator("#tool-status-page")
+    expect(public.get_by_label("State")).to_have_value("identified")
+    expect(public.locator("textarea[name=body]")).to_have_value(re.compile(r"^We have identified the cause"))
+    public.get_by_label("Public title").fill("Delayed push notifications")
+    public.locator("textarea[name=body]").fill(
+        "We found the cause of delayed push notifications; a fix is rolling out."
+    )
+    _submit(page, public.get_by_role("button", name="Publish"))
+    expect(page.locator(".facts")).to_contain_text("Delayed push notifications")
+    expect(page.locator("#checklists li.done", has_text="Status page updated")).to_have_count(1)
+    status_page = httpx.get(f"{server.url}/status", timeout=10).text
+    assert "Delayed push notifications" in status_page
+    assert "a fix is rolling out" in status_page
+    assert "Push notifications failing for iOS" not in status_page
     _shot(page, "incident-running.png")
 
     # A status update: the composer previews the template as it is filled in, then sends it.
@@ -179,6 +195,8 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
     _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Close\b")))
     expect(page.locator(".lifecycle li.here")).to_have_text("closed")
     expect(page.locator("#checklists li.done", has_text="Incident closed")).to_have_count(1)
+    expect(page.locator("#checklists li.done", has_text="Stakeholders notified")).to_have_count(1)
+    expect(page.locator("#checklists li.done", has_text="Post resolution notice")).to_have_count(1)
     timeline = page.locator("#timeline")
     for text in (
         "Alice Moreau is Incident Commander",
