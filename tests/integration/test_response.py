@@ -272,16 +272,12 @@ def test_templates_can_be_edited_checked_and_reset(paging: PagingApp) -> None:
     assert saved.status_code == 200
     preview = _post(paging, f"/api/v1/incidents/{number}/communications/preview", {"template": "update.slack"})
     assert preview["body"] == "Update on Checkout returns 500s\n"
-    sneaky = paging.client.put(
-        "/api/v1/message-templates/update.slack",
-        json={"body": "{{ number.__class__.__mro__ }}"},
-        headers=paging.auth(),
-    )
-    assert sneaky.status_code == 200
-    refused = paging.client.post(
-        f"/api/v1/incidents/{number}/communications/preview", json={"template": "update.slack"}, headers=paging.auth()
-    )
-    assert refused.status_code == 422  # the sandbox refuses internals
+    for hostile in ("{{ number.__class__.__mro__ }}", "{{ 9**9**9 }}", "{{ 1/0 }}", '{{ "x" * 99999999 }}'):
+        refused = paging.client.put(
+            "/api/v1/message-templates/customer.resolved", json={"body": hostile}, headers=paging.auth()
+        )
+        assert refused.status_code == 422, hostile  # tried on sample facts before it is saved
+        assert refused.json()["error"]["details"][0]["field"] == "body"
     paging.client.delete("/api/v1/message-templates/update.slack", headers=paging.auth())
     listed = {t["key"]: t for t in paging.client.get("/api/v1/message-templates", headers=paging.auth()).json()}
     assert listed["update.slack"]["edited"] is False
@@ -357,6 +353,9 @@ def test_change_events_show_on_incidents_of_their_services_and_dependencies(pagi
     wrong = paging.client.post("/v2/change/enqueue", json={**change, "routing_key": "x" * 32})
     assert wrong.status_code == 404
     assert wrong.json()["error"]["details"][0]["field"] == "routing_key"
+    naive = paging.client.get("/api/v1/changes?since=2026-03-01T00:00", headers=paging.auth())
+    assert naive.status_code == 422
+    assert "since" in naive.text
     future = paging.client.post(
         f"/integrations/deploy/{deploy_key}", json={"summary": "x", "at": "2027-01-01T00:00:00+00:00"}
     )
@@ -399,3 +398,25 @@ def test_a_mitigation_that_fails_escalates_to_the_next_level_even_when_acknowled
     refused = paging.client.post(f"/api/v1/incidents/{no_policy}/escalate", headers=paging.auth())
     assert refused.status_code == 422
     assert refused.json()["error"]["details"][0]["field"] == "policy"
+
+
+def test_a_handover_keeps_the_time_the_team_was_assembled(paging: PagingApp) -> None:
+    number = _declare(paging, severity="SEV-2")
+    paging.clock.advance(timedelta(minutes=2))
+    _post(paging, f"/api/v1/incidents/{number}/roles", {"role": "ic", "user": "alice"})  # also the Tech Lead
+    paging.clock.advance(timedelta(minutes=40))
+    handed = _post(paging, f"/api/v1/incidents/{number}/roles", {"role": "ic", "user": "bob"})
+    assert handed["staffing_warning"] == ""
+    paging.tick()
+    assert _view(paging, number)["targets"]["assemble"] == "met"
+    assert [m for m in _kinds(paging, number, "target_missed") if m.startswith("Assemble")] == []
+
+
+def test_like_named_incidents_get_their_own_war_rooms(paging: PagingApp) -> None:
+    first = _declare(paging, title="Checkout down")
+    second = _declare(paging, title="Checkout down!")
+    rooms = []
+    for number in (first, second):
+        _post(paging, f"/api/v1/incidents/{number}/war-room")
+        rooms.append(_view(paging, number)["war_room"])
+    assert rooms == ["incident-2026-03-04-checkout-down", f"incident-2026-03-04-checkout-down-{second}"]

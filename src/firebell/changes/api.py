@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from firebell.bootstrap import Container, IntegrationRef
 from firebell.catalog.model import IntegrationKind
@@ -53,7 +53,7 @@ def pagerduty_change(body: PagerDutyChange, container: ContainerDep) -> dict[str
             links=[link.model_dump() for link in body.links],
             details=details,
             now=container.clock.now(),
-            field_prefix="payload.time",
+            at_field="payload.timestamp",
         )
     container.changes.bump()
     return {"status": "success", "message": "Change event processed", "id": change_id}
@@ -103,7 +103,7 @@ def list_changes(
     conn: ReadConn,
     _caller: Reader,
     service: Annotated[str | None, Query(description="a service name")] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="ISO 8601 with offset")] = None,
     kind: Annotated[ChangeKind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from firebell.changes.model import ChangeKind
 
@@ -22,7 +22,7 @@ class ChangeLink(_Lenient):
 class PagerDutyChangePayload(_Lenient):
     summary: str = Field(min_length=1, max_length=1024)
     source: str = Field(default="", max_length=255)
-    timestamp: datetime | None = None
+    timestamp: AwareDatetime | None = None
     custom_details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -41,7 +41,7 @@ class DeployEvent(BaseModel):
     kind: ChangeKind = ChangeKind.DEPLOY
     version: str = Field(default="", max_length=255)
     source: str = Field(default="", max_length=255, description="who or what made the change (CI job, person)")
-    at: datetime | None = Field(default=None, description="when it happened (ISO 8601 with offset); default now")
+    at: AwareDatetime | None = Field(default=None, description="when it happened (ISO 8601 with offset); default now")
     links: list[ChangeLink] = Field(default_factory=list, max_length=50)
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -31,14 +31,14 @@ def record(
     links: Sequence[Mapping[str, str]],
     details: Mapping[str, Any],
     now: datetime,
-    field_prefix: str = "",
+    at_field: str = "at",
     make_id: Callable[[], str] = new_id,
 ) -> str:
     when = at or now
     if when.tzinfo is None:
-        raise ValidationFailed.field(f"{field_prefix}at", "give the time with its UTC offset")
+        raise ValidationFailed.field(at_field, "give the time with its UTC offset")
     if when - now > MAX_AHEAD:
-        raise ValidationFailed.field(f"{field_prefix}at", "is in the future; check the sender's clock")
+        raise ValidationFailed.field(at_field, "is in the future; check the sender's clock")
     change_id = make_id()
     repo.add(
         {

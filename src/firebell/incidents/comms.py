@@ -208,3 +208,28 @@ def subject_and_body(rendered: str, fallback_subject: str) -> tuple[str, str]:
     if first.lower().startswith("subject:"):
         return " ".join(first[8:].split())[:300], rest.lstrip("\n")
     return fallback_subject[:300], rendered
+
+
+def _sample() -> dict[str, Any]:
+    from datetime import UTC
+
+    opened = datetime(2025, 1, 15, 14, 32, tzinfo=UTC)
+    facts = Facts(
+        number=1,
+        title="[SEV-1] Sample incident",
+        sev=Sev.SEV1,
+        status="investigating",
+        impact="Sample impact",
+        service="sample",
+        services=("sample",),
+        opened_at=opened,
+        resolved_at=None,
+        roles={"incident_commander": ["Sample Person"]},
+        war_room="incident-2025-01-15-sample-incident",
+        url="https://firebell.example/incidents/1",
+        now=opened + timedelta(minutes=10),
+    )
+    return context(facts, dict.fromkeys(FIELD_LABELS, "sample"))
+
+
+SAMPLE: dict[str, Any] = _sample()  # what an edited template is tried on before it is saved

@@ -149,7 +149,7 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
     held: dict[Role, list[str]] = {}
     for r in roles:
         held.setdefault(Role(r["role"]), []).append(str(r["name"]))
-    incident["assembled_at"] = assembled_at(sev, [(Role(r["role"]), r["assigned_at"]) for r in roles])
+    incident["assembled_at"] = assembled_at(sev, [(Role(r), at) for r, at in repo.role_history(incident_id)])
     staff = staffing(sev, held, incident["opened_at"], now)
     needs = NEEDS[sev]
     items = repo.checklist_items(incident_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from firebell.identity.tables import UserRow
@@ -104,7 +105,7 @@ class SqlIncidentRepo:
                 _u.c.slack_member_id,
             )
             .join(_u, _u.c.id == _roles.c.user_id)
-            .where(_roles.c.incident_id == incident_id)
+            .where(_roles.c.incident_id == incident_id, _roles.c.ended_at.is_(None))
             .order_by(_roles.c.assigned_at, _roles.c.id)
         )
         rows = [dict(r) for r in self.conn.execute(query).mappings()]
@@ -112,17 +113,27 @@ class SqlIncidentRepo:
             row["name"] = row["display_name"] or row["handle"] or row["email"]
         return rows
 
+    def role_history(self, incident_id: str) -> list[tuple[str, datetime]]:
+        """(role, assigned at) of every holding, current or ended, for the assemble target."""
+        query = sa.select(_roles.c.role, _roles.c.assigned_at).where(_roles.c.incident_id == incident_id)
+        return [(str(r), at) for r, at in self.conn.execute(query).tuples()]
+
     def add_role(self, values: dict[str, Any]) -> None:
         self.conn.execute(_roles.insert(), {"id": new_id(), **values})
 
-    def remove_role(self, incident_id: str, role: str, user_id: str | None = None) -> int:
-        statement = _roles.delete().where(_roles.c.incident_id == incident_id, _roles.c.role == role)
+    def remove_role(self, incident_id: str, role: str, at: datetime, user_id: str | None = None) -> int:
+        """End the role's current holding (by one person, or by everyone); how many ended."""
+        statement = (
+            _roles.update()
+            .where(_roles.c.incident_id == incident_id, _roles.c.role == role, _roles.c.ended_at.is_(None))
+            .values(ended_at=at)
+        )
         if user_id is not None:
             statement = statement.where(_roles.c.user_id == user_id)
         return int(self.conn.execute(statement).rowcount or 0)
 
     def role_assignments(self) -> dict[str, list[tuple[str, datetime]]]:
-        """(role, assigned at) per open incident, for the assemble target."""
+        """(role, assigned at) per open incident, every holding ever, for the assemble target."""
         found: dict[str, list[tuple[str, datetime]]] = {}
         query = (
             sa.select(_roles.c.incident_id, _roles.c.role, _roles.c.assigned_at)
@@ -199,18 +210,10 @@ class SqlIncidentRepo:
         return {(str(i), str(t), at) for i, t, at in self.conn.execute(query).tuples()}
 
     def add_breach(self, values: dict[str, Any]) -> bool:
-        """Record a breach once; False when another process already did."""
-        exists = self.conn.execute(
-            sa.select(_breach.c.id).where(
-                _breach.c.incident_id == values["incident_id"],
-                _breach.c.target == values["target"],
-                _breach.c.due_at == values["due_at"],
-            )
-        ).first()
-        if exists is not None:
-            return False
-        self.conn.execute(_breach.insert(), {"id": new_id(), **values})
-        return True
+        """Record a breach once; False when another process already did (no error either way)."""
+        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        statement = insert(_breach).on_conflict_do_nothing(index_elements=["incident_id", "target", "due_at"])
+        return bool(self.conn.execute(statement, {"id": new_id(), **values}).rowcount)
 
     def open_incidents(self, opened_by: datetime) -> list[dict[str, Any]]:
         """Open incidents opened at or before `opened_by`."""
@@ -223,6 +226,11 @@ class SqlIncidentRepo:
         """When the oldest open incident opened after `after` opened."""
         query = sa.select(sa.func.min(_inc.c.opened_at)).where(_inc.c.status.in_(_OPEN), _inc.c.opened_at > after)
         return as_utc(self.conn.execute(query).scalar())
+
+    def war_room_taken(self, name: str, incident_id: str) -> bool:
+        """Whether another incident already has this war room."""
+        query = sa.select(_inc.c.id).where(_inc.c.war_room == name, _inc.c.id != incident_id).limit(1)
+        return self.conn.execute(query).first() is not None
 
     def template_overrides(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self.conn.execute(sa.select(_tpl.c.key, _tpl.c.body))}

@@ -136,7 +136,7 @@ def assign_role(
         return False
     message = f"{name} is {role.label}"
     if role in SINGLE and current:
-        repo.remove_role(incident_id, role.value)
+        repo.remove_role(incident_id, role.value, at)
         message += f" (handed over from {', '.join(r['name'] for r in current)})"
     repo.add_role(
         {"incident_id": incident_id, "role": role.value, "user_id": user_id, "assigned_at": at, "assigned_by": actor}
@@ -154,7 +154,7 @@ def unassign_role(
     repo: ResponseRepo, *, incident_id: str, role: Role, user: tuple[str, str] | None, actor: str, at: datetime
 ) -> bool:
     _not_closed(_incident(repo, incident_id), "change roles")
-    removed = repo.remove_role(incident_id, role.value, user[0] if user else None)
+    removed = repo.remove_role(incident_id, role.value, at, user[0] if user else None)
     if removed:
         who = f"{user[1]} no longer" if user else "Nobody"
         repo.add_event(
@@ -328,6 +328,9 @@ def send_communication(
     """Queue the message to its audiences, record it, and put it on the timeline."""
     row = _incident(repo, incident_id)
     template = TEMPLATES[template_key]
+    subject = " ".join(subject.split())[:300]
+    if not subject:
+        raise ValidationFailed.field("subject", "write a subject")
     if not audiences:
         raise ValidationFailed.field("audiences", "choose where to send it")
     communication_id = new_id()
@@ -382,7 +385,11 @@ def open_war_room(
     """Name the war room and (with a Slack bot token) queue creating it with the responders invited."""
     row = _incident(repo, incident_id)
     _not_closed(row, "open a war room")
-    name = str(row.get("war_room") or "") or war_room_name(row["opened_at"], str(row["title"]))
+    name = str(row.get("war_room") or "")
+    if not name:
+        name = war_room_name(row["opened_at"], str(row["title"]))
+        if repo.war_room_taken(name, incident_id):  # a like-named incident the same day has it
+            name = f"{name[: 79 - len(str(row['number']))]}-{row['number']}"
     invite = [str(r["slack_member_id"]) for r in repo.roles(incident_id) if r.get("slack_member_id")]
     queued = messenger.open_room(
         incident_id=incident_id,

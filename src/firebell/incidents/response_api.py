@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from firebell.bootstrap import Container
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.incidents import mitigation, response
-from firebell.incidents.comms import FIELD_LABELS, TEMPLATES
+from firebell.incidents.comms import FIELD_LABELS, SAMPLE, TEMPLATES
 from firebell.incidents.queries import get_incident, response_view, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.roles import Role
@@ -29,6 +29,7 @@ from firebell.incidents.schemas import (
     TemplateWrite,
     TickRequest,
 )
+from firebell.incidents.state import IncidentStatus
 from firebell.incidents.templating import check, default_source, render
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.infra.db import transaction
@@ -215,7 +216,8 @@ def record_outcome(
     then = response.mitigation_outcome(
         repo, incident_id=incident_id, mitigation_id=mitigation_id, outcome=outcome, note=note, actor=actor, at=now
     )
-    if outcome is mitigation.Outcome.NOT_RESOLVED and then == "Escalate":
+    still_open = IncidentStatus(get_incident(conn, incident_id)["status"]).is_open
+    if outcome is mitigation.Outcome.NOT_RESOLVED and then == "Escalate" and still_open:
         paging.escalate_further(
             incidents=repo,
             paging=SqlPagingRepo(conn),
@@ -247,19 +249,30 @@ def escalate(ref: str, container: ContainerDep, caller: Writer, body: MoveReques
 
 
 def compose_for(
-    conn: Connection, container: Container, incident: dict[str, Any], key: str, fields: dict[str, str]
+    conn: Connection,
+    container: Container,
+    incident: dict[str, Any],
+    key: str,
+    fields: dict[str, str],
+    public_names: list[str] | None = None,
 ) -> Any:
+    """Render a template for the incident. `public_names` (for text customers read) stands in for
+    the internal service names, which must not reach the public page."""
     repo = SqlIncidentRepo(conn)
     if key not in TEMPLATES:
         raise ValidationFailed.field("template", f"unknown template {key!r}; use one of {', '.join(TEMPLATES)}")
     source = repo.template_overrides().get(key) or default_source(key)
     names = {str(s["id"]): str(s["name"]) for s in SqlCatalogRepo(conn).services()}
     affected = [names.get(s, s) for s in incident.get("affected_service_ids") or []]
+    service = str(incident.get("service") or "")
+    services = affected or ([service] if service else [])
+    if public_names is not None:
+        service, services = "", public_names
     facts = response.facts_of(
         incident,
         roles=repo.roles(str(incident["id"])),
-        service=str(incident.get("service") or ""),
-        services=affected or ([str(incident["service"])] if incident.get("service") else []),
+        service=service,
+        services=services,
         url=f"{container.settings.base_url()}/incidents/{incident['number']}",
         now=container.clock.now(),
     )
@@ -364,7 +377,7 @@ def list_templates(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
 @router.put("/message-templates/{key}", summary="Edit a template (Jinja2, sandboxed)")
 def save_template(key: str, body: TemplateWrite, container: ContainerDep, caller: Writer) -> dict[str, Any]:
     default_source(key)  # refuses unknown keys
-    check(body.body)
+    check(body.body, sample=SAMPLE)
     with transaction(container.engine, write=True) as conn:
         SqlIncidentRepo(conn).save_template(key, body.body, container.clock.now(), caller.name)
     return {"key": key, "edited": True}

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from firebell.bootstrap import Container
 from firebell.incidents import mitigation, response
 from firebell.incidents.checklists import Happening
-from firebell.incidents.comms import FIELD_LABELS, TEMPLATES, Audience
+from firebell.incidents.comms import FIELD_LABELS, SAMPLE, TEMPLATES, Audience
 from firebell.incidents.queries import get_incident, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.response_api import compose_for, person, record_outcome
@@ -256,8 +256,13 @@ async def send(request: Request, ref: str, container: ContainerDep, session: Csr
             raise ValidationFailed.field("template", "choose a Slack or email template to send")
         incident = get_incident(conn, incident_id)
         subject, text = compose_for(conn, container, incident, template, _fields(form, template))
+        # Only what the person changed overrides the fresh render.
         edited_subject = str(form.get("subject") or "").strip()
+        if edited_subject == str(form.get("previewed_subject") or "").strip():
+            edited_subject = ""
         edited_body = str(form.get("body") or "")
+        if _same_text(edited_body, str(form.get("previewed_body") or "")):
+            edited_body = ""
         response.send_communication(
             SqlIncidentRepo(conn),
             container.messenger(conn),
@@ -297,6 +302,15 @@ async def publish(request: Request, ref: str, container: ContainerDep, session: 
         response.happened(SqlIncidentRepo(conn), incident_id, Happening.STATUS_PAGE_UPDATED, now, session.email)
 
     return _do(container, ref, act, "#status-page")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal but for line endings and trailing space (browsers send textareas with CRLF)."""
+
+    def norm(text: str) -> str:
+        return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().splitlines())
+
+    return norm(a) == norm(b)
 
 
 @router.get("/incidents/{ref}/timeline.md", response_class=PlainTextResponse)
@@ -343,7 +357,7 @@ def save_template(
     try:
         default_source(key)
         if not reset:
-            check(body)
+            check(body, sample=SAMPLE)
         with transaction(container.engine, write=True) as conn:
             SqlIncidentRepo(conn).save_template(key, None if reset else body, container.clock.now(), session.email)
     except DomainError as exc:

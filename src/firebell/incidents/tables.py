@@ -58,10 +58,11 @@ class IncidentEventRow(Base):
 
 
 class IncidentRoleRow(Base):
-    """Who holds which role on an incident (several SMEs; one person may hold several roles)."""
+    """Who holds (or held) which role on an incident: several SMEs; one person may hold several roles.
+    A handover ends the old row rather than deleting it, so the time the team was first assembled
+    stays known."""
 
     __tablename__ = "incident_roles"
-    __table_args__ = (sa.UniqueConstraint("incident_id", "role", "user_id"),)
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
     incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
@@ -69,6 +70,7 @@ class IncidentRoleRow(Base):
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ChecklistItemRow(Base):

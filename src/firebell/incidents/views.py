@@ -171,13 +171,15 @@ def public_view(conn: Connection, container: Container, incident: dict[str, Any]
     linked = repo.linked_incident(str(incident["id"]))
     state = _PUBLIC_STATE.get(str(incident["status"]), "investigating")
     key = f"customer.{state if state != 'monitoring' else 'identified'}"
-    try:
-        _subject, text = compose_for(conn, container, incident, key, {})
+    components = {str(c["id"]): str(c["name"]) for c in repo.components()}
+    shown = [components[c] for c in (linked or {}).get("components") or {} if c in components]
+    try:  # in public words only: the components it names, else "our service"
+        _subject, text = compose_for(conn, container, incident, key, {}, public_names=shown)
     except DomainError:
         text = ""
     return {
         "linked": linked,
-        "components": [c["name"] for c in repo.components()],
+        "components": list(components.values()),
         "state": state,
         "states": [s.value for s in PublicState],
         "suggested": text.strip(),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.roles import NEEDS, Role, assembled_at, staffing
+from firebell.incidents.roles import Role, assembled_at, staffing
 from firebell.incidents.targets import TARGETS, Deadline, Watched, deadlines, format_span, missed_update
 from firebell.infra.db import claim_transaction
 from firebell.kernel.severity import Sev
@@ -99,10 +99,13 @@ class TargetWatch:
                 held: dict[Role, list[str]] = {}
                 for r in roles:
                     held.setdefault(Role(r["role"]), []).append(str(r["user_id"]))
-                missing = staffing(sev, held, row["opened_at"], now).missing or tuple(NEEDS[sev])
+                missing = staffing(sev, held, row["opened_at"], now).missing
                 assemble = format_span(targets.assemble) if targets.assemble else "the target"
-                names = ", ".join(r.label for r in missing)
-                message = f"Assemble target missed: required roles not filled within {assemble} ({sev}): {names}"
+                if missing:
+                    names = ", ".join(r.label for r in missing)
+                    message = f"Assemble target missed: required roles not filled within {assemble} ({sev}): {names}"
+                else:
+                    message = f"Assemble target missed: the team was assembled after {assemble} ({sev})"
             else:
                 message = self._remind(repo, messenger, deadline, row, now)
             repo.add_event(

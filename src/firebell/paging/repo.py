@@ -80,9 +80,13 @@ class SqlPagingRepo:
         query = sa.select(_esc).where(_esc.c.incident_id == incident_id).order_by(_esc.c.started_at)
         return all_dicts(self.conn.execute(query))
 
-    def highest_level_paged(self, incident_id: str) -> int:
-        """The highest escalation level (1-based) anyone was paged at for the incident; 0 if none."""
-        query = sa.select(sa.func.coalesce(sa.func.max(_pages.c.level), 0)).where(_pages.c.incident_id == incident_id)
+    def highest_level_paged(self, incident_id: str, policy_id: str) -> int:
+        """The highest level (1-based) of this policy anyone was paged at for the incident; 0 if none."""
+        query = (
+            sa.select(sa.func.coalesce(sa.func.max(_pages.c.level), 0))
+            .join(_esc, _esc.c.id == _pages.c.escalation_id)
+            .where(_pages.c.incident_id == incident_id, _esc.c.policy_id == policy_id)
+        )
         return int(self.conn.execute(query).scalar_one())
 
     def claim_due_escalations(self, now: datetime, limit: int) -> list[dict[str, Any]]:

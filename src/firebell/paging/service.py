@@ -373,9 +373,10 @@ def escalate_further(
     if not rows:
         return None
     policy = policy_from_row(rows[0])
-    index = min(paging.highest_level_paged(incident_id), len(policy.levels) - 1)
-    offset = sum((level.timeout for level in policy.levels[:index]), timedelta(0))
+    # Stop (and so lock) the running escalation first: a page it commits meanwhile is counted.
     _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated")
+    index = min(paging.highest_level_paged(incident_id, str(policy_id)), len(policy.levels) - 1)
+    offset = sum((level.timeout for level in policy.levels[:index]), timedelta(0))
     paging.add_escalation(
         {
             "id": new_id(),

@@ -76,10 +76,16 @@ def admin_page(request: Request, conn: ReadConn, container: ContainerDep, sessio
     )
 
 
-def _act(container: ContainerDep, session: CsrfSession, run: Callable[[SqlStatusPageRepo, datetime], str]) -> Response:
-    """Run a form's use case; back to the admin page with what happened, or why not."""
+def _act(
+    container: ContainerDep,
+    session: CsrfSession,
+    run: Callable[[SqlStatusPageRepo, datetime], str],
+    scope: Scope = Scope.WRITE,
+) -> Response:
+    """Run a form's use case; back to the admin page with what happened, or why not. Adding
+    components takes admin rights, as in the API."""
     try:
-        session.principal.require(Scope.WRITE)
+        session.principal.require(scope)
         with transaction(container.engine, write=True) as conn:
             notice = run(SqlStatusPageRepo(conn), container.clock.now())
     except (DomainError, ValueError) as exc:
@@ -109,7 +115,7 @@ def add_component(
         service.create_component(repo=repo, name=name, description=description, group=group or None, now=now)
         return f"component {name.strip()} added"
 
-    return _act(container, session, run)
+    return _act(container, session, run, Scope.ADMIN)
 
 
 @router.post(f"{ADMIN}/components/{{component_id}}/status")

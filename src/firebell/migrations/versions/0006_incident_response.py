@@ -124,12 +124,12 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=26), nullable=False),
         sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("assigned_by", sa.String(length=200), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_incident_roles_incident_id_incidents")
         ),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_incident_roles_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_roles")),
-        sa.UniqueConstraint("incident_id", "role", "user_id", name=op.f("uq_incident_roles_incident_id")),
     )
     with op.batch_alter_table("incident_roles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_incident_roles_incident_id"), ["incident_id"], unique=False)

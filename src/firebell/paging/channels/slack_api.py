@@ -8,6 +8,7 @@ server speaking these methods can stand in for Slack.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,6 +16,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from firebell.paging.messages import Notice, RoomNotice, slack_payload
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
+
+log = logging.getLogger("firebell.slack")
 
 # Errors that another try may cure; every other error Slack names is a refusal.
 _TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -52,12 +55,15 @@ class SlackApiChannel:
             channel = self._find(notice.name)
         if notice.topic:
             self.client.conversations_setTopic(channel=channel, topic=notice.topic[:250])
-        if notice.invite:
+        for user in notice.invite:  # one at a time: one unknown member id must not keep the others out
             try:
-                self.client.conversations_invite(channel=channel, users=list(notice.invite))
+                self.client.conversations_invite(channel=channel, users=[user])
             except SlackApiError as exc:
-                if exc.response.get("error") not in _INVITE_FINE:
+                error = exc.response.get("error")
+                if error in _TRANSIENT:
                     raise
+                if error not in _INVITE_FINE:
+                    log.warning("slack_invite_refused", extra={"user": user, "error": error})
         return channel
 
     def _find(self, name: str) -> str:
