@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import Server, cli, last_line
 from tests.e2e.cli.test_cli import responder
+
+# The commands only speak HTTP to the API, which the integration tests run on both databases;
+# here one database is enough to show the command line works end to end.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 PEOPLE = """\
 users:
