@@ -389,6 +389,19 @@ def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
     page = app.client.get("/status-page/admin")
     assert page.status_code == 200
     csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    # Adding a component takes admin rights, on the web as in the API.
+    refused = app.client.post(
+        "/status-page/admin/components", data={"name": "API", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert refused.headers["location"] == "/status-page/admin?error=this%20needs%20the%20admin%20scope"
+    assert _shown(app) == {}
+    with transaction(app.container.engine, write=True) as conn:
+        create_user(
+            repo=SqlIdentityRepo(conn), email="root@example.com", password="pw-654321", admin=True, now=app.clock.now()
+        )
+    app.client.post("/login", data={"email": "root@example.com", "password": "pw-654321"})
+    page = app.client.get("/status-page/admin")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     added = app.client.post(
         "/status-page/admin/components", data={"name": "API", "csrf_token": csrf}, follow_redirects=False
     )
