@@ -94,10 +94,12 @@ class Spacing:
 def layer_numbers(graph: Graph) -> dict[str, int]:
     """Each node's layer: 0 for a node nothing points to, else one more than its deepest parent.
 
-    Raises ValueError on an edge to an unknown node or on a cycle.
+    Raises ValueError on a repeated node id, an edge to an unknown node, or a cycle.
     """
     ids = [n.id for n in graph.nodes]
     known = set(ids)
+    if len(known) != len(ids):
+        raise ValueError("node ids must be unique")
     parents: dict[str, list[str]] = {i: [] for i in ids}
     for e in graph.edges:
         if e.source not in known or e.target not in known:
@@ -252,7 +254,7 @@ def _positions(rows: list[list[int]], grid: _Grid, gap: float) -> list[float]:
 
 
 def layout(graph: Graph, spacing: Spacing | None = None) -> Layout:
-    """Where each node goes and how each edge runs; raises ValueError on a cycle or unknown node."""
+    """Where each node goes and how each edge runs; raises ValueError as `layer_numbers` does."""
     space = spacing or Spacing()
     down = graph.direction is Direction.DOWN
     layer_of = layer_numbers(graph)

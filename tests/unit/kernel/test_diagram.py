@@ -61,11 +61,13 @@ def test_layers_follow_the_longest_path() -> None:
     assert layer_numbers(graph) == {"a": 0, "b": 1, "c": 2, "d": 0}
 
 
-def test_cycles_and_unknown_nodes_are_refused() -> None:
+def test_cycles_unknown_nodes_and_repeated_ids_are_refused() -> None:
     with pytest.raises(ValueError, match="cycle"):
         layout(_graph([("a", "b"), ("b", "c"), ("c", "a")]))
     with pytest.raises(ValueError, match="unknown node"):
         layout(Graph((Node("a", "A"),), (Edge("a", "zz"),)))
+    with pytest.raises(ValueError, match="unique"):
+        layout(Graph((Node("a", "A"), Node("a", "B")), ()))
 
 
 def test_a_tree_keeps_its_children_in_order_under_their_parent() -> None:
