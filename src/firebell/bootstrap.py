@@ -47,6 +47,7 @@ from firebell.paging.reminders import ShiftReminders
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import DeliveryRunner, EscalationRunner
 from firebell.paging.service import Links, start_escalation
+from firebell.postmortems.watch import LearningWatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +303,22 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
     watch = TargetWatch(engine, destinations(settings), on_reminded=lambda: background.poke(DeliveryRunner.name))
-    modules += [heartbeats, escalations, reminders, watch, deliveries, retention, ChangeWatch(engine, changes.bump)]
+    learning = LearningWatch(
+        engine,
+        destinations(settings),
+        remind_every=timedelta(hours=settings.learning.remind_every_hours),
+        on_queued=lambda: background.poke(DeliveryRunner.name),
+    )
+    modules += [
+        heartbeats,
+        escalations,
+        reminders,
+        watch,
+        learning,
+        deliveries,
+        retention,
+        ChangeWatch(engine, changes.bump),
+    ]
     if engine.dialect.name == "sqlite":
         modules.append(WalCheckpoint(engine))
     elif engine.dialect.name == "postgresql":

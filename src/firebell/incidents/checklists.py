@@ -158,6 +158,8 @@ class Happening(StrEnum):
     MITIGATION_CHOSEN = "mitigation_chosen"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    POSTMORTEM_DRAFTED = "postmortem_drafted"
+    POSTMORTEM_SCHEDULED = "postmortem_scheduled"
 
 
 AUTO_TICKS: dict[Happening, tuple[tuple[str, str], ...]] = {
@@ -183,6 +185,15 @@ AUTO_TICKS: dict[Happening, tuple[tuple[str, str], ...]] = {
     ),
     Happening.RESOLVED: (("role:incident_commander", "Declare incident resolved"),),
     Happening.CLOSED: (("resolution", "Incident closed"),),
+    Happening.POSTMORTEM_DRAFTED: (
+        ("role:scribe", "Prepare initial postmortem draft"),
+        ("role:postmortem_owner", "Create the postmortem document within 4 hours of resolution"),
+    ),
+    Happening.POSTMORTEM_SCHEDULED: (
+        ("resolution", "Postmortem scheduled"),
+        ("role:incident_commander", "Schedule postmortem"),
+        ("role:postmortem_owner", "Schedule the postmortem meeting with all responders"),
+    ),
 }
 
 

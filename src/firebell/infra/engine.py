@@ -71,7 +71,7 @@ class Engine:
             try:
                 self._due[module.name] = module.run(now)
             except Exception:
-                log.exception("engine_module_failed", extra={"module": module.name})
+                log.exception("engine_module_failed", extra={"engine_module": module.name})
                 self._due[module.name] = now + RETRY_AFTER
         with self._lock:
             if self._poked:  # poked while running: go round again at once

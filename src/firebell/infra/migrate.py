@@ -16,6 +16,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def target_metadata() -> sa.MetaData:
     """Every table, for autogenerate comparisons."""
+    from firebell.actionitems import tables as _actionitems  # noqa: F401
     from firebell.alerts import tables as _alerts  # noqa: F401
     from firebell.catalog import tables as _catalog  # noqa: F401
     from firebell.changes import tables as _changes  # noqa: F401
@@ -25,6 +26,7 @@ def target_metadata() -> sa.MetaData:
     from firebell.infra.sqltypes import Base
     from firebell.oncall import tables as _oncall  # noqa: F401
     from firebell.paging import tables as _paging  # noqa: F401
+    from firebell.postmortems import tables as _postmortems  # noqa: F401
     from firebell.statuspage import tables as _statuspage  # noqa: F401
 
     return Base.metadata

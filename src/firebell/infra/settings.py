@@ -75,6 +75,15 @@ class StatusPageSettings(BaseModel):
     page_id: str = Field(default="firebell", min_length=1, max_length=64)
 
 
+class LearningSettings(BaseModel):
+    """Postmortems and action items."""
+
+    # An issue tracker's inbound webhook: every action item created or changed is posted here
+    # (signed like every outbound webhook), so the tracker can mirror it.
+    action_items_webhook_url: str = ""
+    remind_every_hours: float = Field(default=24.0, gt=0)  # overdue postmortems and items, per owner
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -97,6 +106,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     comms: CommsSettings = CommsSettings()
     status_page: StatusPageSettings = StatusPageSettings()
+    learning: LearningSettings = LearningSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

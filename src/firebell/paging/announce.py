@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from firebell.kernel.ids import new_id
-from firebell.paging.messages import MessageNotice, Notice, RoomNotice
+from firebell.paging.messages import EventNotice, MessageNotice, Notice, RoomNotice
 from firebell.paging.model import DeliveryStatus
 from firebell.paging.repo import SqlPagingRepo
 
@@ -188,3 +188,35 @@ class DeliveryMessenger:
         self.paging.add_deliveries_once(rows)
         self.queued += len(rows)
         return len(rows)
+
+    def mirror(
+        self,
+        *,
+        url: str,
+        event: str,
+        summary: str,
+        data: dict[str, Any],
+        key: str,
+        incident_id: str | None,
+        now: datetime,
+    ) -> bool:
+        """Queue a signed webhook telling another system (an issue tracker) that a record changed;
+        once per `key`. False when no URL is configured."""
+        if not url:
+            return False
+        notice = EventNotice(event, summary, data, key)
+        self.paging.add_deliveries_once(
+            [
+                pending_delivery(
+                    key=key,
+                    incident_id=incident_id,
+                    user_id=None,
+                    channel="webhook",
+                    address=url,
+                    notice=notice,
+                    now=now,
+                )
+            ]
+        )
+        self.queued += 1
+        return True

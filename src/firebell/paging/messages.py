@@ -115,13 +115,35 @@ class RoomNotice:
         return data
 
 
-Notice = PageNotice | ShiftNotice | MessageNotice | RoomNotice
+@dataclass(frozen=True, slots=True)
+class EventNotice:
+    """A record changed in Firebell, for a system that mirrors it (an issue tracker mirroring
+    action items): the event name and the record as JSON."""
+
+    event: str  # "action_item.created", "action_item.updated"
+    summary: str
+    data: dict[str, Any]
+    idempotency_key: str = ""
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "notice": "event",
+            "event": self.event,
+            "summary": self.summary,
+            "data": self.data,
+            "idempotency_key": self.idempotency_key,
+        }
+
+
+Notice = PageNotice | ShiftNotice | MessageNotice | RoomNotice | EventNotice
 
 
 def notice_from_message(data: dict[str, Any]) -> Notice:
     """A stored delivery's message back as its notice."""
     if data.get("notice") == "message":
         return MessageNotice(**{k: v for k, v in data.items() if k != "notice"})
+    if data.get("notice") == "event":
+        return EventNotice(data["event"], data["summary"], dict(data["data"]), data.get("idempotency_key", ""))
     if data.get("notice") == "room":
         values = {k: v for k, v in data.items() if k != "notice"}
         values["invite"] = tuple(values["invite"])
@@ -144,6 +166,8 @@ def subject(notice: Notice) -> str:
         text = notice.subject
     elif isinstance(notice, RoomNotice):
         text = f"War room #{notice.name} for incident #{notice.number}"
+    elif isinstance(notice, EventNotice):
+        text = notice.summary
     elif isinstance(notice, ShiftNotice):
         label = "Handoff report" if notice.kind == "handoff" else "On-call reminder"
         text = f"[{label}] {notice.schedule}: {notice.headline.split(' (')[0]}"
@@ -169,6 +193,8 @@ def plain_text(notice: Notice) -> str:
         return f"{notice.topic}\n\n{notice.text}\n\nIncident #{notice.number}: {notice.incident_url}"
     if isinstance(notice, ShiftNotice):
         return _shift_text(notice)
+    if isinstance(notice, EventNotice):
+        return notice.summary
     lines = [
         f"{notice.person}, you are paged (escalation level {notice.level}).",
         "",
@@ -206,6 +232,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
                 },
             ],
         }
+    if isinstance(notice, EventNotice):
+        return {"text": _slack_escape(notice.summary)}
     if isinstance(notice, ShiftNotice):
         return {
             "text": subject(notice),
@@ -271,6 +299,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
 
 def webhook_payload(notice: Notice) -> dict[str, Any]:
     """The generic outbound webhook's JSON body."""
+    if isinstance(notice, EventNotice):
+        return {"event": notice.event, "idempotency_key": notice.idempotency_key, "data": notice.data}
     if isinstance(notice, MessageNotice | RoomNotice):
         return {
             "event": "incident_message" if isinstance(notice, MessageNotice) else "war_room",

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from firebell import __version__
+from firebell.actionitems import api as actionitems_api
 from firebell.alerts import api as alerts_api
 from firebell.alerts import intake_api
 from firebell.bootstrap import Container
@@ -23,6 +24,7 @@ from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
+from firebell.postmortems import api as postmortems_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
@@ -79,6 +81,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         heartbeats_api.router,
         heartbeats_api.ping_router,
         statuspage_api.router,
+        actionitems_api.router,
+        postmortems_api.router,
         statuspage_public.router,
         statuspage_public.feed_router,
         statuspage_views.router,

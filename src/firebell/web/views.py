@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
+from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
 from firebell.catalog import views as catalog_views
 from firebell.identity.repo import SqlIdentityRepo
@@ -21,6 +22,7 @@ from firebell.kernel.errors import Unauthenticated
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
+from firebell.postmortems import views as postmortem_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -32,6 +34,8 @@ router.include_router(catalog_views.router)
 router.include_router(oncall_views.router)
 router.include_router(paging_views.router)
 router.include_router(policy_views.router)
+router.include_router(postmortem_views.router)
+router.include_router(action_item_views.router)
 
 
 def _safe_next(target: str) -> str:
