@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
+from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.alerts.queries import list_alerts
 from firebell.bootstrap import Container
 from firebell.catalog.repo import SqlCatalogRepo
@@ -38,6 +39,7 @@ from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import start_escalation
 from firebell.paging.views import reassign_choices
+from firebell.postmortems.repo import SqlPostmortemRepo
 from firebell.statuspage.model import IncidentStatus as PublicState
 from firebell.statuspage.repo import SqlStatusPageRepo
 from firebell.web.deps import ContainerDep, ReadConn
@@ -157,6 +159,8 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         reassign_to=reassign_choices(conn),
         targets=target_view(incident, now),
+        postmortem=SqlPostmortemRepo(conn).for_incident(str(incident["id"])),
+        action_items=SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
         error=request.query_params.get("error"),
     )

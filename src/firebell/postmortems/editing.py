@@ -4,6 +4,7 @@ and the web pages both call."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +40,7 @@ class Editor:
             pm=pm,
             target=target,
             ready=current.readiness,
-            final_markdown=lambda: markdown(current.doc),
+            final_markdown=lambda: markdown(replace(current.doc, status=target)),
             actor=self.actor,
             at=self.at,
         )

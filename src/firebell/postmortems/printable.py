@@ -18,7 +18,7 @@ def _renderer(figures: Mapping[str, str]) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     default_fence = md.renderer.rules.get("fence")  # type: ignore[attr-defined]
 
-    def fence(tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    def fence(_renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
         if token.info.strip() == "mermaid":
             svg = figures.get(token.content.strip())

@@ -20,7 +20,16 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.peers import HttpSink, SmtpSink, http_sink, smtp_sink, wait_for
-from tests.e2e.web.test_browser import DEMO_EMAIL, FIREBELL, UI_TIMEOUT_MS, DemoServer, _free_port, _log_in, _shot
+from tests.e2e.web.test_browser import (
+    DEMO_EMAIL,
+    FIREBELL,
+    SHOTS,
+    UI_TIMEOUT_MS,
+    DemoServer,
+    _free_port,
+    _log_in,
+    _shot,
+)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -241,3 +250,97 @@ def test_declaring_by_hand_from_the_severity_wizard(page: Page, comms_server: De
     expect(page.locator(".facts")).to_contain_text("Customers cannot apply coupons at checkout")
     expect(page.locator(".facts")).to_contain_text("from support ticket by demo@firebell.local")
     expect(page.locator("#timeline")).to_contain_text("Declared at SEV-2 from a support ticket")
+
+
+def test_a_postmortem_is_written_from_a_resolved_incident_to_final_in_the_browser(
+    page: Page, comms_server: DemoServer
+) -> None:
+    server = comms_server
+    _log_in(page, server)
+    made = server.api(
+        "POST", "/api/v1/incidents", json={"title": "Search results stale", "severity": "SEV-2", "service": "search"}
+    )
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+    for role, user in (("ic", "alice"), ("tech_lead", "bob"), ("postmortem_owner", "carol")):
+        assert server.api("POST", f"/api/v1/incidents/{number}/roles", json={"role": role, "user": user}).is_success
+    assert server.api("POST", f"/api/v1/incidents/{number}/resolve", json={"note": "reindexed"}).is_success
+
+    # The incident page links to its postmortem, which Firebell drafts by itself for a SEV-2.
+    page.goto(f"{server.url}/incidents/{number}")
+    link = page.get_by_role("link", name=re.compile("Postmortem"))
+    expect(link.first).to_be_visible()
+    wait_for(
+        lambda: server.api("GET", f"/api/v1/incidents/{number}/postmortem").status_code == 200,
+        what="the drafted postmortem",
+        timeout=60,
+    )
+    page.goto(f"{server.url}/incidents/{number}/postmortem")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"INC-{number:04d}")
+    expect(page.locator(".pm-facts")).to_contain_text("Carol Tanaka")  # the Postmortem Owner
+    expect(page.locator("#team")).to_contain_text("Alice Moreau")
+    expect(page.locator(".pm-review .notice")).to_contain_text("write the Executive Summary section")
+
+    # Write it: the summary, what happened (first with blame, which the check flags), a root cause.
+    form = page.locator("form.pm-form")
+    form.locator("textarea[name=s__executive_summary]").fill(
+        "For 40 minutes search returned stale results after an index rebuild stalled. Reindexing restored it."
+    )
+    form.locator("textarea[name=s__what_happened]").fill("Bob forgot to watch the rebuild. The job stalled.")
+    form.locator("input[name=t__root_causes__0__0]").fill("Primary")
+    form.locator("input[name=t__root_causes__0__1]").fill("Index rebuild has no progress alert")
+    form.locator("input[name=t__root_causes__0__2]").fill("Monitoring")
+    _submit(page, form.get_by_role("button", name="Save"))
+    expect(page.locator("#blameless")).to_contain_text("names a person as the cause")
+    page.locator("form.pm-form textarea[name=s__what_happened]").fill(
+        "The rebuild job stalled on a full disk and nothing alerted on its progress."
+    )
+    _submit(page, page.locator("form.pm-form").get_by_role("button", name="Save"))
+    expect(page.locator("#blameless")).to_have_count(0)
+
+    # The 5 whys as an outline, drawn beside it; a fault tree with its cut sets.
+    whys = page.locator("#rca-five_whys")
+    whys.locator("textarea").fill(
+        "Search returned stale results\n"
+        "  The index was not rebuilt\n"
+        "    The rebuild job stalled\n"
+        "      The disk was full\n"
+        "        Nothing alerted on disk use of the index volume"
+    )
+    _submit(page, whys.get_by_role("button", name="Save 5 whys"))
+    expect(page.locator("#rca-five_whys figure svg")).to_have_count(1)
+    tree = page.locator("#rca-fault_tree")
+    tree.locator("textarea").fill(
+        "Stale results [OR]\n  Rebuild stalled [AND]\n    Disk full (root cause)\n    No disk alert\n  Cache not purged"
+    )
+    _submit(page, tree.get_by_role("button", name="Save fault tree"))
+    expect(page.locator("#rca-fault_tree")).to_contain_text("2 minimal cut set(s)")
+
+    # An action item with an owner and a due date, then review, sign-offs and final.
+    items = page.locator("form.pm-item-form")
+    items.get_by_label("Action").fill("Alert when the index volume passes 80 %")
+    items.get_by_label("Kind").select_option(label="Detection")
+    items.get_by_label("Owner").select_option(label="Bob Okafor")
+    items.get_by_label("Due date").fill("2030-01-15")
+    _submit(page, items.get_by_role("button", name="Add"))
+    expect(page.locator("#action-items")).to_contain_text("Alert when the index volume passes 80 %")
+    _submit(page, page.get_by_role("button", name="Send for review"))
+    for label in ("Postmortem Owner", "Engineering Manager", "Service Owner"):
+        _submit(page, page.get_by_role("button", name=f"Sign as {label}"))
+    expect(page.locator(".pm-review")).to_contain_text("Ready to be final")
+    _shot(page, "postmortem-review.png")
+    _submit(page, page.get_by_role("button", name="Make final"))
+    expect(page.locator(".pm-status")).to_contain_text("Final")
+    expect(page.locator("textarea[name=s__executive_summary]")).to_have_attribute("readonly", "")
+
+    exported = server.api("GET", f"/api/v1/incidents/{number}/postmortem/export?format=markdown").text
+    assert exported.startswith("# Incident Postmortem: [SEV-2] Search results stale")
+    assert "**Status**: Final" in exported
+    assert "Nothing alerted on disk use of the index volume" in exported
+    printable = page.context.new_page()
+    printable.goto(f"{server.url}/incidents/{number}/postmortem/print")
+    expect(printable.get_by_role("heading", level=1)).to_contain_text("Search results stale")
+    expect(printable.locator("figure.diagram svg")).to_have_count(2)
+    printable.screenshot(path=str(SHOTS / "postmortem-print.png"), full_page=True)
+    printable.close()
+    _shot(page, "postmortem-final.png")
