@@ -75,6 +75,11 @@ class StatusPageSettings(BaseModel):
     page_id: str = Field(default="firebell", min_length=1, max_length=64)
 
 
+class RunbookSettings(BaseModel):
+    # A runbook not reviewed within this many days is stale (the runbook template asks for quarterly).
+    stale_after_days: int = Field(default=90, ge=1, le=3650)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -97,6 +102,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     comms: CommsSettings = CommsSettings()
     status_page: StatusPageSettings = StatusPageSettings()
+    runbooks: RunbookSettings = RunbookSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

@@ -21,6 +21,7 @@ from firebell.kernel.errors import Unauthenticated
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
+from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -32,6 +33,7 @@ router.include_router(catalog_views.router)
 router.include_router(oncall_views.router)
 router.include_router(paging_views.router)
 router.include_router(policy_views.router)
+router.include_router(runbook_views.router)
 
 
 def _safe_next(target: str) -> str:
