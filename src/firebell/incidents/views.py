@@ -40,6 +40,7 @@ from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import start_escalation
 from firebell.paging.views import reassign_choices
 from firebell.postmortems.repo import SqlPostmortemRepo
+from firebell.runbooks.queries import incident_runbook
 from firebell.statuspage.model import IncidentStatus as PublicState
 from firebell.statuspage.repo import SqlStatusPageRepo
 from firebell.web.deps import ContainerDep, ReadConn
@@ -140,6 +141,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
     incident = get_incident(conn, ref)
     now = container.clock.now()
     work = response_view(conn, incident, now)
+    alerts = list_alerts(conn, incident_id=incident["id"], limit=500)
     return render(
         request,
         "incident_body.html" if is_partial(request) else "incident.html",
@@ -153,7 +155,8 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         questions=[(q.value, MITIGATION_TEXT[q]) for q in MitigationQuestion],
         sevs=[s.value for s in Sev],
         public=public_view(conn, container, incident),
-        alerts=list_alerts(conn, incident_id=incident["id"], limit=500),
+        alerts=alerts,
+        runbook=incident_runbook(conn, incident, alerts),
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),

@@ -84,6 +84,11 @@ class LearningSettings(BaseModel):
     remind_every_hours: float = Field(default=24.0, gt=0)  # overdue postmortems and items, per owner
 
 
+class RunbookSettings(BaseModel):
+    # A runbook not reviewed within this many days is stale (the runbook template asks for quarterly).
+    stale_after_days: int = Field(default=90, ge=1, le=3650)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -107,6 +112,7 @@ class Settings(BaseSettings):
     comms: CommsSettings = CommsSettings()
     status_page: StatusPageSettings = StatusPageSettings()
     learning: LearningSettings = LearningSettings()
+    runbooks: RunbookSettings = RunbookSettings()
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

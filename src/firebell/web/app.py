@@ -25,6 +25,7 @@ from firebell.incidents import response_api
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
 from firebell.postmortems import api as postmortems_api
+from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
@@ -80,6 +81,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         paging_api.router,
         heartbeats_api.router,
         heartbeats_api.ping_router,
+        runbooks_api.router,
         statuspage_api.router,
         actionitems_api.router,
         postmortems_api.router,

@@ -23,6 +23,7 @@ from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
 from firebell.postmortems import views as postmortem_views
+from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -36,6 +37,7 @@ router.include_router(paging_views.router)
 router.include_router(policy_views.router)
 router.include_router(postmortem_views.router)
 router.include_router(action_item_views.router)
+router.include_router(runbook_views.router)
 
 
 def _safe_next(target: str) -> str:

@@ -1,0 +1,116 @@
+"""Runbook pages: the list with the catalog's coverage, and one runbook shown beside its checklist,
+with an edit form. Forms post with the CSRF token; a refused edit comes back with the text kept."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
+
+from firebell.bootstrap import Container
+from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Scope
+from firebell.identity.service import WebSession
+from firebell.infra.db import transaction
+from firebell.kernel.errors import DomainError
+from firebell.runbooks import queries, writes
+from firebell.runbooks.checklist import CHECKLIST
+from firebell.runbooks.render import render_html
+from firebell.runbooks.service import Draft
+from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.pages import CsrfSession, UserSession, render
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+
+
+def _can_write(session: WebSession) -> bool:
+    return Scope.WRITE in session.principal.granted()
+
+
+def _list_page(request: Request, conn: Connection, container: Container, session: WebSession, **extra: Any) -> Response:
+    today, days = container.clock.now().date(), container.settings.runbooks.stale_after_days
+    found = queries.runbooks_with_reports(conn, today=today, stale_after_days=days)
+    return render(
+        request,
+        "runbooks.html",
+        session,
+        runbooks=found,
+        coverage=queries.catalog_coverage(conn, today=today, stale_after_days=days, reports=found),
+        stale_after_days=days,
+        services=[s["name"] for s in SqlCatalogRepo(conn).services()],
+        can_write=_can_write(session),
+        notice=request.query_params.get("notice"),
+        **extra,
+    )
+
+
+@router.get("/runbooks", response_class=HTMLResponse)
+def runbooks(request: Request, conn: ReadConn, container: ContainerDep, session: UserSession) -> Response:
+    return _list_page(request, conn, container, session)
+
+
+def _runbook_page(
+    request: Request, conn: Connection, container: Container, session: WebSession, runbook_id: str, **extra: Any
+) -> Response:
+    today, days = container.clock.now().date(), container.settings.runbooks.stale_after_days
+    row, report = queries.runbook_with_report(conn, runbook_id, today=today, stale_after_days=days)
+    return render(
+        request,
+        "runbook.html",
+        session,
+        runbook=row,
+        report=report,
+        html=render_html(str(row["body"])),
+        checklist=CHECKLIST,
+        services=[s["name"] for s in SqlCatalogRepo(conn).services()],
+        can_write=_can_write(session),
+        notice=request.query_params.get("notice"),
+        draft=extra.pop("draft", row),
+        **extra,
+    )
+
+
+@router.get("/runbooks/{runbook_id}", response_class=HTMLResponse)
+def runbook(
+    request: Request, runbook_id: str, conn: ReadConn, container: ContainerDep, session: UserSession
+) -> Response:
+    return _runbook_page(request, conn, container, session, runbook_id)
+
+
+def _form(title: Text = "", service: Text = "", body: Text = "") -> dict[str, str]:
+    return {"title": title, "service": service, "body": body}
+
+
+RunbookForm = Annotated[dict[str, str], Depends(_form)]
+
+
+@router.post("/runbooks", response_class=HTMLResponse)
+def add(request: Request, container: ContainerDep, session: CsrfSession, form: RunbookForm) -> Response:
+    draft = Draft(body=form["body"], title=form["title"] or None, service=form["service"] or None)
+    try:
+        session.principal.require(Scope.WRITE)
+        runbook_id = writes.save(container, draft, actor=session.email)
+    except DomainError as exc:
+        with transaction(container.engine) as conn:
+            return _list_page(request, conn, container, session, error=exc.message, draft=form, status_code=422)
+    return RedirectResponse(f"/runbooks/{runbook_id}?notice={quote('runbook added')}", status_code=303)
+
+
+@router.post("/runbooks/{runbook_id}", response_class=HTMLResponse)
+def edit(
+    request: Request, runbook_id: str, container: ContainerDep, session: CsrfSession, form: RunbookForm
+) -> Response:
+    try:
+        session.principal.require(Scope.WRITE)
+        draft = Draft(body=form["body"], title=form["title"], service=form["service"])
+        writes.save(container, draft, actor=session.email, runbook_id=runbook_id)
+    except DomainError as exc:
+        with transaction(container.engine) as conn:
+            page = _runbook_page(request, conn, container, session, runbook_id, error=exc.message, draft=form)
+            page.status_code = 422
+            return page
+    return RedirectResponse(f"/runbooks/{runbook_id}?notice={quote('saved')}", status_code=303)
