@@ -20,6 +20,7 @@ from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
+from firebell.drills.repo import SqlDrillRepo
 from firebell.heartbeats.runner import HeartbeatWatch
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
@@ -179,10 +180,22 @@ def _intake_batch(
         alerts = SqlAlertRepo(conn)
         paging = SqlPagingRepo(conn)
 
-        def start_paging(*, incident_id: str, service_id: str, at: datetime, category: str | None) -> None:
-            start_escalation(paging, incident_id=incident_id, service_id=service_id, at=at, category=category)
+        drills = SqlDrillRepo(conn)
 
-        incidents = IncidentIntake(SqlIncidentRepo(conn), start_paging=start_paging)
+        def start_paging(
+            *, incident_id: str, service_id: str, at: datetime, category: str | None, drill: str | None = None
+        ) -> None:
+            only = drills.running_participants(drill, service_id) if drill else None
+            if drill and only is not None:
+                drills.update(drill, {"incident_id": incident_id})
+            start_escalation(
+                paging, incident_id=incident_id, service_id=service_id, at=at, category=category, only_user_ids=only
+            )
+
+        def drill_check(drill: str, service_id: str) -> bool:
+            return drills.running_participants(drill, service_id) is not None
+
+        incidents = IncidentIntake(SqlIncidentRepo(conn), start_paging=start_paging, drills=drill_check)
         configs = SqlServiceConfigs(conn, cache)
         results = ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
         opened.count += incidents.opened

@@ -160,6 +160,9 @@ class OpenIncidentRef:
 
 
 MAX_GROUP_KEY = 1024
+# The label a drill's synthetic alert carries (the drill's id): its incident is practice, and its
+# escalation notifies only the people the drill names.
+DRILL_LABEL = "firebell_drill"
 
 
 def group_key_for(event: AlertEvent, policy: GroupingPolicy) -> str:

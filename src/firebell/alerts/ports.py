@@ -40,6 +40,7 @@ class IncidentGateway(Protocol):
         runbook_url: str | None,
         at: datetime,
         category: str | None = None,
+        drill: str | None = None,
     ) -> str: ...
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None: ...

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from firebell.alerts.config import ServiceConfig
 from firebell.alerts.model import (
+    DRILL_LABEL,
     AlertEvent,
     AlertSeverity,
     AlertStatus,
@@ -214,6 +215,7 @@ class _Batch:
             runbook_url=(event.runbook_url or config.runbook_url or "")[:2000] or None,
             at=self.now,
             category=event.labels.get("category"),
+            drill=event.labels.get(DRILL_LABEL),
         )
         self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
         return incident_id

@@ -33,7 +33,7 @@ def _said(text: str) -> None:
 
 def _summary(view: dict[str, Any]) -> None:
     facts = view["facts"]
-    _said(f"{view['reference']} [{view['severity']}] {view['incident_title']}")
+    _said(f"{view['reference']} {view['incident_title']}")
     due = (view["due_at"] or "")[:16].replace("T", " ")
     late = "  OVERDUE" if view["overdue"] else ""
     owner = view["owner"] or "-"

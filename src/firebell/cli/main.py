@@ -526,6 +526,7 @@ def run() -> None:
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
 from firebell.cli import classify as _classify  # noqa: E402, F401
+from firebell.cli import drills as _drills  # noqa: E402, F401
 from firebell.cli import export as _export  # noqa: E402, F401
 from firebell.cli import heartbeats as _heartbeats  # noqa: E402, F401
 from firebell.cli import incidents as _incidents  # noqa: E402, F401

@@ -32,9 +32,18 @@ class IncidentRepo(Protocol):
 
 
 class PagingStarter(Protocol):
-    """Starts paging for a new incident, in the transaction that opens it."""
+    """Starts paging for a new incident, in the transaction that opens it (a drill's incident pages
+    only the drill's people)."""
 
-    def __call__(self, *, incident_id: str, service_id: str, at: datetime, category: str | None) -> None: ...
+    def __call__(
+        self, *, incident_id: str, service_id: str, at: datetime, category: str | None, drill: str | None = None
+    ) -> None: ...
+
+
+class DrillCheck(Protocol):
+    """Whether `drill` is a running drill of the service (only then is an alert's drill label honoured)."""
+
+    def __call__(self, drill: str, service_id: str) -> bool: ...
 
 
 class ResponseRepo(IncidentRepo, Protocol):

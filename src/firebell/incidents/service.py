@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from firebell.alerts.model import OpenIncidentRef
 from firebell.incidents.checklists import Happening, auto_ticks
-from firebell.incidents.ports import IncidentRepo, PagingStarter
+from firebell.incidents.ports import DrillCheck, IncidentRepo, PagingStarter
 from firebell.incidents.state import IncidentStatus, transition
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
@@ -90,11 +90,16 @@ class IncidentIntake:
     """The incident side of alert intake; runs inside the intake transaction."""
 
     def __init__(
-        self, repo: IncidentRepo, make_id: Callable[[], str] = new_id, start_paging: PagingStarter | None = None
+        self,
+        repo: IncidentRepo,
+        make_id: Callable[[], str] = new_id,
+        start_paging: PagingStarter | None = None,
+        drills: DrillCheck | None = None,
     ) -> None:
         self.repo = repo
         self.make_id = make_id
         self.start_paging = start_paging
+        self.drills = drills
         self.opened = 0  # incidents this instance opened (the caller wakes the paging engine)
 
     def find_open_by_group(self, service_id: str, group_key: str) -> OpenIncidentRef | None:
@@ -113,8 +118,11 @@ class IncidentIntake:
         runbook_url: str | None,
         at: datetime,
         category: str | None = None,
+        drill: str | None = None,
     ) -> str:
         incident_id = self.make_id()
+        if drill is not None and (self.drills is None or not self.drills(drill, service_id)):
+            drill = None  # a label naming no running drill of this service is an ordinary alert
         self.repo.insert(
             {
                 "id": incident_id,
@@ -126,11 +134,13 @@ class IncidentIntake:
                 "group_key": group_key,
                 "runbook_url": runbook_url,
                 "opened_at": at,
+                "drill_id": drill,
             }
         )
-        self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert: {title[:200]}")
+        practice = " (a drill: practice, not a real incident)" if drill else ""
+        self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert{practice}: {title[:200]}")
         if self.start_paging is not None:
-            self.start_paging(incident_id=incident_id, service_id=service_id, at=at, category=category)
+            self.start_paging(incident_id=incident_id, service_id=service_id, at=at, category=category, drill=drill)
         self.opened += 1
         return incident_id
 

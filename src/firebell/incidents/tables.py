@@ -43,6 +43,8 @@ class IncidentRow(Base):
     affected_service_ids: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     # The war room: `#incident-YYYY-MM-DD-short-description`, and its Slack channel id once created.
     war_room: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    # Set on the incident a drill's synthetic alert opened: it is practice, kept out of the metrics.
+    drill_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
 
 
 class IncidentEventRow(Base):

@@ -20,6 +20,7 @@ def target_metadata() -> sa.MetaData:
     from firebell.alerts import tables as _alerts  # noqa: F401
     from firebell.catalog import tables as _catalog  # noqa: F401
     from firebell.changes import tables as _changes  # noqa: F401
+    from firebell.drills import tables as _drills  # noqa: F401
     from firebell.heartbeats import tables as _heartbeats  # noqa: F401
     from firebell.identity import tables as _identity  # noqa: F401
     from firebell.incidents import tables as _incidents  # noqa: F401

@@ -46,6 +46,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 JSONType: sa.types.TypeEngine[Any] = sa.JSON().with_variant(JSONB(), "postgresql")
+# For nullable JSON columns: Python None is SQL NULL (not the JSON value null), so IS NULL finds it.
+NullableJSON: sa.types.TypeEngine[Any] = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def first_dict(result: sa.CursorResult[Any] | sa.Result[Any]) -> dict[str, Any] | None:

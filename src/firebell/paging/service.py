@@ -63,10 +63,12 @@ def start_escalation(
     policy_id: str | None = None,
     assignee_id: str | None = None,
     category: str | None = None,
+    only_user_ids: list[str] | None = None,
     make_id: Callable[[], str] = new_id,
 ) -> str | None:
     """Start the service's policy (its policy for the alert's category, if it has one), or the policy
-    given, or paging one person, at `at`; None when there is nothing to run."""
+    given, or paging one person, at `at`; None when there is nothing to run. With `only_user_ids`
+    (a drill), the policy runs as usual, but wherever it reaches someone those people are paged instead."""
     if policy_id is None and assignee_id is None:
         policy_id = repo.service_policy(service_id, category) if service_id else None
         if policy_id is None:
@@ -83,6 +85,7 @@ def start_escalation(
             "steps_taken": 0,
             "next_due_at": at,
             "ended_at": None,
+            "only_user_ids": only_user_ids,
         }
     )
     return escalation_id
@@ -119,6 +122,7 @@ class _Due:
     policy: Policy
     step: Step
     users: tuple[str, ...]
+    held_back: tuple[str, ...] = ()  # a drill's: the policy reaches them; the drill's people are paged instead
 
 
 def escalate(
@@ -150,7 +154,13 @@ def escalate(
         progress: Progress = advance(policy, row["started_at"], row["steps_taken"], now)
         for step in progress.steps:
             users = paged(policy, step.level, now, schedules=directory.schedules, teams=directory.teams)
-            due.append(_Due(row, policy, step, users))
+            only = row.get("only_user_ids")
+            if only is not None:
+                # A drill: where the policy reaches anyone, the drill's people are paged in their place.
+                stand_ins = tuple(only) if users else ()
+                due.append(_Due(row, policy, step, stand_ins, tuple(u for u in users if u not in only)))
+            else:
+                due.append(_Due(row, policy, step, users))
         updates.append(_update(row, progress.taken, progress.next_due_at, progress.ended, now))
         if progress.ended is EscalationState.EXHAUSTED:
             timeline.add_event(
@@ -189,7 +199,7 @@ def _page(
     make_id: Callable[[], str],
 ) -> int:
     everyone = {user for d in due for user in d.users}
-    people = repo.people(everyone)
+    people = repo.people(everyone | {user for d in due for user in d.held_back})
     contacts = repo.contact_methods(everyone)
     services = repo.service_names({str(d.row["service_id"]) for d in due if d.row["service_id"]})
     pages: list[dict[str, Any]] = []
@@ -262,6 +272,9 @@ def _page(
             message = f"Level {level}{round_note} paged: " + "; ".join(said)
         else:
             message = f"Level {level}{round_note} paged nobody: its targets have nobody on call now"
+        if item.held_back:
+            names = (str(people.get(u, {}).get("display_name") or u) for u in item.held_back)
+            message += f" (drill: in place of {', '.join(names)}, whom the policy reaches)"
         timeline.add_event(row["incident_id"], now, "paged", message, data={"level": level, "step": item.step.number})
     repo.add_pages(pages)
     repo.add_deliveries(deliveries)

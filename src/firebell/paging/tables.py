@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firebell.infra.sqltypes import Base, JSONType, UTCDateTime
+from firebell.infra.sqltypes import Base, JSONType, NullableJSON, UTCDateTime
 
 
 class EscalationRow(Base):
@@ -37,6 +37,8 @@ class EscalationRow(Base):
     # An escalation started part-way through its policy (escalated by hand) is answered only by an
     # acknowledgement after this instant; its started_at lies in the past so the level falls due now.
     answer_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A drill's escalation notifies only these people, in place of whoever its policy reaches.
+    only_user_ids: Mapped[list[str] | None] = mapped_column(NullableJSON, nullable=True)
 
 
 class PageRow(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import ServiceRow
+from firebell.identity.tables import UserRow
 from firebell.incidents.queries import timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.roles import Role
@@ -23,6 +24,7 @@ _a = cast(sa.Table, AlertRow.__table__)
 _s = cast(sa.Table, ServiceRow.__table__)
 _i = cast(sa.Table, IncidentRow.__table__)
 _m = cast(sa.Table, MitigationRow.__table__)
+_u = cast(sa.Table, UserRow.__table__)
 
 SIMILAR_WITHIN = timedelta(days=90)  # the guide's recurrence window
 
@@ -99,12 +101,13 @@ def similar_incidents(conn: Connection, incident: dict[str, Any]) -> list[tuple[
 
 
 def people_names(conn: Connection, facts: IncidentFacts) -> list[str]:
-    """Names and handles of the people on the incident: the blamelessness check looks for them."""
-    rows = SqlIncidentRepo(conn).roles(facts.incident_id)
+    """Names and handles of people (everyone Firebell knows, and the incident's actors): the
+    blamelessness check flags any of them given as the cause."""
+    query = sa.select(_u.c.display_name, _u.c.handle, _u.c.email).limit(5000)
     names: list[str] = []
-    for row in rows:
-        names += [str(row[k]) for k in ("display_name", "handle") if row.get(k)]
-        names.append(str(row["email"]).split("@")[0])
+    for display_name, handle, email in conn.execute(query):
+        names += [str(v) for v in (display_name, handle) if v]
+        names.append(str(email).split("@")[0])
     machine = {"firebell", "alert source"}
     names += [
         e.actor

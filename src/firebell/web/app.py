@@ -19,6 +19,7 @@ from firebell.alerts import intake_api
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
 from firebell.changes import api as changes_api
+from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
@@ -84,6 +85,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         runbooks_api.router,
         statuspage_api.router,
         actionitems_api.router,
+        drills_api.router,
         postmortems_api.router,
         statuspage_public.router,
         statuspage_public.feed_router,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
 from firebell.catalog import views as catalog_views
+from firebell.drills import views as drill_views
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import log_in, log_out
 from firebell.incidents import response_views
@@ -37,6 +38,7 @@ router.include_router(paging_views.router)
 router.include_router(policy_views.router)
 router.include_router(postmortem_views.router)
 router.include_router(action_item_views.router)
+router.include_router(drill_views.router)
 router.include_router(runbook_views.router)
 
 

@@ -344,3 +344,32 @@ def test_a_postmortem_is_written_from_a_resolved_incident_to_final_in_the_browse
     printable.screenshot(path=str(SHOTS / "postmortem-print.png"), full_page=True)
     printable.close()
     _shot(page, "postmortem-final.png")
+
+
+def test_a_paging_drill_is_fired_from_the_drills_page_and_reports_each_step(
+    page: Page, comms_server: DemoServer, peers: tuple[SmtpSink, HttpSink]
+) -> None:
+    smtp, _hooks = peers
+    server = comms_server
+    _log_in(page, server)
+    page.goto(f"{server.url}/drills")
+    fire = page.locator("#fire")
+    fire.get_by_label("Service").select_option("checkout")
+    fire.get_by_label("People to page").select_option(label="Alice Moreau")
+    fire.get_by_label("What it proves").fill("checkout pages reach the on-call")
+    _submit(page, fire.get_by_role("button", name="Fire the drill"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("paging · checkout: checkout pages reach the on-call")
+    ref = re.search(r"/drills/(DR-\d+)", page.url).group(1)  # type: ignore[union-attr]
+    wait_for(
+        lambda: server.api("GET", f"/api/v1/drills/{ref}").json()["missing_steps"] == [],
+        what="every pipeline step of the drill",
+        timeout=60,
+    )
+    page.reload()
+    steps = page.locator(".drill-steps")
+    expect(steps.locator("tr", has_text="First notification delivered")).to_contain_text(" ms")
+    expect(page.locator("#drill-notified")).to_contain_text("Alice Moreau")
+    wait_for(lambda: any("[DRILL]" in str(m.message["Subject"]) for m in smtp.mails), what="the drill's page by email")
+    _shot(page, "drill-report.png")
+    _submit(page, page.get_by_role("button", name="End the drill"))
+    expect(page.locator(".badge.drill-passed")).to_have_count(1)
