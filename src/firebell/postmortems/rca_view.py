@@ -67,15 +67,14 @@ class RcaView:
 
 
 def _why_text(whys: FiveWhys) -> str:
-    lines = []
+    """Each chain as the technique reads: the problem, then "why?" answered again and again."""
+    blocks = []
     for chain in chains(whys):
-        asked = whys.problem
-        for cause in chain:
-            lines += [f"Why: {asked}?", f"  → {cause.text}"]
-            asked = cause.text
-        lines.append(f"ROOT CAUSE: {chain[-1].text}" if chain else "")
-        lines.append("")
-    return "\n".join(lines).strip()
+        lines = [whys.problem]
+        lines += [f"{'  ' * depth}Why? → {cause.text}" for depth, cause in enumerate(chain, start=1)]
+        lines.append(f"ROOT CAUSE: {chain[-1].text}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def _cause_texts(causes: tuple[Cause, ...]) -> list[str]:
