@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from firebell.actionitems.api import change_item, find_user, item_view
-from firebell.actionitems.model import ItemStatus, completion, parse_reference
+from firebell.actionitems.api import add_item, change_item, find_user, item_view
+from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, parse_reference
 from firebell.actionitems.repo import SqlActionItemRepo
-from firebell.actionitems.schemas import ActionItemChange
+from firebell.actionitems.schemas import ActionItemChange, ActionItemCreate
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
@@ -47,12 +48,44 @@ def board(
         nav="postmortems",
         columns=columns,
         statuses=list(ItemStatus),
+        priorities=list(Priority),
+        kinds=list(Kind),
         completion=rate,
         people=SqlIdentityRepo(conn).people(),
         owner=owner,
         overdue=overdue,
         error=error,
     )
+
+
+@router.post("/action-items")
+def add(
+    container: ContainerDep,
+    session: CsrfSession,
+    incident: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    priority: Annotated[str, Form()] = "P2",
+    kind: Annotated[str, Form()] = "preventative",
+    owner: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        body = ActionItemCreate(
+            incident=incident.strip().lstrip("#"),
+            title=title,
+            priority=priority,
+            kind=kind,
+            owner=owner or None,
+            due=date.fromisoformat(due) if due else None,
+        )
+        with transaction(container.engine, write=True) as conn:
+            item = add_item(container, conn, body, session.email, from_postmortem=False)
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else f"due: {exc}"
+        return RedirectResponse(f"/action-items?error={quote(message)}", status_code=303)
+    container.changes.bump()
+    container.sent()
+    return RedirectResponse(f"/action-items#AI-{item['number']}", status_code=303)
 
 
 @router.post("/action-items/{ref}/status")
