@@ -17,6 +17,7 @@ class IncidentRow(Base):
         sa.Index("ix_incidents_group", "service_id", "group_key", "status"),
         sa.Index("ix_incidents_opened", "opened_at"),
         sa.Index("ix_incidents_status_opened", "status", "opened_at"),  # the open ones, oldest first
+        sa.Index("ix_incidents_resolved", "resolved_at"),  # recently resolved (postmortem drafts, metrics)
     )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
