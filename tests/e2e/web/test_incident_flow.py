@@ -344,6 +344,15 @@ def test_a_postmortem_is_written_from_a_resolved_incident_to_final_in_the_browse
     printable.screenshot(path=str(SHOTS / "postmortem-print.png"), full_page=True)
     printable.close()
     _shot(page, "postmortem-final.png")
+    page.goto(f"{server.url}/postmortems")
+    expect(page.locator("table.grid")).to_contain_text(f"INC-{number:04d} [SEV-2] Search results stale")
+    page.goto(f"{server.url}/action-items")
+    card = page.locator(".card", has_text="Alert when the index volume passes 80 %")
+    expect(card).to_contain_text("Bob Okafor")
+    card.get_by_label(re.compile("Status of AI-")).select_option("in_progress")
+    _submit(page, card.get_by_role("button", name="Move"))
+    expect(page.locator(".board-col", has_text="In progress").locator(".card")).to_contain_text("index volume")
+    _shot(page, "action-items.png")
 
 
 def test_a_paging_drill_is_fired_from_the_drills_page_and_reports_each_step(
