@@ -420,3 +420,22 @@ def test_like_named_incidents_get_their_own_war_rooms(paging: PagingApp) -> None
         _post(paging, f"/api/v1/incidents/{number}/war-room")
         rooms.append(_view(paging, number)["war_room"])
     assert rooms == ["incident-2026-03-04-checkout-down", f"incident-2026-03-04-checkout-down-{second}"]
+
+
+def test_a_breach_is_recorded_once_and_the_second_writer_is_told(paging: PagingApp) -> None:
+    from firebell.incidents.repo import SqlIncidentRepo
+    from firebell.infra.db import transaction
+
+    number = _declare(paging)
+    incident_id = str(paging.scalar(f"SELECT id FROM incidents WHERE number = {number}"))
+    values = {
+        "incident_id": incident_id,
+        "target": "acknowledge",
+        "due_at": paging.clock.now(),
+        "recorded_at": paging.clock.now(),
+    }
+    with transaction(paging.container.engine, write=True) as conn:
+        assert SqlIncidentRepo(conn).add_breach(dict(values)) is True
+    with transaction(paging.container.engine, write=True) as conn:
+        assert SqlIncidentRepo(conn).add_breach(dict(values)) is False  # on PostgreSQL too (rowcount is -1 there)
+    assert paging.rows("SELECT count(*) FROM incident_target_breaches") == [(1,)]

@@ -169,10 +169,8 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
     lists: dict[str, dict[str, Any]] = {}
     for item in items:
         checklist = BY_KEY.get(item["list_key"])
-        entry = lists.setdefault(
-            item["list_key"],
-            {"key": item["list_key"], "title": checklist.title if checklist else item["list_key"], "items": []},
-        )
+        title = checklist.title if checklist else item.get("list_title") or item["list_key"]  # a playbook's phase
+        entry = lists.setdefault(item["list_key"], {"key": item["list_key"], "title": title, "items": []})
         entry["items"].append(
             {"key": item["item_key"], "text": item["text"], "done_at": item["done_at"], "done_by": item["done_by"]}
         )

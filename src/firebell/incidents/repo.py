@@ -212,8 +212,14 @@ class SqlIncidentRepo:
     def add_breach(self, values: dict[str, Any]) -> bool:
         """Record a breach once; False when another process already did (no error either way)."""
         insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
-        statement = insert(_breach).on_conflict_do_nothing(index_elements=["incident_id", "target", "due_at"])
-        return bool(self.conn.execute(statement, {"id": new_id(), **values}).rowcount)
+        statement = (
+            insert(_breach)
+            .values(id=new_id(), **values)
+            .on_conflict_do_nothing(index_elements=["incident_id", "target", "due_at"])
+            .returning(_breach.c.id)
+        )
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT that did nothing.
+        return self.conn.execute(statement).first() is not None
 
     def open_incidents(self, opened_by: datetime) -> list[dict[str, Any]]:
         """Open incidents opened at or before `opened_by`."""

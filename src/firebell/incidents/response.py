@@ -80,7 +80,7 @@ def tick(
         raise ValidationFailed.field("item", f"no checklist item {list_key}/{item_key} on this incident")
     if not repo.set_item(incident_id, list_key, item_key, at if done else None, actor):
         return False
-    title = checklists.BY_KEY[list_key].title if list_key in checklists.BY_KEY else list_key
+    title = checklists.BY_KEY[list_key].title if list_key in checklists.BY_KEY else item.get("list_title") or list_key
     verb = "Ticked" if done else "Unticked"
     repo.add_event(
         incident_id,

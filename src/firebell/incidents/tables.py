@@ -90,6 +90,8 @@ class ChecklistItemRow(Base):
     text: Mapped[str] = mapped_column(sa.String(500))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The title of a list that is not one of the built-in ones (a playbook's phase).
+    list_title: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
 
 
 class TargetBreachRow(Base):

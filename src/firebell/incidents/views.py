@@ -39,6 +39,7 @@ from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import start_escalation
 from firebell.paging.views import reassign_choices
+from firebell.playbooks.queries import incident_playbooks
 from firebell.postmortems.repo import SqlPostmortemRepo
 from firebell.runbooks.queries import incident_runbook
 from firebell.statuspage.model import IncidentStatus as PublicState
@@ -157,6 +158,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         public=public_view(conn, container, incident),
         alerts=alerts,
         runbook=incident_runbook(conn, incident, alerts),
+        playbooks=None if is_partial(request) else incident_playbooks(conn, incident, alerts),
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),

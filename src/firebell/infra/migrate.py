@@ -27,6 +27,7 @@ def target_metadata() -> sa.MetaData:
     from firebell.infra.sqltypes import Base
     from firebell.oncall import tables as _oncall  # noqa: F401
     from firebell.paging import tables as _paging  # noqa: F401
+    from firebell.playbooks import tables as _playbooks  # noqa: F401
     from firebell.postmortems import tables as _postmortems  # noqa: F401
     from firebell.runbooks import tables as _runbooks  # noqa: F401
     from firebell.statuspage import tables as _statuspage  # noqa: F401

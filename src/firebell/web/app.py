@@ -25,6 +25,7 @@ from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
+from firebell.playbooks import api as playbooks_api
 from firebell.postmortems import api as postmortems_api
 from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
@@ -83,6 +84,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         heartbeats_api.router,
         heartbeats_api.ping_router,
         runbooks_api.router,
+        playbooks_api.router,
         statuspage_api.router,
         actionitems_api.router,
         drills_api.router,

@@ -23,6 +23,7 @@ from firebell.kernel.errors import Unauthenticated
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
+from firebell.playbooks import views as playbook_views
 from firebell.postmortems import views as postmortem_views
 from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
@@ -40,6 +41,7 @@ router.include_router(postmortem_views.router)
 router.include_router(action_item_views.router)
 router.include_router(drill_views.router)
 router.include_router(runbook_views.router)
+router.include_router(playbook_views.router)
 
 
 def _safe_next(target: str) -> str:

@@ -31,6 +31,7 @@ class FakeIncident:
     sev: Sev
     status: str = "detected"
     category: str | None = None  # the alert label that picks a policy by category
+    drill: str | None = None  # the drill label: a drill's synthetic alert
 
 
 @dataclass
@@ -94,9 +95,10 @@ class FakeIncidents:
         runbook_url: str | None,
         at: datetime,
         category: str | None = None,
+        drill: str | None = None,
     ) -> str:
         incident_id = self.s.make_id()
-        self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev, category=category)
+        self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev, category=category, drill=drill)
         return incident_id
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:

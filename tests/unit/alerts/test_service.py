@@ -145,3 +145,14 @@ def test_the_alerts_category_label_goes_to_the_new_incident_for_its_policy() -> 
     (plain,) = h.send(trig("other", group_key="g2"))
     assert plain.incident_id is not None
     assert h.store.incidents[plain.incident_id].category is None
+
+
+def test_a_drill_label_reaches_the_incident_and_a_drill_group_joins_nothing() -> None:
+    h = Harness()
+    real = h.send(trig("real"))[0]
+    drill = h.send(trig("drill", labels={"firebell_drill": "D1"}, group_key="drill:D1"))[0]
+    assert drill.incident_id != real.incident_id
+    assert drill.incident_id is not None
+    assert real.incident_id is not None
+    assert h.store.incidents[drill.incident_id].drill == "D1"
+    assert h.store.incidents[real.incident_id].drill is None
