@@ -133,3 +133,17 @@ def test_bad_drills_name_the_field_and_fire_nothing(paging: PagingApp, body: dic
     assert answer.json()["error"]["details"][0]["field"] == field
     assert paging.rows("SELECT count(*) FROM drills") == [(0,)]
     assert paging.rows("SELECT count(*) FROM alerts") == [(0,)]
+
+
+def test_a_drill_incident_escalated_or_reassigned_still_pages_only_the_drill_people(paging: PagingApp) -> None:
+    drill = _call(paging, "POST", "/api/v1/drills", {"service": "checkout", "page": ["alice"]}, 201)
+    number = drill["incident_number"]
+    paging.tick()
+    _call(paging, "POST", f"/api/v1/incidents/{number}/acknowledge")
+    _call(paging, "POST", f"/api/v1/incidents/{number}/escalate", {"note": "need help"})
+    _call(paging, "POST", f"/api/v1/incidents/{number}/reassign", {"user": "carol"})
+    paging.tick()
+    assert {p for _a, p, _t in _paged(paging)} == {"Alice"}  # never Bob or Carol, however it was handed on
+    _call(paging, "POST", "/api/v1/drills/DR-1/end", {})
+    paging.tick()
+    assert paging.rows("SELECT count(*) FROM postmortems") == [(0,)]  # practice: no postmortem to write

@@ -311,3 +311,44 @@ def test_bad_action_items_name_the_field_and_write_nothing(
         ).status_code
         == 404
     )
+
+
+def test_meeting_times_are_kept_in_utc_and_first_symptoms_precede_detection(paging: PagingApp) -> None:
+    number = _declare(paging)
+    opened = paging.clock.now()
+    paging.clock.advance(timedelta(minutes=10))
+    _resolve(paging, number)
+    path = f"/api/v1/incidents/{number}/postmortem"
+    _call(paging, "POST", path, expect=201)
+    view = _call(paging, "POST", f"{path}/meeting", {"at": "2030-01-01T10:00:00+02:00", "attendees": []})
+    assert view["meeting"]["at"] == "2030-01-01T08:00:00+00:00"
+    late = paging.client.patch(
+        path, json={"first_symptom_at": (opened + timedelta(minutes=5)).isoformat()}, headers=paging.auth()
+    )
+    assert late.status_code == 422
+    assert late.json()["error"]["details"][0]["field"] == "first_symptom_at"
+
+
+def test_only_the_owner_signs_as_owner_and_signing_for_others_needs_admin(paging: PagingApp) -> None:
+    from firebell.identity.repo import SqlIdentityRepo
+    from firebell.identity.service import create_token
+    from firebell.infra.db import transaction
+
+    number = _declare(paging)
+    _staff_and_resolve(paging, number)  # Bob is the Postmortem Owner
+    path = f"/api/v1/incidents/{number}/postmortem"
+    _call(paging, "POST", path, expect=201)
+    _call(paging, "POST", f"{path}/status", {"status": "review"})
+    as_alice = paging.client.post(f"{path}/signoffs", json={"role": "owner", "user": "alice"}, headers=paging.auth())
+    assert as_alice.status_code == 403
+    assert as_alice.json()["error"]["details"][0]["field"] == "role"
+    _call(paging, "POST", f"{path}/signoffs", {"role": "owner", "user": "bob"})
+    with transaction(paging.container.engine, write=True) as conn:
+        writer = create_token(repo=SqlIdentityRepo(conn), name="script", scope="write", now=paging.clock.now())
+    forged = paging.client.post(
+        f"{path}/signoffs",
+        json={"role": "engineering_manager", "user": "carol"},
+        headers={"authorization": f"Bearer {writer}"},
+    )
+    assert forged.status_code == 403
+    assert [s["role"] for s in _call(paging, "GET", path)["signoffs"]] == ["postmortem_owner"]

@@ -92,7 +92,12 @@ class SqlActionItemRepo:
         """Record the reminder for `due`; False when another process did it first."""
         result = self.conn.execute(
             _ai.update()
-            .where(_ai.c.id == item_id, sa.or_(_ai.c.reminded_for.is_(None), _ai.c.reminded_for != due))
+            .where(
+                _ai.c.id == item_id,
+                _ai.c.status.not_in(_CLOSED),
+                _ai.c.due_date == due,
+                sa.or_(_ai.c.reminded_for.is_(None), _ai.c.reminded_for != due),
+            )
             .values(reminded_for=due)
         )
         return result.rowcount == 1

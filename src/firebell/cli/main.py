@@ -65,6 +65,8 @@ def errors() -> Iterator[None]:
         raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{exc.filename or 'file'}: {exc.strerror or exc}") from None
     except Exception as exc:
         message = _database_problem(exc)
         if message is None:

@@ -77,10 +77,12 @@ def _drill(conn: Connection, ref: str) -> dict[str, Any]:
     return found
 
 
-def view(conn: Connection, drill: dict[str, Any]) -> dict[str, Any]:
+def view(conn: Connection, drill: dict[str, Any], *, detail: bool = True) -> dict[str, Any]:
+    """A drill as the API shows it; `detail` adds each step's time and who was notified (a few
+    queries more, so listings leave them out)."""
     repo = SqlDrillRepo(conn)
-    incident = repo.incident_of(str(drill["id"])) if drill["kind"] == Kind.PAGING else None
-    steps = timings(repo.stamps(drill, incident)) if drill["kind"] == Kind.PAGING else []
+    incident = repo.incident_of(drill) if detail and drill["kind"] == Kind.PAGING else None
+    steps = timings(repo.stamps(drill, incident)) if detail and drill["kind"] == Kind.PAGING else []
     names = repo.people_names(list(drill["participants"] or []))
     return {
         "id": drill["id"],
@@ -94,7 +96,7 @@ def view(conn: Connection, drill: dict[str, Any]) -> dict[str, Any]:
         "outcome": drill["outcome"],
         "participants": [names.get(u, u) for u in drill["participants"] or []],
         "hypothesis": drill["hypothesis"],
-        "incident_number": incident["number"] if incident else None,
+        "incident_number": drill["incident_number"],
         "fired_at": drill["fired_at"],
         "ended_at": drill["ended_at"],
         "steps": [
@@ -154,11 +156,27 @@ def _plan(container: Container, body: DrillCreate, actor: str) -> tuple[dict[str
     return drill, submission
 
 
+async def fire(container: Container, drill: dict[str, Any], submission: Submission) -> None:
+    """Submit the drill's alert to the real intake (stored durably, then an incident and paging); if
+    intake cannot take it, the drill is cancelled with the reason rather than left running."""
+    try:
+        await container.submit(submission)
+    except Exception as exc:
+        reason = f"intake refused the drill's alert: {type(exc).__name__}: {exc}"[:2000]
+
+        def cancel() -> None:
+            with transaction(container.engine, write=True) as conn:
+                SqlDrillRepo(conn).update(str(drill["id"]), {"status": Status.CANCELLED.value, "outcome": reason})
+
+        await run_in_threadpool(cancel)
+        raise
+
+
 @router.post("/drills", status_code=201, summary="Fire a paging drill (or plan a game day)")
 async def create_drill(body: DrillCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
     drill, submission = await run_in_threadpool(_plan, container, body, caller.name)
     if submission is not None:
-        await container.submit(submission)  # the real intake: stored durably, then an incident and paging
+        await fire(container, drill, submission)
 
     def read() -> dict[str, Any]:
         with container.engine.connect() as conn:
@@ -169,7 +187,7 @@ async def create_drill(body: DrillCreate, container: ContainerDep, caller: Write
 
 @router.get("/drills", summary="Drills and game days, newest first")
 def list_drills(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
-    return [view(conn, d) for d in SqlDrillRepo(conn).listing(limit=50)]
+    return [view(conn, d, detail=False) for d in SqlDrillRepo(conn).listing(limit=50)]
 
 
 @router.get("/drills/{ref}", summary="A drill: each pipeline step's time since the alert fired, who was notified")
@@ -188,7 +206,7 @@ def end_drill(ref: str, body: DrillEnd, container: ContainerDep, caller: Writer)
                 details=[{"field": "drill", "message": str(drill["status"])}],
             )
         repo = SqlDrillRepo(conn)
-        incident = repo.incident_of(str(drill["id"]))
+        incident = repo.incident_of(drill)
         missing = missing_steps(timings(repo.stamps(drill, incident)))
         if incident is not None and incident["resolved_at"] is None:
             paging.resolve(

@@ -67,8 +67,11 @@ class SqlDrillRepo:
         ).first()
         return None if row is None else [str(u) for u in row[0] or []]
 
-    def incident_of(self, drill_id: str) -> dict[str, Any] | None:
-        return first_dict(self.conn.execute(sa.select(_i).where(_i.c.drill_id == drill_id).order_by(_i.c.opened_at)))
+    def incident_of(self, drill: dict[str, Any]) -> dict[str, Any] | None:
+        """The incident the drill's alert opened (its id is stored when intake opens it)."""
+        if not drill["incident_id"]:
+            return None
+        return first_dict(self.conn.execute(sa.select(_i).where(_i.c.id == drill["incident_id"])))
 
     def stamps(self, drill: dict[str, Any], incident: dict[str, Any] | None) -> dict[Step, datetime | None]:
         """When the drill's alert reached each step of the pipeline."""

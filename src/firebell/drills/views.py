@@ -10,7 +10,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from firebell.catalog.repo import SqlCatalogRepo
-from firebell.drills.api import DrillCreate, DrillEnd, DrillOutcome, _drill, _plan, end_drill, record_outcome, view
+from firebell.drills.api import (
+    DrillCreate,
+    DrillEnd,
+    DrillOutcome,
+    _drill,
+    _plan,
+    end_drill,
+    fire,
+    record_outcome,
+    view,
+)
 from firebell.drills.model import DEFAULT_HYPOTHESIS
 from firebell.drills.repo import SqlDrillRepo
 from firebell.identity.repo import SqlIdentityRepo
@@ -32,7 +42,7 @@ def drills_page(request: Request, conn: ReadConn, session: UserSession, error: s
         "drills.html",
         session,
         nav="drills",
-        drills=[view(conn, d) for d in SqlDrillRepo(conn).listing(limit=100)],
+        drills=[view(conn, d, detail=False) for d in SqlDrillRepo(conn).listing(limit=100)],
         services=[s["name"] for s in SqlCatalogRepo(conn).services()],
         people=SqlIdentityRepo(conn).people(),
         default_hypothesis="\n".join(DEFAULT_HYPOTHESIS),
@@ -41,7 +51,7 @@ def drills_page(request: Request, conn: ReadConn, session: UserSession, error: s
 
 
 @router.post("/drills")
-async def fire(
+async def start(
     container: ContainerDep,
     session: CsrfSession,
     service: Annotated[str, Form()],
@@ -62,7 +72,7 @@ async def fire(
     except (DomainError, ValueError) as exc:
         return _back("/drills", exc.message if isinstance(exc, DomainError) else str(exc))
     if submission is not None:
-        await container.submit(submission)
+        await fire(container, drill, submission)
     return RedirectResponse(f"/drills/DR-{drill['number']}", status_code=303)
 
 
@@ -75,15 +85,19 @@ def drill_page(ref: str, request: Request, conn: ReadConn, session: UserSession,
 def end(ref: str, container: ContainerDep, session: CsrfSession, outcome: Annotated[str, Form()] = "") -> Response:
     try:
         end_drill(ref, DrillEnd(outcome=outcome), container, session.principal)
-    except DomainError as exc:
-        return _back(f"/drills/{quote(ref)}", exc.message)
+    except (DomainError, ValueError) as exc:
+        return _back(f"/drills/{quote(ref)}", exc.message if isinstance(exc, DomainError) else "outcome: too long")
     return RedirectResponse(f"/drills/{quote(ref)}", status_code=303)
 
 
 @router.post("/drills/{ref}/outcome")
 async def outcome(ref: str, request: Request, container: ContainerDep, session: CsrfSession) -> Response:
     form = await request.form()
-    held = {int(k[5:]): v == "yes" for k, v in form.items() if k.startswith("held_") and v in {"yes", "no"}}
+    held = {
+        int(k[5:]): v == "yes"
+        for k, v in form.items()
+        if k.startswith("held_") and k[5:].isdigit() and v in {"yes", "no"}
+    }
     try:
         body = DrillOutcome(held=held, outcome=str(form.get("outcome", "")))
         await run_in_threadpool(record_outcome, ref, body, container, session.principal)

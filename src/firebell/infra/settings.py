@@ -81,7 +81,7 @@ class LearningSettings(BaseModel):
     # An issue tracker's inbound webhook: every action item created or changed is posted here
     # (signed like every outbound webhook), so the tracker can mirror it.
     action_items_webhook_url: str = ""
-    remind_every_hours: float = Field(default=24.0, gt=0)  # overdue postmortems and items, per owner
+    remind_every_hours: float = Field(default=24.0, gt=0)  # an overdue postmortem's owner, again after this
 
 
 class RunbookSettings(BaseModel):

@@ -322,6 +322,7 @@ def reassign(
 ) -> str:
     """Hand the incident to another policy or person (id, name): escalation restarts from level 1."""
     _open_incident(incidents, incident_id, "reassign")
+    only = _drill_people(paging.escalations_of(incident_id))
     _stop(paging, incident_id, EscalationState.REPLACED, now, "reassigned")
     escalation_id = start_escalation(
         paging,
@@ -330,6 +331,7 @@ def reassign(
         at=now,
         policy_id=policy[0] if policy else None,
         assignee_id=person[0] if person else None,
+        only_user_ids=only,
     )
     assert escalation_id is not None  # noqa: S101 - a policy or a person is always given here
     whom = f"policy {policy[1]}" if policy else f"{person[1] if person else ''}"
@@ -379,6 +381,7 @@ def escalate_further(
     None when there is no policy to escalate through."""
     row = _open_incident(incidents, incident_id, "escalate")
     escalations = sorted(paging.escalations_of(incident_id), key=lambda e: str(e["id"]))
+    only = _drill_people(escalations)
     policy_id = next((str(e["policy_id"]) for e in reversed(escalations) if e["policy_id"]), None)
     if policy_id is None and row.get("service_id"):
         policy_id = paging.service_policy(str(row["service_id"]))
@@ -402,6 +405,7 @@ def escalate_further(
             "next_due_at": now,
             "ended_at": None,
             "answer_after": now,
+            "only_user_ids": only,
         }
     )
     why = f": {reason.strip()[:300]}" if reason.strip() else ""
@@ -409,6 +413,11 @@ def escalate_further(
         incident_id, now, "escalated", f"Escalated to level {index + 1} of {policy.name}{why}", actor=actor
     )
     return index + 1
+
+
+def _drill_people(escalations: Sequence[Mapping[str, Any]]) -> list[str] | None:
+    """A drill's incident keeps paging only the drill's people, however it is escalated or handed on."""
+    return next((list(e["only_user_ids"]) for e in escalations if e.get("only_user_ids") is not None), None)
 
 
 def _open_incident(incidents: IncidentRepo, incident_id: str, verb: str) -> Mapping[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from firebell.actionitems.api import add_item, find_user, item_view
 from firebell.actionitems.schemas import ActionItemCreate, ActionItemRead
 from firebell.bootstrap import Container
+from firebell.identity.model import Scope
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.roles import Role
@@ -194,6 +195,8 @@ def sign_off(ref: str, body: SignOffWrite, container: ContainerDep, caller: Writ
     def act(edit: Editor, _incident: dict[str, Any], pm: dict[str, Any]) -> None:
         if body.user:
             user_id = find_user(edit.conn, body.user, "user")
+            if user_id != caller.user_id:
+                caller.require(Scope.ADMIN)  # signing for someone else is an administrator's act
         elif caller.user_id:
             user_id = caller.user_id
         else:
@@ -258,7 +261,7 @@ def export(
     )
     name = f"postmortem-{found.facts.reference}"
     if format == "html":
-        page = printable_html(text, found.facts.title, found.rca.svgs)
+        page = printable_html(text, found.facts.title, found.rca.figures)
         return HTMLResponse(page, headers={"content-disposition": f'inline; filename="{name}.html"'})
     return PlainTextResponse(
         text, media_type="text/markdown", headers={"content-disposition": f'inline; filename="{name}.md"'}

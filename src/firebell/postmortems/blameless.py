@@ -61,20 +61,35 @@ def _excerpt(sentence: str) -> str:
     return sentence if len(sentence) <= 200 else sentence[:197] + "..."
 
 
-def _person_patterns(people: Sequence[str]) -> list[re.Pattern[str]]:
-    names = sorted({p.strip() for p in people if len(p.strip()) >= 2}, key=len, reverse=True)
+def _alternatives(items: Sequence[str]) -> str:
+    return "|".join(
+        re.escape(n) for n in sorted({p.strip() for p in items if len(p.strip()) >= 2}, key=len, reverse=True)
+    )
+
+
+def _person_patterns(names: Sequence[str], handles: Sequence[str]) -> list[re.Pattern[str]]:
+    """A person as the subject of a causal verb, or the object of "because of". Names match as
+    written (people capitalise them; "config drift" is not Config), handles in any case."""
     out: list[re.Pattern[str]] = [re.compile(rf"@[\w.-]+\s+{_CAUSAL}\b", re.IGNORECASE)]
     out.append(re.compile(rf"{_BECAUSE}\s+@[\w.-]+", re.IGNORECASE))
+    verbs, because = rf"(?i:{_CAUSAL})", rf"(?i:{_BECAUSE})"
     if names:
-        alternatives = "|".join(re.escape(n) for n in names)
+        alternatives = _alternatives(names)
+        out.append(re.compile(rf"\b(?:{alternatives})\b\s+{verbs}\b"))
+        out.append(re.compile(rf"{because}\s+(?:{alternatives})\b"))
+    if handles:
+        alternatives = _alternatives(handles)
         out.append(re.compile(rf"\b(?:{alternatives})\b\s+{_CAUSAL}\b", re.IGNORECASE))
         out.append(re.compile(rf"{_BECAUSE}\s+(?:{alternatives})\b", re.IGNORECASE))
     return out
 
 
-def check(passages: Iterable[tuple[str, str]], people: Sequence[str] = ()) -> list[Finding]:
-    """Findings in `(where, text)` passages; `people` are names and handles that must not be causes."""
-    named = _person_patterns(people)
+def check(
+    passages: Iterable[tuple[str, str]], people: Sequence[str] = (), handles: Sequence[str] = ()
+) -> list[Finding]:
+    """Findings in `(where, text)` passages; `people` are names (matched as written) and `handles`
+    (matched in any case) that must not be given as causes."""
+    named = _person_patterns(people, handles)
     findings: list[Finding] = []
     for where, text in passages:
         for sentence in _sentences(text):

@@ -57,7 +57,8 @@ def load(conn: Connection, incident: dict[str, Any], pm: dict[str, Any]) -> Load
     signoffs = repo.signoffs(str(pm["id"]))
     items = SqlActionItemRepo(conn).listing(incident_id=str(incident["id"]))
     rca = rca_view(pm["rca"] or {}, facts)
-    findings = blameless.check(passages(pm, rca), people_names(conn, facts))
+    names, handles = people_names(conn, facts)
+    findings = blameless.check(passages(pm, rca), names, handles)
     live = [i for i in items if i["status"] != ItemStatus.WONT_DO]
     ready = model.readiness(
         sections=pm["sections"],
@@ -167,6 +168,7 @@ def view(loaded: Loaded, now: datetime) -> dict[str, Any]:
         "sections": {s.key: pm["sections"].get(s.key, "") for s in SECTIONS},
         "tables": {t.key: pm["tables"].get(t.key, []) for t in TABLES},
         "rca": pm["rca"] or {},
+        "rca_details": loaded.rca.details,
         "timeline_analysis": [{"phase": p, "duration": d} for p, d in loaded.rca.phases],
         "blameless_findings": [
             {"where": f.where, "excerpt": f.excerpt, "what": f.what, "principle": f.principle} for f in loaded.findings

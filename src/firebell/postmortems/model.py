@@ -224,7 +224,7 @@ def check_tables(values: Mapping[str, object]) -> dict[str, list[list[str]]]:
         spec = TABLE_BY_KEY.get(key)
         if spec is None:
             raise ValidationFailed.field(f"tables.{key}", f"unknown table; use one of {', '.join(TABLE_BY_KEY)}")
-        if not isinstance(rows, list) or len(rows) > MAX_ROWS:
+        if not isinstance(rows, list) or len(rows) > 4 * MAX_ROWS:
             raise ValidationFailed.field(f"tables.{key}", f"a list of at most {MAX_ROWS} rows")
         clean: list[list[str]] = []
         for i, row in enumerate(rows):
@@ -241,6 +241,8 @@ def check_tables(values: Mapping[str, object]) -> dict[str, list[list[str]]]:
                 cells.append(" ".join(cell.split()))
             if any(cells):
                 clean.append(cells)
+        if len(clean) > MAX_ROWS:
+            raise ValidationFailed.field(f"tables.{key}", f"at most {MAX_ROWS} rows")
         out[key] = clean
     return out
 

@@ -91,6 +91,7 @@ def similar_incidents(conn: Connection, incident: dict[str, Any]) -> list[tuple[
         .where(
             _i.c.service_id == incident["service_id"],
             _i.c.id != incident["id"],
+            _i.c.drill_id.is_(None),
             _i.c.opened_at < incident["opened_at"],
             _i.c.opened_at >= incident["opened_at"] - SIMILAR_WITHIN,
         )
@@ -100,16 +101,20 @@ def similar_incidents(conn: Connection, incident: dict[str, Any]) -> list[tuple[
     return [(f"INC-{n:04d}", f"{at:%Y-%m-%d}", str(t)) for n, at, t in conn.execute(query).tuples()]
 
 
-def people_names(conn: Connection, facts: IncidentFacts) -> list[str]:
-    """Names and handles of people (everyone Firebell knows, and the incident's actors): the
-    blamelessness check flags any of them given as the cause."""
-    query = sa.select(_u.c.display_name, _u.c.handle, _u.c.email).limit(5000)
+def people_names(conn: Connection, facts: IncidentFacts) -> tuple[list[str], list[str]]:
+    """Who the blamelessness check looks for as a cause: (names, matched as written: every user's
+    display name and first name; handles, matched in any case: the incident's people and actors).
+    Handles and email names of everyone else are left out: many are ordinary words ("config")."""
     names: list[str] = []
-    for display_name, handle, email in conn.execute(query):
-        names += [str(v) for v in (display_name, handle) if v]
-        names.append(str(email).split("@")[0])
+    for (display_name,) in conn.execute(sa.select(_u.c.display_name).where(_u.c.display_name != "").limit(5000)):
+        full = str(display_name).strip()
+        names += [full, full.split()[0]] if full else []
+    handles: list[str] = []
+    for row in SqlIncidentRepo(conn).roles(facts.incident_id):
+        handles += [str(row[k]) for k in ("handle",) if row.get(k)]
+        handles.append(str(row["email"]).split("@")[0])
     machine = {"firebell", "alert source"}
-    names += [
+    handles += [
         e.actor
         for e in facts.timeline
         if e.actor
@@ -117,4 +122,8 @@ def people_names(conn: Connection, facts: IncidentFacts) -> list[str]:
         and e.actor not in machine
         and not e.actor.startswith("token:")
     ]
-    return list(dict.fromkeys(n for n in names if len(n) >= 3))
+    return _distinct(names), _distinct(handles)
+
+
+def _distinct(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(n for n in items if len(n) >= 3))

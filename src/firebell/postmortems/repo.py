@@ -30,6 +30,7 @@ def _listing() -> sa.Select[Any]:
             _inc.c.title.label("incident_title"),
             _inc.c.sev.label("sev"),
             _inc.c.resolved_at.label("resolved_at"),
+            _inc.c.opened_at.label("opened_at"),
             sa.func.coalesce(sa.func.nullif(_owner.c.display_name, ""), _owner.c.email).label("owner"),
             _owner.c.handle.label("owner_handle"),
         )
@@ -97,6 +98,7 @@ class SqlPostmortemRepo:
             .outerjoin(_pm, _pm.c.incident_id == _inc.c.id)
             .where(
                 _pm.c.id.is_(None),
+                _inc.c.drill_id.is_(None),  # a drill is practice: nothing to learn from in a postmortem
                 _inc.c.resolved_at.is_not(None),
                 _inc.c.resolved_at >= resolved_since,
                 _inc.c.sev.in_(severities),
@@ -130,6 +132,7 @@ class SqlPostmortemRepo:
             _pm.update()
             .where(
                 _pm.c.id == postmortem_id,
+                _pm.c.status != "final",
                 sa.or_(_pm.c.reminded_at.is_(None), _pm.c.reminded_at < again_before),
             )
             .values(reminded_at=now)

@@ -7,14 +7,14 @@ editing at once cannot silently overwrite each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from firebell.incidents.checklists import Happening
 from firebell.incidents.ports import ResponseRepo
 from firebell.incidents.response import happened
 from firebell.incidents.roles import Role
-from firebell.kernel.errors import Conflict, InvalidTransition, ValidationFailed
+from firebell.kernel.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.postmortems import model
 from firebell.postmortems.facts import IncidentFacts, span, starter_rows
@@ -158,8 +158,13 @@ def edit(
     if tables:
         values["tables"] = {**pm["tables"], **model.check_tables(tables)}
     if first_symptom_at is not UNSET:
-        if first_symptom_at is not None and first_symptom_at > at:
-            raise ValidationFailed.field("first_symptom_at", "cannot be in the future")
+        if first_symptom_at is not None:
+            first_symptom_at = first_symptom_at.astimezone(UTC)
+            if first_symptom_at > pm["opened_at"]:
+                raise ValidationFailed.field(
+                    "first_symptom_at",
+                    f"users were affected before detection: give a time before {pm['opened_at']:%Y-%m-%d %H:%M} UTC",
+                )
         values["first_symptom_at"] = first_symptom_at
     if owner_id is not UNSET:
         values["owner_id"] = owner_id
@@ -204,6 +209,11 @@ def sign(
         raise InvalidTransition(
             "sign-off happens in review: move the postmortem to in_review first",
             details=[{"field": "status", "message": str(pm["status"])}],
+        )
+    if role is SignOff.POSTMORTEM_OWNER and pm["owner_id"] and pm["owner_id"] != user_id:
+        raise PermissionDenied(
+            f"only the postmortem's owner ({pm['owner'] or 'set on the postmortem'}) signs as Postmortem Owner",
+            details=[{"field": "role", "message": "not the owner"}],
         )
     repo.add_signoff(
         {"id": new_id(), "postmortem_id": pm["id"], "role": role.value, "user_id": user_id, "signed_at": at}
@@ -252,6 +262,7 @@ def schedule_meeting(
     actor: str,
     at: datetime,
 ) -> None:
+    when = when.astimezone(UTC)
     meeting = {**(pm["meeting"] or {}), "at": when.isoformat(), "attendees": list(dict.fromkeys(attendees))[:100]}
     _save(repo, incidents, pm, {"meeting": meeting}, version=None, actor=actor, at=at, content=False)
     incidents.add_event(

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from firebell.actionitems.api import add_item, find_user
 from firebell.actionitems.model import Kind, Priority
@@ -273,8 +274,10 @@ def add_action_item(
                 due=due or None,  # type: ignore[arg-type]  # pydantic parses the date
                 ticket=ticket,
             )
-        except ValueError as exc:
-            raise ValidationFailed.field("due", "use YYYY-MM-DD") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "item"
+            raise ValidationFailed.field(where, "use YYYY-MM-DD" if where == "due" else str(first["msg"])) from exc
         add_item(container, edit.conn, body, session.email, from_postmortem=True)
 
     return _do(container, ref, act, session.email, "#action-items")

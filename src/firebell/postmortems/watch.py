@@ -117,15 +117,9 @@ class LearningWatch:
                 key=f"pm-overdue:{pm['id']}:{int(now.timestamp())}",
                 now=now,
             )
-        who = pm["owner"] or "nobody (no owner or IC to remind)"
-        incidents.add_event(
-            str(pm["incident_id"]),
-            now,
-            "postmortem",
-            f"Postmortem overdue ({late}); reminded {who}"
-            if sent
-            else f"Postmortem overdue ({late}); reminded nobody: no owner, no IC, or no contact methods",
-        )
+        who = pm["owner"] or "the Incident Commander"
+        said = f"reminded {who}" if sent else "reminded nobody: no owner, no IC, or no contact methods"
+        incidents.add_event(str(pm["incident_id"]), now, "postmortem", f"Postmortem overdue ({late}); {said}")
 
     def _item_overdue(
         self, incidents: SqlIncidentRepo, messenger: DeliveryMessenger, item: dict[str, Any], now: datetime

@@ -290,6 +290,7 @@ def test_a_postmortem_is_written_from_a_resolved_incident_to_final_in_the_browse
     form.locator("input[name=t__root_causes__0__0]").fill("Primary")
     form.locator("input[name=t__root_causes__0__1]").fill("Index rebuild has no progress alert")
     form.locator("input[name=t__root_causes__0__2]").fill("Monitoring")
+    form.get_by_label("Postmortem owner").select_option(label="Demo admin")  # the owner signs as owner
     _submit(page, form.get_by_role("button", name="Save"))
     expect(page.locator("#blameless")).to_contain_text("names a person as the cause")
     page.locator("form.pm-form textarea[name=s__what_happened]").fill(

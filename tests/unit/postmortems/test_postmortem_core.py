@@ -236,3 +236,11 @@ def test_analysis_facts_are_in_time_order_with_their_kinds() -> None:
 def test_span_reads_like_a_person_writes_it(seconds: int, text: str) -> None:
     assert span(timedelta(seconds=seconds)) == text
     assert span(None) == "—"
+
+
+def test_names_match_as_written_and_handles_in_any_case() -> None:
+    names, handles = ["Config Owner", "Config", "Bob"], ["deploy"]
+    assert blameless.check([("What Happened", "The outage came due to config drift.")], names, handles) == []
+    assert blameless.check([("What Happened", "Errors rose because of Bob.")], names, handles)
+    assert blameless.check([("What Happened", "It was due to Deploy.")], names, handles)
+    assert blameless.check([("What Happened", "Deploy broke the cache.")], names, []) == []
