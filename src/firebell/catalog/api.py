@@ -1,24 +1,34 @@
-"""The catalog API: services, integrations and maintenance windows."""
+"""The catalog API: services with their catalog facts and dependency graph, the Backstage exchange,
+integrations and maintenance windows."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request, Response
+from sqlalchemy.engine import Connection
 
+from firebell.bootstrap import Container
+from firebell.catalog import queries
 from firebell.catalog import service as catalog
+from firebell.catalog.backstage_yaml import MEDIA_TYPE, dump_documents, load_documents
+from firebell.catalog.exchange import export_catalog, import_catalog
 from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.catalog.schemas import (
+    GraphRead,
+    ImportRead,
     IntegrationCreate,
     IntegrationCreated,
     IntegrationRead,
     MaintenanceCreate,
     ServiceCreate,
+    ServiceDetail,
     ServiceRead,
+    ServiceUpdate,
 )
 from firebell.infra.db import transaction
-from firebell.kernel.errors import NotFound
+from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -26,25 +36,94 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 @router.get("/services", response_model=list[ServiceRead])
 def list_services(conn: ReadConn, _caller: Reader) -> list[Any]:
-    return SqlCatalogRepo(conn).services()
+    return queries.services(conn)
 
 
 @router.post("/services", response_model=ServiceRead, status_code=201)
 def create_service(body: ServiceCreate, container: ContainerDep, _caller: Admin) -> Any:
     with transaction(container.engine, write=True) as conn:
-        repo = SqlCatalogRepo(conn)
-        service_id = catalog.create_service(repo=repo, now=container.clock.now(), **body.model_dump())
-        created = repo.service(service_id)
+        catalog.create_service(repo=SqlCatalogRepo(conn), now=container.clock.now(), **body.model_dump())
+        created = _detail(conn, container, body.name)
     container.catalog_changed()
     return created
 
 
-@router.get("/services/{name}", response_model=ServiceRead)
-def get_service(name: str, conn: ReadConn, _caller: Reader) -> Any:
-    row = SqlCatalogRepo(conn).service_by_name(name)
+@router.get("/services/graph", response_model=GraphRead, summary="The dependency graph of the whole catalog")
+def service_graph(conn: ReadConn, _caller: Reader) -> Any:
+    return queries.graph(conn)
+
+
+def _detail(conn: Connection, container: Container, name: str) -> dict[str, Any]:
+    rows = SqlCatalogRepo(conn).services()
+    row = next((r for r in rows if r["name"] == name), None)
     if row is None:
         raise NotFound(f"no service named {name}")
-    return row
+    names = {str(r["id"]): str(r["name"]) for r in rows}
+    found = queries.describe(row, names, queries.policy_names(conn))
+    today, days = container.clock.now().date(), container.settings.runbooks.stale_after_days
+    return {
+        **found,
+        "dependents": queries.dependents(rows, name),
+        "open_incidents": queries.open_incidents(conn, [str(row["id"])]).get(str(row["id"]), []),
+        "runbook": queries.runbook_state(conn, row, today=today, stale_after_days=days),
+    }
+
+
+@router.get("/services/{name}", response_model=ServiceDetail)
+def get_service(name: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> Any:
+    return _detail(conn, container, name)
+
+
+@router.patch("/services/{name}", response_model=ServiceDetail, summary="Change a service's catalog facts")
+def update_service(name: str, body: ServiceUpdate, container: ContainerDep, _caller: Admin) -> Any:
+    changes = body.model_dump(exclude_unset=True)
+    for key in ("slos", "slis", "dashboards"):
+        if changes.get(key) is not None:
+            changes[key] = [{k: v for k, v in item.items() if v is not None} for item in changes[key]]
+    with transaction(container.engine, write=True) as conn:
+        catalog.update_service(repo=SqlCatalogRepo(conn), name=name, changes=changes, policy_ids=_policy_ids(conn))
+        updated = _detail(conn, container, name)
+    container.catalog_changed()
+    return updated
+
+
+def _policy_ids(conn: Connection) -> dict[str, str]:
+    return {policy_name: policy_id for policy_id, policy_name in queries.policy_names(conn).items()}
+
+
+@router.get(
+    "/catalog/backstage",
+    response_class=Response,
+    summary="Every service as a Backstage Component, in one catalog-info.yaml",
+    responses={200: {"content": {MEDIA_TYPE: {}}}},
+)
+def export_backstage(conn: ReadConn, _caller: Reader) -> Response:
+    found = export_catalog(rows=SqlCatalogRepo(conn).services(), policy_names=queries.policy_names(conn))
+    comments = [f"not exported: {reason}" for reason in found.skipped]
+    return Response(dump_documents(found.entities, comments), media_type=MEDIA_TYPE)
+
+
+@router.post(
+    "/catalog/backstage",
+    response_model=ImportRead,
+    summary="Create or update services from Backstage catalog-info.yaml documents (idempotent)",
+)
+def import_backstage(
+    body: Annotated[bytes, Body(media_type=MEDIA_TYPE, description="a YAML stream of Backstage entities")],
+    container: ContainerDep,
+    _caller: Admin,
+) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed.field("file", "not UTF-8 text") from None
+    documents = load_documents(text)
+    with transaction(container.engine, write=True) as conn:
+        result = import_catalog(
+            repo=SqlCatalogRepo(conn), documents=documents, policy_ids=_policy_ids(conn), now=container.clock.now()
+        )
+    container.catalog_changed()
+    return result
 
 
 @router.get("/integrations", response_model=list[IntegrationRead])

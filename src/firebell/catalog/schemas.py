@@ -1,4 +1,4 @@
-"""API models of services and integrations."""
+"""API models of services, their catalog facts and integrations."""
 
 from __future__ import annotations
 
@@ -14,12 +14,76 @@ class ServiceCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     description: str = ""
     owner_team: str = ""
-    tier: int = Field(default=2, ge=1, le=4)
+    tier: int = Field(default=2, ge=1, le=3, description="1 business critical, 2 important, 3 supporting")
     runbook_url: str | None = None
     auto_resolve: bool = True
     grouping_window_seconds: int = Field(default=300, ge=0, le=86_400)
     group_by_labels: list[str] = Field(default_factory=list)
     severity_map: dict[str, str | None] = Field(default_factory=dict)
+
+
+class SloIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="availability, latency_p99, error_rate or throughput")
+    target: float | str = Field(description="99.9, or with its unit: '99.9%', '< 500ms', '> 1000 rps'")
+    unit: str | None = Field(default=None, description="% (availability, error rate), ms or s, rps or rpm")
+    window: str | None = Field(default=None, description="30d, 5m, 1h; default per kind")
+
+
+class SliIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    query: str = Field(description="the query that measures it, PromQL for instance")
+
+
+class DashboardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = ""
+    url: str = Field(description="http(s) only")
+
+
+class ServiceUpdate(BaseModel):
+    """Only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = None
+    owner_team: str | None = None
+    tier: int | None = Field(default=None, description="1 business critical, 2 important, 3 supporting")
+    runbook_url: str | None = None
+    escalation_policy: str | None = Field(default=None, description="a policy's name; null to unset")
+    lifecycle: str | None = None
+    system: str | None = None
+    component_type: str | None = None
+    tags: list[str] | None = None
+    slos: list[SloIn] | None = None
+    slis: list[SliIn] | None = None
+    dashboards: list[DashboardIn] | None = None
+    dependencies: list[str] | None = Field(default=None, description="names of the services it depends on")
+
+
+class SloRead(BaseModel):
+    kind: str
+    target: int | float
+    unit: str
+    window: str
+    label: str = Field(description="'Availability'")
+    text: str = Field(description="'99.9% (30-day rolling)'")
+    target_text: str = Field(description="'99.9%', '< 500ms'")
+    window_text: str = Field(description="'30-day rolling', '5-minute window'")
+
+
+class SliRead(BaseModel):
+    name: str
+    query: str
+
+
+class DashboardRead(BaseModel):
+    title: str
+    url: str
 
 
 class ServiceRead(BaseModel):
@@ -28,12 +92,76 @@ class ServiceRead(BaseModel):
     description: str
     owner_team: str
     tier: int
+    tier_label: str
     runbook_url: str | None
+    escalation_policy: str | None
+    lifecycle: str
+    system: str
+    component_type: str
+    tags: list[str]
+    slos: list[SloRead]
+    slis: list[SliRead]
+    dashboards: list[DashboardRead]
+    dependencies: list[str] = Field(description="names of the services it depends on")
+    external_dependencies: list[str] = Field(description="Backstage references to what Firebell has no service for")
     auto_resolve: bool
     grouping_window_seconds: int
     group_by_labels: list[str]
     severity_map: dict[str, Any]
     created_at: datetime
+
+
+class IncidentBrief(BaseModel):
+    number: int
+    title: str
+    sev: str
+    status: str
+
+
+class RunbookBrief(BaseModel):
+    id: str | None
+    title: str | None
+    state: str = Field(description="missing, stale, failing or passing (runbook coverage)")
+    url: str | None
+
+
+class ServiceDetail(ServiceRead):
+    dependents: list[str] = Field(description="names of the services that depend on it")
+    open_incidents: list[IncidentBrief]
+    runbook: RunbookBrief
+
+
+class GraphNodeRead(BaseModel):
+    name: str
+    external: bool
+    tier: int | None = None
+    tier_label: str | None = None
+    owner_team: str | None = None
+    open_incidents: int | None = None
+    has_runbook: bool | None = None
+
+
+class GraphEdgeRead(BaseModel):
+    source: str
+    target: str
+
+
+class GraphRead(BaseModel):
+    nodes: list[GraphNodeRead]
+    edges: list[GraphEdgeRead] = Field(description="from a service to what it depends on")
+    cycles: list[list[str]] = Field(description="groups of services that depend on each other in a circle")
+
+
+class NoteRead(BaseModel):
+    field: str
+    message: str
+
+
+class ImportRead(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    warnings: list[NoteRead]
 
 
 class IntegrationCreate(BaseModel):

@@ -1,18 +1,24 @@
-"""Catalog use cases: services and their integrations."""
+"""Catalog use cases: services, their catalog facts and dependencies, and their integrations."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from firebell.alerts.config import WebhookMapping, parse_severity_map
-from firebell.catalog.model import IntegrationKind, check_service_name
+from firebell.catalog.fields import runbook_url_value, stored_values
+from firebell.catalog.model import IntegrationKind, check_service_name, check_tier
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 
 
-class CatalogRepo(Protocol):
+class ServiceWriter(Protocol):
+    def update_service(self, service_id: str, values: dict[str, Any]) -> None: ...
+
+
+class CatalogRepo(ServiceWriter, Protocol):
     def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
 
     def add_service(self, values: dict[str, Any]) -> None: ...
@@ -39,8 +45,8 @@ def create_service(
     check_service_name(name)
     if repo.service_by_name(name) is not None:
         raise Conflict(f"a service named {name} already exists", details=[{"field": "name"}])
-    if not 1 <= tier <= 4:
-        raise ValidationFailed.field("tier", "must be 1 (most critical) to 4")
+    check_tier(tier)
+    runbook_url = runbook_url_value(runbook_url, "runbook_url")
     if grouping_window_seconds < 0:
         raise ValidationFailed.field("grouping_window_seconds", "must not be negative")
     stored_map = dict(severity_map or {})
@@ -131,3 +137,64 @@ def add_maintenance(
         }
     )
     return window_id
+
+
+def write_changes(repo: ServiceWriter, row: Mapping[str, Any], values: Mapping[str, object]) -> list[str]:
+    """Store the values that differ from the row's; the names of those that did, sorted."""
+    changed = {key: value for key, value in values.items() if row.get(key) != value}
+    if changed:
+        repo.update_service(str(row["id"]), changed)
+    return sorted(changed)
+
+
+def dependency_ids(repo: CatalogRepo, service: str, names: Sequence[str], field: str) -> list[str]:
+    """The ids of the services `names` (in order, once each); an unknown name or the service itself
+    is refused as `field.<index>`."""
+    ids: list[str] = []
+    for k, name in enumerate(names):
+        found = repo.service_by_name(name)
+        if found is None or name == service:
+            problem = "a service cannot depend on itself" if found else f"no service named {name!r}"
+            raise ValidationFailed.field(f"{field}.{k}", problem)
+        if str(found["id"]) not in ids:
+            ids.append(str(found["id"]))
+    return ids
+
+
+def update_service(
+    *,
+    repo: CatalogRepo,
+    name: str,
+    changes: Mapping[str, object],
+    policy_ids: Mapping[str, str],
+) -> list[str]:
+    """Change a service's catalog facts (fields.FIELDS), its escalation policy (by name, None to
+    unset) and its dependencies (names); only what differs is written. The changed fields' names."""
+    row = repo.service_by_name(name)
+    if row is None:
+        raise NotFound(f"no service named {name}", details=[{"field": "name"}])
+    given = dict(changes)
+    extra: dict[str, object] = {}
+    if "escalation_policy" in given:
+        policy = given.pop("escalation_policy")
+        if policy is not None and str(policy) not in policy_ids:
+            raise ValidationFailed.field("escalation_policy", f"no escalation policy named {policy!r}")
+        extra["escalation_policy_id"] = policy_ids[str(policy)] if policy is not None else None
+    if "dependencies" in given:
+        names = given.pop("dependencies")
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise ValidationFailed.field("dependencies", "must be a list of service names")
+        extra["dependencies"] = dependency_ids(repo, name, names, "dependencies")
+    return write_changes(repo, row, {**stored_values(given), **extra})
+
+
+def apply_facts(*, repo: ServiceWriter, row: Mapping[str, Any], facts: Mapping[str, object], where: str) -> list[str]:
+    """Store the catalog facts an `apply` file declares for a service; the names of those that changed.
+    An error names the field as the file's other errors do (`services[0].slos[1].target`)."""
+    try:
+        values = stored_values(facts, f"{where}.")
+    except ValidationFailed as exc:
+        detail = exc.details[0] if exc.details else {}
+        field = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", str(detail.get("field", where)))
+        raise ValidationFailed.field(field, str(detail.get("message", exc.message))) from None
+    return write_changes(repo, row, values)

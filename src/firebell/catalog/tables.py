@@ -29,6 +29,18 @@ class ServiceRow(Base):
     severity_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # The services this one depends on (ids): their changes and incidents matter to it.
     dependencies: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    # Dependencies Firebell has no service for, as Backstage entity references ("resource:default/db").
+    external_dependencies: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    # The catalog: SLOs, SLIs and dashboards as documents (see catalog.slo and catalog.fields).
+    slos: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, server_default="[]")
+    slis: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, server_default="[]")
+    dashboards: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list, server_default="[]")
+    # Backstage's facts, kept so that an exported catalog-info.yaml says what was imported.
+    lifecycle: Mapped[str] = mapped_column(sa.String(100), default="production", server_default="production")
+    system: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    component_type: Mapped[str] = mapped_column(sa.String(100), default="service", server_default="service")
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    backstage_annotations: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,14 +1,18 @@
-"""Catalog pages: services and how to send them alerts."""
+"""Catalog pages: the services with their catalog facts and the whole dependency graph, one service
+with what it depends on and what depends on it, and how to send alerts to them."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.catalog import queries
+from firebell.catalog.graph import drawing, neighbourhood
 from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats.repo import SqlHeartbeatRepo
-from firebell.oncall.repo import SqlOncallRepo
+from firebell.kernel.errors import NotFound
+from firebell.runbooks.queries import catalog_coverage
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import UserSession, render
 
@@ -23,16 +27,49 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
         dict(row, url=intake_url(IntegrationKind(row["kind"]), "<key>", base)) for row in repo.integrations()
     ]
     now = container.clock.now()
-    services = repo.services()
-    windows = {s["id"]: repo.maintenance(s["id"], current_at=now) for s in services}
+    described = queries.services(conn)
+    windows = {s["id"]: repo.maintenance(s["id"], current_at=now) for s in described}
+    found = catalog_coverage(conn, today=now.date(), stale_after_days=container.settings.runbooks.stale_after_days)
+    whole = queries.graph(conn)
+    nodes, edges = queries.graph_nodes(whole)
     return render(
         request,
         "services.html",
         session,
-        services=services,
+        services=described,
+        runbooks={c.service: c for c in found.services},
+        open_counts={str(n["name"]): n.get("open_incidents") or 0 for n in whole["nodes"]},
+        graph_svg=drawing(nodes, edges, title="Service dependencies", id_prefix="catalog") if nodes else "",
+        cycles=whole["cycles"],
         integrations=integrations,
         windows=windows,
         current=now,
         heartbeats=SqlHeartbeatRepo(conn).listing(),
-        policy_names={str(p["id"]): str(p["name"]) for p in SqlOncallRepo(conn).policies()},
+    )
+
+
+@router.get("/services/{name}", response_class=HTMLResponse)
+def service_page(
+    request: Request, name: str, conn: ReadConn, container: ContainerDep, session: UserSession
+) -> Response:
+    described = {s["name"]: s for s in queries.services(conn)}
+    service = described.get(name)
+    if service is None:
+        raise NotFound(f"no service named {name}")
+    whole = queries.graph(conn)
+    edges = [(str(e["source"]), str(e["target"])) for e in whole["edges"]]
+    nodes, shown = queries.graph_nodes(whole, neighbourhood(name, edges))
+    title = f"What {name} depends on, and what depends on it"
+    days = container.settings.runbooks.stale_after_days
+    return render(
+        request,
+        "services_detail.html",
+        session,
+        service=service,
+        dependents=queries.dependents(SqlCatalogRepo(conn).services(), name),
+        chain=queries.dependency_chain(conn, str(service["id"])),
+        open_incidents=queries.open_incidents(conn, [str(service["id"])]).get(str(service["id"]), []),
+        runbook=queries.runbook_state(conn, service, today=container.clock.now().date(), stale_after_days=days),
+        graph_svg=drawing(nodes, shown, title=title, id_prefix="service", focus=name),
+        cycles=[c for c in whole["cycles"] if name in c],
     )

@@ -8,7 +8,9 @@ import httpx
 
 
 class ApiError(Exception):
-    pass
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []  # the error body's details, e.g. [{"field": ..., "message": ...}]
 
 
 class Api:
@@ -25,7 +27,7 @@ class Api:
         except httpx.HTTPError as exc:
             raise ApiError(f"cannot reach {self.client.base_url}: {exc}") from exc
         if response.status_code >= 400:
-            raise ApiError(_message(response))
+            raise ApiError(_message(response), _details(response))
         return response.json()
 
     def text(self, path: str) -> str:
@@ -49,6 +51,15 @@ class Api:
             if len(batch) < size:
                 break
         return rows
+
+
+def _details(response: httpx.Response) -> list[dict[str, Any]]:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return []
+    details = error.get("details") if isinstance(error, dict) else None
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
 
 
 def _message(response: httpx.Response) -> str:

@@ -23,7 +23,10 @@ app = typer.Typer(help="Firebell: self-hosted incident response.", no_args_is_he
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users (admin, on the configured database).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (admin, on the configured database).", no_args_is_help=True)
-service_app = typer.Typer(help="Services (admin, on the configured database).", no_args_is_help=True)
+service_app = typer.Typer(
+    help="Services: create and maintenance on the configured database (admin); show through a server's API.",
+    no_args_is_help=True,
+)
 integration_app = typer.Typer(help="Integrations (admin, on the configured database).", no_args_is_help=True)
 alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
@@ -188,7 +191,7 @@ def token_create(
 def service_create(
     name: str,
     owner_team: Annotated[str, typer.Option(help="the team that owns it")] = "",
-    tier: Annotated[int, typer.Option(help="1 (most critical) to 4")] = 2,
+    tier: Annotated[int, typer.Option(help="1 business critical, 2 important, 3 supporting")] = 2,
     runbook_url: Annotated[str | None, typer.Option(help="default runbook for its incidents")] = None,
     grouping_window: Annotated[int, typer.Option(help="seconds in which alerts join one incident; 0 = off")] = 300,
     group_by: Annotated[list[str] | None, typer.Option(help="label alerts must share to group (repeatable)")] = None,
@@ -527,6 +530,7 @@ def run() -> None:
 
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
+from firebell.cli import catalog as _catalog  # noqa: E402, F401
 from firebell.cli import classify as _classify  # noqa: E402, F401
 from firebell.cli import drills as _drills  # noqa: E402, F401
 from firebell.cli import export as _export  # noqa: E402, F401

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.alerts.queries import list_alerts
 from firebell.bootstrap import Container
+from firebell.catalog.queries import dependency_chain
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.classifier import TEXT, Question, classify
@@ -159,6 +160,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         alerts=alerts,
         runbook=incident_runbook(conn, incident, alerts),
         playbooks=None if is_partial(request) else incident_playbooks(conn, incident, alerts),
+        dependencies=dependency_chain(conn, str(incident["service_id"])) if incident.get("service_id") else [],
         timeline=timeline(conn, incident["id"]),
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),

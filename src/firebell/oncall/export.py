@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from firebell.catalog.model import DEFAULT_TIER
 from firebell.identity.ports import IdentityRepo
 from firebell.oncall.escalation import TargetKind, format_duration
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schemas import DAYS
 
+_FACTS = ("owner_team", "slos", "slis", "dashboards")  # the catalog facts `apply` sets
 _TYPES = {"weeks": "weekly_rotation", "days": "daily_rotation", "hours": "hourly_rotation"}
 
 
@@ -52,7 +54,8 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
         "services": [
             _service(s, policies, service_names)
             for s in all_services
-            if s.get("escalation_policy_id") or s.get("category_policies") or s.get("dependencies")
+            if s.get("tier") != DEFAULT_TIER
+            or any(s.get(key) for key in ("escalation_policy_id", "category_policies", "dependencies", *_FACTS))
         ],
     }
 
@@ -164,4 +167,6 @@ def _service(
         service["categories"] = {category: name_of(str(p)) for category, p in sorted(categories.items())}
     if row.get("dependencies"):
         service["depends_on"] = [service_names.get(str(d), str(d)) for d in row["dependencies"]]
+    service.update({key: row[key] for key in _FACTS if row.get(key)})
+    service["tier"] = row["tier"]
     return service

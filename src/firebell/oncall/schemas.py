@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from firebell.catalog.schemas import DashboardIn, SliIn, SloIn
 from firebell.oncall.escalation import parse_duration
 from firebell.oncall.notification_rules import ContactKind
 from firebell.statuspage.schemas import StatusPageIn
@@ -210,6 +211,12 @@ class ServiceIn(_Strict):
     categories: dict[str, str] = Field(default_factory=dict)
     # The services this one depends on (their changes show on its incidents); omitted: left as is.
     depends_on: list[str] | None = None
+    # Catalog facts (see catalog.fields); each omitted one is left as is.
+    owner_team: str | None = None
+    tier: int | None = Field(default=None, ge=1, le=3)
+    slos: list[SloIn] | None = None
+    slis: list[SliIn] | None = None
+    dashboards: list[DashboardIn] | None = None
 
 
 class OncallConfig(_Strict):

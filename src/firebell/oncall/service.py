@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from firebell.catalog.service import apply_facts
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
@@ -25,6 +26,7 @@ from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule
 from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn
 
 DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
+CATALOG_FACTS = {"owner_team", "tier", "slos", "slis", "dashboards"}
 _UNITS = {"weekly_rotation": ShiftUnit.WEEKS, "daily_rotation": ShiftUnit.DAYS, "hourly_rotation": ShiftUnit.HOURS}
 
 
@@ -187,6 +189,10 @@ def apply(
             if list(row.get("dependencies") or []) != needs:
                 services.update_service(str(row["id"]), {"dependencies": needs})
                 changes.append(f"set the dependencies of service {service.name}")
+        facts = service.model_dump(include=CATALOG_FACTS, exclude_none=True)
+        changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
+        if changed:
+            changes.append(f"set the {', '.join(changed)} of service {service.name}")
     return changes
 
 

@@ -47,7 +47,10 @@ def json_response(payload: object, status_code: int = 200) -> Response:
 
 
 def field_name(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    """`body.slis.0.query` as `slis.0.query`: only the first part says where the value came from."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 
