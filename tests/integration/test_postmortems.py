@@ -352,3 +352,24 @@ def test_only_the_owner_signs_as_owner_and_signing_for_others_needs_admin(paging
     )
     assert forged.status_code == 403
     assert [s["role"] for s in _call(paging, "GET", path)["signoffs"]] == ["postmortem_owner"]
+
+
+def test_the_draft_lists_the_services_slos_for_their_incident_window_figures(paging: PagingApp) -> None:
+    patched = paging.client.patch(
+        "/api/v1/services/checkout",
+        json={
+            "slos": [
+                {"kind": "availability", "target": "99.9%", "window": "30d"},
+                {"kind": "latency_p99", "target": "< 500ms", "window": "5m"},
+            ]
+        },
+        headers=paging.auth(),
+    )
+    assert patched.status_code == 200, patched.text
+    number = _declare(paging)
+    _resolve(paging, number)
+    pm = _call(paging, "POST", f"/api/v1/incidents/{number}/postmortem", expect=201)
+    rows = pm["tables"]["slo_impact"]
+    assert [r[0] for r in rows] == ["Availability", "Latency (p99)"]
+    assert all(r[2:] == ["", ""] for r in rows)
+    assert "99.9" in rows[0][1]

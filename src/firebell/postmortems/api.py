@@ -15,16 +15,15 @@ from firebell.bootstrap import Container
 from firebell.identity.model import Scope
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.roles import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.postmortems import service
 from firebell.postmortems.document import Loaded, load, view
+from firebell.postmortems.drafting import ensure_draft
 from firebell.postmortems.editing import Editor
 from firebell.postmortems.export import markdown
 from firebell.postmortems.model import SignOff, Status, overdue
 from firebell.postmortems.printable import printable_html
-from firebell.postmortems.queries import load_facts, similar_incidents
 from firebell.postmortems.rca_view import TOOLS, parse_tool
 from firebell.postmortems.repo import SqlPostmortemRepo
 from firebell.postmortems.schemas import (
@@ -40,21 +39,6 @@ from firebell.postmortems.schemas import (
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
 
 router = APIRouter(prefix="/api/v1", tags=["postmortems"])
-
-
-def ensure_draft(conn: Connection, incident: dict[str, Any], actor: str, container: Container) -> dict[str, Any]:
-    """The incident's postmortem, drafted now if it has none."""
-    incidents = SqlIncidentRepo(conn)
-    roles = [(Role(r["role"]), str(r["user_id"])) for r in incidents.roles(str(incident["id"]))]
-    return service.draft(
-        SqlPostmortemRepo(conn),
-        incidents,
-        facts=load_facts(conn, incident),
-        roles=roles,
-        similar=similar_incidents(conn, incident),
-        actor=actor,
-        at=container.clock.now(),
-    )
 
 
 def postmortem_of(conn: Connection, incident: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +104,7 @@ def create_postmortem(ref: str, container: ContainerDep, caller: Writer, respons
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
         existed = SqlPostmortemRepo(conn).for_incident(str(incident["id"])) is not None
-        ensure_draft(conn, incident, caller.name, container)
+        ensure_draft(conn, incident, actor=caller.name, at=container.clock.now())
     response.status_code = 200 if existed else 201
     container.changes.bump()
     with container.engine.connect() as conn:

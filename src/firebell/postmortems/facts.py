@@ -130,10 +130,17 @@ def detection_rows(facts: IncidentFacts) -> list[list[str]]:
     return [[method, span(facts.time_to_detect), detail]]
 
 
-def starter_rows(facts: IncidentFacts, similar: Sequence[tuple[str, str, str]] = ()) -> dict[str, list[list[str]]]:
+def starter_rows(
+    facts: IncidentFacts,
+    similar: Sequence[tuple[str, str, str]] = (),
+    slos: Sequence[tuple[str, str, str]] = (),
+) -> dict[str, list[list[str]]]:
     """Rows a new draft starts with, beside the template's empty ones: services affected, how it
-    was detected, and similar past incidents `(reference, date, title)` to review."""
+    was detected, similar past incidents `(reference, date, title)` to review, and the affected
+    services' SLOs `(service, SLO, target)` whose incident-window figures people fill in."""
+    several = len({service for service, _slo, _target in slos}) > 1
     return {
+        "slo_impact": [[f"{service} {slo}" if several else slo, target, "", ""] for service, slo, target in slos],
         "technical_impact": [
             ["Services Affected", ", ".join(facts.services)],
             ["Regions Affected", ""],

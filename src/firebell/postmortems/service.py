@@ -48,6 +48,7 @@ def draft(
     similar: Sequence[tuple[str, str, str]],
     actor: str,
     at: datetime,
+    slos: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """The incident's postmortem, drafted now if it has none: owner, due dates, and the rows
     Firebell can fill in. `roles` are (role, user id) in the order assigned."""
@@ -56,7 +57,7 @@ def draft(
         return existing
     due = model.deadlines(facts.sev, facts.resolved_at or at)
     owner_id = model.owner(roles)
-    tables = {**model.starter_tables(), **starter_rows(facts, similar)}
+    tables = {**model.starter_tables(), **starter_rows(facts, similar, slos)}
     values = {
         "id": new_id(),
         "incident_id": facts.incident_id,

@@ -22,8 +22,9 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.postmortems import model, service
-from firebell.postmortems.api import ensure_draft, postmortem_of
+from firebell.postmortems.api import postmortem_of
 from firebell.postmortems.document import load, meeting_checklist
+from firebell.postmortems.drafting import ensure_draft
 from firebell.postmortems.editing import Editor
 from firebell.postmortems.export import markdown, timeline_entries
 from firebell.postmortems.facts import span, team_rows
@@ -124,7 +125,7 @@ def editor(
 def create(ref: str, container: ContainerDep, session: CsrfSession) -> Response:
     try:
         with transaction(container.engine, write=True) as conn:
-            ensure_draft(conn, get_incident(conn, ref), session.email, container)
+            ensure_draft(conn, get_incident(conn, ref), actor=session.email, at=container.clock.now())
     except DomainError as exc:
         return _page(ref, exc.message)
     container.changes.bump()

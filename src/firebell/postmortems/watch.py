@@ -17,14 +17,12 @@ from firebell.actionitems.model import reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
-from firebell.incidents.roles import Role
 from firebell.infra.db import claim_transaction
 from firebell.kernel.severity import Sev
 from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.repo import SqlPagingRepo
-from firebell.postmortems import service
+from firebell.postmortems.drafting import ensure_draft
 from firebell.postmortems.model import needs_postmortem
-from firebell.postmortems.queries import load_facts, similar_incidents
 from firebell.postmortems.repo import SqlPostmortemRepo
 
 POLL = timedelta(seconds=30)
@@ -59,18 +57,7 @@ class LearningWatch:
             pending = SqlPostmortemRepo(conn).needing_draft(resolved_since=now - DRAFT_LOOKBACK, severities=_REQUIRED)
         for row in pending:
             with claim_transaction(self.engine) as conn:
-                incident = get_incident(conn, str(row["id"]))
-                incidents = SqlIncidentRepo(conn)
-                roles = [(Role(r["role"]), str(r["user_id"])) for r in incidents.roles(str(incident["id"]))]
-                service.draft(
-                    SqlPostmortemRepo(conn),
-                    incidents,
-                    facts=load_facts(conn, incident),
-                    roles=roles,
-                    similar=similar_incidents(conn, incident),
-                    actor="firebell",
-                    at=now,
-                )
+                ensure_draft(conn, get_incident(conn, str(row["id"])), actor="firebell", at=now)
 
     def _remind(self, now: datetime) -> int:
         again_before = now - self.remind_every
