@@ -17,6 +17,7 @@ from firebell.postmortems.diagrams import (
     five_whys_mermaid,
     five_whys_svg,
 )
+from firebell.postmortems.diagrams.phases import phases_svg
 from firebell.postmortems.facts import IncidentFacts, analysis_facts
 from firebell.postmortems.rca import (
     Fact,
@@ -155,9 +156,13 @@ def _add(view: RcaView, tool: str, data: object) -> None:
 
 def _timeline(view: RcaView, facts: IncidentFacts) -> None:
     found = timeline_analysis(Fact(f.at, FactKind(f.kind), f.text) for f in analysis_facts(facts))
+    bars = []
     for span in found.phases:
         if span.duration is not None:
             view.phases.append((span.measure.label, duration_text(span.duration)))
+            bars.append((span.measure.label, span.duration, duration_text(span.duration)))
+    if bars:
+        view.svgs["timeline"] = phases_svg(bars)
     for span in found.out_of_order:
         problem = span.problem
         if problem:

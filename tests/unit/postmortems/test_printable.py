@@ -28,3 +28,20 @@ def test_tables_render_and_the_title_is_escaped() -> None:
     page = printable_html("| a | b |\n|---|---|\n| 1 | 2 |\n", "<b>Outage</b>")
     assert "<table>" in page
     assert "<title>Postmortem: &lt;b&gt;Outage&lt;/b&gt;</title>" in page
+
+
+def test_the_phase_bars_are_well_formed_scaled_and_escaped() -> None:
+    import xml.etree.ElementTree as ET
+    from datetime import timedelta
+
+    from firebell.postmortems.diagrams.phases import phases_svg
+
+    svg = phases_svg(
+        [("<b>Resolution</b>", timedelta(minutes=40), "40 min"), ("Response", timedelta(minutes=10), "10 min")]
+    )
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    bars = [e for e in root.iter() if e.tag.endswith("rect")]
+    assert [float(b.get("width", "0")) for b in bars] == [360.0, 90.0]
+    assert "<b>" not in svg
+    assert "&lt;b&gt;Resolution&lt;/b&gt;" in svg
+    assert phases_svg([]) == ""
