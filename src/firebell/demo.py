@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Link
 from firebell.alerts.service import Submission
@@ -13,12 +15,18 @@ from firebell.catalog.repo import SqlCatalogRepo
 from firebell.changes.model import ChangeKind
 from firebell.changes.repo import SqlChangeRepo
 from firebell.changes.service import record as record_change
+from firebell.drills.model import DEFAULT_HYPOTHESIS
+from firebell.drills.model import Kind as DrillKind
+from firebell.drills.repo import SqlDrillRepo
+from firebell.drills.service import plan as plan_drill
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load as load_config
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
+from firebell.runbooks.repo import SqlRunbookRepo
+from firebell.runbooks.service import Draft, create_runbook
 
 DEMO_EMAIL = "demo@firebell.local"
 DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
@@ -81,6 +89,7 @@ def seed_demo(container: Container) -> DemoKeys:
                 details={},
                 now=now,
             )
+        _demo_learning(conn, services["checkout"], now)
         for service, events in _demo_events().items():
             submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
             container.intake_in(conn, [submission])
@@ -117,7 +126,107 @@ schedules:
         participants: [alice, bob]
         windows: [{days: [mon, tue, wed, thu, fri], start: '09:00', end: '18:00'}]
 services:
-  - {name: checkout, escalation_policy: checkout-primary}
+  - name: checkout
+    escalation_policy: checkout-primary
+    depends_on: [notifications]
+    slos:
+      - {kind: availability, target: 99.9%, window: 30d}
+      - {kind: latency_p99, target: < 500ms, window: 5m}
+      - {kind: error_rate, target: < 0.1%, window: 5m}
+    dashboards:
+      - {title: Checkout overview, url: "https://grafana.example.com/d/checkout"}
+"""
+
+# The checkout runbook, in the shape of the runbook template; its lint shows what it still lacks.
+DEMO_RUNBOOK = """\
+# Checkout Runbook
+
+**Owner**: payments
+**Last Reviewed**: {reviewed}
+
+## Service Overview
+
+Takes orders and payments from the web shop and the apps. **Criticality**: Tier 1 - Business Critical:
+when it fails, nobody can buy.
+
+### Service Level Objectives (SLOs)
+
+| Metric | Target | Measurement Window |
+|--------|--------|--------------------|
+| Availability | 99.9% | 30-day rolling |
+| Latency (p99) | < 500ms | 5-minute window |
+| Error Rate | < 0.1% | 5-minute window |
+
+### Service Level Indicators (SLIs)
+
+```promql
+sum(rate(http_requests_total{{service="checkout", status!~"5.."}}[5m]))
+  / sum(rate(http_requests_total{{service="checkout"}}[5m]))
+```
+
+## Architecture
+
+```mermaid
+graph LR
+    LB[Load balancer] --> API[checkout pods]
+    API --> DB[(PostgreSQL)]
+    API --> PSP[Payment provider]
+```
+
+### Dependencies
+
+| Service | Purpose | Criticality | Fallback |
+|---------|---------|-------------|----------|
+| PostgreSQL | orders | Critical | none |
+| Payment provider | card payments | Critical | queue and retry |
+
+## Monitoring and Alerts
+
+### Dashboards
+
+- [Checkout overview](https://grafana.example.com/d/checkout)
+
+### Alert Definitions
+
+```yaml
+- alert: CheckoutHighErrorRate
+  expr: checkout:error_ratio:rate5m > 0.05
+  for: 5m
+  annotations:
+    runbook_url: https://firebell.example.com/runbooks/checkout#high-error-rate
+```
+
+## Common Issues and Solutions
+
+### High Error Rate
+
+**Symptoms**: 5xx above 5 % for five minutes; payments failing.
+
+**Diagnosis**:
+1. Check the last deployment: `kubectl rollout history deployment/checkout`
+2. Check the database pool: `SELECT count(*) FROM pg_stat_activity`
+
+**Resolution**:
+1. Roll back a recent deployment: `kubectl rollout undo deployment/checkout`
+2. If the pool is exhausted, raise it and restart the pods.
+
+## Operational Procedures
+
+### Deployment
+`kubectl apply -f k8s/production/checkout.yaml` then watch `kubectl rollout status deployment/checkout`.
+
+### Rollback
+`kubectl rollout undo deployment/checkout`
+
+### Scaling
+`kubectl scale deployment/checkout --replicas=8`
+
+## Emergency Contacts
+
+| Role | Name | Contact |
+|------|------|---------|
+| Primary On-Call | checkout-primary | Firebell schedule |
+| Team Lead | Erin Lead | lead@firebell.local |
 """
 
 
@@ -167,3 +276,25 @@ def _demo_events() -> dict[str, list[AlertEvent]]:
             ),
         ],
     }
+
+
+def _demo_learning(conn: Connection, checkout_id: str, now: datetime) -> None:
+    """A runbook for checkout (its lint shows what is missing) and a planned game day."""
+    reviewed = (now - timedelta(days=20)).date().isoformat()
+    create_runbook(
+        repo=SqlRunbookRepo(conn),
+        services=SqlCatalogRepo(conn),
+        draft=Draft(body=DEMO_RUNBOOK.format(reviewed=reviewed), title="Checkout Runbook", service="checkout"),
+        actor="demo",
+        now=now,
+    )
+    plan_drill(
+        SqlDrillRepo(conn),
+        kind=DrillKind.GAME_DAY,
+        service_id=checkout_id,
+        target="pod-delete on checkout, 30 s, every 10 s",
+        participants=[],
+        statements=list(DEFAULT_HYPOTHESIS),
+        actor="demo",
+        at=now,
+    )
