@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import ValidationFailed
 
 
@@ -21,12 +22,7 @@ class Priority(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Priority:
-        key = text.strip().upper()
-        key = f"P{key}" if key in {"1", "2", "3"} else key
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValidationFailed.field("priority", "use P1, P2 or P3") from None
+        return parse_choice(cls, text, field="priority", aliases={"1": "p1", "2": "p2", "3": "p3"})
 
 
 class Kind(StrEnum):
@@ -42,18 +38,16 @@ class Kind(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Kind:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        key = {
-            "immediate_fix": "immediate",
-            "fix": "immediate",
-            "preventive": "preventative",
-            "prevention": "preventative",
-            "detect": "detection",
-        }.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValidationFailed.field("kind", "use immediate, preventative or detection") from None
+        return parse_choice(cls, text, field="kind", aliases=_KIND_ALIASES)
+
+
+_KIND_ALIASES = {
+    "immediate_fix": "immediate",
+    "fix": "immediate",
+    "preventive": "preventative",
+    "prevention": "preventative",
+    "detect": "detection",
+}
 
 
 class ItemStatus(StrEnum):
@@ -72,21 +66,19 @@ class ItemStatus(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> ItemStatus:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        key = {
-            "todo": "open",
-            "doing": "in_progress",
-            "started": "in_progress",
-            "closed": "done",
-            "complete": "done",
-            "completed": "done",
-            "won't_do": "wont_do",
-            "cancelled": "wont_do",
-        }.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValidationFailed.field("status", "use open, in_progress, done or wont_do") from None
+        return parse_choice(cls, text, field="status", aliases=_STATUS_ALIASES)
+
+
+_STATUS_ALIASES = {
+    "todo": "open",
+    "doing": "in_progress",
+    "started": "in_progress",
+    "closed": "done",
+    "complete": "done",
+    "completed": "done",
+    "won't_do": "wont_do",
+    "cancelled": "wont_do",
+}
 
 
 class Horizon(StrEnum):

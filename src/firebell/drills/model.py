@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import ValidationFailed
 
 DRILL_LABEL = "firebell_drill"  # on the synthetic alert: the drill's id
@@ -46,12 +47,7 @@ class Result(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Result:
-        key = text.strip().lower()
-        key = {"pass": "passed", "ok": "passed", "fail": "failed"}.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValidationFailed.field("result", "use passed or failed") from None
+        return parse_choice(cls, text, field="result", aliases={"pass": "passed", "ok": "passed", "fail": "failed"})
 
 
 def reference(number: int) -> str:

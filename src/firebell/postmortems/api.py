@@ -21,7 +21,6 @@ from firebell.postmortems import service
 from firebell.postmortems.document import Loaded, load, view
 from firebell.postmortems.drafting import ensure_draft
 from firebell.postmortems.editing import Editor
-from firebell.postmortems.export import markdown
 from firebell.postmortems.model import SignOff, Status, overdue
 from firebell.postmortems.printable import printable_html
 from firebell.postmortems.rca_view import TOOLS, parse_tool
@@ -238,11 +237,7 @@ def export(
     format: Literal["markdown", "html"] = "markdown",
 ) -> Response:
     found = loaded(conn, ref)
-    text = (
-        found.pm["final_markdown"]
-        if found.status is Status.FINAL and found.pm["final_markdown"]
-        else markdown(found.doc)
-    )
+    text = found.text
     name = f"postmortem-{found.facts.reference}"
     if format == "html":
         page = printable_html(text, found.facts.title, found.rca.figures)

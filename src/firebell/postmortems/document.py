@@ -12,7 +12,7 @@ from firebell.actionitems.model import ItemStatus, is_overdue, reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.incidents.checklists import slug
 from firebell.postmortems import blameless, model
-from firebell.postmortems.export import Document, ItemLine, SignOffLine
+from firebell.postmortems.export import Document, ItemLine, SignOffLine, markdown
 from firebell.postmortems.facts import IncidentFacts
 from firebell.postmortems.model import SECTIONS, TABLES, Readiness, SignOff, Status
 from firebell.postmortems.queries import load_facts, people_names
@@ -35,6 +35,13 @@ class Loaded:
     @property
     def status(self) -> Status:
         return Status(self.pm["status"])
+
+    @property
+    def text(self) -> str:
+        """The markdown: as frozen when it became final, else as it stands now."""
+        if self.status is Status.FINAL and self.pm["final_markdown"]:
+            return str(self.pm["final_markdown"])
+        return markdown(self.doc)
 
 
 def passages(pm: dict[str, Any], rca: RcaView) -> list[tuple[str, str]]:

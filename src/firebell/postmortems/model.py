@@ -14,6 +14,7 @@ from enum import StrEnum
 from firebell.incidents.checklists import slug
 from firebell.incidents.roles import Role
 from firebell.incidents.targets import TARGETS, Postmortem
+from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import InvalidTransition, ValidationFailed
 from firebell.kernel.severity import Sev
 
@@ -33,12 +34,7 @@ class Status(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Status:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        key = {"review": "in_review", "final": "final", "finalize": "final", "draft": "draft"}.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValidationFailed.field("status", "use draft, in_review or final") from None
+        return parse_choice(cls, text, field="status", aliases={"review": "in_review", "finalize": "final"})
 
 
 MOVES: dict[Status, frozenset[Status]] = {
@@ -87,13 +83,8 @@ class SignOff(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> SignOff:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        key = {"owner": "postmortem_owner", "manager": "engineering_manager", "em": "engineering_manager"}.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            names = ", ".join(s.value for s in cls)
-            raise ValidationFailed.field("role", f"use one of {names}") from None
+        aliases = {"owner": "postmortem_owner", "manager": "engineering_manager", "em": "engineering_manager"}
+        return parse_choice(cls, text, field="role", aliases=aliases)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from firebell.postmortems.api import postmortem_of
 from firebell.postmortems.document import load, meeting_checklist
 from firebell.postmortems.drafting import ensure_draft
 from firebell.postmortems.editing import Editor
-from firebell.postmortems.export import markdown, timeline_entries
+from firebell.postmortems.export import timeline_entries
 from firebell.postmortems.facts import span, team_rows
 from firebell.postmortems.model import SECTIONS, TABLES, SignOff, Status, overdue
 from firebell.postmortems.printable import printable_html
@@ -288,11 +288,7 @@ def add_action_item(
 def printable(ref: str, conn: ReadConn, _session: UserSession) -> Response:
     incident = get_incident(conn, ref)
     found = load(conn, incident, postmortem_of(conn, incident))
-    text = (
-        found.pm["final_markdown"]
-        if found.status is Status.FINAL and found.pm["final_markdown"]
-        else markdown(found.doc)
-    )
+    text = found.text
     return HTMLResponse(printable_html(text, found.facts.title, found.rca.figures))
 
 
@@ -300,11 +296,7 @@ def printable(ref: str, conn: ReadConn, _session: UserSession) -> Response:
 def markdown_file(ref: str, conn: ReadConn, _session: UserSession) -> Response:
     incident = get_incident(conn, ref)
     found = load(conn, incident, postmortem_of(conn, incident))
-    text = (
-        found.pm["final_markdown"]
-        if found.status is Status.FINAL and found.pm["final_markdown"]
-        else markdown(found.doc)
-    )
+    text = found.text
     name = f"postmortem-{found.facts.reference}.md"
     return PlainTextResponse(
         text, media_type="text/markdown", headers={"content-disposition": f'attachment; filename="{name}"'}
