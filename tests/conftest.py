@@ -20,14 +20,28 @@ PG_ADMIN_URL = os.environ.get("FIREBELL_TEST_PG", "postgresql+psycopg://postgres
 FIREBELL = Path(sys.executable).parent / "firebell"
 
 
-REPORTS: list[str] = []
+REPORTS: list[str] = []  # figures a test puts on record (the crash test's counts)
+FIGURES: list[str] = []  # what the summary prints: gathered from the test reports, so that with
+# pytest-xdist the workers' figures reach the process that prints
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    while REPORTS:
+        report.user_properties.append(("figure", REPORTS.pop(0)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    FIGURES.extend(str(value) for key, value in report.user_properties if key == "figure")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Figures that tests put on record (the crash test's counts) are printed at the end of every run."""
-    if REPORTS:
+    """The figures tests put on record are printed at the end of every run."""
+    if FIGURES:
         terminalreporter.section("figures")
-        for line in REPORTS:
+        for line in dict.fromkeys(FIGURES):
             terminalreporter.write_line(line)
 
 
