@@ -179,6 +179,7 @@ graph LR
 |---------|---------|-------------|----------|
 | PostgreSQL | orders | Critical | none |
 | Payment provider | card payments | Critical | queue and retry |
+| notifications | order receipts | Low | send later |
 
 ## Monitoring and Alerts
 

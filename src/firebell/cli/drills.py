@@ -45,8 +45,8 @@ def drill(
 ) -> None:
     """Fire a marked synthetic alert through intake, incident, escalation and notification, paging
     only the people named; print each step's time; exit 1 when a step was not reached."""
-    api = Api(url, token)
     with errors():
+        api = Api(url, token)
         view = api.request("POST", "/api/v1/drills", json={"service": service, "page": page, "target": target})
     ref = view["ref"]
     if not as_json:
@@ -71,6 +71,8 @@ def drill(
     else:
         for n in view["notified"]:
             how = f"{n['channel'] or '-'}: {n['delivery'] or 'no contact method'}"
+            if n["delivery"] != "sent" and n["error"]:
+                how += f" ({n['error'][:160]})"
             _said(f"  paged {n['person']} (level {n['level']}) by {how}")
         missing = [s["label"] for s in view["steps"] if s["step"] in set(view["missing_steps"])]
         if ack and "acknowledged" not in {s["step"] for s in view["steps"] if s["ms_after_fired"] is not None}:

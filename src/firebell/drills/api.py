@@ -112,6 +112,7 @@ def view(conn: Connection, drill: dict[str, Any], *, detail: bool = True) -> dic
                 "channel": n["channel"],
                 "delivery": n["status"],
                 "delivered_at": n["finished_at"],
+                "error": n["last_error"] or "",
             }
             for n in (repo.notified(str(incident["id"])) if incident else [])
         ],

@@ -112,6 +112,7 @@ class SqlDrillRepo:
                 _del.c.channel,
                 _del.c.status,
                 _del.c.finished_at,
+                _del.c.last_error,
             )
             .join(_u, _u.c.id == _p.c.user_id)
             .outerjoin(_del, _del.c.page_id == _p.c.id)
