@@ -311,7 +311,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         on_attempt=on_attempt,
         inline=inline_delivery,
     )
-    escalations = EscalationRunner(engine, links, on_paged=lambda: background.poke(DeliveryRunner.name))
+
+    def on_paged() -> None:
+        background.poke(DeliveryRunner.name)
+        changes.bump()  # live pages show the page at once, not at the next change-watch poll
+
+    escalations = EscalationRunner(engine, links, on_paged=on_paged)
     intake_in = _intake_batch(clock, configs, _Opened())
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
