@@ -159,6 +159,17 @@ class OpenIncidentRef:
     sev: Sev = Sev.SEV4
 
 
+MAX_NAME = 255
+
+
+def alert_name(event: AlertEvent) -> str:
+    """What an alert is called across its firings: its `alertname` label (Alertmanager, or any
+    source that sends one), else its summary. The hygiene review and the recurrence rate count by it."""
+    labels = event.labels
+    name = labels.get("alertname") or labels.get("alert") if labels else None
+    return str(name or event.summary)[:MAX_NAME]
+
+
 MAX_GROUP_KEY = 1024
 # The label a drill's synthetic alert carries (the drill's id): its incident is practice, and its
 # escalation notifies only the people the drill names.

@@ -41,6 +41,7 @@ class IncidentGateway(Protocol):
         at: datetime,
         category: str | None = None,
         drill: str | None = None,
+        alert_name: str = "",
     ) -> str: ...
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None: ...

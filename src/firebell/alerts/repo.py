@@ -42,6 +42,7 @@ _COLUMNS = (
     "last_seen_at",
     "acknowledged_at",
     "resolved_at",
+    "name",
 )
 
 
@@ -100,6 +101,7 @@ class SqlAlertRepo:
                 ts(r["last_seen_at"]),
                 ts(r["acknowledged_at"]),
                 ts(r["resolved_at"]),
+                r["name"],
             )
             for r in rows
         ]

@@ -28,6 +28,7 @@ from firebell.alerts.model import (
     Step,
     classify,
     dedup_step,
+    alert_name,
     group_key_for,
     joins,
 )
@@ -216,6 +217,7 @@ class _Batch:
             at=self.now,
             category=event.labels.get("category"),
             drill=event.labels.get(DRILL_LABEL),
+            alert_name=alert_name(event),
         )
         self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
         return incident_id
@@ -313,6 +315,7 @@ def _new_row(
         "status": _TRIGGERED,
         "severity": _VALUE[event.severity],
         "summary": event.summary[:1024],
+        "name": alert_name(event),
         "origin": event.origin[:255],
         "group_key": group[:1024],
         "encoded": encoded,  # the next three, already encoded by the storage, or None

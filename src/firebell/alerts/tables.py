@@ -34,6 +34,16 @@ class AlertRow(Base):
             postgresql_where=sa.text("status != 'resolved'"),
         ),
         sa.Index("ix_alerts_last_seen", "last_seen_at"),
+        # The metrics and the hygiene review read alerts by when they fired, per service and name.
+        sa.Index("ix_alerts_metrics", "first_seen_at", "service_id", "name", "verdict"),
+        # Imported history: one row per record of the export, however often it is imported.
+        sa.Index(
+            "uq_alerts_external_ref",
+            "external_ref",
+            unique=True,
+            sqlite_where=sa.text("external_ref IS NOT NULL"),
+            postgresql_where=sa.text("external_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
@@ -59,3 +69,11 @@ class AlertRow(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the alert is called across firings (its alertname label, else its summary).
+    name: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    # The responder's word on it: "no_action" (a false positive) or "actionable"; None: not said.
+    verdict: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    verdict_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set on an alert imported from another tool's export: "<source>:<its id>".
+    external_ref: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)

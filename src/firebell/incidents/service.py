@@ -9,6 +9,7 @@ from enum import StrEnum
 from firebell.alerts.model import OpenIncidentRef
 from firebell.incidents.checklists import Happening, auto_ticks
 from firebell.incidents.ports import DrillCheck, IncidentRepo, PagingStarter
+from firebell.incidents.recurrence import recurrence_key
 from firebell.incidents.state import IncidentStatus, transition
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
@@ -73,6 +74,7 @@ def declare(
             "sev": sev.value,
             "service_id": service_id,
             "group_key": f"declared:{incident_id}",
+            "recurrence_key": recurrence_key(title),
             "runbook_url": None,
             "opened_at": at,
             "declared_by": actor[:200],
@@ -119,6 +121,7 @@ class IncidentIntake:
         at: datetime,
         category: str | None = None,
         drill: str | None = None,
+        alert_name: str = "",
     ) -> str:
         incident_id = self.make_id()
         if drill is not None and (self.drills is None or not self.drills(drill, service_id)):
@@ -132,6 +135,7 @@ class IncidentIntake:
                 "sev": sev.value,
                 "service_id": service_id,
                 "group_key": group_key,
+                "recurrence_key": recurrence_key(alert_name or title),
                 "runbook_url": runbook_url,
                 "opened_at": at,
                 "drill_id": drill,

@@ -18,6 +18,14 @@ class IncidentRow(Base):
         sa.Index("ix_incidents_opened", "opened_at"),
         sa.Index("ix_incidents_status_opened", "status", "opened_at"),  # the open ones, oldest first
         sa.Index("ix_incidents_resolved", "resolved_at"),  # recently resolved (postmortem drafts, metrics)
+        sa.Index("ix_incidents_recurrence", "service_id", "recurrence_key", "opened_at"),
+        sa.Index(
+            "uq_incidents_external_ref",
+            "external_ref",
+            unique=True,
+            sqlite_where=sa.text("external_ref IS NOT NULL"),
+            postgresql_where=sa.text("external_ref IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
@@ -46,6 +54,10 @@ class IncidentRow(Base):
     war_room: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     # Set on the incident a drill's synthetic alert opened: it is practice, kept out of the metrics.
     drill_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
+    # What makes two incidents "the same problem" for the recurrence rate (see incidents.recurrence).
+    recurrence_key: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    # Set on an incident imported from another tool's export: "<source>:<its id>".
+    external_ref: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
 
 
 class IncidentEventRow(Base):

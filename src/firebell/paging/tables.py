@@ -45,7 +45,10 @@ class PageRow(Base):
     """One person paged by one escalation step."""
 
     __tablename__ = "pages"
-    __table_args__ = (sa.UniqueConstraint("escalation_id", "step", "user_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("escalation_id", "step", "user_id"),
+        sa.Index("ix_pages_paged", "paged_at", "user_id", "after_hours"),  # on-call load by period
+    )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
     escalation_id: Mapped[str] = mapped_column(sa.ForeignKey("escalations.id"))

@@ -96,6 +96,7 @@ class FakeIncidents:
         at: datetime,
         category: str | None = None,
         drill: str | None = None,
+        alert_name: str = "",
     ) -> str:
         incident_id = self.s.make_id()
         self.s.incidents[incident_id] = FakeIncident(incident_id, group_key, at, sev, category=category, drill=drill)
