@@ -26,9 +26,9 @@ from firebell.alerts.model import (
     OpenIncidentRef,
     Outcome,
     Step,
+    alert_name,
     classify,
     dedup_step,
-    alert_name,
     group_key_for,
     joins,
 )

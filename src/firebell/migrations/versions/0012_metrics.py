@@ -69,7 +69,7 @@ def upgrade() -> None:
     for incident_id, title, first_alert in names:
         conn.execute(
             sa.text("UPDATE incidents SET recurrence_key = :key WHERE id = :id"),
-            {"key": _key(first_alert or title), "id": incident_id},
+            {"key": _key(str(first_alert or title or "")), "id": incident_id},
         )
 
 
