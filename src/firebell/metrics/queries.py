@@ -1,0 +1,504 @@
+"""The metric reads: set-based SQL over incidents, alerts, pages and action items.
+
+Every figure is computed by the database over the period's rows (window functions for the median and
+the 90th percentile, LAG for recurrences); Python only receives one row per group. Drill incidents
+(and their pages) are practice and never counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from firebell.actionitems.tables import ActionItemRow
+from firebell.alerts.tables import AlertRow
+from firebell.catalog.tables import ServiceRow
+from firebell.identity.tables import UserRow
+from firebell.incidents.tables import IncidentRow
+from firebell.metrics import sql
+from firebell.metrics.model import RECURRENCE_WINDOW, Metric, Ratio, Scope, Stat
+from firebell.metrics.periods import Period
+from firebell.paging.tables import PageRow
+
+_inc = IncidentRow.__table__
+_alerts = AlertRow.__table__
+_svc = ServiceRow.__table__
+_pages = PageRow.__table__
+_items = ActionItemRow.__table__
+_users = UserRow.__table__
+
+Dim = Literal["all", "sev", "service", "team", "week", "month"]
+ALL = ""  # the key of the single group when nothing is grouped
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+def services(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(_svc.c.id, _svc.c.name, _svc.c.owner_team).order_by(_svc.c.name))
+    return [{"id": r[0], "name": r[1], "team": r[2] or ""} for r in rows]
+
+
+def teams(conn: Connection) -> list[str]:
+    rows = conn.execute(sa.select(sa.distinct(_svc.c.owner_team)).where(_svc.c.owner_team != ""))
+    return sorted(str(r[0]) for r in rows)
+
+
+def _scoped(column: Any, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    if scope.service_ids is None:
+        return []
+    return [column.in_(scope.service_ids)] if scope.service_ids else [sa.false()]
+
+
+def _incidents_in(period: Period, scope: Scope, *, sev: bool = True) -> list[sa.ColumnElement[bool]]:
+    where = [_inc.c.opened_at >= period.start, _inc.c.opened_at < period.end, _inc.c.drill_id.is_(None)]
+    where += _scoped(_inc.c.service_id, scope)
+    if sev and scope.sev is not None:
+        where.append(_inc.c.sev == scope.sev.value)
+    return where
+
+
+def _key(conn: Connection, dim: Dim, timestamp: Any) -> tuple[sa.ColumnElement[Any], bool]:
+    """The grouping expression for `dim` and whether it needs the services join."""
+    if dim == "sev":
+        return _inc.c.sev, False
+    if dim == "service":
+        return sa.func.coalesce(_inc.c.service_id, ""), False
+    if dim == "team":
+        return sa.func.coalesce(_svc.c.owner_team, ""), True
+    if dim in ("week", "month"):
+        return sql.bucket(conn, timestamp, dim), False
+    return sa.literal(ALL), False
+
+
+def _source(needs_services: bool) -> Any:
+    return _inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id) if needs_services else _inc
+
+
+# --- response times ----------------------------------------------------------------------------
+
+
+def first_response(conn: Connection) -> sa.ColumnElement[Any]:
+    """When someone first responded: an acknowledgement, or any move into the working states
+    (a responder who goes straight to investigating has acknowledged). A resolution alone is not."""
+    return sql.earliest(
+        conn, _inc.c.acknowledged_at, _inc.c.investigating_at, _inc.c.identified_at, _inc.c.resolving_at
+    )
+
+
+def _span(conn: Connection, metric: Metric) -> tuple[Any, Any]:
+    if metric is Metric.MTTA:
+        return _inc.c.opened_at, first_response(conn)
+    if metric is Metric.MTTI:
+        return first_response(conn), _inc.c.identified_at
+    if metric is Metric.MTTR:
+        return _inc.c.opened_at, _inc.c.resolved_at
+    raise ValueError(f"{metric} is not a response time")
+
+
+def response_times(
+    conn: Connection, metric: Metric, period: Period, scope: Scope, dim: Dim = "all", *, per_sev: bool = False
+) -> dict[str, Stat]:
+    """Count, mean, median and p90 (seconds) of one response time, per group, over the incidents
+    opened in the period that have both ends of the span. With `per_sev`, groups are split by
+    severity too and keyed `group|SEV-n`."""
+    start, end = _span(conn, metric)
+    key, join = _key(conn, dim, _inc.c.opened_at)
+    if per_sev:
+        key = key + "|" + _inc.c.sev
+    seconds = sql.seconds_between(conn, start, end)
+    spans = (
+        sa.select(key.label("k"), seconds.label("s"))
+        .select_from(_source(join))
+        .where(*_incidents_in(period, scope), start.is_not(None), end.is_not(None))
+        .subquery("d")
+    )
+    ranked = sa.select(
+        spans.c.k,
+        spans.c.s,
+        sa.func.row_number().over(partition_by=spans.c.k, order_by=spans.c.s).label("rn"),
+        sa.func.count().over(partition_by=spans.c.k).label("n"),
+    ).subquery("r")
+    middle: sa.ColumnElement[bool] = sa.literal_column("r.rn IN ((r.n + 1) / 2, (r.n + 2) / 2)")
+    upper: sa.ColumnElement[bool] = sa.literal_column("r.rn * 10 >= r.n * 9")
+    query = sa.select(
+        ranked.c.k,
+        sa.func.max(ranked.c.n),
+        sa.func.avg(ranked.c.s),
+        sa.func.avg(sa.case((middle, ranked.c.s))),
+        sa.func.min(sa.case((upper, ranked.c.s))),
+    ).group_by(ranked.c.k)
+    found: dict[str, Stat] = {}
+    for k, n, mean, median, p90 in _rows(conn, query):
+        found[str(k)] = Stat(int(n), _f(mean), _f(median), _f(p90))
+    return found
+
+
+def _rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    incidents: int = 0
+    open: int = 0  # not resolved yet
+    unacknowledged: int = 0  # resolved without anyone responding (auto-resolved, or ignored)
+    unresolved_identified: int = 0
+
+
+def incident_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Counts]:
+    key, join = _key(conn, dim, _inc.c.opened_at)
+    response = first_response(conn)
+    query = (
+        sa.select(
+            key,
+            sa.func.count(),
+            sa.func.sum(sa.case((_inc.c.resolved_at.is_(None), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(response.is_(None), _inc.c.resolved_at.is_not(None)), 1), else_=0)),
+        )
+        .select_from(_source(join))
+        .where(*_incidents_in(period, scope))
+        .group_by(key)
+    )
+    return {str(k): Counts(int(n), int(o or 0), int(u or 0)) for k, n, o, u in _rows(conn, query)}
+
+
+# --- recurrence --------------------------------------------------------------------------------
+
+
+def recurrences(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Ratio]:
+    """Per group: incidents that recur (an incident of the same service and recurrence key opened
+    within the 90 days before) over the incidents with a key."""
+    flagged = _recurrence_flags(conn, period, scope)
+    if dim == "team":
+        key: Any = sa.func.coalesce(_svc.c.owner_team, "")
+        source: Any = flagged.outerjoin(_svc, _svc.c.id == flagged.c.service_id)
+    else:
+        key = {
+            "sev": flagged.c.sev,
+            "service": sa.func.coalesce(flagged.c.service_id, ""),
+            "week": sql.bucket(conn, flagged.c.opened_at, "week"),
+            "month": sql.bucket(conn, flagged.c.opened_at, "month"),
+        }.get(dim, sa.literal(ALL))
+        source = flagged
+    query = (
+        sa.select(key, sa.func.sum(flagged.c.recurs), sa.func.count())
+        .select_from(source)
+        .where(*_in_period(flagged.c.opened_at, period))
+        .group_by(key)
+    )
+    return {str(k): Ratio(int(part or 0), int(whole)) for k, part, whole in _rows(conn, query)}
+
+
+def _in_period(column: Any, period: Period) -> list[sa.ColumnElement[bool]]:
+    return [column >= period.start, column < period.end]
+
+
+def _recurrence_flags(conn: Connection, period: Period, scope: Scope) -> Any:
+    """Incidents from 90 days before the period to its end, each with `recurs` 1 or 0."""
+    lookback = Period(period.start - RECURRENCE_WINDOW, period.end)
+    previous = (
+        sa.func.lag(_inc.c.opened_at)
+        .over(partition_by=(_inc.c.service_id, _inc.c.recurrence_key), order_by=_inc.c.opened_at)
+        .label("previous")
+    )
+    where = [*_incidents_in(lookback, scope, sev=False), _inc.c.recurrence_key != ""]
+    windowed = (
+        sa.select(_inc.c.service_id, _inc.c.recurrence_key, _inc.c.sev, _inc.c.opened_at, previous)
+        .where(*where)
+        .subquery("w")
+    )
+    gap = sql.seconds_between(conn, windowed.c.previous, windowed.c.opened_at)
+    recurs = sa.case((sa.and_(windowed.c.previous.is_not(None), gap <= RECURRENCE_WINDOW.total_seconds()), 1), else_=0)
+    query = sa.select(
+        windowed.c.service_id, windowed.c.recurrence_key, windowed.c.sev, windowed.c.opened_at, recurs.label("recurs")
+    )
+    if scope.sev is not None:
+        query = query.where(windowed.c.sev == scope.sev.value)
+    return query.subquery("f")
+
+
+def recurring_problems(conn: Connection, period: Period, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
+    """The problems that came back most often in the period: service, key, incidents, recurrences."""
+    flagged = _recurrence_flags(conn, period, scope)
+    query = (
+        sa.select(
+            flagged.c.service_id,
+            _svc.c.name,
+            flagged.c.recurrence_key,
+            sa.func.count(),
+            sa.func.sum(flagged.c.recurs),
+        )
+        .select_from(flagged.outerjoin(_svc, _svc.c.id == flagged.c.service_id))
+        .where(*_in_period(flagged.c.opened_at, period))
+        .group_by(flagged.c.service_id, _svc.c.name, flagged.c.recurrence_key)
+        .having(sa.func.sum(flagged.c.recurs) > 0)
+        .order_by(sa.func.sum(flagged.c.recurs).desc(), sa.func.count().desc(), flagged.c.recurrence_key)
+        .limit(limit)
+    )
+    return [
+        {"service": name or "", "key": key, "incidents": int(n), "recurrences": int(r or 0)}
+        for _sid, name, key, n, r in _rows(conn, query)
+    ]
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+def _alerts_in(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    return [*_in_period(_alerts.c.first_seen_at, period), *_scoped(_alerts.c.service_id, scope)]
+
+
+def alert_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Ratio]:
+    """Per group: alerts marked "no action needed" over all alerts fired in the period."""
+    source: Any = _alerts
+    if dim == "team":
+        key: Any = sa.func.coalesce(_svc.c.owner_team, "")
+        source = _alerts.join(_svc, _svc.c.id == _alerts.c.service_id)
+    elif dim == "service":
+        key = _alerts.c.service_id
+    elif dim in ("week", "month"):
+        key = sql.bucket(conn, _alerts.c.first_seen_at, dim)
+    else:
+        key = sa.literal(ALL)
+    no_action = sa.func.sum(sa.case((_alerts.c.verdict == "no_action", 1), else_=0))
+    query = (
+        sa.select(key, no_action, sa.func.count()).select_from(source).where(*_alerts_in(period, scope)).group_by(key)
+    )
+    return {str(k): Ratio(int(part or 0), int(whole)) for k, part, whole in _rows(conn, query)}
+
+
+def alerts_by_name(conn: Connection, period: Period, scope: Scope) -> list[dict[str, Any]]:
+    """Every (service, alert name) that fired in the period: how often, and how often it needed no
+    action, noisiest first."""
+    no_action = sa.func.sum(sa.case((_alerts.c.verdict == "no_action", 1), else_=0))
+    judged = sa.func.count(_alerts.c.verdict)
+    counted = (
+        sa.select(
+            _alerts.c.service_id,
+            _alerts.c.name,
+            sa.func.count().label("n"),
+            no_action.label("no_action"),
+            judged.label("judged"),
+        )
+        .where(*_alerts_in(period, scope))
+        .group_by(_alerts.c.service_id, _alerts.c.name)
+        .subquery("c")
+    )
+    query = (
+        sa.select(_svc.c.name, counted.c.name, counted.c.n, counted.c.no_action, counted.c.judged)
+        .select_from(counted.join(_svc, _svc.c.id == counted.c.service_id))
+        .order_by(counted.c.n.desc(), _svc.c.name, counted.c.name)
+    )
+    return [
+        {"service": s, "alert": a, "alerts": int(n), "no_action": int(na or 0), "judged": int(j or 0)}
+        for s, a, n, na, j in _rows(conn, query)
+    ]
+
+
+def teams_in_scope(conn: Connection, scope: Scope) -> int:
+    """On-call teams the scope's alerts go to: the owning teams of its services (a service without
+    one counts as its own team)."""
+    query = sa.select(
+        sa.func.count(sa.distinct(sa.case((_svc.c.owner_team != "", _svc.c.owner_team), else_=_svc.c.id)))
+    ).where(*_scoped(_svc.c.id, scope))
+    return int(conn.execute(query).scalar_one() or 0)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _pages_in(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    where = [*_in_period(_pages.c.paged_at, period), _inc.c.drill_id.is_(None)]
+    where += _scoped(_inc.c.service_id, scope)
+    if scope.sev is not None:
+        where.append(_inc.c.sev == scope.sev.value)
+    return where
+
+
+def load_by_person(conn: Connection, period: Period, scope: Scope) -> list[dict[str, Any]]:
+    """Per person paged in the period: pages, after-hours pages, incidents, and hours interrupted
+    (distinct clock hours with at least one page)."""
+    after = sa.func.sum(sa.case((_pages.c.after_hours, 1), else_=0))
+    paged = (
+        sa.select(
+            _pages.c.user_id,
+            sa.func.count().label("pages"),
+            after.label("after_hours"),
+            sa.func.count(sa.distinct(_pages.c.incident_id)).label("incidents"),
+            sa.func.count(sa.distinct(sql.hour(conn, _pages.c.paged_at))).label("hours"),
+        )
+        .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
+        .where(*_pages_in(period, scope))
+        .group_by(_pages.c.user_id)
+        .subquery("p")
+    )
+    query = (
+        sa.select(
+            paged.c.user_id,
+            _users.c.display_name,
+            _users.c.handle,
+            _users.c.timezone,
+            paged.c.pages,
+            paged.c.after_hours,
+            paged.c.incidents,
+            paged.c.hours,
+        )
+        .select_from(paged.join(_users, _users.c.id == paged.c.user_id))
+        .order_by(paged.c.pages.desc(), _users.c.display_name)
+    )
+    return [
+        {
+            "user_id": uid,
+            "name": name or handle or uid,
+            "handle": handle or "",
+            "timezone": zone,
+            "pages": int(p),
+            "after_hours": int(a or 0),
+            "incidents": int(i),
+            "hours_interrupted": int(h),
+        }
+        for uid, name, handle, zone, p, a, i, h in _rows(conn, query)
+    ]
+
+
+def after_hours_by(conn: Connection, period: Period, scope: Scope, dim: Dim) -> dict[str, tuple[int, int]]:
+    """Per time bucket: (after-hours pages, distinct people paged)."""
+    key = sql.bucket(conn, _pages.c.paged_at, "month" if dim == "month" else "week")
+    query = (
+        sa.select(
+            key,
+            sa.func.sum(sa.case((_pages.c.after_hours, 1), else_=0)),
+            sa.func.count(sa.distinct(_pages.c.user_id)),
+        )
+        .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
+        .where(*_pages_in(period, scope))
+        .group_by(key)
+    )
+    return {str(k): (int(a or 0), int(p)) for k, a, p in _rows(conn, query)}
+
+
+def pages_during(conn: Connection, shifts: Sequence[tuple[str, datetime, datetime]], scope: Scope) -> list[int]:
+    """Pages each (user, start, end) shift's person received during it, in the order given."""
+    if not shifts:
+        return []
+    counts: list[int] = []
+    for user_id, start, end in shifts:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
+            .where(_pages.c.user_id == user_id, *_pages_in(Period(start, end), scope))
+        )
+        counts.append(int(conn.execute(query).scalar_one()))
+    return counts
+
+
+# --- action items ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCounts:
+    due: int = 0  # done, or past their due date
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+
+
+def _sum_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def action_items(
+    conn: Connection, period: Period, scope: Scope, today: date, dim: Dim = "all"
+) -> dict[str, ItemCounts]:
+    """Action items due in the period (their incident in scope), as `actionitems.model.completion`
+    counts them: done on or before the due date, done late, or still open past it. Items dropped as
+    won't-do and items not yet due are left out."""
+    done = _items.c.status == "done"
+    on_time = sa.and_(
+        done, _items.c.completed_at.is_not(None), sql.day(conn, _items.c.completed_at) <= _items.c.due_date
+    )
+    late = sa.and_(done, _items.c.completed_at.is_not(None), sql.day(conn, _items.c.completed_at) > _items.c.due_date)
+    overdue = sa.and_(_items.c.status.in_(("open", "in_progress")), _items.c.due_date < today)
+    if dim == "team":
+        key: Any = sa.func.coalesce(_svc.c.owner_team, "")
+    elif dim == "service":
+        key = sa.func.coalesce(_inc.c.service_id, "")
+    elif dim in ("week", "month"):
+        key = sa.func.substr(sa.cast(_items.c.due_date, sa.String), 1, 7) if dim == "month" else sa.literal(ALL)
+    else:
+        key = sa.literal(ALL)
+    where = [
+        _items.c.due_date >= period.start.date(),
+        _items.c.due_date < _day_after(period.end),
+        _inc.c.drill_id.is_(None),
+        *_scoped(_inc.c.service_id, scope),
+    ]
+    if scope.sev is not None:
+        where.append(_inc.c.sev == scope.sev.value)
+    query = (
+        sa.select(key, _sum_of(on_time), _sum_of(late), _sum_of(overdue))
+        .select_from(
+            _items.join(_inc, _inc.c.id == _items.c.incident_id).outerjoin(_svc, _svc.c.id == _inc.c.service_id)
+        )
+        .where(*where)
+        .group_by(key)
+    )
+    found: dict[str, ItemCounts] = {}
+    for k, ok, lt, od in _rows(conn, query):
+        ok, lt, od = int(ok or 0), int(lt or 0), int(od or 0)
+        found[str(k)] = ItemCounts(ok + lt + od, ok, lt, od)
+    return found
+
+
+def _day_after(end: datetime) -> date:
+    """The first date not in a period ending at `end` (a date column compares whole days)."""
+    return end.date() if end.time() == datetime.min.time() else end.date() + timedelta(days=1)
+
+
+# --- listings for the reports ------------------------------------------------------------------
+
+
+def incidents_of(conn: Connection, period: Period, scope: Scope, limit: int = 500) -> list[dict[str, Any]]:
+    """The period's incidents, oldest first, with their response times in seconds."""
+    response = first_response(conn)
+    query = (
+        sa.select(
+            _inc.c.number,
+            _inc.c.title,
+            _inc.c.sev,
+            _inc.c.status,
+            _svc.c.name,
+            _inc.c.opened_at,
+            sql.seconds_between(conn, _inc.c.opened_at, response),
+            sql.seconds_between(conn, response, _inc.c.identified_at),
+            sql.seconds_between(conn, _inc.c.opened_at, _inc.c.resolved_at),
+        )
+        .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
+        .where(*_incidents_in(period, scope))
+        .order_by(_inc.c.opened_at)
+        .limit(limit)
+    )
+    return [
+        {
+            "number": int(n),
+            "title": t,
+            "sev": s,
+            "status": st,
+            "service": svc or "",
+            "opened_at": o,
+            "tta": _f(a),
+            "tti": _f(i),
+            "ttr": _f(r),
+        }
+        for n, t, s, st, svc, o, a, i, r in _rows(conn, query)
+    ]
