@@ -47,20 +47,24 @@ def test_response_times_by_hand(engine: Engine) -> None:
     one = sev_row(mtta, "SEV-1")
     assert (one["count"], one["mean"], one["median"], one["p90"]) == (2, 360.0, 360.0, 480.0)
     assert one["verdict"] == "missed"  # 6 min against < 5 min
-    assert sev_row(mtta, "SEV-2")["mean"] == 600.0 and sev_row(mtta, "SEV-2")["verdict"] == "met"  # 10 < 15 min
+    assert sev_row(mtta, "SEV-2")["mean"] == 600.0
+    assert sev_row(mtta, "SEV-2")["verdict"] == "met"
     assert sev_row(mtta, "SEV-4")["verdict"] == "no target"
     assert mtta["verdict"] == "missed"
     # MTTI: 26 min, 40 min, 2 h. SEV-2's 2 h is not under its 2 h target.
     mtti = found["mtti"]
     assert mtti["overall"] == {"count": 3, "mean": 3720.0, "median": 2400.0, "p90": 7200.0}
-    assert sev_row(mtti, "SEV-1")["mean"] == 1980.0 and sev_row(mtti, "SEV-1")["verdict"] == "missed"
+    assert sev_row(mtti, "SEV-1")["mean"] == 1980.0
+    assert sev_row(mtti, "SEV-1")["verdict"] == "missed"
     assert sev_row(mtti, "SEV-2")["verdict"] == "missed"
     # MTTR: 50 min, 90 min, 6 h (across the US clock change: six real hours), 20 min (never
     # acknowledged still counts), and 6 h for the reopened one (to its last resolution). No. 6 is open.
     mttr = found["mttr"]
     assert mttr["overall"] == {"count": 5, "mean": 10560.0, "median": 5400.0, "p90": 21600.0}
-    assert sev_row(mttr, "SEV-1")["mean"] == 4200.0 and sev_row(mttr, "SEV-1")["verdict"] == "missed"
-    assert sev_row(mttr, "SEV-2")["mean"] == 11400.0 and sev_row(mttr, "SEV-2")["verdict"] == "met"
+    assert sev_row(mttr, "SEV-1")["mean"] == 4200.0
+    assert sev_row(mttr, "SEV-1")["verdict"] == "missed"
+    assert sev_row(mttr, "SEV-2")["mean"] == 11400.0
+    assert sev_row(mttr, "SEV-2")["verdict"] == "met"
     assert found["_incidents"] == {"opened": 6, "open": 1, "unacknowledged": 1}
 
 
@@ -71,20 +75,25 @@ def test_mtbf_recurrence_and_action_items_by_hand(engine: Engine) -> None:
     assert (found["mtbf"]["services_meeting"], found["mtbf"]["services"]) == (1, 3)  # billing: 840 h
     # Nos. 1 (no. 8 eleven days before), 2 (after 1) and 5 (after 4) recur: 3 of 6.
     assert (found["recurrence"]["recurring"], found["recurrence"]["incidents"]) == (3, 6)
-    assert found["recurrence"]["value"] == 50.0 and found["recurrence"]["verdict"] == "missed"
+    assert found["recurrence"]["value"] == 50.0
+    assert found["recurrence"]["verdict"] == "missed"
     items = found["action_items"]
     assert (items["on_time"], items["due"], items["late"], items["overdue"]) == (1, 3, 1, 1)
-    assert items["value"] == 33.3 and items["verdict"] == "missed"
-    assert found["runbook_coverage"]["value"] == 0.0 and found["runbook_coverage"]["services"] == 3
+    assert items["value"] == 33.3
+    assert items["verdict"] == "missed"
+    assert found["runbook_coverage"]["value"] == 0.0
+    assert found["runbook_coverage"]["services"] == 3
 
 
 def test_alert_and_page_metrics_by_hand(engine: Engine) -> None:
     found = card(engine)
     # 20 alerts in 5 weeks for 2 teams (payments owns checkout and billing): 2 a week each.
-    assert found["alert_volume"]["value"] == 2.0 and found["alert_volume"]["verdict"] == "met"
+    assert found["alert_volume"]["value"] == 2.0
+    assert found["alert_volume"]["verdict"] == "met"
     # 6 of the 20 needed no action.
     assert (found["false_positives"]["no_action"], found["false_positives"]["alerts"]) == (6, 20)
-    assert found["false_positives"]["value"] == 30.0 and found["false_positives"]["verdict"] == "missed"
+    assert found["false_positives"]["value"] == 30.0
+    assert found["false_positives"]["verdict"] == "missed"
     # After hours, each in the person's own zone: alice 08:30 EST and 22:01 EDT (not 09:30 EDT);
     # carol on two Sundays; bob never. The drill's 03:00 page to alice does not count.
     assert found["after_hours"]["after_hours_pages"] == 4
@@ -105,13 +114,16 @@ def test_scopes_by_service_team_and_severity(engine: Engine) -> None:
         sev1 = service.resolve_scope(conn, service=None, team=None, sev="P1")
     found = card(engine, checkout)
     assert found["_incidents"]["opened"] == 3
-    assert found["false_positives"]["alerts"] == 10 and found["false_positives"]["value"] == 30.0
+    assert found["false_positives"]["alerts"] == 10
+    assert found["false_positives"]["value"] == 30.0
     assert found["alert_volume"]["value"] == 2.0  # 10 alerts, 5 weeks, one team
     found = card(engine, payments)
-    assert found["_incidents"]["opened"] == 4 and found["alert_volume"]["teams"] == 1
+    assert found["_incidents"]["opened"] == 4
+    assert found["alert_volume"]["teams"] == 1
     assert found["alert_volume"]["value"] == 3.0  # 15 alerts over 5 weeks
     found = card(engine, sev1)
-    assert found["mttr"]["overall"]["count"] == 2 and found["recurrence"]["incidents"] == 2
+    assert found["mttr"]["overall"]["count"] == 2
+    assert found["recurrence"]["incidents"] == 2
     assert found["recurrence"]["recurring"] == 2  # both SEV-1s recur (no. 1 after the earlier no. 8)
 
 
@@ -136,20 +148,26 @@ def test_breakdown_and_trends(engine: Engine) -> None:
         by_sev = service.breakdown_of(conn, PERIOD, Scope(), "severity", today=h.TODAY)
         weekly = service.trends_of(conn, PERIOD, Scope(), "week")
     rows = {r["label"]: r for r in by_service["rows"]}
-    assert rows["checkout"]["incidents"] == 3 and rows["checkout"]["mttr"]["mean"] == pytest.approx(10000.0)
-    assert rows["search"]["recurrence"]["part"] == 1 and rows["search"]["false_positives"]["percent"] == 60.0
-    assert rows["billing"]["open"] == 1 and rows["billing"]["mtbf_hours"]["value"] == 840.0
+    assert rows["checkout"]["incidents"] == 3
+    assert rows["checkout"]["mttr"]["mean"] == pytest.approx(10000.0)
+    assert rows["search"]["recurrence"]["part"] == 1
+    assert rows["search"]["false_positives"]["percent"] == 60.0
+    assert rows["billing"]["open"] == 1
+    assert rows["billing"]["mtbf_hours"]["value"] == 840.0
     assert rows["billing"]["mtbf_hours"]["verdict"] == "met"
     teams = {r["label"]: r for r in by_team["rows"]}
-    assert teams["payments"]["incidents"] == 4 and teams["payments"]["alerts"] == 15
+    assert teams["payments"]["incidents"] == 4
+    assert teams["payments"]["alerts"] == 15
     sevs = {r["key"]: r for r in by_sev["rows"]}
-    assert sevs["SEV-1"]["mtta"]["verdict"] == "missed" and sevs["SEV-2"]["mtta"]["verdict"] == "met"
+    assert sevs["SEV-1"]["mtta"]["verdict"] == "missed"
+    assert sevs["SEV-2"]["mtta"]["verdict"] == "met"
     buckets = {r["bucket"]: r for r in weekly["rows"]}
     # ISO weeks, Monday first: 2 March holds no. 1 (and no. 3 on Sunday the 8th).
     assert buckets["2026-03-02"]["incidents"] == 2
     assert buckets["2026-03-02"]["mtta"]["SEV-1"] == 240.0
     # 9 March: no. 2 (90 min) and no. 4 (Sunday the 15th, 20 min).
-    assert buckets["2026-03-09"]["incidents"] == 2 and buckets["2026-03-09"]["mttr"]["mean"] == 3300.0
+    assert buckets["2026-03-09"]["incidents"] == 2
+    assert buckets["2026-03-09"]["mttr"]["mean"] == 3300.0
     assert buckets["2026-03-23"]["incidents"] == 1  # no. 6, at 00:30 UTC on Sunday the 29th
     assert sum(r["alerts"] for r in weekly["rows"]) == 20
 
