@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from firebell.infra import migrate
 from firebell.infra.db import make_engine
-from firebell.metrics import queries, service
+from firebell.metrics import compute, queries
 from firebell.metrics.model import Metric, Scope
 from firebell.metrics.periods import Period
 from tests.integration import metrics_history as h
@@ -30,7 +30,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def card(engine: Engine, scope: Scope | None = None) -> dict[str, Any]:
     with engine.connect() as conn:
-        found = service.scorecard_of(conn, PERIOD, scope or Scope(), today=h.TODAY, stale_after_days=90)
+        found = compute.scorecard_of(conn, PERIOD, scope or Scope(), today=h.TODAY, stale_after_days=90)
     return {f["metric"]: f for f in found["metrics"]} | {"_incidents": found["incidents"]}
 
 
@@ -109,9 +109,9 @@ def test_alert_and_page_metrics_by_hand(engine: Engine) -> None:
 
 def test_scopes_by_service_team_and_severity(engine: Engine) -> None:
     with engine.connect() as conn:
-        checkout = service.resolve_scope(conn, service="checkout", team=None, sev=None)
-        payments = service.resolve_scope(conn, service=None, team="payments", sev=None)
-        sev1 = service.resolve_scope(conn, service=None, team=None, sev="P1")
+        checkout = compute.resolve_scope(conn, service="checkout", team=None, sev=None)
+        payments = compute.resolve_scope(conn, service=None, team="payments", sev=None)
+        sev1 = compute.resolve_scope(conn, service=None, team=None, sev="P1")
     found = card(engine, checkout)
     assert found["_incidents"]["opened"] == 3
     assert found["false_positives"]["alerts"] == 10
@@ -137,16 +137,16 @@ def test_unknown_scope_names_the_field(engine: Engine) -> None:
             ({"service": None, "team": None, "sev": "SEV-9"}, "sev"),
         ):
             with pytest.raises(ValidationFailed) as raised:
-                service.resolve_scope(conn, **kwargs)
+                compute.resolve_scope(conn, **kwargs)
             assert raised.value.details[0]["field"] == field
 
 
 def test_breakdown_and_trends(engine: Engine) -> None:
     with engine.connect() as conn:
-        by_service = service.breakdown_of(conn, PERIOD, Scope(), "service", today=h.TODAY)
-        by_team = service.breakdown_of(conn, PERIOD, Scope(), "team", today=h.TODAY)
-        by_sev = service.breakdown_of(conn, PERIOD, Scope(), "severity", today=h.TODAY)
-        weekly = service.trends_of(conn, PERIOD, Scope(), "week")
+        by_service = compute.breakdown_of(conn, PERIOD, Scope(), "service", today=h.TODAY)
+        by_team = compute.breakdown_of(conn, PERIOD, Scope(), "team", today=h.TODAY)
+        by_sev = compute.breakdown_of(conn, PERIOD, Scope(), "severity", today=h.TODAY)
+        weekly = compute.trends_of(conn, PERIOD, Scope(), "week")
     rows = {r["label"]: r for r in by_service["rows"]}
     assert rows["checkout"]["incidents"] == 3
     assert rows["checkout"]["mttr"]["mean"] == pytest.approx(10000.0)
