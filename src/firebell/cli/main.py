@@ -537,6 +537,7 @@ from firebell.cli import export as _export  # noqa: E402, F401
 from firebell.cli import heartbeats as _heartbeats  # noqa: E402, F401
 from firebell.cli import incidents as _incidents  # noqa: E402, F401
 from firebell.cli import learning as _learning  # noqa: E402, F401
+from firebell.cli import metrics as _metrics  # noqa: E402, F401
 from firebell.cli import paging as _paging  # noqa: E402, F401
 from firebell.cli import playbooks as _playbooks  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401

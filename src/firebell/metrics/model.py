@@ -88,6 +88,7 @@ class Definition:
     unit: Unit
     target: Target | None = None  # one target whatever the severity
     by_sev: Mapping[Sev, Target] = field(default_factory=dict)  # response times: per severity
+    short: str = ""  # the name in narrow tables: MTTA, MTBF, ...
 
     def target_for(self, sev: Sev | None) -> Target | None:
         if self.by_sev:
@@ -107,6 +108,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "From the alert that opened the incident to the first acknowledgement.",
             Unit.SECONDS,
             by_sev={Sev.SEV1: Target(5 * _MIN, Better.LOWER), Sev.SEV2: Target(15 * _MIN, Better.LOWER)},
+            short="MTTA",
         ),
         Definition(
             Metric.MTTI,
@@ -114,6 +116,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "From the acknowledgement to the root cause identified.",
             Unit.SECONDS,
             by_sev={Sev.SEV1: Target(30 * _MIN, Better.LOWER), Sev.SEV2: Target(2 * _HOUR, Better.LOWER)},
+            short="MTTI",
         ),
         Definition(
             Metric.MTTR,
@@ -121,6 +124,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "From the alert to the resolution (the last one, when an incident was reopened).",
             Unit.SECONDS,
             by_sev={Sev.SEV1: Target(_HOUR, Better.LOWER), Sev.SEV2: Target(4 * _HOUR, Better.LOWER)},
+            short="MTTR",
         ),
         Definition(
             Metric.MTBF,
@@ -128,6 +132,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Operational time of the period divided by its incidents.",
             Unit.HOURS,
             Target(720, Better.HIGHER),
+            short="MTBF",
         ),
         Definition(
             Metric.RECURRENCE,
@@ -135,6 +140,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Incidents of a service whose alert (or title) had opened another incident in the 90 days before.",
             Unit.PERCENT,
             Target(10, Better.LOWER),
+            short="Recurrence",
         ),
         Definition(
             Metric.ACTION_ITEMS,
@@ -142,6 +148,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Action items due in the period that were completed by their due date.",
             Unit.PERCENT,
             Target(90, Better.HIGHER),
+            short="Actions on time",
         ),
         Definition(
             Metric.RUNBOOK_COVERAGE,
@@ -149,6 +156,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Services with a runbook reviewed within the review period.",
             Unit.PERCENT,
             Target(100, Better.HIGHER, inclusive=True),
+            short="Runbooks",
         ),
         Definition(
             Metric.ALERT_VOLUME,
@@ -156,6 +164,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Alerts per on-call team (the services' owning team) per week.",
             Unit.PER_WEEK,
             Target(20, Better.LOWER),
+            short="Alerts/team/week",
         ),
         Definition(
             Metric.FALSE_POSITIVES,
@@ -163,6 +172,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Alerts the responder marked 'no action needed', over all alerts.",
             Unit.PERCENT,
             Target(20, Better.LOWER),
+            short="False positives",
         ),
         Definition(
             Metric.AFTER_HOURS,
@@ -170,6 +180,7 @@ DEFINITIONS: dict[Metric, Definition] = {
             "Pages outside the person's working hours, per person paged per week (the busiest person).",
             Unit.PER_WEEK,
             Target(5, Better.LOWER),
+            short="After-hours pages",
         ),
     )
 }

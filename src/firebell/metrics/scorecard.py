@@ -54,6 +54,7 @@ def _figure(metric: Metric, value: float | None, verdict: Verdict, **details: An
     return {
         "metric": metric.value,
         "title": definition.title,
+        "short": definition.short,
         "meaning": definition.meaning,
         "unit": definition.unit.value,
         "value": None if value is None else round(value, 3),
