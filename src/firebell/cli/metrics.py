@@ -176,10 +176,10 @@ def print_weekly(body: dict[str, Any]) -> None:
         [[p["name"], p["pages"], p["after_hours"], p["incidents"], p["hours_interrupted"]] for p in body["load"]],
     )
     _table(
-        "Fairness across each team",
-        ["team", "people", "pages", "busiest / even share", "gini"],
+        "Fairness across each rotation and team",
+        ["rotation or team", "people", "pages", "busiest / even share", "gini"],
         [
-            [f["team"], f["people"], f["pages"], f["busiest_over_even"] or "–", f["gini"] or "–"]
+            [f"{f['group']} ({f['kind']})", f["people"], f["pages"], f["busiest_over_even"] or "–", f["gini"] or "–"]
             for f in body["fairness"]
         ],
     )

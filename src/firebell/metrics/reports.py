@@ -63,21 +63,26 @@ def weekly(conn: Connection, period: Period, scope: Scope, *, today: date, stale
 
 
 def _fairness(conn: Connection, load: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per team with members: how evenly the week's pages fell on them (unpaged members count as 0)."""
+    """Per rotation (each schedule's participants) and per team with members: how evenly the
+    period's pages fell on its people; a member who was not paged counts as 0."""
     pages = {p["user_id"]: p["pages"] for p in load}
     oncall = SqlOncallRepo(conn)
-    found = []
+    groups: list[tuple[str, str, list[str]]] = []
+    for row in oncall.schedules():
+        members = list(dict.fromkeys(str(u) for layer in row["layers"] for u in layer.get("participants", [])))
+        groups.append(("rotation", str(row["name"]), members))
     for team in oncall.teams():
-        members = oncall.team_members(str(team["id"]))
+        groups.append(("team", str(team["name"]), oncall.team_members(str(team["id"]))))
+    found = []
+    for kind, name, members in groups:
         if not members:
             continue
-        people = oncall.users(members)
-        names = {str(u["id"]): str(u.get("display_name") or u.get("handle") or u["id"]) for u in people}
-        counts = [pages.get(m, 0) for m in members]
+        names = {str(u["id"]): str(u.get("display_name") or u.get("handle") or u["id"]) for u in oncall.users(members)}
         found.append(
             {
-                "team": team["name"],
-                **scorecard.fairness(counts),
+                "group": name,
+                "kind": kind,
+                **scorecard.fairness([pages.get(m, 0) for m in members]),
                 "members": [{"name": names.get(m, m), "pages": pages.get(m, 0)} for m in members],
             }
         )

@@ -24,6 +24,7 @@ from firebell.heartbeats import api as heartbeats_api
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
 from firebell.metrics import api as metrics_api
+from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
 from firebell.paging import api as paging_api
 from firebell.playbooks import api as playbooks_api
@@ -89,6 +90,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         statuspage_api.router,
         actionitems_api.router,
         metrics_api.router,
+        metrics_views.router,
         drills_api.router,
         postmortems_api.router,
         statuspage_public.router,

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
+from firebell.metrics.model import format_duration as metric_duration
 from firebell.oncall.escalation import format_duration
 from firebell.web.deps import OptionalSession
 
@@ -47,6 +48,7 @@ TEMPLATES.env.filters["age"] = _age
 TEMPLATES.env.filters["safe_url"] = _safe_url
 TEMPLATES.env.filters["duration"] = lambda seconds: format_duration(timedelta(seconds=int(seconds or 0)))
 TEMPLATES.env.filters["utc"] = _utc
+TEMPLATES.env.filters["took"] = lambda seconds: "—" if seconds is None else metric_duration(float(seconds))
 
 
 class LoginRequired(Exception):
