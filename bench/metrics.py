@@ -61,8 +61,10 @@ REQUESTS: list[tuple[str, str]] = [
     ("monthly report, a year ago", "/api/v1/reports/monthly?month={month_year_ago}"),
     ("CSV export, whole history", "/api/v1/metrics/export?format=csv&from={two_years_ago}"),
     ("Prometheus /metrics", "/metrics"),
-    # The web page's path is not known yet (pages are sent with a logged-in session cookie).
+    # The web pages (sent with a logged-in session cookie).
     ("metrics web page", "/metrics-dashboard"),
+    ("weekly review web page", "/metrics-dashboard/weekly"),
+    ("monthly retrospective web page", "/metrics-dashboard/monthly"),
 ]
 WHOLE_HISTORY = "scorecard, whole history"  # the request the naive baseline is compared with
 

@@ -37,6 +37,7 @@ from firebell.infra.settings import Settings
 from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
+from firebell.metrics.prometheus import IncidentMetrics
 from firebell.oncall.notification_rules import RetryPolicy
 from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
@@ -262,6 +263,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     metrics = Metrics()
+    metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 

@@ -103,3 +103,31 @@ def test_bad_parameters_are_a_422_naming_the_field(app: App) -> None:
 
 def test_metrics_need_a_token(app: App) -> None:
     assert app.client.get("/api/v1/metrics").status_code == 401
+
+
+def test_prometheus_exposes_the_incident_metrics_per_service_and_severity(app: App) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    loaded(app)
+    # The 30 days before 10 April hold nos. 4 (search, SEV-2, resolved in 20 min), 5 (search,
+    # SEV-3, 6 h) and 6 (billing, SEV-4, open); no. 7 is a drill.
+    text = app.client.get("/metrics").text
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted(labels.items())))]
+
+    resolve = "firebell_incident_time_to_resolve_seconds"
+    assert value(f"{resolve}_bucket", service="search", sev="SEV-2", le="900.0") == 0.0
+    assert value(f"{resolve}_bucket", service="search", sev="SEV-2", le="1800.0") == 1.0
+    assert value(f"{resolve}_gsum", service="search", sev="SEV-2") == 1200.0
+    assert value(f"{resolve}_bucket", service="search", sev="SEV-3", le="+Inf") == 1.0
+    assert not any(n == f"{resolve}_bucket" and ("service", "checkout") in labels for n, labels in samples)
+    assert value("firebell_incidents_open", service="billing", sev="SEV-4") == 1.0
+    assert value("firebell_alert_false_positive_ratio", service="search") == 0.6
+    assert value("firebell_metric_target_met", metric="false_positives") == 0.0
+    assert value("firebell_after_hours_pages_30d", person="carol") == 1.0  # the Sunday page of 15 March

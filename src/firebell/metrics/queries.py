@@ -502,3 +502,42 @@ def incidents_of(conn: Connection, period: Period, scope: Scope, limit: int = 50
         }
         for n, t, s, st, svc, o, a, i, r in _rows(conn, query)
     ]
+
+
+# --- Prometheus --------------------------------------------------------------------------------
+
+
+def histogram(
+    conn: Connection, metric: Metric, period: Period, buckets: Sequence[float]
+) -> list[tuple[str, str, list[int], int, float]]:
+    """Per (service name, severity): how many spans were at most each bucket's bound, the count and
+    the sum in seconds, over the incidents opened in the period."""
+    start, end = _span(conn, metric)
+    seconds = sql.seconds_between(conn, start, end)
+    spans = (
+        sa.select(sa.func.coalesce(_svc.c.name, "").label("service"), _inc.c.sev.label("sev"), seconds.label("s"))
+        .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
+        .where(*_incidents_in(period, Scope()), start.is_not(None), end.is_not(None))
+        .subquery("d")
+    )
+    columns = [_sum_of(spans.c.s <= bound) for bound in buckets]
+    query = sa.select(
+        spans.c.service, spans.c.sev, *columns, sa.func.count(), sa.func.coalesce(sa.func.sum(spans.c.s), 0)
+    ).group_by(spans.c.service, spans.c.sev)
+    found = []
+    for row in _rows(conn, query):
+        service, sev, *counts, n, total = row
+        found.append((str(service), str(sev), [int(c or 0) for c in counts], int(n), round(float(total), 3)))
+    return found
+
+
+def open_incidents(conn: Connection) -> list[tuple[str, str, int]]:
+    """Incidents open now, per service name and severity (drills left out)."""
+    name = sa.func.coalesce(_svc.c.name, "")
+    query = (
+        sa.select(name, _inc.c.sev, sa.func.count())
+        .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
+        .where(_inc.c.status.not_in(("resolved", "closed")), _inc.c.drill_id.is_(None))
+        .group_by(name, _inc.c.sev)
+    )
+    return [(str(s), str(v), int(n)) for s, v, n in _rows(conn, query)]
