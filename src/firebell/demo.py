@@ -25,7 +25,7 @@ from firebell.identity.service import create_user
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load as load_config
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import apply, schedule_from_row
+from firebell.oncall.service import apply
 from firebell.runbooks.repo import SqlRunbookRepo
 from firebell.runbooks.service import Draft, create_runbook
 
@@ -90,22 +90,13 @@ def seed_demo(container: Container) -> DemoKeys:
                 details={},
                 now=now,
             )
-        people = {str(u["handle"]): (str(u["id"]), str(u["timezone"])) for u in identity.people() if u.get("handle")}
-        oncall_repo = SqlOncallRepo(conn)
-        rotation_row = oncall_repo.schedule_by_name("checkout-primary")
-        handles = {ids_: handle for handle, (ids_, _zone) in people.items()}
-
-        def on_call(at: datetime) -> str | None:
-            if rotation_row is None:
-                return None
-            found = schedule_from_row(rotation_row, []).on_call_at(at)
-            return handles.get(found.user) if found else None
-
-        seed_history(conn, services=services, people=people, on_call=on_call, now=now)
         _demo_learning(conn, services["checkout"], now)
         for service, events in _demo_events().items():
             submission = Submission(ids[service], services[service], "api", '{"demo": true}', tuple(events))
             container.intake_in(conn, [submission])
+        # The past comes last, so the live incidents above keep the first numbers.
+        if container.settings.demo_history_weeks:
+            seed_history(conn, services=services, now=now, weeks=container.settings.demo_history_weeks)
     container.background.poke()
     return DemoKeys(True, keys)
 

@@ -16,10 +16,14 @@ from sqlalchemy.engine import Connection
 from firebell.actionitems.tables import ActionItemRow
 from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import IntegrationRow
+from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.recurrence import recurrence_key
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
 from firebell.kernel.ids import new_id
+from firebell.metrics.derived import refresh
 from firebell.oncall.notification_rules import after_hours
+from firebell.oncall.repo import SqlOncallRepo
+from firebell.oncall.service import schedule_from_row
 from firebell.paging.tables import EscalationRow, PageRow
 
 WEEKS = 12
@@ -40,6 +44,19 @@ SEVS = [("SEV-1", 0.08), ("SEV-2", 0.27), ("SEV-3", 0.45), ("SEV-4", 0.2)]
 PACE = {"SEV-1": (3.5, 25, 30), "SEV-2": (9, 70, 60), "SEV-3": (20, 120, 120), "SEV-4": (45, 240, 240)}
 
 
+def _rotation(conn: Connection, handles: dict[str, str]) -> Callable[[datetime], str | None]:
+    """Who the checkout-primary rotation had on call at an instant (a handle), if anyone."""
+    oncall = SqlOncallRepo(conn)
+    row = oncall.schedule_by_name("checkout-primary")
+    schedule = schedule_from_row(row, oncall.overrides(str(row["id"]))) if row else None
+
+    def on_call(at: datetime) -> str | None:
+        found = schedule.on_call_at(at) if schedule else None
+        return handles.get(found.user) if found else None
+
+    return on_call
+
+
 def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
     names, weights = zip(*weighted, strict=True)
     return str(rng.choices(names, weights)[0])
@@ -49,21 +66,18 @@ def _minutes(rng: random.Random, typical: float, improving: float) -> timedelta:
     return timedelta(minutes=max(0.5, rng.lognormvariate(math.log(typical * improving), 0.6)))
 
 
-def seed_history(
-    conn: Connection,
-    *,
-    services: dict[str, str],
-    people: dict[str, tuple[str, str]],
-    on_call: Callable[[datetime], str | None],
-    now: datetime,
-) -> int:
-    """Write the history; `people` maps handles to (user id, time zone), `on_call` gives the handle
-    of whoever the schedule had on call at an instant. Returns the incidents written."""
+def seed_history(conn: Connection, *, services: dict[str, str], now: datetime, weeks: int = WEEKS) -> int:
+    """Write the history of the demo's services (names to ids); pages go to whoever the
+    checkout-primary rotation had on call. Returns the incidents written."""
+    people = {
+        str(u["handle"]): (str(u["id"]), str(u["timezone"])) for u in SqlIdentityRepo(conn).people() if u.get("handle")
+    }
+    on_call = _rotation(conn, {user_id: handle for handle, (user_id, _zone) in people.items()})
     rng = random.Random(20261126)  # noqa: S311 - made-up data, repeatable
     integrations = {str(r[0]): str(r[1]) for r in conn.execute(sa.select(IntegrationRow.service_id, IntegrationRow.id))}
     rotation = [h for h in ("alice", "bob", "carol") if h in people]
     lead = people.get("engineering_lead")
-    start = now - timedelta(weeks=WEEKS)
+    start = now - timedelta(weeks=weeks)
     number = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(IncidentRow.number), 0))).scalar_one())
     item_number = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(ActionItemRow.number), 0))).scalar_one())
     incidents: list[dict[str, Any]] = []
@@ -73,8 +87,8 @@ def seed_history(
     alerts: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     count = 0
-    for week in range(WEEKS):
-        improving = 1.3 - 0.6 * week / WEEKS  # the team gets quicker week by week
+    for week in range(weeks):
+        improving = 1.3 - 0.6 * week / max(weeks, 1)  # the team gets quicker week by week
         for _ in range(rng.randint(4, 8)):
             opened = start + timedelta(weeks=week, seconds=rng.uniform(0, 7 * 86400))
             if opened > now - timedelta(days=1):
@@ -219,6 +233,7 @@ def seed_history(
     ):
         if rows:
             conn.execute(sa.insert(table), rows)
+    refresh(conn, since=start)
     return count
 
 

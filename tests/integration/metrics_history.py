@@ -19,6 +19,7 @@ from firebell.identity.tables import UserRow
 from firebell.incidents.recurrence import recurrence_key
 from firebell.incidents.tables import IncidentRow
 from firebell.infra.db import transaction
+from firebell.metrics.derived import refresh
 from firebell.oncall.notification_rules import after_hours
 from firebell.paging.tables import EscalationRow, PageRow
 
@@ -257,4 +258,5 @@ def load(engine: Engine) -> dict[str, Any]:
                     "completed_at": completed,
                 },
             )
+        refresh(conn)  # the spans and recurrence flags, as for any history written in bulk
     return ids

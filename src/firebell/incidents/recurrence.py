@@ -8,7 +8,9 @@ and always within one service.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+RECURRENCE_WINDOW = timedelta(days=90)  # an incident like one of the 90 days before it recurs
 _TAG = re.compile(r"^\[[^\]]*\]\s*")
 MAX_KEY = 255
 

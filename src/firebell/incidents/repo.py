@@ -58,6 +58,21 @@ class SqlIncidentRepo:
         row = rows[0]
         return {"id": row[0], "group_key": row[1], "opened_at": db.read_ts(row[2]), "sev": row[3]}
 
+    def opened_since(self, service_id: str | None, recurrence_key: str, since: datetime) -> bool:
+        if not recurrence_key:
+            return False
+        query = (
+            sa.select(_inc.c.id)
+            .where(
+                _inc.c.service_id.is_(None) if service_id is None else _inc.c.service_id == service_id,
+                _inc.c.recurrence_key == recurrence_key,
+                _inc.c.opened_at >= since,
+                _inc.c.drill_id.is_(None),
+            )
+            .limit(1)
+        )
+        return self.conn.execute(query).first() is not None
+
     def next_number(self) -> int:
         return int(self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(_inc.c.number), 0))).scalar_one()) + 1
 

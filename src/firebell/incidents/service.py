@@ -9,7 +9,8 @@ from enum import StrEnum
 from firebell.alerts.model import OpenIncidentRef
 from firebell.incidents.checklists import Happening, auto_ticks
 from firebell.incidents.ports import DrillCheck, IncidentRepo, PagingStarter
-from firebell.incidents.recurrence import recurrence_key
+from firebell.incidents.recurrence import RECURRENCE_WINDOW, recurrence_key
+from firebell.incidents.spans import spans
 from firebell.incidents.state import IncidentStatus, transition
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
@@ -64,6 +65,7 @@ def declare(
     """Open an incident by hand (a user report, a support ticket); returns its id and number."""
     incident_id = make_id()
     number = repo.next_number()
+    key = recurrence_key(title)
     affected = list(dict.fromkeys(([service_id] if service_id else []) + affected_service_ids))
     repo.insert(
         {
@@ -74,7 +76,8 @@ def declare(
             "sev": sev.value,
             "service_id": service_id,
             "group_key": f"declared:{incident_id}",
-            "recurrence_key": recurrence_key(title),
+            "recurrence_key": key,
+            "recurs": repo.opened_since(service_id, key, at - RECURRENCE_WINDOW),
             "runbook_url": None,
             "opened_at": at,
             "declared_by": actor[:200],
@@ -126,6 +129,8 @@ class IncidentIntake:
         incident_id = self.make_id()
         if drill is not None and (self.drills is None or not self.drills(drill, service_id)):
             drill = None  # a label naming no running drill of this service is an ordinary alert
+        key = recurrence_key(alert_name or title)
+        recurs = drill is None and self.repo.opened_since(service_id, key, at - RECURRENCE_WINDOW)
         self.repo.insert(
             {
                 "id": incident_id,
@@ -135,7 +140,8 @@ class IncidentIntake:
                 "sev": sev.value,
                 "service_id": service_id,
                 "group_key": group_key,
-                "recurrence_key": recurrence_key(alert_name or title),
+                "recurrence_key": key,
+                "recurs": recurs,
                 "runbook_url": runbook_url,
                 "opened_at": at,
                 "drill_id": drill,
@@ -191,6 +197,7 @@ def move(
         values[stamp] = at
     if current is IncidentStatus.RESOLVED and target is IncidentStatus.INVESTIGATING:
         values["resolved_at"] = None
+    values.update(spans({**row, **values}))
     repo.update(incident_id, values)
     message = f"{current} → {target}" + (f" ({note})" if note else "")
     repo.add_event(incident_id, at, "status_changed", message, actor=actor)

@@ -19,6 +19,19 @@ class IncidentRow(Base):
         sa.Index("ix_incidents_status_opened", "status", "opened_at"),  # the open ones, oldest first
         sa.Index("ix_incidents_resolved", "resolved_at"),  # recently resolved (postmortem drafts, metrics)
         sa.Index("ix_incidents_recurrence", "service_id", "recurrence_key", "opened_at"),
+        # Every figure the metrics read, so that a period's incidents are read from the index alone.
+        sa.Index(
+            "ix_incidents_metrics",
+            "opened_at",
+            "drill_id",
+            "service_id",
+            "sev",
+            "recurs",
+            "resolved_at",
+            "seconds_to_ack",
+            "seconds_to_identify",
+            "seconds_to_resolve",
+        ),
         sa.Index(
             "uq_incidents_external_ref",
             "external_ref",
@@ -56,6 +69,12 @@ class IncidentRow(Base):
     drill_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
     # What makes two incidents "the same problem" for the recurrence rate (see incidents.recurrence).
     recurrence_key: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    # Whether another incident of the service with the same key opened in the 90 days before this one.
+    recurs: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The response times, kept as the stamps change (see incidents.spans): the metrics read these.
+    seconds_to_ack: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    seconds_to_identify: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
+    seconds_to_resolve: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     # Set on an incident imported from another tool's export: "<source>:<its id>".
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
 

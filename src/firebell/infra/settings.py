@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     env: Literal["dev", "prod"] = "dev"
     database_url: str = "sqlite:///./firebell.db"
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # `firebell serve --demo` writes this many weeks of made-up past for the Metrics pages (0: none).
+    demo_history_weeks: int = Field(default=12, ge=0, le=104)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -198,10 +198,11 @@ def _ratio_json(metric: Metric, found: Ratio) -> dict[str, Any]:
 
 
 def trends_of(conn: Connection, period: Period, scope: Scope, bucket: Bucket) -> dict[str, Any]:
-    """Per week or month: incidents, the response times (all, SEV-1, SEV-2), alerts, false
-    positives and after-hours pages, for the trend charts."""
-    times = {m: queries.response_times(conn, m, period, scope, bucket) for m in RESPONSE_TIMES}
-    by_sev = {m: queries.response_times(conn, m, period, scope, bucket, per_sev=True) for m in RESPONSE_TIMES}
+    """Per week or month: incidents, the mean response times (all, SEV-1, SEV-2), alerts, false
+    positives and after-hours pages, for the trend charts (medians and p90 are in the scorecard
+    and the breakdowns)."""
+    times = {m: queries.response_means(conn, m, period, scope, bucket) for m in RESPONSE_TIMES}
+    by_sev = {m: queries.response_means(conn, m, period, scope, bucket, per_sev=True) for m in RESPONSE_TIMES}
     counts = queries.incident_counts(conn, period, scope, bucket)
     alerts = queries.alert_counts(conn, period, scope, bucket)
     after = queries.after_hours_by(conn, period, scope, bucket)

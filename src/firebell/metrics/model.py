@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from enum import StrEnum
 
 from firebell.kernel.severity import Sev
@@ -186,7 +185,6 @@ DEFINITIONS: dict[Metric, Definition] = {
 }
 
 RESPONSE_TIMES = (Metric.MTTA, Metric.MTTI, Metric.MTTR)
-RECURRENCE_WINDOW = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)

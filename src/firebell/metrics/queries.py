@@ -21,7 +21,7 @@ from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
 from firebell.metrics import sql
-from firebell.metrics.model import RECURRENCE_WINDOW, Metric, Ratio, Scope, Stat
+from firebell.metrics.model import Metric, Ratio, Scope, Stat
 from firebell.metrics.periods import Period
 from firebell.paging.tables import PageRow
 
@@ -83,22 +83,11 @@ def _source(needs_services: bool) -> Any:
 # --- response times ----------------------------------------------------------------------------
 
 
-def first_response(conn: Connection) -> sa.ColumnElement[Any]:
-    """When someone first responded: an acknowledgement, or any move into the working states
-    (a responder who goes straight to investigating has acknowledged). A resolution alone is not."""
-    return sql.earliest(
-        conn, _inc.c.acknowledged_at, _inc.c.investigating_at, _inc.c.identified_at, _inc.c.resolving_at
-    )
-
-
-def _span(conn: Connection, metric: Metric) -> tuple[Any, Any]:
-    if metric is Metric.MTTA:
-        return _inc.c.opened_at, first_response(conn)
-    if metric is Metric.MTTI:
-        return first_response(conn), _inc.c.identified_at
-    if metric is Metric.MTTR:
-        return _inc.c.opened_at, _inc.c.resolved_at
-    raise ValueError(f"{metric} is not a response time")
+SPANS = {
+    Metric.MTTA: _inc.c.seconds_to_ack,
+    Metric.MTTI: _inc.c.seconds_to_identify,
+    Metric.MTTR: _inc.c.seconds_to_resolve,
+}
 
 
 def response_times(
@@ -107,15 +96,14 @@ def response_times(
     """Count, mean, median and p90 (seconds) of one response time, per group, over the incidents
     opened in the period that have both ends of the span. With `per_sev`, groups are split by
     severity too and keyed `group|SEV-n`."""
-    start, end = _span(conn, metric)
+    seconds = SPANS[metric]
     key, join = _key(conn, dim, _inc.c.opened_at)
     if per_sev:
         key = key + "|" + _inc.c.sev
-    seconds = sql.seconds_between(conn, start, end)
     spans = (
         sa.select(key.label("k"), seconds.label("s"))
         .select_from(_source(join))
-        .where(*_incidents_in(period, scope), start.is_not(None), end.is_not(None))
+        .where(*_incidents_in(period, scope), seconds.is_not(None))
         .subquery("d")
     )
     ranked = sa.select(
@@ -139,12 +127,33 @@ def response_times(
     return found
 
 
+def _sum_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
 def _rows(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in conn.execute(query)]
 
 
 def _f(value: Any) -> float | None:
     return None if value is None else round(float(value), 3)
+
+
+def response_means(
+    conn: Connection, metric: Metric, period: Period, scope: Scope, dim: Dim, *, per_sev: bool = False
+) -> dict[str, Stat]:
+    """Count and mean only, per group (trend lines: no ranking, so cheap over long histories)."""
+    seconds = SPANS[metric]
+    key, join = _key(conn, dim, _inc.c.opened_at)
+    if per_sev:
+        key = key + "|" + _inc.c.sev
+    query = (
+        sa.select(key, sa.func.count(seconds), sa.func.avg(seconds))
+        .select_from(_source(join))
+        .where(*_incidents_in(period, scope), seconds.is_not(None))
+        .group_by(key)
+    )
+    return {str(k): Stat(int(n), _f(mean), None, None) for k, n, mean in _rows(conn, query)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +166,13 @@ class Counts:
 
 def incident_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Counts]:
     key, join = _key(conn, dim, _inc.c.opened_at)
-    response = first_response(conn)
+    unanswered = sa.and_(_inc.c.seconds_to_ack.is_(None), _inc.c.resolved_at.is_not(None))
     query = (
         sa.select(
             key,
             sa.func.count(),
-            sa.func.sum(sa.case((_inc.c.resolved_at.is_(None), 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(response.is_(None), _inc.c.resolved_at.is_not(None)), 1), else_=0)),
+            _sum_of(_inc.c.resolved_at.is_(None)),
+            _sum_of(unanswered),
         )
         .select_from(_source(join))
         .where(*_incidents_in(period, scope))
@@ -176,24 +185,13 @@ def incident_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "
 
 
 def recurrences(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Ratio]:
-    """Per group: incidents that recur (an incident of the same service and recurrence key opened
-    within the 90 days before) over the incidents with a key."""
-    flagged = _recurrence_flags(conn, period, scope)
-    if dim == "team":
-        key: Any = sa.func.coalesce(_svc.c.owner_team, "")
-        source: Any = flagged.outerjoin(_svc, _svc.c.id == flagged.c.service_id)
-    else:
-        key = {
-            "sev": flagged.c.sev,
-            "service": sa.func.coalesce(flagged.c.service_id, ""),
-            "week": sql.bucket(conn, flagged.c.opened_at, "week"),
-            "month": sql.bucket(conn, flagged.c.opened_at, "month"),
-        }.get(dim, sa.literal(ALL))
-        source = flagged
+    """Per group: incidents that recur (another incident of the service with the same key opened in
+    the 90 days before; kept on the row as `recurs`) over the incidents with a key."""
+    key, join = _key(conn, dim, _inc.c.opened_at)
     query = (
-        sa.select(key, sa.func.sum(flagged.c.recurs), sa.func.count())
-        .select_from(source)
-        .where(*_in_period(flagged.c.opened_at, period))
+        sa.select(key, _sum_of(_inc.c.recurs), sa.func.count())
+        .select_from(_source(join))
+        .where(*_incidents_in(period, scope), _inc.c.recurrence_key != "")
         .group_by(key)
     )
     return {str(k): Ratio(int(part or 0), int(whole)) for k, part, whole in _rows(conn, query)}
@@ -203,51 +201,21 @@ def _in_period(column: Any, period: Period) -> list[sa.ColumnElement[bool]]:
     return [column >= period.start, column < period.end]
 
 
-def _recurrence_flags(conn: Connection, period: Period, scope: Scope) -> Any:
-    """Incidents from 90 days before the period to its end, each with `recurs` 1 or 0."""
-    lookback = Period(period.start - RECURRENCE_WINDOW, period.end)
-    previous = (
-        sa.func.lag(_inc.c.opened_at)
-        .over(partition_by=(_inc.c.service_id, _inc.c.recurrence_key), order_by=_inc.c.opened_at)
-        .label("previous")
-    )
-    where = [*_incidents_in(lookback, scope, sev=False), _inc.c.recurrence_key != ""]
-    windowed = (
-        sa.select(_inc.c.service_id, _inc.c.recurrence_key, _inc.c.sev, _inc.c.opened_at, previous)
-        .where(*where)
-        .subquery("w")
-    )
-    gap = sql.seconds_between(conn, windowed.c.previous, windowed.c.opened_at)
-    recurs = sa.case((sa.and_(windowed.c.previous.is_not(None), gap <= RECURRENCE_WINDOW.total_seconds()), 1), else_=0)
-    query = sa.select(
-        windowed.c.service_id, windowed.c.recurrence_key, windowed.c.sev, windowed.c.opened_at, recurs.label("recurs")
-    )
-    if scope.sev is not None:
-        query = query.where(windowed.c.sev == scope.sev.value)
-    return query.subquery("f")
-
-
 def recurring_problems(conn: Connection, period: Period, scope: Scope, limit: int = 10) -> list[dict[str, Any]]:
     """The problems that came back most often in the period: service, key, incidents, recurrences."""
-    flagged = _recurrence_flags(conn, period, scope)
+    recurred = _sum_of(_inc.c.recurs)
     query = (
-        sa.select(
-            flagged.c.service_id,
-            _svc.c.name,
-            flagged.c.recurrence_key,
-            sa.func.count(),
-            sa.func.sum(flagged.c.recurs),
-        )
-        .select_from(flagged.outerjoin(_svc, _svc.c.id == flagged.c.service_id))
-        .where(*_in_period(flagged.c.opened_at, period))
-        .group_by(flagged.c.service_id, _svc.c.name, flagged.c.recurrence_key)
-        .having(sa.func.sum(flagged.c.recurs) > 0)
-        .order_by(sa.func.sum(flagged.c.recurs).desc(), sa.func.count().desc(), flagged.c.recurrence_key)
+        sa.select(_svc.c.name, _inc.c.recurrence_key, sa.func.count(), recurred)
+        .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
+        .where(*_incidents_in(period, scope), _inc.c.recurrence_key != "")
+        .group_by(_svc.c.name, _inc.c.recurrence_key)
+        .having(recurred > 0)
+        .order_by(recurred.desc(), sa.func.count().desc(), _inc.c.recurrence_key)
         .limit(limit)
     )
     return [
         {"service": name or "", "key": key, "incidents": int(n), "recurrences": int(r or 0)}
-        for _sid, name, key, n, r in _rows(conn, query)
+        for name, key, n, r in _rows(conn, query)
     ]
 
 
@@ -318,10 +286,17 @@ def teams_in_scope(conn: Connection, scope: Scope) -> int:
 
 
 def _pages_in(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
-    where = [*_in_period(_pages.c.paged_at, period), _inc.c.drill_id.is_(None)]
-    where += _scoped(_inc.c.service_id, scope)
+    """Pages in the period whose incident is in scope; drills' pages never count. A semi-join
+    rather than a join: the pages are read from their own index."""
+    where = [*_in_period(_pages.c.paged_at, period)]
+    if scope.service_ids is None and scope.sev is None:
+        drills = sa.select(_inc.c.id).where(_inc.c.drill_id.is_not(None))
+        where.append(_pages.c.incident_id.not_in(drills))
+        return where
+    wanted = sa.select(_inc.c.id).where(_inc.c.drill_id.is_(None), *_scoped(_inc.c.service_id, scope))
     if scope.sev is not None:
-        where.append(_inc.c.sev == scope.sev.value)
+        wanted = wanted.where(_inc.c.sev == scope.sev.value)
+    where.append(_pages.c.incident_id.in_(wanted))
     return where
 
 
@@ -337,7 +312,6 @@ def load_by_person(conn: Connection, period: Period, scope: Scope) -> list[dict[
             sa.func.count(sa.distinct(_pages.c.incident_id)).label("incidents"),
             sa.func.count(sa.distinct(sql.hour(conn, _pages.c.paged_at))).label("hours"),
         )
-        .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
         .where(*_pages_in(period, scope))
         .group_by(_pages.c.user_id)
         .subquery("p")
@@ -380,7 +354,6 @@ def after_hours_by(conn: Connection, period: Period, scope: Scope, dim: Dim) -> 
             sa.func.sum(sa.case((_pages.c.after_hours, 1), else_=0)),
             sa.func.count(sa.distinct(_pages.c.user_id)),
         )
-        .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
         .where(*_pages_in(period, scope))
         .group_by(key)
     )
@@ -393,11 +366,7 @@ def pages_during(conn: Connection, shifts: Sequence[tuple[str, datetime, datetim
         return []
     counts: list[int] = []
     for user_id, start, end in shifts:
-        query = (
-            sa.select(sa.func.count())
-            .select_from(_pages.join(_inc, _inc.c.id == _pages.c.incident_id))
-            .where(_pages.c.user_id == user_id, *_pages_in(Period(start, end), scope))
-        )
+        query = sa.select(sa.func.count()).where(_pages.c.user_id == user_id, *_pages_in(Period(start, end), scope))
         counts.append(int(conn.execute(query).scalar_one()))
     return counts
 
@@ -411,10 +380,6 @@ class ItemCounts:
     on_time: int = 0
     late: int = 0
     overdue: int = 0
-
-
-def _sum_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
 def action_items(
@@ -470,7 +435,6 @@ def _day_after(end: datetime) -> date:
 
 def incidents_of(conn: Connection, period: Period, scope: Scope, limit: int = 500) -> list[dict[str, Any]]:
     """The period's incidents, oldest first, with their response times in seconds."""
-    response = first_response(conn)
     query = (
         sa.select(
             _inc.c.number,
@@ -479,9 +443,9 @@ def incidents_of(conn: Connection, period: Period, scope: Scope, limit: int = 50
             _inc.c.status,
             _svc.c.name,
             _inc.c.opened_at,
-            sql.seconds_between(conn, _inc.c.opened_at, response),
-            sql.seconds_between(conn, response, _inc.c.identified_at),
-            sql.seconds_between(conn, _inc.c.opened_at, _inc.c.resolved_at),
+            _inc.c.seconds_to_ack,
+            _inc.c.seconds_to_identify,
+            _inc.c.seconds_to_resolve,
         )
         .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
         .where(*_incidents_in(period, scope))
@@ -512,12 +476,11 @@ def histogram(
 ) -> list[tuple[str, str, list[int], int, float]]:
     """Per (service name, severity): how many spans were at most each bucket's bound, the count and
     the sum in seconds, over the incidents opened in the period."""
-    start, end = _span(conn, metric)
-    seconds = sql.seconds_between(conn, start, end)
+    seconds = SPANS[metric]
     spans = (
         sa.select(sa.func.coalesce(_svc.c.name, "").label("service"), _inc.c.sev.label("sev"), seconds.label("s"))
         .select_from(_inc.outerjoin(_svc, _svc.c.id == _inc.c.service_id))
-        .where(*_incidents_in(period, Scope()), start.is_not(None), end.is_not(None))
+        .where(*_incidents_in(period, Scope()), seconds.is_not(None))
         .subquery("d")
     )
     columns = [_sum_of(spans.c.s <= bound) for bound in buckets]

@@ -87,7 +87,7 @@ def dashboard(
     try:
         period = periods.period(start or None, to or None, now)
     except DomainError as exc:
-        period, error = periods.period(None, None, now), exc.message
+        period, error = periods.period(None, None, now), "; ".join(filter(None, [error, exc.message]))
     card = compute.scorecard_of(
         conn, period, scope, today=now.date(), stale_after_days=container.settings.runbooks.stale_after_days
     )

@@ -44,7 +44,26 @@ def upgrade() -> None:
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("recurrence_key", sa.String(length=255), server_default="", nullable=False))
         batch_op.add_column(sa.Column("external_ref", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("recurs", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("seconds_to_ack", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("seconds_to_identify", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("seconds_to_resolve", sa.Float(), nullable=True))
         batch_op.create_index("ix_incidents_recurrence", ["service_id", "recurrence_key", "opened_at"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_metrics",
+            [
+                "opened_at",
+                "drill_id",
+                "service_id",
+                "sev",
+                "recurs",
+                "resolved_at",
+                "seconds_to_ack",
+                "seconds_to_identify",
+                "seconds_to_resolve",
+            ],
+            unique=False,
+        )
         batch_op.create_index(
             "uq_incidents_external_ref",
             ["external_ref"],
@@ -71,6 +90,10 @@ def upgrade() -> None:
             sa.text("UPDATE incidents SET recurrence_key = :key WHERE id = :id"),
             {"key": _key(str(first_alert or title or "")), "id": incident_id},
         )
+    # The response times and recurrence flags of the incidents there are.
+    from firebell.metrics.derived import refresh
+
+    refresh(conn)
 
 
 def downgrade() -> None:
@@ -79,7 +102,12 @@ def downgrade() -> None:
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("uq_incidents_external_ref")
+        batch_op.drop_index("ix_incidents_metrics")
         batch_op.drop_index("ix_incidents_recurrence")
+        batch_op.drop_column("seconds_to_resolve")
+        batch_op.drop_column("seconds_to_identify")
+        batch_op.drop_column("seconds_to_ack")
+        batch_op.drop_column("recurs")
         batch_op.drop_column("external_ref")
         batch_op.drop_column("recurrence_key")
 
