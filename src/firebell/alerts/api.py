@@ -27,10 +27,11 @@ def get_alerts(
     _caller: Reader,
     status: Annotated[str | None, Query(description="open, triggered, acknowledged or resolved")] = None,
     service: Annotated[str | None, Query(description="service name")] = None,
+    verdict: Annotated[str | None, Query(description="no_action, actionable, or unset (nobody said)")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, object]]:
-    return list_alerts(conn, status=status, service=service, limit=limit, offset=offset)
+    return list_alerts(conn, status=status, service=service, verdict=verdict, limit=limit, offset=offset)
 
 
 @router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")

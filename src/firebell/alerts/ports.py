@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from firebell.alerts.config import ServiceConfig
 from firebell.alerts.model import OpenAlertRef, OpenIncidentRef
+from firebell.alerts.verdict import JudgedAlert
 from firebell.kernel.severity import Sev
 
 
@@ -49,6 +50,30 @@ class IncidentGateway(Protocol):
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None: ...
 
     def all_alerts_resolved(self, incident_id: str, at: datetime) -> None: ...
+
+
+class VerdictRepo(Protocol):
+    """The responders' verdicts on alerts."""
+
+    def judged_alert(self, alert_id: str) -> JudgedAlert | None: ...
+
+    def judged_alerts_of_incident(self, incident_id: str) -> list[JudgedAlert]: ...
+
+    def set_verdict(self, alert_ids: Collection[str], values: dict[str, object]) -> None: ...
+
+
+class IncidentTimeline(Protocol):
+    """An incident's timeline, as verdicts on its alerts write to it (same transaction)."""
+
+    def add_event(
+        self,
+        incident_id: str,
+        at: datetime,
+        kind: str,
+        message: str,
+        actor: str = "firebell",
+        data: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
 class ServiceConfigs(Protocol):

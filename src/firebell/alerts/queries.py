@@ -9,15 +9,17 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertStatus
 from firebell.alerts.tables import AlertRow
+from firebell.alerts.verdict import Verdict
 from firebell.catalog.tables import ServiceRow
 from firebell.incidents.tables import IncidentRow
-from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.errors import NotFound, ValidationFailed
 
 _a = cast(sa.Table, AlertRow.__table__)
 _s = cast(sa.Table, ServiceRow.__table__)
 _i = cast(sa.Table, IncidentRow.__table__)
 
 STATUS_FILTERS = {"open", *(s.value for s in AlertStatus)}
+VERDICT_FILTERS = {"unset", *(v.value for v in Verdict)}  # "unset": nobody said yet
 
 
 def list_alerts(
@@ -28,6 +30,8 @@ def list_alerts(
     limit: int = 100,
     offset: int = 0,
     incident_id: str | None = None,
+    verdict: str | None = None,
+    alert_id: str | None = None,
 ) -> list[dict[str, Any]]:
     query = (
         sa.select(
@@ -50,6 +54,9 @@ def list_alerts(
             _a.c.first_seen_at,
             _a.c.last_seen_at,
             _a.c.resolved_at,
+            _a.c.verdict,
+            _a.c.verdict_by,
+            _a.c.verdict_at,
         )
         .join(_s, _s.c.id == _a.c.service_id)
         .outerjoin(_i, _i.c.id == _a.c.incident_id)
@@ -68,4 +75,18 @@ def list_alerts(
         query = query.where(_s.c.name == service)
     if incident_id:
         query = query.where(_a.c.incident_id == incident_id)
+    if alert_id:
+        query = query.where(_a.c.id == alert_id)
+    if verdict:
+        if verdict not in VERDICT_FILTERS:
+            raise ValidationFailed.field("verdict", f"use one of {', '.join(sorted(VERDICT_FILTERS))}")
+        query = query.where(_a.c.verdict.is_(None) if verdict == "unset" else _a.c.verdict == verdict)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:
+    """One alert as the listings show it, or NotFound."""
+    found = list_alerts(conn, alert_id=alert_id, limit=1)
+    if not found:
+        raise NotFound(f"alert {alert_id} not found", details=[{"field": "alert_id"}])
+    return found[0]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef
 from firebell.alerts.tables import AlertRow, RawPayloadRow
+from firebell.alerts.verdict import JudgedAlert, Verdict
 from firebell.infra.driver_sql import DriverSql
 
 _alerts = cast(sa.Table, AlertRow.__table__)
@@ -130,6 +131,30 @@ class SqlAlertRepo:
             _alerts.c.incident_id == incident_id, _alerts.c.status != AlertStatus.RESOLVED.value
         )
         return int(self.conn.execute(query).scalar_one())
+
+    # --- verdicts -------------------------------------------------------------------------------
+
+    def judged_alert(self, alert_id: str) -> JudgedAlert | None:
+        found = self._judged(_alerts.c.id == alert_id)
+        return found[0] if found else None
+
+    def judged_alerts_of_incident(self, incident_id: str) -> list[JudgedAlert]:
+        return self._judged(_alerts.c.incident_id == incident_id)
+
+    def _judged(self, where: sa.ColumnElement[bool]) -> list[JudgedAlert]:
+        c = _alerts.c
+        query = (
+            sa.select(c.id, c.name, c.summary, c.incident_id, c.verdict).where(where).order_by(c.first_seen_at, c.id)
+        )
+        return [
+            JudgedAlert(alert_id, name or summary, incident_id, Verdict(verdict) if verdict else None)
+            for alert_id, name, summary, incident_id, verdict in self.conn.execute(query).tuples()
+        ]
+
+    def set_verdict(self, alert_ids: Collection[str], values: dict[str, object]) -> None:
+        ids = list(alert_ids)
+        for start in range(0, len(ids), 500):
+            self.conn.execute(_alerts.update().where(_alerts.c.id.in_(ids[start : start + 500])).values(**values))
 
 
 def encode_fixed_fields(event: AlertEvent | Mapping[str, Any]) -> tuple[str, str, str]:

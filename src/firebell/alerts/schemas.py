@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from firebell.alerts.verdict import Verdict
+
 
 class _Lenient(BaseModel):
     """Senders add fields over time; unknown ones are kept in the raw payload, not refused."""
@@ -142,6 +144,18 @@ class AlertRead(BaseModel):
     first_seen_at: datetime
     last_seen_at: datetime
     resolved_at: datetime | None
+    verdict: Verdict | None = Field(description="the responder's word: no_action (a false positive) or actionable")
+    verdict_by: str = Field(description="who said it (a user, or token:<name>); empty when unset")
+    verdict_at: datetime | None
+
+
+class VerdictUpdate(BaseModel):
+    """A responder's verdict on an alert (or on every alert of an incident); null takes it back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict | None = Field(description="no_action (a false positive), actionable, or null to clear")
+    note: str = Field(default="", max_length=1000, description="why, for the incident timeline")
 
 
 class IngestResultRead(BaseModel):

@@ -1,24 +1,97 @@
-"""Alert pages: recent alerts with filters."""
+"""Alert pages: recent alerts with filters, and the responders' verdict buttons on alerts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Annotated
+from urllib.parse import quote
 
-from firebell.alerts.queries import STATUS_FILTERS, list_alerts
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from firebell.alerts.queries import STATUS_FILTERS, VERDICT_FILTERS, get_alert, list_alerts
+from firebell.alerts.repo import SqlAlertRepo
+from firebell.alerts.verdict import Verdict, parse_verdict_or_clear
+from firebell.alerts.verdict_service import set_alert_verdict, set_incident_verdict
 from firebell.catalog.repo import SqlCatalogRepo
-from firebell.web.deps import ReadConn
-from firebell.web.pages import UserSession, is_partial, render
+from firebell.incidents.queries import get_incident
+from firebell.incidents.repo import SqlIncidentRepo
+from firebell.infra.db import transaction
+from firebell.kernel.errors import DomainError
+from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
 router = APIRouter()
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def recent(request: Request, conn: ReadConn, session: UserSession, status: str = "", service: str = "") -> Response:
+def recent(
+    request: Request, conn: ReadConn, session: UserSession, status: str = "", service: str = "", verdict: str = ""
+) -> Response:
     status = status if status in STATUS_FILTERS else ""
-    alerts = list_alerts(conn, status=status or None, service=service or None, limit=200)
-    context = {"alerts": alerts, "status": status, "service": service}
+    verdict = verdict if verdict in VERDICT_FILTERS else ""
+    alerts = list_alerts(conn, status=status or None, service=service or None, verdict=verdict or None, limit=200)
+    back = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    context = {"alerts": alerts, "status": status, "service": service, "verdict": verdict, "back": back}
     if is_partial(request):
         return render(request, "alerts_rows.html", session, **context)
     services = [s["name"] for s in SqlCatalogRepo(conn).services()]
-    return render(request, "alerts.html", session, services=services, statuses=sorted(STATUS_FILTERS), **context)
+    verdicts = [("unset", "not said"), *((v.value, v.label) for v in Verdict)]
+    return render(
+        request,
+        "alerts.html",
+        session,
+        services=services,
+        statuses=sorted(STATUS_FILTERS),
+        verdicts=verdicts,
+        **context,
+    )
+
+
+@router.post("/alerts/{alert_id}/verdict")
+def mark_alert(
+    request: Request,
+    alert_id: str,
+    container: ContainerDep,
+    session: CsrfSession,
+    verdict: Annotated[str, Form()],
+    back: Annotated[str, Form()] = "/alerts",
+) -> Response:
+    """A verdict button: HTMX swaps in the alert's new verdict cell; a plain form goes back."""
+    with transaction(container.engine, write=True) as conn:
+        set_alert_verdict(
+            alerts=SqlAlertRepo(conn),
+            timeline=SqlIncidentRepo(conn),
+            alert_id=alert_id,
+            verdict=parse_verdict_or_clear(verdict),
+            actor=session.email,
+            now=container.clock.now(),
+        )
+        alert = get_alert(conn, alert_id)
+    container.changes.bump()
+    if request.headers.get("hx-request") == "true":
+        return render(request, "alert_verdict.html", session, a=alert, back=_local(back))
+    return RedirectResponse(_local(back), status_code=303)
+
+
+@router.post("/incidents/{ref}/verdict")
+def mark_incident(ref: str, container: ContainerDep, session: CsrfSession, verdict: Annotated[str, Form()]) -> Response:
+    """Mark every alert of the incident at once; back to its page, with the error if any."""
+    try:
+        with transaction(container.engine, write=True) as conn:
+            set_incident_verdict(
+                alerts=SqlAlertRepo(conn),
+                timeline=SqlIncidentRepo(conn),
+                incident_id=str(get_incident(conn, ref)["id"]),
+                verdict=parse_verdict_or_clear(verdict),
+                actor=session.email,
+                now=container.clock.now(),
+            )
+    except DomainError as exc:
+        return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(exc.message)}", status_code=303)
+    container.changes.bump()
+    return RedirectResponse(f"/incidents/{quote(ref)}#alerts", status_code=303)
+
+
+def _local(url: str) -> str:
+    """Only a path on this site is a place to go back to (never another host)."""
+    return url if url.startswith("/") and not url.startswith(("//", "/\\")) else "/alerts"

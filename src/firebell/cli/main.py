@@ -352,6 +352,7 @@ def alert_list(
             ("count", "Count"),
             ("incident_number", "Incident"),
             ("last_seen_at", "Last seen (UTC)"),
+            ("verdict", "Verdict"),
         ],
         "Alerts",
     )
@@ -543,3 +544,4 @@ from firebell.cli import playbooks as _playbooks  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401
 from firebell.cli import runbooks as _runbooks  # noqa: E402, F401
 from firebell.cli import statuspage as _statuspage  # noqa: E402, F401
+from firebell.cli import verdicts as _verdicts  # noqa: E402, F401

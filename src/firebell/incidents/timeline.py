@@ -43,6 +43,7 @@ _SECTION_BY_KIND = {
     "alerts_resolved": "Recovery",
     "escalation_ended": "Response",
     "notification_failed": "Response",
+    "alert_verdict": "Response",
 }
 
 _STATUS_SECTION = {

@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from firebell import __version__
 from firebell.actionitems import api as actionitems_api
 from firebell.alerts import api as alerts_api
-from firebell.alerts import intake_api
+from firebell.alerts import intake_api, verdict_api
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
 from firebell.changes import api as changes_api
@@ -91,6 +91,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         actionitems_api.router,
         metrics_api.router,
         metrics_views.router,
+        verdict_api.router,
         drills_api.router,
         postmortems_api.router,
         statuspage_public.router,

@@ -339,6 +339,41 @@ def test_alert_list_filters_by_service_and_status(user_page: Page, demo_server: 
     expect(rows.first).to_contain_text("No alerts match.")
 
 
+def test_an_alert_is_marked_no_action_needed_and_filtered_by_its_verdict(
+    user_page: Page, demo_server: DemoServer
+) -> None:
+    page = user_page
+    _log_in(page, demo_server)
+    page.goto(f"{demo_server.url}/alerts?service=checkout")
+    row = page.locator("#alert-rows tr", has_text="Checkout p99 latency above 2 s")
+    expect(row.locator(".badge.verdict-no-action")).to_have_count(0)
+    url = page.url
+    row.get_by_role("button", name="No action needed").click()
+    # The button swaps in the verdict where it was: a badge in words, and the other choices.
+    badge = row.locator(".badge.verdict-no-action")
+    expect(badge).to_have_text("no action needed")
+    expect(row.get_by_role("button", name="No action needed")).to_have_count(0)
+    expect(row.get_by_role("button", name="Actionable")).to_be_visible()
+    assert page.url == url  # no page load
+    _shot(page, "alerts-verdict.png")
+
+    page.get_by_label("Verdict").select_option("no_action")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"verdict=no_action"))
+    rows = page.locator("#alert-rows tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Checkout p99 latency above 2 s")
+
+    # The incident's page shows the badge on the alert and the entry on the timeline.
+    with page.expect_navigation():
+        rows.first.locator('a[href^="/incidents/"]').click()
+    expect(page.locator("#incident-body .badge.verdict-no-action")).to_have_count(1)
+    expect(page.locator("#timeline")).to_contain_text(f"marked no action needed by {DEMO_EMAIL}")
+    page.locator("#alerts").scroll_into_view_if_needed()
+    _shot(page, "incident-verdict.png")
+
+
 # --- 5. phone -----------------------------------------------------------------------------------
 
 
