@@ -16,6 +16,9 @@ class IntegrationKind(StrEnum):
     WEBHOOK = "webhook"
     HEARTBEAT = "heartbeat"  # pinged by a job; see firebell.heartbeats
     CHANGE = "change"  # deployments and config changes; see firebell.changes
+    # What imported history (see firebell.history) is filed under. No intake endpoint accepts this
+    # kind, and its key is never shown, so nothing can be sent through it.
+    IMPORT = "import"
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -65,6 +68,8 @@ def check_http_url(value: object, field: str, limit: int = 2000) -> str:
 def intake_url(kind: IntegrationKind, key: str, base_url: str) -> str:
     """Where a sender posts: the key is in the URL, in the body (PagerDuty) or a header (Opsgenie)."""
     base = base_url.rstrip("/")
+    if kind is IntegrationKind.IMPORT:
+        return "none: imported history"
     if kind is IntegrationKind.PAGERDUTY:
         return f"{base}/v2/enqueue"
     if kind is IntegrationKind.OPSGENIE:

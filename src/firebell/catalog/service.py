@@ -88,6 +88,8 @@ def create_integration(
     except ValueError as exc:
         choices = ", ".join(k.value for k in IntegrationKind)
         raise ValidationFailed.field("kind", f"unknown kind {kind!r}; use one of {choices}") from exc
+    if kind_value is IntegrationKind.IMPORT:
+        raise ValidationFailed.field("kind", "import integrations are made by `firebell import` and take no alerts")
     config: dict[str, object] = {}
     if mapping:
         if kind_value is not IntegrationKind.WEBHOOK:
@@ -109,6 +111,33 @@ def create_integration(
         }
     )
     return integration_id, key
+
+
+HISTORY_INTEGRATION = "history import"
+
+
+def history_integration(
+    *, repo: CatalogRepo, service_id: str, existing: Sequence[Mapping[str, Any]], now: datetime
+) -> str:
+    """The service's integration that imported alerts are filed under, made the first time it is
+    needed. Its kind has no intake endpoint and its key is never shown: it takes no traffic."""
+    for row in existing:
+        if row["kind"] == IntegrationKind.IMPORT.value:
+            return str(row["id"])
+    integration_id = new_id()
+    repo.add_integration(
+        {
+            "id": integration_id,
+            "service_id": service_id,
+            "name": HISTORY_INTEGRATION,
+            "kind": IntegrationKind.IMPORT.value,
+            "key_digest": secret_digest(new_secret()),
+            "key_hint": "",
+            "config": {},
+            "created_at": now,
+        }
+    )
+    return integration_id
 
 
 def add_maintenance(

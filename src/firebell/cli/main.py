@@ -536,6 +536,7 @@ from firebell.cli import classify as _classify  # noqa: E402, F401
 from firebell.cli import drills as _drills  # noqa: E402, F401
 from firebell.cli import export as _export  # noqa: E402, F401
 from firebell.cli import heartbeats as _heartbeats  # noqa: E402, F401
+from firebell.cli import history as _history  # noqa: E402, F401
 from firebell.cli import incidents as _incidents  # noqa: E402, F401
 from firebell.cli import learning as _learning  # noqa: E402, F401
 from firebell.cli import metrics as _metrics  # noqa: E402, F401

@@ -237,16 +237,22 @@ class SqlIncidentRepo:
         return self.conn.execute(statement).first() is not None
 
     def open_incidents(self, opened_by: datetime) -> list[dict[str, Any]]:
-        """Open incidents opened at or before `opened_by` (drills are practice: their targets are not watched)."""
+        """Open incidents opened at or before `opened_by`. Drills are practice and imported history was
+        another tool's to answer: neither has its targets watched."""
         query = sa.select(
             _inc.c.id, _inc.c.number, _inc.c.title, _inc.c.sev, _inc.c.opened_at, _inc.c.acknowledged_at
-        ).where(_inc.c.status.in_(_OPEN), _inc.c.opened_at <= opened_by, _inc.c.drill_id.is_(None))
+        ).where(
+            _inc.c.status.in_(_OPEN),
+            _inc.c.opened_at <= opened_by,
+            _inc.c.drill_id.is_(None),
+            _inc.c.external_ref.is_(None),
+        )
         return [dict(r) for r in self.conn.execute(query).mappings()]
 
     def first_opened_after(self, after: datetime) -> datetime | None:
         """When the oldest open incident opened after `after` opened."""
         query = sa.select(sa.func.min(_inc.c.opened_at)).where(
-            _inc.c.status.in_(_OPEN), _inc.c.opened_at > after, _inc.c.drill_id.is_(None)
+            _inc.c.status.in_(_OPEN), _inc.c.opened_at > after, _inc.c.drill_id.is_(None), _inc.c.external_ref.is_(None)
         )
         return as_utc(self.conn.execute(query).scalar())
 

@@ -22,6 +22,7 @@ class Entry:
 
 _SECTION_BY_KIND = {
     "opened": "Detection",
+    "imported": "Detection",
     "declared": "Detection",
     "alert_fired": "Detection",
     "severity_changed": "Detection",

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class IngestSettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024)  # a history export (firebell import)
     max_batch: int = Field(default=512, ge=1, le=10_000)
     key_cache_seconds: float = Field(default=5.0, ge=0)
     unknown_key_cache_seconds: float = Field(default=1.0, ge=0)

@@ -21,6 +21,8 @@ from firebell.catalog import api as catalog_api
 from firebell.changes import api as changes_api
 from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
+from firebell.history import api as history_api
+from firebell.history import views as history_views
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
 from firebell.metrics import api as metrics_api
@@ -93,6 +95,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         metrics_views.router,
         verdict_api.router,
         drills_api.router,
+        history_api.router,
+        history_views.router,
         postmortems_api.router,
         statuspage_public.router,
         statuspage_public.feed_router,
@@ -101,7 +105,10 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(BodyLimit, limit=container.settings.ingest.max_body_bytes)
+    ingest = container.settings.ingest
+    # History exports are files of many records: their two upload paths take more.
+    imports = {"/api/v1/import": ingest.max_import_bytes, "/import": ingest.max_import_bytes}
+    app.add_middleware(BodyLimit, limit=ingest.max_body_bytes, wider=imports)
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
     _document_intake(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -12,19 +13,22 @@ from firebell.infra.metrics import Metrics
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+    """Refuse request bodies over `limit` bytes with 413, whether or not Content-Length is sent; the
+    paths in `wider` have limits of their own."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, wider: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.wider = dict(wider or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.wider.get(scope["path"], self.limit)
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._too_large(send)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await self._too_large(send, limit)
                 return
         received = 0
         refused = False
@@ -36,10 +40,10 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     # Answer now; the app sees a disconnect and its own reply is dropped.
                     refused = True
-                    await self._too_large(send)
+                    await self._too_large(send, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -53,13 +57,13 @@ class BodyLimit:
             if not refused:
                 raise
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         body = orjson.dumps(
             {
                 "error": {
                     "code": "payload_too_large",
-                    "message": f"request body is over the {self.limit} byte limit",
-                    "details": [{"field": "body", "limit": self.limit}],
+                    "message": f"request body is over the {limit} byte limit",
+                    "details": [{"field": "body", "limit": limit}],
                 }
             }
         )
