@@ -224,3 +224,16 @@ def test_a_hundred_thousand_alerts_import_in_seconds(app: App, database_url: str
     began = time.perf_counter()
     assert post(app, text, format="opsgenie")["alerts"] == {"imported": 0, "skipped": 100_000}
     REPORTS.append(f"history re-import, 100k skipped on {database}: {time.perf_counter() - began:.1f} s")
+
+
+def test_imported_incidents_count_in_the_metrics_with_their_own_times(app: App) -> None:
+    app.add_service("checkout")
+    app.add_service("payments-db")
+    post(app, "pagerduty_incidents.csv", format="pagerduty")
+    card = app.client.get("/api/v1/metrics", params={"from": "2024-03-01", "to": "2024-03-31"}, headers=app.auth())
+    figures = {f["metric"]: f for f in card.json()["metrics"]}
+    sev1 = next(r for r in figures["mtta"]["by_sev"] if r["sev"] == "SEV-1")
+    assert (sev1["count"], sev1["mean"]) == (1, 210.0)  # PABC123: acknowledged 3 min 30 s after it opened
+    resolved = next(r for r in figures["mttr"]["by_sev"] if r["sev"] == "SEV-1")
+    assert resolved["mean"] == 2820.0
+    assert card.json()["incidents"]["opened"] == 3

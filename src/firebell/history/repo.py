@@ -5,6 +5,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 from firebell.alerts.tables import AlertRow
 from firebell.incidents.tables import IncidentRow
 from firebell.infra.driver_sql import DriverSql
+from firebell.metrics.derived import refresh
 
 _inc = cast(sa.Table, IncidentRow.__table__)
 _alerts = cast(sa.Table, AlertRow.__table__)
@@ -87,6 +89,9 @@ class SqlHistoryRepo:
 
     def add_incidents(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._insert("incidents", rows, _INCIDENT_DEFAULTS)
+
+    def refresh_derived(self, since: datetime) -> None:
+        refresh(self.conn, since=since)
 
     def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._insert("incident_events", rows, {})

@@ -35,6 +35,10 @@ class HistoryRepo(Protocol):
 
     def add_alerts(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
+    def refresh_derived(self, since: datetime) -> None:
+        """Work out the response times and recurrence flags of the incidents opened since `since`."""
+        ...
+
 
 class Catalog(CatalogRepo, Protocol):
     def services(self) -> list[dict[str, Any]]: ...
@@ -231,6 +235,8 @@ def import_history(
     rows, events = _incident_rows(source, incidents, ids, services, _first_alert_names(alerts), first)
     history.add_incidents(rows)
     history.add_events(events)
+    if rows:
+        history.refresh_derived(min(row["opened_at"] for row in rows))
     integrations = {
         service_id: history_integration(
             repo=catalog, service_id=service_id, existing=catalog.integrations(service_id), now=now
