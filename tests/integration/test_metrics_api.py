@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from tests.integration import metrics_history as h
 from tests.integration.conftest import App
@@ -131,3 +132,31 @@ def test_prometheus_exposes_the_incident_metrics_per_service_and_severity(app: A
     assert value("firebell_alert_false_positive_ratio", service="search") == 0.6
     assert value("firebell_metric_target_met", metric="false_positives") == 0.0
     assert value("firebell_after_hours_pages_30d", person="carol") == 1.0  # the Sunday page of 15 March
+
+
+def test_verdicts_and_new_alerts_reach_the_daily_counts(app: App) -> None:
+    loaded(app)
+
+    def false_positives() -> tuple[int, int]:
+        body = app.client.get("/api/v1/metrics", params=RANGE, headers=app.auth()).json()
+        figure = next(f for f in body["metrics"] if f["metric"] == "false_positives")
+        return figure["no_action"], figure["alerts"]
+
+    assert false_positives() == (6, 20)
+    # billing's alert of 29 March 04:00 (a whole day inside the period: read from the daily counts)
+    marked = app.client.put("/api/v1/alerts/alert-19/verdict", json={"verdict": "no_action"}, headers=app.auth())
+    assert marked.status_code == 200, marked.text
+    assert false_positives() == (7, 20)
+    cleared = app.client.put("/api/v1/alerts/alert-0/verdict", json={"verdict": None}, headers=app.auth())
+    assert cleared.status_code == 200, cleared.text
+    assert false_positives() == (6, 20)
+    # An alert through intake today counts in today's row (and the part-day read from the alerts).
+    app.add_service("intake-check", owner_team="payments")
+    key = app.add_integration("intake-check", "webhook")
+    sent = app.client.post(f"/integrations/webhook/{key}", json={"title": "disk full", "dedup_key": "d1"})
+    assert sent.status_code == 202, sent.text
+    app.container.writer.stop()
+    app.clock.set(h.NOW + timedelta(minutes=1))  # the alert fired at NOW; periods end before their end
+    today = app.client.get("/api/v1/metrics", params={"from": "2026-04-10"}, headers=app.auth()).json()
+    assert next(f for f in today["metrics"] if f["metric"] == "false_positives")["alerts"] == 1
+    assert app.scalar("SELECT sum(alerts) FROM alert_days WHERE service_id != 'svc-checkout'") == 11

@@ -9,6 +9,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.alerts import daily
 from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.alerts.verdict import JudgedAlert, Verdict
@@ -107,6 +108,7 @@ class SqlAlertRepo:
             for r in rows
         ]
         self.db.insert_rows("alerts", _COLUMNS, values)
+        daily.add_fired(self.conn, rows)
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -155,6 +157,7 @@ class SqlAlertRepo:
         ids = list(alert_ids)
         for start in range(0, len(ids), 500):
             self.conn.execute(_alerts.update().where(_alerts.c.id.in_(ids[start : start + 500])).values(**values))
+        daily.recount_alerts(self.conn, ids)
 
 
 def encode_fixed_fields(event: AlertEvent | Mapping[str, Any]) -> tuple[str, str, str]:

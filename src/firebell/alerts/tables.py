@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,3 +77,16 @@ class AlertRow(Base):
     verdict_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Set on an alert imported from another tool's export: "<source>:<its id>".
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+
+
+class AlertDayRow(Base):
+    """Alerts fired per UTC day and service, and how many of them needed no action: kept as alerts
+    are written and judged (see alerts.daily), so long periods are counted without reading every
+    alert. Days outlive the alerts themselves when retention removes old ones."""
+
+    __tablename__ = "alert_days"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    service_id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    alerts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    no_action: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -12,6 +12,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.alerts import daily
 from firebell.alerts.tables import AlertRow
 from firebell.incidents.tables import IncidentRow
 from firebell.infra.driver_sql import DriverSql
@@ -101,3 +102,6 @@ class SqlHistoryRepo:
 
     def add_alerts(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._insert("alerts", rows, _ALERT_DEFAULTS)
+        if rows:
+            fired = [row["first_seen_at"] for row in rows]
+            daily.recount(self.conn, since=min(fired), until=max(fired))

@@ -10,6 +10,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.alerts import daily
 from firebell.incidents.recurrence import RECURRENCE_WINDOW
 from firebell.incidents.tables import IncidentRow
 from firebell.metrics import sql
@@ -18,8 +19,9 @@ _inc = cast(sa.Table, IncidentRow.__table__)
 
 
 def refresh(conn: Connection, *, since: datetime | None = None) -> None:
-    """Recompute the spans of the incidents opened since `since` (all when None), and the recurrence
-    flags of those and of any opened up to 90 days after them."""
+    """Recompute the spans of the incidents opened since `since` (all when None), the recurrence
+    flags of those and of any opened up to 90 days after them, and the daily alert counts."""
+    daily.recount(conn, since=since)
     response = sql.earliest(
         conn, _inc.c.acknowledged_at, _inc.c.investigating_at, _inc.c.identified_at, _inc.c.resolving_at
     )

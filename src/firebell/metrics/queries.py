@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from firebell.actionitems.tables import ActionItemRow
-from firebell.alerts.tables import AlertRow
+from firebell.alerts.tables import AlertDayRow, AlertRow
 from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
@@ -27,6 +27,7 @@ from firebell.paging.tables import PageRow
 
 _inc = IncidentRow.__table__
 _alerts = AlertRow.__table__
+_days = AlertDayRow.__table__
 _svc = ServiceRow.__table__
 _pages = PageRow.__table__
 _items = ActionItemRow.__table__
@@ -227,7 +228,60 @@ def _alerts_in(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
 
 
 def alert_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Ratio]:
-    """Per group: alerts marked "no action needed" over all alerts fired in the period."""
+    """Per group: alerts marked "no action needed" over all alerts fired in the period. Whole UTC
+    days are read from the daily counts; the part-days at either end from the alerts themselves."""
+    first, last = _whole_days(period)
+    found: dict[str, list[int]] = {}
+    if first < last:
+        _add(found, _day_counts(conn, first, last, scope, dim))
+        edges = [Period(period.start, _midnight(first)), Period(_midnight(last), period.end)]
+    else:
+        edges = [period]
+    for edge in edges:
+        if edge.start < edge.end:
+            _add(found, _fired_counts(conn, edge, scope, dim))
+    return {k: Ratio(part, whole) for k, (part, whole) in found.items()}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def _whole_days(period: Period) -> tuple[date, date]:
+    """[first, last): the UTC days that lie wholly inside the period."""
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    first = start.date() if start == _midnight(start.date()) else start.date() + timedelta(days=1)
+    return first, end.date()
+
+
+def _add(found: dict[str, list[int]], rows: list[tuple[Any, ...]]) -> None:
+    for key, part, whole in rows:
+        entry = found.setdefault(str(key), [0, 0])
+        entry[0] += int(part or 0)
+        entry[1] += int(whole or 0)
+
+
+def _day_counts(conn: Connection, first: date, last: date, scope: Scope, dim: Dim) -> list[tuple[Any, ...]]:
+    source: Any = _days
+    if dim == "team":
+        key: Any = sa.func.coalesce(_svc.c.owner_team, "")
+        source = _days.join(_svc, _svc.c.id == _days.c.service_id)
+    elif dim == "service":
+        key = _days.c.service_id
+    elif dim in ("week", "month"):
+        key = sql.date_bucket(conn, _days.c.day, dim)
+    else:
+        key = sa.literal(ALL)
+    query = (
+        sa.select(key, sa.func.sum(_days.c.no_action), sa.func.sum(_days.c.alerts))
+        .select_from(source)
+        .where(_days.c.day >= first, _days.c.day < last, *_scoped(_days.c.service_id, scope))
+        .group_by(key)
+    )
+    return _rows(conn, query)
+
+
+def _fired_counts(conn: Connection, period: Period, scope: Scope, dim: Dim) -> list[tuple[Any, ...]]:
     source: Any = _alerts
     if dim == "team":
         key: Any = sa.func.coalesce(_svc.c.owner_team, "")
@@ -238,11 +292,13 @@ def alert_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all
         key = sql.bucket(conn, _alerts.c.first_seen_at, dim)
     else:
         key = sa.literal(ALL)
-    no_action = sa.func.sum(sa.case((_alerts.c.verdict == "no_action", 1), else_=0))
     query = (
-        sa.select(key, no_action, sa.func.count()).select_from(source).where(*_alerts_in(period, scope)).group_by(key)
+        sa.select(key, _sum_of(_alerts.c.verdict == "no_action"), sa.func.count())
+        .select_from(source)
+        .where(*_alerts_in(period, scope))
+        .group_by(key)
     )
-    return {str(k): Ratio(int(part or 0), int(whole)) for k, part, whole in _rows(conn, query)}
+    return _rows(conn, query)
 
 
 def alerts_by_name(conn: Connection, period: Period, scope: Scope) -> list[dict[str, Any]]:

@@ -55,3 +55,12 @@ def day(conn: Connection, column: Any) -> sa.ColumnElement[Any]:
     if is_sqlite(conn):
         return sa.func.date(column)
     return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+
+
+def date_bucket(conn: Connection, column: Any, size: Bucket) -> sa.ColumnElement[str]:
+    """The same buckets for a DATE column."""
+    if is_sqlite(conn):
+        return bucket(conn, column, size)
+    if size == "week":
+        return sa.func.to_char(sa.func.date_trunc("week", column), "YYYY-MM-DD")
+    return sa.func.to_char(column, "YYYY-MM")

@@ -75,6 +75,15 @@ def upgrade() -> None:
     with op.batch_alter_table("pages", schema=None) as batch_op:
         batch_op.create_index("ix_pages_paged", ["paged_at", "user_id", "after_hours"], unique=False)
 
+    op.create_table(
+        "alert_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("service_id", sa.String(length=26), nullable=False),
+        sa.Column("alerts", sa.Integer(), nullable=False),
+        sa.Column("no_action", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "service_id", name=op.f("pk_alert_days")),
+    )
+
     # Existing rows: an alert is named by its summary (the alertname label is not reachable in
     # portable SQL); an incident recurs under its first alert's name, else its title without the tag.
     conn = op.get_bind()
@@ -97,6 +106,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("alert_days")
     with op.batch_alter_table("pages", schema=None) as batch_op:
         batch_op.drop_index("ix_pages_paged")
 
