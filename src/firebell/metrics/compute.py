@@ -124,9 +124,9 @@ def _coverage(conn: Connection, scope: Scope, today: date, stale_after_days: int
 
 
 def _after_hours(conn: Connection, period: Period, scope: Scope) -> dict[str, Any]:
-    people = queries.load_by_person(conn, period, scope)
+    people = queries.pages_by_person(conn, period, scope)
     weeks = period.weeks
-    busiest = max(people, key=lambda p: (p["after_hours"], p["pages"]), default=None)
+    busiest = max(people, key=lambda p: (p["after_hours"], p["pages"], p["name"]), default=None)
     value = busiest["after_hours"] / weeks if busiest and weeks > 0 else (0.0 if weeks > 0 else None)
     total = sum(p["after_hours"] for p in people)
     return scorecard.judged(

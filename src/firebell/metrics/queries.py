@@ -21,7 +21,7 @@ from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
 from firebell.metrics import sql
-from firebell.metrics.model import Metric, Ratio, Scope, Stat
+from firebell.metrics.model import Metric, Ratio, Scope, Stat, percentile_ranks
 from firebell.metrics.periods import Period
 from firebell.paging.tables import PageRow
 
@@ -98,6 +98,8 @@ def response_times(
     opened in the period that have both ends of the span. With `per_sev`, groups are split by
     severity too and keyed `group|SEV-n`."""
     seconds = SPANS[metric]
+    if sql.is_sqlite(conn) and dim in ("all", "sev") and not per_sev:
+        return _by_rank(conn, seconds, period, scope, dim)
     key, join = _key(conn, dim, _inc.c.opened_at)
     if per_sev:
         key = key + "|" + _inc.c.sev
@@ -125,6 +127,25 @@ def response_times(
     found: dict[str, Stat] = {}
     for k, n, mean, median, p90 in _rows(conn, query):
         found[str(k)] = Stat(int(n), _f(mean), _f(median), _f(p90))
+    return found
+
+
+def _by_rank(conn: Connection, seconds: Any, period: Period, scope: Scope, dim: Dim) -> dict[str, Stat]:
+    """The same figures for a few groups, by fetching the values at the wanted ranks. SQLite sorts
+    a long period's spans slowly for a window function, but walks the span's own index in order
+    (ix_incidents_<span>) and stops at the rank; for short periods its planner sorts the few rows."""
+    where = [*_incidents_in(period, scope), seconds.is_not(None)]
+    key = _inc.c.sev if dim == "sev" else sa.literal(ALL)
+    counted = sa.select(key, sa.func.count(), sa.func.avg(seconds)).where(*where).group_by(key)
+    found: dict[str, Stat] = {}
+    for k, n, mean in _rows(conn, counted):
+        group = [*where, _inc.c.sev == k] if dim == "sev" else where
+        (low, high), upper = percentile_ranks(int(n))
+        values = {}
+        for rank in {low, high, upper}:
+            query = sa.select(seconds).where(*group).order_by(seconds).limit(1).offset(rank - 1)
+            values[rank] = float(conn.execute(query).scalar_one())
+        found[str(k)] = Stat(int(n), _f(mean), _f((values[low] + values[high]) / 2), _f(values[upper]))
     return found
 
 
@@ -398,6 +419,28 @@ def load_by_person(conn: Connection, period: Period, scope: Scope) -> list[dict[
             "hours_interrupted": int(h),
         }
         for uid, name, handle, zone, p, a, i, h in _rows(conn, query)
+    ]
+
+
+def pages_by_person(conn: Connection, period: Period, scope: Scope) -> list[dict[str, Any]]:
+    """Per person paged in the period: pages and after-hours pages (the light half of
+    `load_by_person`, read from the pages' own index)."""
+    paged = (
+        sa.select(
+            _pages.c.user_id,
+            sa.func.count().label("pages"),
+            _sum_of(_pages.c.after_hours).label("after_hours"),
+        )
+        .where(*_pages_in(period, scope))
+        .group_by(_pages.c.user_id)
+        .subquery("p")
+    )
+    query = sa.select(
+        paged.c.user_id, _users.c.display_name, _users.c.handle, paged.c.pages, paged.c.after_hours
+    ).select_from(paged.join(_users, _users.c.id == paged.c.user_id))
+    return [
+        {"user_id": uid, "name": name or handle or uid, "pages": int(p), "after_hours": int(a or 0)}
+        for uid, name, handle, p, a in _rows(conn, query)
     ]
 
 

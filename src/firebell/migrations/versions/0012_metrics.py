@@ -64,6 +64,8 @@ def upgrade() -> None:
             ],
             unique=False,
         )
+        for span in ("seconds_to_ack", "seconds_to_identify", "seconds_to_resolve"):
+            batch_op.create_index(f"ix_incidents_{span}", [span, "opened_at", "drill_id", "service_id", "sev"])
         batch_op.create_index(
             "uq_incidents_external_ref",
             ["external_ref"],
@@ -112,6 +114,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_index("uq_incidents_external_ref")
+        for span in ("seconds_to_ack", "seconds_to_identify", "seconds_to_resolve"):
+            batch_op.drop_index(f"ix_incidents_{span}")
         batch_op.drop_index("ix_incidents_metrics")
         batch_op.drop_index("ix_incidents_recurrence")
         batch_op.drop_column("seconds_to_resolve")
