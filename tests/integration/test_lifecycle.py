@@ -83,3 +83,35 @@ def test_every_state_is_reachable_and_stamped_and_bad_moves_name_the_allowed_one
     )[0]
     assert all(stamp is not None for stamp in stamps)
     assert move("bogus").status_code == 422
+
+
+def test_response_times_and_recurrence_are_kept_on_the_row_as_the_incident_moves(paging: PagingApp) -> None:
+    number = _declare(paging).json()["number"]
+
+    def move(state: str) -> None:
+        paging.clock.advance(timedelta(minutes=1))
+        answer = paging.client.post(f"/api/v1/incidents/{number}/status", json={"status": state}, headers=paging.auth())
+        assert answer.status_code == 200, answer.text
+
+    def spans() -> tuple[object, ...]:
+        return paging.rows(
+            "SELECT seconds_to_ack, seconds_to_identify, seconds_to_resolve, recurs FROM incidents "
+            f"WHERE number = {number}"
+        )[0]
+
+    assert spans()[:3] == (None, None, None)
+    move("investigating")
+    move("identified")
+    move("resolved")
+    assert spans()[:3] == (60.0, 60.0, 180.0)
+    move("investigating")  # reopened: not resolved any more
+    assert spans()[2] is None
+    move("resolved")
+    assert spans()[:3] == (60.0, 60.0, 300.0)  # to the last resolution
+    assert spans()[3] in (False, 0)
+    paging.clock.advance(timedelta(days=89))
+    again = _declare(paging, severity="P2").json()["number"]  # the same title, 89 days on: it recurs
+    assert paging.rows(f"SELECT recurs FROM incidents WHERE number = {again}")[0][0] in (True, 1)
+    paging.clock.advance(timedelta(days=91))
+    later = _declare(paging).json()["number"]
+    assert paging.rows(f"SELECT recurs FROM incidents WHERE number = {later}")[0][0] in (False, 0)

@@ -69,10 +69,10 @@ def scorecard_of(
 ) -> dict[str, Any]:
     """Every metric over the period and scope, each against its target."""
     figures: list[dict[str, Any]] = []
+    summary = queries.response_summary(conn, period, scope)
     for metric in RESPONSE_TIMES:
-        overall = queries.response_times(conn, metric, period, scope).get(queries.ALL, Stat.empty())
-        by_sev = queries.response_times(conn, metric, period, scope, "sev")
-        figures.append(scorecard.response_time(metric, overall, by_sev))
+        stats = summary[metric]
+        figures.append(scorecard.response_time(metric, stats.get(queries.ALL, Stat.empty()), stats))
     counts = queries.incident_counts(conn, period, scope).get(queries.ALL, queries.Counts())
     per_service = {k: c.incidents for k, c in queries.incident_counts(conn, period, scope, "service").items()}
     for service_id in scope.service_ids or [s["id"] for s in queries.services(conn)]:

@@ -20,6 +20,7 @@ from firebell.alerts.tables import AlertDayRow, AlertRow
 from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
 from firebell.incidents.tables import IncidentRow
+from firebell.infra.sqltypes import UTCDateTime
 from firebell.metrics import sql
 from firebell.metrics.model import Metric, Ratio, Scope, Stat, percentile_ranks
 from firebell.metrics.periods import Period
@@ -56,8 +57,11 @@ def _scoped(column: Any, scope: Scope) -> list[sa.ColumnElement[bool]]:
     return [column.in_(scope.service_ids)] if scope.service_ids else [sa.false()]
 
 
-def _incidents_in(period: Period, scope: Scope, *, sev: bool = True) -> list[sa.ColumnElement[bool]]:
-    where = [_inc.c.opened_at >= period.start, _inc.c.opened_at < period.end, _inc.c.drill_id.is_(None)]
+def _incidents_in(
+    period: Period, scope: Scope, *, sev: bool = True, opened: Any = None
+) -> list[sa.ColumnElement[bool]]:
+    opened = _inc.c.opened_at if opened is None else opened
+    where = [opened >= period.start, opened < period.end, _inc.c.drill_id.is_(None)]
     where += _scoped(_inc.c.service_id, scope)
     if sev and scope.sev is not None:
         where.append(_inc.c.sev == scope.sev.value)
@@ -130,23 +134,68 @@ def response_times(
     return found
 
 
+def response_summary(conn: Connection, period: Period, scope: Scope) -> dict[Metric, dict[str, Stat]]:
+    """Each response time over all the scope's incidents (key ALL) and per severity."""
+    if not sql.is_sqlite(conn):
+        return {
+            m: {**response_times(conn, m, period, scope, "sev"), **response_times(conn, m, period, scope)}
+            for m in SPANS
+        }
+    # One pass for the counts and means of all three (the whole is the sum of the severities), then
+    # the values at the wanted ranks.
+    where = _walkable(period, scope)
+    columns = [c for m in SPANS for c in (sa.func.count(SPANS[m]), sa.func.avg(SPANS[m]))]
+    counted = _rows(conn, sa.select(_inc.c.sev, *columns).where(*where).group_by(_inc.c.sev))
+    found: dict[Metric, dict[str, Stat]] = {m: {} for m in SPANS}
+    for index, metric in enumerate(SPANS):
+        groups = {str(row[0]): (int(row[1 + 2 * index]), row[2 + 2 * index]) for row in counted}
+        total = sum(n for n, _ in groups.values())
+        mean = sum(n * float(avg) for n, avg in groups.values() if n) / total if total else None
+        seconds = SPANS[metric]
+        for key, (n, avg) in [*groups.items(), (ALL, (total, mean))]:
+            if n:
+                group = [*where, seconds.is_not(None)] + ([_inc.c.sev == key] if key != ALL else [])
+                found[metric][key] = _ranked(conn, seconds, group, n, avg)
+    return found
+
+
+def _walkable(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    if period.end - period.start > WALK_INDEX_AFTER:
+        # `+opened_at` keeps SQLite from choosing the opened_at range (and a sort of all its rows)
+        # over the span's own index, which yields the values in order.
+        return _incidents_in(period, scope, opened=sa.literal_column("+incidents.opened_at", UTCDateTime()))
+    return _incidents_in(period, scope)
+
+
+def _ranked(conn: Connection, seconds: Any, where: list[sa.ColumnElement[bool]], n: int, mean: Any) -> Stat:
+    (low, high), upper = percentile_ranks(n)
+    values: dict[int, float] = {}
+    for rank, count in ((low, high - low + 1), (upper, 1)):
+        if rank in values:
+            continue
+        query = sa.select(seconds).where(*where).order_by(seconds).limit(count).offset(rank - 1)
+        fetched: list[Any] = list(conn.execute(query).scalars())
+        for offset, value in enumerate(fetched):
+            values[rank + offset] = float(value)
+    return Stat(n, _f(mean), _f((values[low] + values[high]) / 2), _f(values[upper]))
+
+
 def _by_rank(conn: Connection, seconds: Any, period: Period, scope: Scope, dim: Dim) -> dict[str, Stat]:
     """The same figures for a few groups, by fetching the values at the wanted ranks. SQLite sorts
     a long period's spans slowly for a window function, but walks the span's own index in order
     (ix_incidents_<span>) and stops at the rank; for short periods its planner sorts the few rows."""
-    where = [*_incidents_in(period, scope), seconds.is_not(None)]
+    where = [*_walkable(period, scope), seconds.is_not(None)]
     key = _inc.c.sev if dim == "sev" else sa.literal(ALL)
     counted = sa.select(key, sa.func.count(), sa.func.avg(seconds)).where(*where).group_by(key)
     found: dict[str, Stat] = {}
     for k, n, mean in _rows(conn, counted):
         group = [*where, _inc.c.sev == k] if dim == "sev" else where
-        (low, high), upper = percentile_ranks(int(n))
-        values = {}
-        for rank in {low, high, upper}:
-            query = sa.select(seconds).where(*group).order_by(seconds).limit(1).offset(rank - 1)
-            values[rank] = float(conn.execute(query).scalar_one())
-        found[str(k)] = Stat(int(n), _f(mean), _f((values[low] + values[high]) / 2), _f(values[upper]))
+        found[str(k)] = _ranked(conn, seconds, group, int(n), mean)
     return found
+
+
+# Beyond this, a period holds so many incidents that walking the span's index beats sorting them.
+WALK_INDEX_AFTER = timedelta(days=120)
 
 
 def _sum_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:

@@ -47,7 +47,8 @@ class PageRow(Base):
     __tablename__ = "pages"
     __table_args__ = (
         sa.UniqueConstraint("escalation_id", "step", "user_id"),
-        sa.Index("ix_pages_paged", "paged_at", "user_id", "after_hours"),  # on-call load by period
+        # On-call load by period, read from the index alone.
+        sa.Index("ix_pages_paged", "paged_at", "user_id", "after_hours", "incident_id"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)

@@ -75,7 +75,7 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("pages", schema=None) as batch_op:
-        batch_op.create_index("ix_pages_paged", ["paged_at", "user_id", "after_hours"], unique=False)
+        batch_op.create_index("ix_pages_paged", ["paged_at", "user_id", "after_hours", "incident_id"], unique=False)
 
     op.create_table(
         "alert_days",
