@@ -102,7 +102,7 @@ def response_times(
     opened in the period that have both ends of the span. With `per_sev`, groups are split by
     severity too and keyed `group|SEV-n`."""
     seconds = SPANS[metric]
-    if sql.is_sqlite(conn) and dim in ("all", "sev") and not per_sev:
+    if dim in ("all", "sev") and not per_sev:
         return _by_rank(conn, seconds, period, scope, dim)
     key, join = _key(conn, dim, _inc.c.opened_at)
     if per_sev:
@@ -136,16 +136,12 @@ def response_times(
 
 def response_summary(conn: Connection, period: Period, scope: Scope) -> dict[Metric, dict[str, Stat]]:
     """Each response time over all the scope's incidents (key ALL) and per severity."""
-    if not sql.is_sqlite(conn):
-        return {
-            m: {**response_times(conn, m, period, scope, "sev"), **response_times(conn, m, period, scope)}
-            for m in SPANS
-        }
     # One pass for the counts and means of all three (the whole is the sum of the severities), then
     # the values at the wanted ranks.
-    where = _walkable(period, scope)
+    where = _walkable(conn, period, scope)
     columns = [c for m in SPANS for c in (sa.func.count(SPANS[m]), sa.func.avg(SPANS[m]))]
-    counted = _rows(conn, sa.select(_inc.c.sev, *columns).where(*where).group_by(_inc.c.sev))
+    in_period = _incidents_in(period, scope)  # counted through the covering index
+    counted = _rows(conn, sa.select(_inc.c.sev, *columns).where(*in_period).group_by(_inc.c.sev))
     found: dict[Metric, dict[str, Stat]] = {m: {} for m in SPANS}
     for index, metric in enumerate(SPANS):
         groups = {str(row[0]): (int(row[1 + 2 * index]), row[2 + 2 * index]) for row in counted}
@@ -159,8 +155,9 @@ def response_summary(conn: Connection, period: Period, scope: Scope) -> dict[Met
     return found
 
 
-def _walkable(period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
-    if period.end - period.start > WALK_INDEX_AFTER:
+def _walkable(conn: Connection, period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
+    """The period's incidents, said so that a long period is read through the span's own index."""
+    if sql.is_sqlite(conn) and period.end - period.start > WALK_INDEX_AFTER:
         # `+opened_at` keeps SQLite from choosing the opened_at range (and a sort of all its rows)
         # over the span's own index, which yields the values in order.
         return _incidents_in(period, scope, opened=sa.literal_column("+incidents.opened_at", UTCDateTime()))
@@ -181,12 +178,13 @@ def _ranked(conn: Connection, seconds: Any, where: list[sa.ColumnElement[bool]],
 
 
 def _by_rank(conn: Connection, seconds: Any, period: Period, scope: Scope, dim: Dim) -> dict[str, Stat]:
-    """The same figures for a few groups, by fetching the values at the wanted ranks. SQLite sorts
-    a long period's spans slowly for a window function, but walks the span's own index in order
-    (ix_incidents_<span>) and stops at the rank; for short periods its planner sorts the few rows."""
-    where = [*_walkable(period, scope), seconds.is_not(None)]
+    """The same figures for a few groups, by fetching the values at the wanted ranks: both databases
+    walk the span's own index (ix_incidents_<span>) in order and stop at the rank, rather than sort
+    every value of a long period for a window function; for short periods they sort the few rows."""
+    where = [*_walkable(conn, period, scope), seconds.is_not(None)]
     key = _inc.c.sev if dim == "sev" else sa.literal(ALL)
-    counted = sa.select(key, sa.func.count(), sa.func.avg(seconds)).where(*where).group_by(key)
+    in_period = [*_incidents_in(period, scope), seconds.is_not(None)]
+    counted = sa.select(key, sa.func.count(), sa.func.avg(seconds)).where(*in_period).group_by(key)
     found: dict[str, Stat] = {}
     for k, n, mean in _rows(conn, counted):
         group = [*where, _inc.c.sev == k] if dim == "sev" else where

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from firebell.kernel.severity import Sev
 from firebell.metrics import compute, queries, scorecard
 from firebell.metrics.model import DEFINITIONS, RESPONSE_TIMES, Metric, Ratio, Scope
 from firebell.metrics.periods import Period, months_back
@@ -125,7 +126,7 @@ def monthly(conn: Connection, period: Period, scope: Scope, *, today: date, stal
     figures = {f["metric"]: f for f in card["metrics"]}
     trend = compute.trends_of(conn, months_back(period, TREND_MONTHS), scope, "month")
     services = compute.breakdown_of(conn, period, scope, "service", today=today)
-    by_sev = compute.breakdown_of(conn, period, scope, "severity", today=today)
+    by_sev = queries.incident_counts(conn, period, scope, "sev")
     incidents = queries.incidents_of(conn, period, scope)
     return {
         "kind": "monthly",
@@ -134,7 +135,9 @@ def monthly(conn: Connection, period: Period, scope: Scope, *, today: date, stal
         "scope": card["scope"],
         "summary": card["incidents"],
         "incidents": incidents,
-        "by_severity": [{"sev": r["key"], "incidents": r["incidents"]} for r in by_sev["rows"]],
+        "by_severity": [
+            {"sev": sev.value, "incidents": by_sev.get(sev.value, queries.Counts()).incidents} for sev in Sev
+        ],
         "response_times": [figures[m] for m in RESPONSE_TIMES],
         "trend": [
             {"month": r["bucket"], "incidents": r["incidents"], **{m.value: r[m.value] for m in RESPONSE_TIMES}}
