@@ -53,6 +53,7 @@ def comms_server(tmp_path_factory: pytest.TempPathFactory, peers: tuple[SmtpSink
         "FIREBELL_SMTP__PORT": str(smtp.port),
         "FIREBELL_SLACK__INCIDENTS_WEBHOOK_URL": f"{hooks.url}/slack/incidents",
         "FIREBELL_COMMS__STAKEHOLDER_EMAILS": "exec@example.com",
+        "FIREBELL_DEMO_HISTORY_WEEKS": "0",  # these tests count incidents and action items
     }
     log = base / "server.log"
     url = f"http://127.0.0.1:{port}"
