@@ -192,3 +192,7 @@ def test_long_periods_give_the_same_figures_by_the_index_walk(engine: Engine) ->
     assert summary[Metric.MTTA]["SEV-1"] == Stat(3, 300.0, 240.0, 480.0)
     # payments owns checkout (nos. 8, 1, 2, 3) and billing (no. 6): 180, 240, 480, 600, 1800 s.
     assert windowed["payments"] == Stat(5, 660.0, 480.0, 1800.0)
+    with engine.connect() as conn:
+        payments = compute.resolve_scope(conn, service=None, team="payments", sev=None)
+        scoped = queries.response_summary(conn, year, payments)
+    assert scoped[Metric.MTTA][queries.ALL] == Stat(5, 660.0, 480.0, 1800.0)

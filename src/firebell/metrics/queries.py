@@ -58,11 +58,11 @@ def _scoped(column: Any, scope: Scope) -> list[sa.ColumnElement[bool]]:
 
 
 def _incidents_in(
-    period: Period, scope: Scope, *, sev: bool = True, opened: Any = None
+    period: Period, scope: Scope, *, sev: bool = True, opened: Any = None, service: Any = None
 ) -> list[sa.ColumnElement[bool]]:
     opened = _inc.c.opened_at if opened is None else opened
     where = [opened >= period.start, opened < period.end, _inc.c.drill_id.is_(None)]
-    where += _scoped(_inc.c.service_id, scope)
+    where += _scoped(_inc.c.service_id if service is None else service, scope)
     if sev and scope.sev is not None:
         where.append(_inc.c.sev == scope.sev.value)
     return where
@@ -158,9 +158,14 @@ def response_summary(conn: Connection, period: Period, scope: Scope) -> dict[Met
 def _walkable(conn: Connection, period: Period, scope: Scope) -> list[sa.ColumnElement[bool]]:
     """The period's incidents, said so that a long period is read through the span's own index."""
     if sql.is_sqlite(conn) and period.end - period.start > WALK_INDEX_AFTER:
-        # `+opened_at` keeps SQLite from choosing the opened_at range (and a sort of all its rows)
-        # over the span's own index, which yields the values in order.
-        return _incidents_in(period, scope, opened=sa.literal_column("+incidents.opened_at", UTCDateTime()))
+        # `+column` keeps SQLite from choosing the opened_at range or a service's rows (and a sort
+        # of them all) over the span's own index, which yields the values in order.
+        return _incidents_in(
+            period,
+            scope,
+            opened=sa.literal_column("+incidents.opened_at", UTCDateTime()),
+            service=sa.literal_column("+incidents.service_id", sa.String()),
+        )
     return _incidents_in(period, scope)
 
 
