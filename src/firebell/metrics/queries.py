@@ -102,11 +102,21 @@ def response_times(
     opened in the period that have both ends of the span. With `per_sev`, groups are split by
     severity too and keyed `group|SEV-n`."""
     seconds = SPANS[metric]
-    if dim in ("all", "sev") and not per_sev:
+    if sql.is_sqlite(conn) and dim in ("all", "sev") and not per_sev:
         return _by_rank(conn, seconds, period, scope, dim)
     key, join = _key(conn, dim, _inc.c.opened_at)
     if per_sev:
         key = key + "|" + _inc.c.sev
+    if not sql.is_sqlite(conn):
+        # PostgreSQL's ordered-set aggregates: percentile_cont(0.5) is the median as defined (the
+        # mean of the middle two), percentile_disc(0.9) the nearest-rank 90th percentile.
+        aggregated = (
+            sa.select(key, *_distribution(seconds))
+            .select_from(_source(join))
+            .where(*_incidents_in(period, scope), seconds.is_not(None))
+            .group_by(key)
+        )
+        return {str(row[0]): _stat(row[1:]) for row in _rows(conn, aggregated)}
     spans = (
         sa.select(key.label("k"), seconds.label("s"))
         .select_from(_source(join))
@@ -134,8 +144,38 @@ def response_times(
     return found
 
 
+def _distribution(seconds: Any) -> list[sa.ColumnElement[Any]]:
+    return [
+        sa.func.count(seconds),
+        sa.func.avg(seconds),
+        sa.func.percentile_cont(0.5).within_group(seconds),
+        sa.func.percentile_disc(0.9).within_group(seconds),
+    ]
+
+
+def _stat(values: Sequence[Any]) -> Stat:
+    n, mean, median, p90 = values
+    return Stat(int(n), _f(mean), _f(median), _f(p90))
+
+
 def response_summary(conn: Connection, period: Period, scope: Scope) -> dict[Metric, dict[str, Stat]]:
     """Each response time over all the scope's incidents (key ALL) and per severity."""
+    if not sql.is_sqlite(conn):
+        # One pass for all three, per severity and over all (the grouping set with no severity).
+        columns = [c for m in SPANS for c in _distribution(SPANS[m])]
+        query = (
+            sa.select(_inc.c.sev, *columns)
+            .where(*_incidents_in(period, scope))
+            .group_by(sa.literal_column("GROUPING SETS ((incidents.sev), ())"))
+        )
+        summary: dict[Metric, dict[str, Stat]] = {m: {} for m in SPANS}
+        for row in _rows(conn, query):
+            key = ALL if row[0] is None else str(row[0])
+            for index, metric in enumerate(SPANS):
+                stat = _stat(row[1 + 4 * index : 5 + 4 * index])
+                if stat.count:
+                    summary[metric][key] = stat
+        return summary
     # One pass for the counts and means of all three (the whole is the sum of the severities), then
     # the values at the wanted ranks.
     where = _walkable(conn, period, scope)
