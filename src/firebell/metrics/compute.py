@@ -201,20 +201,22 @@ def trends_of(conn: Connection, period: Period, scope: Scope, bucket: Bucket) ->
     """Per week or month: incidents, the mean response times (all, SEV-1, SEV-2), alerts, false
     positives and after-hours pages, for the trend charts (medians and p90 are in the scorecard
     and the breakdowns)."""
-    times = {m: queries.response_means(conn, m, period, scope, bucket) for m in RESPONSE_TIMES}
-    by_sev = {m: queries.response_means(conn, m, period, scope, bucket, per_sev=True) for m in RESPONSE_TIMES}
-    counts = queries.incident_counts(conn, period, scope, bucket)
+    means = queries.trend_means(conn, period, scope, bucket)
     alerts = queries.alert_counts(conn, period, scope, bucket)
     after = queries.after_hours_by(conn, period, scope, bucket)
-    keys = sorted(set(counts) | set(alerts) | set(after))
+    keys = sorted({b for b, _sev in means} | set(alerts) | set(after))
     rows = []
     for key in keys:
-        row: dict[str, Any] = {"bucket": key, "incidents": counts.get(key, queries.Counts()).incidents}
-        for metric in RESPONSE_TIMES:
-            row[metric.value] = scorecard.stat_json(times[metric].get(key, Stat.empty()))
+        per_sev = {sev: found for (b, sev), found in means.items() if b == key}
+        row: dict[str, Any] = {"bucket": key, "incidents": sum(found[0].count for found in per_sev.values())}
+        for index, metric in enumerate(queries.SPANS, start=1):
+            parts = [found[index] for found in per_sev.values() if found[index].count]
+            n = sum(p.count for p in parts)
+            mean = sum(p.count * (p.mean or 0.0) for p in parts) / n if n else None
+            row[metric.value] = scorecard.stat_json(Stat(n, None if mean is None else round(mean, 3), None, None))
             for sev in (Sev.SEV1, Sev.SEV2):
-                stat = by_sev[metric].get(f"{key}|{sev.value}", Stat.empty())
-                row[metric.value][sev.value] = stat.mean
+                found = per_sev.get(sev.value)
+                row[metric.value][sev.value] = found[index].mean if found and found[index].count else None
         counted = alerts.get(key, Ratio(0, 0))
         row["alerts"] = counted.whole
         row["false_positive_percent"] = counted.percent

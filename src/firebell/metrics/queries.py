@@ -24,6 +24,7 @@ from firebell.infra.sqltypes import UTCDateTime
 from firebell.metrics import sql
 from firebell.metrics.model import Metric, Ratio, Scope, Stat, percentile_ranks
 from firebell.metrics.periods import Period
+from firebell.metrics.sql import Bucket
 from firebell.paging.tables import PageRow
 
 _inc = IncidentRow.__table__
@@ -253,21 +254,22 @@ def _f(value: Any) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
-def response_means(
-    conn: Connection, metric: Metric, period: Period, scope: Scope, dim: Dim, *, per_sev: bool = False
-) -> dict[str, Stat]:
-    """Count and mean only, per group (trend lines: no ranking, so cheap over long histories)."""
-    seconds = SPANS[metric]
-    key, join = _key(conn, dim, _inc.c.opened_at)
-    if per_sev:
-        key = key + "|" + _inc.c.sev
+def trend_means(conn: Connection, period: Period, scope: Scope, bucket: Bucket) -> dict[tuple[str, str], list[Stat]]:
+    """Per (bucket, severity), in one pass: incidents (as a Stat's count) and each response time's
+    count and mean, in SPANS order."""
+    key = sql.bucket(conn, _inc.c.opened_at, bucket)
+    columns = [c for m in SPANS for c in (sa.func.count(SPANS[m]), sa.func.avg(SPANS[m]))]
     query = (
-        sa.select(key, sa.func.count(seconds), sa.func.avg(seconds))
-        .select_from(_source(join))
-        .where(*_incidents_in(period, scope), seconds.is_not(None))
-        .group_by(key)
+        sa.select(key, _inc.c.sev, sa.func.count(), *columns)
+        .where(*_incidents_in(period, scope))
+        .group_by(key, _inc.c.sev)
     )
-    return {str(k): Stat(int(n), _f(mean), None, None) for k, n, mean in _rows(conn, query)}
+    found: dict[tuple[str, str], list[Stat]] = {}
+    for row in _rows(conn, query):
+        stats = [Stat(int(row[2]), None, None, None)]
+        stats += [Stat(int(row[3 + 2 * i]), _f(row[4 + 2 * i]), None, None) for i in range(len(SPANS))]
+        found[(str(row[0]), str(row[1]))] = stats
+    return found
 
 
 @dataclass(frozen=True, slots=True)
