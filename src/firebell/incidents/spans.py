@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 RESPONSE_STAMPS = ("acknowledged_at", "investigating_at", "identified_at", "resolving_at")
-SPAN_COLUMNS = ("seconds_to_ack", "seconds_to_identify", "seconds_to_resolve")
 
 
 def first_response(row: Mapping[str, Any]) -> datetime | None:

@@ -3,7 +3,7 @@ trends. Reads only; every figure comes from `queries` and is judged by `scorecar
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
@@ -46,8 +46,8 @@ def resolve_scope(conn: Connection, *, service: str | None, team: str | None, se
     return Scope(ids, level, ", ".join(words) or "all services")
 
 
-def scope_json(scope: Scope, conn: Connection) -> dict[str, Any]:
-    names = {s["id"]: s["name"] for s in queries.services(conn)}
+def scope_json(scope: Scope, names: dict[str, str]) -> dict[str, Any]:
+    """The scope as the answers say it; `names` maps service ids to names."""
     return {
         "label": scope.label,
         "services": None if scope.service_ids is None else [names.get(i, i) for i in scope.service_ids],
@@ -69,13 +69,14 @@ def scorecard_of(
 ) -> dict[str, Any]:
     """Every metric over the period and scope, each against its target."""
     figures: list[dict[str, Any]] = []
+    names = queries.service_names(conn)
     summary = queries.response_summary(conn, period, scope)
     for metric in RESPONSE_TIMES:
         stats = summary[metric]
         figures.append(scorecard.response_time(metric, stats.get(queries.ALL, Stat.empty()), stats))
     counts = queries.incident_counts(conn, period, scope).get(queries.ALL, queries.Counts())
     per_service = {k: c.incidents for k, c in queries.incident_counts(conn, period, scope, "service").items()}
-    for service_id in scope.service_ids or [s["id"] for s in queries.services(conn)]:
+    for service_id in scope.service_ids or list(names):
         per_service.setdefault(service_id, 0)
     per_service.pop("", None)
     figures.append(scorecard.mtbf(period, counts.incidents, per_service))
@@ -92,7 +93,7 @@ def scorecard_of(
             overdue=items.overdue,
         )
     )
-    figures.append(_coverage(conn, scope, today, stale_after_days))
+    figures.append(_coverage(conn, scope, names, today, stale_after_days))
     alerts = queries.alert_counts(conn, period, scope).get(queries.ALL, Ratio(0, 0))
     teams = queries.teams_in_scope(conn, scope)
     figures.append(
@@ -102,15 +103,16 @@ def scorecard_of(
     figures.append(_after_hours(conn, period, scope))
     return {
         "period": period_json(period),
-        "scope": scope_json(scope, conn),
+        "scope": scope_json(scope, names),
         "incidents": {"opened": counts.incidents, "open": counts.open, "unacknowledged": counts.unacknowledged},
         "metrics": figures,
     }
 
 
-def _coverage(conn: Connection, scope: Scope, today: date, stale_after_days: int) -> dict[str, Any]:
+def _coverage(
+    conn: Connection, scope: Scope, names: dict[str, str], today: date, stale_after_days: int
+) -> dict[str, Any]:
     found = catalog_coverage(conn, today=today, stale_after_days=stale_after_days)
-    names = {s["id"]: s["name"] for s in queries.services(conn)}
     wanted = None if scope.service_ids is None else {names[i] for i in scope.service_ids if i in names}
     rows = [s for s in found.services if wanted is None or s.service in wanted]
     covered = sum(1 for s in rows if s.state.value in ("passing", "failing"))
@@ -147,7 +149,7 @@ def breakdown_of(conn: Connection, period: Period, scope: Scope, by: Breakdown, 
     recurrence = queries.recurrences(conn, period, scope, dim)
     items = queries.action_items(conn, period, scope, today, dim)
     alerts = queries.alert_counts(conn, period, scope, dim) if by != "severity" else {}
-    names = {s["id"]: s["name"] for s in queries.services(conn)}
+    names = queries.service_names(conn)
     keys = set(counts) | set(alerts)
     if by == "service":
         keys |= set(scope.service_ids or names)
@@ -184,7 +186,7 @@ def breakdown_of(conn: Connection, period: Period, scope: Scope, by: Breakdown, 
             row["false_positives"] = _ratio_json(Metric.FALSE_POSITIVES, counted)
         rows.append(row)
     rows.sort(key=lambda r: (r["key"] if by == "severity" else "", -r["incidents"], str(r["label"])))
-    return {"period": period_json(period), "scope": scope_json(scope, conn), "by": by, "rows": rows}
+    return {"period": period_json(period), "scope": scope_json(scope, names), "by": by, "rows": rows}
 
 
 def _ratio_json(metric: Metric, found: Ratio) -> dict[str, Any]:
@@ -224,8 +226,5 @@ def trends_of(conn: Connection, period: Period, scope: Scope, bucket: Bucket) ->
         row["after_hours_pages"] = pages
         row["after_hours_per_person"] = round(pages / people, 2) if people else None
         rows.append(row)
-    return {"period": period_json(period), "scope": scope_json(scope, conn), "bucket": bucket, "rows": rows}
-
-
-def now_date(now: datetime) -> date:
-    return now.date()
+    scope_shown = scope_json(scope, queries.service_names(conn))
+    return {"period": period_json(period), "scope": scope_shown, "bucket": bucket, "rows": rows}

@@ -220,20 +220,6 @@ def percentile_ranks(n: int) -> tuple[tuple[int, int], int]:
     return ((n + 1) // 2, (n + 2) // 2), -(-9 * n // 10)
 
 
-def stat_of(values: list[float]) -> Stat:
-    """The same figures as the SQL, from values in hand (small samples, tests)."""
-    if not values:
-        return Stat.empty()
-    ordered = sorted(values)
-    (lo, hi), p90 = percentile_ranks(len(ordered))
-    return Stat(
-        len(ordered),
-        sum(ordered) / len(ordered),
-        (ordered[lo - 1] + ordered[hi - 1]) / 2,
-        ordered[p90 - 1],
-    )
-
-
 def format_value(value: float | None, unit: Unit) -> str:
     """A figure as people read it: durations in s / min / h / d, percentages and weekly rates."""
     if value is None:

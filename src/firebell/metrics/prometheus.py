@@ -81,7 +81,7 @@ class IncidentMetrics(Collector):
             for service, sev, n in queries.open_incidents(conn):
                 opened.add_metric([service, sev], n)
             families.append(opened)
-            names = {s["id"]: s["name"] for s in queries.services(conn)}
+            names = queries.service_names(conn)
             count = queries.incident_counts(conn, period, Scope(), "service")
             mtbf = GaugeMetricFamily(
                 "firebell_service_mtbf_hours", "Hours in the last 30 days over the incidents opened in them.",

@@ -47,6 +47,10 @@ def services(conn: Connection) -> list[dict[str, Any]]:
     return [{"id": r[0], "name": r[1], "team": r[2] or ""} for r in rows]
 
 
+def service_names(conn: Connection) -> dict[str, str]:
+    return {s["id"]: s["name"] for s in services(conn)}
+
+
 def teams(conn: Connection) -> list[str]:
     rows = conn.execute(sa.select(sa.distinct(_svc.c.owner_team)).where(_svc.c.owner_team != ""))
     return sorted(str(r[0]) for r in rows)
@@ -277,7 +281,6 @@ class Counts:
     incidents: int = 0
     open: int = 0  # not resolved yet
     unacknowledged: int = 0  # resolved without anyone responding (auto-resolved, or ignored)
-    unresolved_identified: int = 0
 
 
 def incident_counts(conn: Connection, period: Period, scope: Scope, dim: Dim = "all") -> dict[str, Counts]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from firebell.kernel.severity import Sev
-from firebell.metrics.model import DEFINITIONS, Metric, Ratio, Stat, Unit, Verdict, format_value
+from firebell.metrics.model import DEFINITIONS, Metric, Ratio, Stat, Verdict, format_value
 from firebell.metrics.periods import Period
 
 
@@ -109,7 +109,3 @@ def fairness(counts: Sequence[int]) -> dict[str, Any]:
         "busiest_over_even": round(max(counts) / (total / people), 2),
         "gini": round(gini, 3),
     }
-
-
-def display(value: float | None, unit: str) -> str:
-    return format_value(value, Unit(unit))
