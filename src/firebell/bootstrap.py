@@ -19,9 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
+from firebell.audit import capture as audit
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.drills.repo import SqlDrillRepo
 from firebell.heartbeats.runner import HeartbeatWatch
+from firebell.identity.oidc import OidcClient
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
 from firebell.incidents.watch import TargetWatch
@@ -37,6 +39,7 @@ from firebell.infra.settings import Settings
 from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
+from firebell.kernel.ratelimit import RateLimiter
 from firebell.metrics.prometheus import IncidentMetrics
 from firebell.oncall.notification_rules import RetryPolicy
 from firebell.paging.announce import DeliveryMessenger, Destinations
@@ -58,6 +61,7 @@ class IntegrationRef:
     service_id: str
     kind: str
     config: dict[str, object]
+    key_digest: str = ""
 
 
 class ChangeFeed:
@@ -107,6 +111,10 @@ class Container:
     http: httpx.Client
     # Alert intake inside a caller's own write transaction (heartbeat pings), beside the writer's.
     intake_in: Callable[[Connection, list[Submission]], list[list[EventResult]]]
+    intake_limiter: RateLimiter
+    api_limiter: RateLimiter
+    login_limiter: RateLimiter
+    oidc: OidcClient | None
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -132,6 +140,11 @@ class Container:
         self.configs.clear()
         self._key_cache.clear()
 
+    def forget_key_digest(self, digest: str) -> None:
+        """Drop a key from the cache: another node rotated or disabled it."""
+        for key in [k for k, (_, ref) in self._key_cache.items() if ref is not None and ref.key_digest == digest]:
+            self._key_cache.pop(key, None)
+
     def integration_for_key(self, key: str) -> IntegrationRef | None:
         """Look up an integration by its secret key, with a short cache for hot senders.
 
@@ -150,7 +163,7 @@ class Container:
         ref = (
             None
             if row is None
-            else IntegrationRef(row["id"], row["service_id"], row["kind"], dict(row["config"] or {}))
+            else IntegrationRef(row["id"], row["service_id"], row["kind"], dict(row["config"] or {}), row["key_digest"])
         )
         if len(self._key_cache) > 10_000:
             self._key_cache.clear()
@@ -262,6 +275,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     """
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    audit.install(engine, clock)
     metrics = Metrics()
     metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
     changes = ChangeFeed()
@@ -344,6 +358,37 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     elif engine.dialect.name == "postgresql":
         modules.append(PlannerStatistics(engine))
     metrics.queue_depth.set_function(writer.depth)
+    limits = settings.limits
     return Container(
-        settings, engine, clock, metrics, changes, writer, background, configs, links, deliveries, http, intake_in
+        settings,
+        engine,
+        clock,
+        metrics,
+        changes,
+        writer,
+        background,
+        configs,
+        links,
+        deliveries,
+        http,
+        intake_in,
+        intake_limiter=RateLimiter(limits.intake_per_second, limits.intake_burst),
+        api_limiter=RateLimiter(limits.api_per_second, limits.api_burst),
+        # Password guesses: ten in a row, then one a minute, per address and email.
+        login_limiter=RateLimiter(1 / 60, 10),
+        oidc=_oidc(settings, http),
+    )
+
+
+def _oidc(settings: Settings, http: httpx.Client) -> OidcClient | None:
+    oidc = settings.oidc
+    if not oidc.enabled:
+        return None
+    return OidcClient(
+        issuer=oidc.issuer,
+        client_id=oidc.client_id,
+        client_secret=oidc.client_secret.get_secret_value(),
+        scopes=oidc.scopes,
+        signing_key=hashlib.sha256(b"oidc-flow:" + settings.secret_key.get_secret_value().encode()).digest(),
+        http=http,
     )

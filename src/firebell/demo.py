@@ -20,6 +20,7 @@ from firebell.drills.model import DEFAULT_HYPOTHESIS
 from firebell.drills.model import Kind as DrillKind
 from firebell.drills.repo import SqlDrillRepo
 from firebell.drills.service import plan as plan_drill
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra.db import transaction
@@ -49,7 +50,9 @@ def seed_demo(container: Container) -> DemoKeys:
             return DemoKeys(False, {})
         if SqlCatalogRepo(conn).services():
             return DemoKeys(False, {}, "this database already has services of its own; the demo needs an empty one")
-        create_user(repo=identity, email=DEMO_EMAIL, password=DEMO_PASSWORD, admin=True, now=now, name="Demo admin")
+        create_user(
+            repo=identity, email=DEMO_EMAIL, password=DEMO_PASSWORD, role=Role.ADMIN, now=now, name="Demo admin"
+        )
         repo = SqlCatalogRepo(conn)
         catalog.create_service(
             repo=repo,

@@ -162,7 +162,7 @@ def load(engine: Engine) -> dict[str, Any]:
                     "email": f"{handle}@example.com",
                     "display_name": handle.title(),
                     "password_hash": "x",
-                    "is_admin": False,
+                    "role": "responder",
                     "created_at": created,
                     "handle": handle,
                     "timezone": zone,

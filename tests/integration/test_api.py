@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token
 from firebell.infra import migrate
@@ -83,7 +84,7 @@ def test_health_ready_metrics_and_openapi(app: App) -> None:
     assert app.client.get("/healthz").json() == {"status": "ok"}
     ready = app.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["schema"] == migrate.head() == "0012"
+    assert ready.json()["schema"] == migrate.head() == "0013"
     app.add_service("api")
     key = app.add_integration("api", "pagerduty")
     app.client.post(
@@ -121,7 +122,7 @@ def test_login_and_pages(app: App) -> None:
             repo=SqlIdentityRepo(conn),
             email="oncall@example.com",
             password="correct horse",
-            admin=False,
+            role=Role.RESPONDER,
             now=app.clock.now(),
         )
     assert app.client.get("/incidents", follow_redirects=False).headers["location"] == "/login?next=/incidents"

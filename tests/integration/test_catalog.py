@@ -9,6 +9,7 @@ import pytest
 
 from firebell.catalog.queries import slo_rows
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token, create_user
 from firebell.infra.db import transaction
@@ -46,7 +47,11 @@ def open_incident(app: App, service: str) -> None:
 def log_in(app: App) -> None:
     with transaction(app.container.engine, write=True) as conn:
         create_user(
-            repo=SqlIdentityRepo(conn), email="ops@example.com", password="pw-123456", admin=False, now=app.clock.now()
+            repo=SqlIdentityRepo(conn),
+            email="ops@example.com",
+            password="pw-123456",
+            role=Role.RESPONDER,
+            now=app.clock.now(),
         )
     app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
 
@@ -119,7 +124,7 @@ def test_bad_catalog_facts_are_refused_naming_the_field(app: App, body: dict[str
 def test_writes_need_the_admin_scope_and_a_known_service(app: App) -> None:
     app.add_service("checkout")
     with transaction(app.container.engine, write=True) as conn:
-        token = create_token(repo=SqlIdentityRepo(conn), name="ro", scope="write", now=app.clock.now())
+        token = create_token(repo=SqlIdentityRepo(conn), name="ro", scope="respond", now=app.clock.now())
     writer = {"authorization": f"Bearer {token}"}
     assert patch(app, "checkout", {"tier": 1}, headers=writer).status_code == 403
     assert app.client.get("/api/v1/services/checkout", headers=writer).status_code == 200

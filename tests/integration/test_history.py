@@ -183,7 +183,7 @@ def test_bad_parameters_and_scopes(app: App) -> None:
         from firebell.identity.repo import SqlIdentityRepo
         from firebell.identity.service import create_token
 
-        reader = create_token(repo=SqlIdentityRepo(conn), name="ro", scope="write", now=app.clock.now())
+        reader = create_token(repo=SqlIdentityRepo(conn), name="ro", scope="respond", now=app.clock.now())
     answer = app.client.post(
         "/api/v1/import?format=pagerduty", content=b"id\n", headers={"authorization": f"Bearer {reader}"}
     )

@@ -182,7 +182,7 @@ def test_bad_playbooks_are_refused_naming_the_field_and_writing_needs_admin(pagi
         assert refused.status_code == 422, (field, refused.text)
         assert refused.json()["error"]["details"][0]["field"] == field
     with transaction(paging.container.engine, write=True) as conn:
-        writer = create_token(repo=SqlIdentityRepo(conn), name="rw", scope="write", now=paging.clock.now())
+        writer = create_token(repo=SqlIdentityRepo(conn), name="rw", scope="respond", now=paging.clock.now())
     assert put("payments", CUSTOM, {"authorization": f"Bearer {writer}"}).status_code == 403
     assert paging.rows("select key from playbooks") == []
 

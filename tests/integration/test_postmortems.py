@@ -344,7 +344,7 @@ def test_only_the_owner_signs_as_owner_and_signing_for_others_needs_admin(paging
     assert as_alice.json()["error"]["details"][0]["field"] == "role"
     _call(paging, "POST", f"{path}/signoffs", {"role": "owner", "user": "bob"})
     with transaction(paging.container.engine, write=True) as conn:
-        writer = create_token(repo=SqlIdentityRepo(conn), name="script", scope="write", now=paging.clock.now())
+        writer = create_token(repo=SqlIdentityRepo(conn), name="script", scope="respond", now=paging.clock.now())
     forged = paging.client.post(
         f"{path}/signoffs",
         json={"role": "engineering_manager", "user": "carol"},

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token, create_user
 from firebell.infra.db import transaction
@@ -155,7 +156,11 @@ def test_reading_needs_a_token_and_writing_the_write_scope(app: App) -> None:
 def _log_in(app: App) -> str:
     with transaction(app.container.engine, write=True) as conn:
         create_user(
-            repo=SqlIdentityRepo(conn), email="ops@example.com", password="pw-123456", admin=False, now=app.clock.now()
+            repo=SqlIdentityRepo(conn),
+            email="ops@example.com",
+            password="pw-123456",
+            role=Role.RESPONDER,
+            now=app.clock.now(),
         )
     app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
     page = app.client.get("/runbooks")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import pytest
 
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token
 from firebell.incidents.repo import SqlIncidentRepo
@@ -307,7 +309,7 @@ def test_nothing_internal_reaches_the_public_page(app: App) -> None:
         SqlIncidentRepo(conn).update(
             internal["id"], {"title": secrets["title"], "impact": secrets["impact"], "declared_by": secrets["person"]}
         )
-        token = create_token(repo=SqlIdentityRepo(conn), name=secrets["person"], scope="write", now=app.clock.now())
+        token = create_token(repo=SqlIdentityRepo(conn), name=secrets["person"], scope="respond", now=app.clock.now())
     moved = _post(
         app, f"/api/v1/incidents/{internal['number']}/status", {"status": "investigating", "note": secrets["note"]}
     )
@@ -379,7 +381,11 @@ def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
 
     with transaction(app.container.engine, write=True) as conn:
         create_user(
-            repo=SqlIdentityRepo(conn), email="ops@example.com", password="pw-123456", admin=False, now=app.clock.now()
+            repo=SqlIdentityRepo(conn),
+            email="ops@example.com",
+            password="pw-123456",
+            role=Role.RESPONDER,
+            now=app.clock.now(),
         )
     anonymous = app.client.post("/status-page/admin/components", data={"name": "API"}, follow_redirects=False)
     assert anonymous.status_code == 303
@@ -393,11 +399,17 @@ def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
     refused = app.client.post(
         "/status-page/admin/components", data={"name": "API", "csrf_token": csrf}, follow_redirects=False
     )
-    assert refused.headers["location"] == "/status-page/admin?error=this%20needs%20the%20admin%20scope"
+    assert refused.headers["location"] == "/status-page/admin?error=" + quote(
+        "this needs the admin role for what belongs to no team; you are responder"
+    )
     assert _shown(app) == {}
     with transaction(app.container.engine, write=True) as conn:
         create_user(
-            repo=SqlIdentityRepo(conn), email="root@example.com", password="pw-654321", admin=True, now=app.clock.now()
+            repo=SqlIdentityRepo(conn),
+            email="root@example.com",
+            password="pw-654321",
+            role=Role.ADMIN,
+            now=app.clock.now(),
         )
     app.client.post("/login", data={"email": "root@example.com", "password": "pw-654321"})
     page = app.client.get("/status-page/admin")

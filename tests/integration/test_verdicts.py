@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from firebell.identity.model import Role
 from tests.integration.conftest import App
 from tests.integration.test_api import token
 
@@ -112,9 +113,9 @@ def test_unknown_ids_bad_values_and_scopes(app: App) -> None:
     denied = app.client.put(f"/api/v1/incidents/{number}/verdict", json={"verdict": "no_action"}, headers=reader)
     assert denied.status_code == 403
     assert app.scalar("select count(*) from alerts where verdict is not null") == 0
-    responder = token(app, "write")
+    responder = token(app, "respond")
     ok = app.client.put(f"/api/v1/alerts/{first}/verdict", json={"verdict": "actionable"}, headers=responder)
-    assert ok.json()["verdict_by"] == "token:write"
+    assert ok.json()["verdict_by"] == "token:respond"
 
 
 def test_a_declared_incident_has_no_alerts_to_mark(app: App) -> None:
@@ -147,7 +148,11 @@ def test_the_pages_show_the_verdict_and_its_buttons_mark_alerts(app: App) -> Non
     first, second, number = _setup(app)
     with transaction(app.container.engine, write=True) as conn:
         create_user(
-            repo=SqlIdentityRepo(conn), email="ops@example.com", password="pw-123456", admin=False, now=app.clock.now()
+            repo=SqlIdentityRepo(conn),
+            email="ops@example.com",
+            password="pw-123456",
+            role=Role.RESPONDER,
+            now=app.clock.now(),
         )
     app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
     page = app.client.get("/alerts")

@@ -19,7 +19,7 @@ from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["action items"])
 
@@ -146,7 +146,7 @@ def completion_rate(conn: ReadConn, container: ContainerDep, _caller: Reader) ->
 @router.post(
     "/action-items", status_code=201, summary="Add an action item to an incident", response_model=ActionItemRead
 )
-def create_item(body: ActionItemCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def create_item(body: ActionItemCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         item = add_item(container, conn, body, caller.name, from_postmortem=False)
     container.changes.bump()
@@ -187,7 +187,7 @@ def change_item(
 @router.patch(
     "/action-items/{ref}", summary="Change an action item (status, owner, due date, ...)", response_model=ActionItemRead
 )
-def patch_item(ref: str, body: ActionItemChange, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def patch_item(ref: str, body: ActionItemChange, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     number = parse_reference(ref)
     with transaction(container.engine, write=True) as conn:
         item = change_item(container, conn, number, body, caller.name)

@@ -13,7 +13,7 @@ from firebell.alerts.service import Submission
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -35,7 +35,7 @@ def get_alerts(
 
 
 @router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")
-async def send_alert(body: TestAlert, container: ContainerDep, _caller: Writer) -> list[IngestResultRead]:
+async def send_alert(body: TestAlert, container: ContainerDep, _caller: Responder) -> list[IngestResultRead]:
     with transaction(container.engine) as conn:
         repo = SqlCatalogRepo(conn)
         service = repo.service_by_name(body.service)

@@ -9,6 +9,7 @@ the app's schema from the same Pydantic models (`openapi_paths`).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +18,7 @@ import orjson
 from pydantic import BaseModel
 
 from firebell.alerts.config import WebhookMapping
-from firebell.alerts.model import AlertEvent, EventAction, Source
+from firebell.alerts.model import AlertEvent, EventAction, Outcome, Source
 from firebell.alerts.normalize import (
     fit_key,
     from_alertmanager,
@@ -30,7 +31,7 @@ from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieAction, Opsgeni
 from firebell.alerts.service import EventResult, Submission
 from firebell.bootstrap import Container, IntegrationRef
 from firebell.catalog.model import IntegrationKind
-from firebell.kernel.errors import NotFound, Unauthenticated, ValidationFailed
+from firebell.kernel.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
 
 Reply = tuple[int, dict[str, Any]]
 
@@ -40,6 +41,14 @@ def _integration(container: Container, key: str, kind: IntegrationKind, field: s
     if ref is None or ref.kind != kind:
         container.metrics.rejected.labels(kind.value, "unknown_key").inc()
         raise NotFound(f"no {kind.value} integration has this key", details=[{"field": field}])
+    wait = container.intake_limiter.take(ref.integration_id, time.monotonic())
+    if wait:
+        container.metrics.rejected.labels(kind.value, "rate_limited").inc()
+        raise RateLimited(
+            "too many requests for this integration key; retry after the Retry-After header's seconds",
+            retry_after=wait,
+            details=[{"field": field, "message": "rate limited"}],
+        )
     return ref
 
 
@@ -53,8 +62,13 @@ async def _submit(
         source=source.value,
         raw_body=raw.decode("utf-8", errors="replace"),
         events=storable_all(raw, events, free_form=free_form),
+        key_digest=ref.key_digest,
     )
-    return await container.submit(submission)
+    results = await container.submit(submission)
+    if results and results[0].outcome is Outcome.REFUSED:
+        container.forget_key_digest(ref.key_digest)
+        raise NotFound(f"no {ref.kind} integration has this key", details=[{"field": "key"}])
+    return results
 
 
 def _summary(results: list[EventResult]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
     SUPPRESSED = "suppressed"
     LOGGED = "logged"
+    REFUSED = "refused"  # the integration key was rotated or disabled before the batch was written
 
 
 # Link and AlertEvent are built once per alert on the intake path, where a frozen dataclass's

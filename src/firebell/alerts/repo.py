@@ -64,6 +64,15 @@ class SqlAlertRepo:
             rows,
         )
 
+    def current_key_digests(self, integration_ids: Collection[str]) -> dict[str, str]:
+        ids = list(integration_ids)
+        mark = self.db.mark
+        query = (
+            f"SELECT id, key_digest FROM integrations WHERE disabled_at IS NULL "  # noqa: S608
+            f"AND id IN ({', '.join([mark] * len(ids))})"
+        )
+        return {str(r[0]): str(r[1]) for r in self.db.fetch_positional(query, ids)}
+
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         keys = list(dedup_keys)
         found: list[OpenAlertRef] = []

@@ -64,6 +64,9 @@ class Submission:
     raw_body: str
     events: tuple[AlertEvent, ...]
     prepared: tuple[Prepared, ...] = ()  # one per event, or none (see `prepare`)
+    # The digest of the key the sender used: checked again as the batch is written, so a key rotated
+    # on any node stops working at once, whatever a node's key cache still holds ("": not keyed).
+    key_digest: str = ""
 
 
 def prepare(
@@ -242,7 +245,21 @@ def ingest_batch(
     now: datetime,
     make_id: Callable[[], str] = new_id,
 ) -> list[list[EventResult]]:
-    """Store each raw payload and apply every event; the caller commits once for all of it."""
+    """Store each raw payload and apply every event; the caller commits once for all of it.
+
+    A submission whose integration key is no longer current is refused whole: nothing of it is
+    stored, and each of its events answers `Outcome.REFUSED`.
+    """
+    keyed = {s.integration_id for s in submissions if s.key_digest}
+    current = alerts.current_key_digests(keyed) if keyed else {}
+    refused = [bool(s.key_digest) and current.get(s.integration_id) != s.key_digest for s in submissions]
+    if any(refused):
+        kept = [s for s, no in zip(submissions, refused, strict=True) if not no]
+        done = iter(ingest_batch(kept, alerts=alerts, incidents=incidents, configs=configs, now=now, make_id=make_id))
+        return [
+            [EventResult(Outcome.REFUSED, e.dedup_key) for e in s.events] if no else next(done)
+            for s, no in zip(submissions, refused, strict=True)
+        ]
     raw_ids = [make_id() for _ in submissions]
     alerts.add_raw_many(
         [

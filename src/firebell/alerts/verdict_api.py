@@ -13,7 +13,7 @@ from firebell.alerts.verdict_service import set_alert_verdict, set_incident_verd
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
-from firebell.web.deps import ContainerDep, Writer
+from firebell.web.deps import ContainerDep, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["alerts"])
     response_model=AlertRead,
     summary="Mark an alert no action needed (a false positive) or actionable; null clears",
 )
-def put_alert_verdict(alert_id: str, body: VerdictUpdate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def put_alert_verdict(alert_id: str, body: VerdictUpdate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         changed = set_alert_verdict(
             alerts=SqlAlertRepo(conn),
@@ -46,7 +46,7 @@ def put_alert_verdict(alert_id: str, body: VerdictUpdate, container: ContainerDe
     summary="Mark every alert of an incident (by number or id) at once; returns its alerts",
 )
 def put_incident_verdict(
-    ref: str, body: VerdictUpdate, container: ContainerDep, caller: Writer
+    ref: str, body: VerdictUpdate, container: ContainerDep, caller: Responder
 ) -> list[dict[str, Any]]:
     with transaction(container.engine, write=True) as conn:
         incident_id = str(get_incident(conn, ref)["id"])

@@ -3,6 +3,8 @@ integrations and maintenance windows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
@@ -135,15 +137,41 @@ def list_integrations(conn: ReadConn, _caller: Reader) -> list[Any]:
 def create_integration(
     name: str, body: IntegrationCreate, request: Request, container: ContainerDep, _caller: Admin
 ) -> dict[str, Any]:
+    return _keyed(
+        container,
+        request,
+        lambda repo, now: catalog.create_integration(
+            repo=repo, service=name, kind=body.kind, now=now, name=body.name, mapping=body.mapping
+        ),
+    )
+
+
+@router.post(
+    "/services/{name}/integrations/{integration}/rotate",
+    response_model=IntegrationCreated,
+    summary="Give an integration a new key; the old key stops working at once",
+)
+def rotate_integration(
+    name: str, integration: str, request: Request, container: ContainerDep, _caller: Admin
+) -> dict[str, Any]:
+    return _keyed(
+        container,
+        request,
+        lambda repo, now: catalog.rotate_integration_key(repo=repo, service=name, integration=integration, now=now),
+    )
+
+
+def _keyed(
+    container: ContainerDep, request: Request, run: Callable[[SqlCatalogRepo, datetime], tuple[str, str]]
+) -> dict[str, Any]:
+    """Run a use case that gives an integration a key; the integration with its key (shown once) and URL."""
     with transaction(container.engine, write=True) as conn:
         repo = SqlCatalogRepo(conn)
-        integration_id, key = catalog.create_integration(
-            repo=repo, service=name, kind=body.kind, now=container.clock.now(), name=body.name, mapping=body.mapping
-        )
+        integration_id, key = run(repo, container.clock.now())
         row = dict(repo.integrations_by_id(integration_id))
     container.catalog_changed()
     base = container.settings.public_url or str(request.base_url)
-    row.update(key=key, url=intake_url(IntegrationKind(body.kind), key, base))
+    row.update(key=key, url=intake_url(IntegrationKind(row["kind"]), key, base))
     return row
 
 

@@ -42,6 +42,9 @@ class SqlCatalogRepo:
     def add_integration(self, values: dict[str, Any]) -> None:
         self.conn.execute(_int.insert(), values)
 
+    def update_integration(self, integration_id: str, values: dict[str, Any]) -> None:
+        self.conn.execute(_int.update().where(_int.c.id == integration_id).values(**values))
+
     def integration(self, integration_id: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_int).where(_int.c.id == integration_id)))
 

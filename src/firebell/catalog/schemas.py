@@ -181,6 +181,7 @@ class IntegrationRead(BaseModel):
     key_hint: str
     config: dict[str, Any]
     created_at: datetime
+    key_rotated_at: datetime | None = None
 
 
 class IntegrationCreated(IntegrationRead):

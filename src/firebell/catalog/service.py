@@ -28,6 +28,14 @@ class CatalogRepo(ServiceWriter, Protocol):
     def add_maintenance(self, values: dict[str, Any]) -> None: ...
 
 
+class IntegrationKeys(Protocol):
+    def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
+
+    def integrations(self, service_id: str | None = None) -> Sequence[Mapping[str, Any]]: ...
+
+    def update_integration(self, integration_id: str, values: dict[str, Any]) -> None: ...
+
+
 def create_service(
     *,
     repo: CatalogRepo,
@@ -111,6 +119,32 @@ def create_integration(
         }
     )
     return integration_id, key
+
+
+def rotate_integration_key(*, repo: IntegrationKeys, service: str, integration: str, now: datetime) -> tuple[str, str]:
+    """Give an integration a new key; the old one stops working at once. Returns (id, new key).
+
+    `integration` is the integration's id or its name on the service.
+    """
+    row = repo.service_by_name(service)
+    if row is None:
+        raise NotFound(f"no service named {service}", details=[{"field": "service"}])
+    found = [
+        i
+        for i in repo.integrations(str(row["id"]))
+        if integration in (i["id"], i["name"]) and i.get("disabled_at") is None
+    ]
+    if not found:
+        raise NotFound(f"service {service} has no integration {integration!r}", details=[{"field": "integration"}])
+    if len(found) > 1:
+        raise Conflict(f"{len(found)} integrations of {service} are named {integration!r}; give its id")
+    if found[0]["kind"] == IntegrationKind.IMPORT.value:
+        raise ValidationFailed.field("integration", "import integrations have no key that takes alerts")
+    key = new_secret()
+    repo.update_integration(
+        str(found[0]["id"]), {"key_digest": secret_digest(key), "key_hint": key[-4:], "key_rotated_at": now}
+    )
+    return str(found[0]["id"]), key
 
 
 HISTORY_INTEGRATION = "history import"

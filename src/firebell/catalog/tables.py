@@ -56,6 +56,7 @@ class IntegrationRow(Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MaintenanceWindowRow(Base):

@@ -16,7 +16,7 @@ from firebell.changes.schemas import ChangeCreate, ChangeRead, DeployEvent, Page
 from firebell.changes.service import record
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 intake = APIRouter(tags=["changes"])
 router = APIRouter(prefix="/api/v1", tags=["changes"])
@@ -86,7 +86,7 @@ def _record(container: Container, service_id: str, integration_id: str | None, b
 
 
 @router.post("/changes", response_model=ChangeRead, status_code=201, summary="Record a change to a service")
-def create_change(body: ChangeCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def create_change(body: ChangeCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     with container.engine.connect() as conn:
         service = SqlCatalogRepo(conn).service_by_name(body.service)
     if service is None:

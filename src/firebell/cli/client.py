@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+
+RATE_LIMIT_RETRIES = 3
 
 
 class ApiError(Exception):
@@ -22,10 +25,15 @@ class Api:
         self.client = httpx.Client(base_url=url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=30)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ApiError(f"cannot reach {self.client.base_url}: {exc}") from exc
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                response = self.client.request(method, path, **kwargs)
+            except httpx.HTTPError as exc:
+                raise ApiError(f"cannot reach {self.client.base_url}: {exc}") from exc
+            wait = response.headers.get("retry-after", "")
+            if response.status_code != 429 or attempt == RATE_LIMIT_RETRIES or not wait.isdigit() or int(wait) > 30:
+                break
+            time.sleep(int(wait))  # over the token's rate limit: wait as told, then again
         if response.status_code >= 400:
             raise ApiError(_message(response), _details(response))
         return response.json()

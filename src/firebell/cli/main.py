@@ -32,6 +32,7 @@ alert_app = typer.Typer(help="Alerts (through a server's API).", no_args_is_help
 incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_is_help=True)
 oncall_app = typer.Typer(help="Who is on call (through a server's API).", no_args_is_help=True)
 schedule_app = typer.Typer(help="Schedules (through a server's API).", no_args_is_help=True)
+team_app = typer.Typer(help="Teams' members and roles (admin, on the configured database).", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (user_app, "user"),
@@ -42,6 +43,7 @@ for sub, name in (
     (incident_app, "incident"),
     (oncall_app, "oncall"),
     (schedule_app, "schedule"),
+    (team_app, "team"),
 ):
     app.add_typer(sub, name=name)
 
@@ -98,13 +100,30 @@ def _container(**overrides: Any) -> Any:
 
 
 def _admin(run: Callable[[Any, Any], Any]) -> Any:
-    """Run an admin use case in one write transaction on the configured database."""
+    """Run an admin use case in one write transaction on the configured database, audited as the
+    operating-system user who ran the command."""
     from firebell.infra.db import transaction
 
-    with errors():
+    with errors(), operator():
         container = _container()
         with transaction(container.engine, write=True) as conn:
             return run(conn, container.clock.now())
+
+
+@contextmanager
+def operator() -> Iterator[None]:
+    """Changes made on the database directly are the operating-system user's, by this command."""
+    import getpass
+
+    from firebell.audit.capture import acting_as
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    words = [a for a in sys.argv[1:4] if not a.startswith("-")]
+    with acting_as(f"cli:{who}", via=" ".join(["firebell", *words])):
+        yield
 
 
 # --- server and schema --------------------------------------------------------------------
@@ -157,18 +176,24 @@ def db_upgrade() -> None:
 @user_app.command("create")
 def user_create(
     email: str,
-    admin: Annotated[bool, typer.Option("--admin", help="may manage services and integrations")] = False,
+    role: Annotated[str, typer.Option(help="admin, responder or viewer: their role outside any team")] = "responder",
+    admin: Annotated[bool, typer.Option("--admin", help="the same as --role admin")] = False,
     password: Annotated[str | None, typer.Option(envvar="FIREBELL_NEW_PASSWORD", help="else one is generated")] = None,
 ) -> None:
     """Create a user who can log in to the web UI. A generated password is printed last."""
+    from firebell.identity.model import Role, parse_role
     from firebell.identity.repo import SqlIdentityRepo
     from firebell.identity.service import create_user
 
+    with errors():
+        chosen_role = Role.ADMIN if admin else parse_role(role)
     chosen = password or secrets.token_urlsafe(12)
     _admin(
-        lambda conn, now: create_user(repo=SqlIdentityRepo(conn), email=email, password=chosen, admin=admin, now=now)
+        lambda conn, now: create_user(
+            repo=SqlIdentityRepo(conn), email=email, password=chosen, role=chosen_role, now=now
+        )
     )
-    out.print(f"created {'admin ' if admin else ''}user {email}")
+    out.print(f"created {chosen_role} user {email}")
     if password is None:
         print(chosen)
 
@@ -176,14 +201,23 @@ def user_create(
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="what the token is for")],
-    scope: Annotated[str, typer.Option(help="read, write or admin (comma-separated)")] = "write",
+    scope: Annotated[str, typer.Option(help="read, respond or admin")] = "respond",
+    user: Annotated[
+        str | None, typer.Option(help="the user it acts for (email); it can then do no more than they can")
+    ] = None,
 ) -> None:
     """Create an API token; the token is printed alone on the last line."""
     from firebell.identity.repo import SqlIdentityRepo
-    from firebell.identity.service import create_token
+    from firebell.identity.service import create_token, user_id_of
 
-    token = _admin(lambda conn, now: create_token(repo=SqlIdentityRepo(conn), name=name, scope=scope, now=now))
-    out.print(f"created token {name!r} with scope {scope}; it is shown only once:")
+    def run(conn: Any, now: Any) -> str:
+        repo = SqlIdentityRepo(conn)
+        user_id = user_id_of(repo=repo, email=user) if user else None
+        return create_token(repo=repo, name=name, scope=scope, now=now, user_id=user_id)
+
+    token = _admin(run)
+    acting = f" acting for {user}" if user else ""
+    out.print(f"created token {name!r} with scope {scope}{acting}; it is shown only once:")
     print(token)
 
 
@@ -531,6 +565,7 @@ def run() -> None:
 
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
+from firebell.cli import access as _access  # noqa: E402, F401
 from firebell.cli import catalog as _catalog  # noqa: E402, F401
 from firebell.cli import classify as _classify  # noqa: E402, F401
 from firebell.cli import drills as _drills  # noqa: E402, F401

@@ -34,7 +34,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.paging import service as paging
 from firebell.paging.repo import SqlPagingRepo
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["drills"])
 
@@ -174,7 +174,7 @@ async def fire(container: Container, drill: dict[str, Any], submission: Submissi
 
 
 @router.post("/drills", status_code=201, summary="Fire a paging drill (or plan a game day)")
-async def create_drill(body: DrillCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+async def create_drill(body: DrillCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     drill, submission = await run_in_threadpool(_plan, container, body, caller.name)
     if submission is not None:
         await fire(container, drill, submission)
@@ -197,7 +197,7 @@ def get_drill(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, Any]:
 
 
 @router.post("/drills/{ref}/end", summary="End a paging drill: resolve its incident; passed if every step was reached")
-def end_drill(ref: str, body: DrillEnd, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def end_drill(ref: str, body: DrillEnd, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     now = container.clock.now()
     with transaction(container.engine, write=True) as conn:
         drill = _drill(conn, ref)
@@ -236,7 +236,7 @@ def end_drill(ref: str, body: DrillEnd, container: ContainerDep, caller: Writer)
 
 
 @router.post("/drills/{ref}/outcome", summary="Record how the hypothesis held and what was learnt")
-def record_outcome(ref: str, body: DrillOutcome, container: ContainerDep, _caller: Writer) -> dict[str, Any]:
+def record_outcome(ref: str, body: DrillOutcome, container: ContainerDep, _caller: Responder) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         drill = _drill(conn, ref)
         service.record(

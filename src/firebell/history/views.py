@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from firebell.history.api import decode, run_import
 from firebell.history.model import Format
-from firebell.identity.model import Scope
+from firebell.identity.model import Role
 from firebell.kernel.errors import DomainError
 from firebell.web.deps import ContainerDep
 from firebell.web.pages import CsrfSession, UserSession, render
@@ -26,7 +26,7 @@ def _page(request: Request, session: UserSession, status_code: int = 200, **cont
         session,
         nav="services",
         formats=[f.value for f in Format],
-        is_admin=Scope.ADMIN in session.principal.granted(),
+        is_admin=session.principal.is_admin,
         status_code=status_code,
         **(defaults | context),
     )
@@ -51,7 +51,7 @@ async def upload(
 ) -> Response:
     chosen = {"format": format, "zone": zone, "service": service, "create_services": create_services}
     try:
-        session.principal.require(Scope.ADMIN)
+        session.principal.require(Role.ADMIN)
         text = decode(await file.read())
         result = await run_in_threadpool(
             lambda: run_import(

@@ -8,12 +8,16 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from firebell.identity.model import Role
 from firebell.identity.tables import ApiTokenRow, UserRow, WebSessionRow
 from firebell.infra.sqltypes import first_dict
+from firebell.oncall.tables import TeamMemberRow, TeamRow
 
 _users = cast(sa.Table, UserRow.__table__)
 _tokens = cast(sa.Table, ApiTokenRow.__table__)
 _sessions = cast(sa.Table, WebSessionRow.__table__)
+_members = cast(sa.Table, TeamMemberRow.__table__)
+_teams = cast(sa.Table, TeamRow.__table__)
 
 
 class SqlIdentityRepo:
@@ -59,7 +63,7 @@ class SqlIdentityRepo:
 
     def session_by_digest(self, digest: str, now: datetime) -> dict[str, Any] | None:
         query = (
-            sa.select(_sessions, _users.c.email, _users.c.is_admin, _users.c.display_name)
+            sa.select(_sessions, _users.c.email, _users.c.role, _users.c.display_name)
             .join(_users, _users.c.id == _sessions.c.user_id)
             .where(_sessions.c.token_digest == digest, _sessions.c.expires_at > now)
         )
@@ -67,3 +71,112 @@ class SqlIdentityRepo:
 
     def delete_session(self, digest: str) -> None:
         self.conn.execute(_sessions.delete().where(_sessions.c.token_digest == digest))
+
+    def delete_sessions_of(self, user_id: str) -> None:
+        self.conn.execute(_sessions.delete().where(_sessions.c.user_id == user_id))
+
+    def team_roles(self, user_id: str) -> dict[str, Role]:
+        query = sa.select(_members.c.team_id, _members.c.role).where(_members.c.user_id == user_id)
+        return {str(team_id): Role(str(role)) for team_id, role in self.conn.execute(query)}
+
+    def memberships(self, user_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(_teams.c.name.label("team"), _members.c.role)
+            .join(_teams, _teams.c.id == _members.c.team_id)
+            .where(_members.c.user_id == user_id)
+            .order_by(_teams.c.name)
+        )
+        return [dict(row) for row in self.conn.execute(query).mappings()]
+
+    def user_by_sso_subject(self, subject: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_users).where(_users.c.sso_subject == subject)))
+
+    def tokens(self) -> list[dict[str, Any]]:
+        query = (
+            sa.select(
+                _tokens.c.id,
+                _tokens.c.name,
+                _tokens.c.scopes,
+                _tokens.c.user_id,
+                _tokens.c.created_at,
+                _tokens.c.revoked_at,
+                _users.c.email.label("user_email"),
+            )
+            .outerjoin(_users, _users.c.id == _tokens.c.user_id)
+            .order_by(_tokens.c.created_at, _tokens.c.id)
+        )
+        return [dict(row) for row in self.conn.execute(query).mappings()]
+
+    def token(self, token_id: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_tokens).where(_tokens.c.id == token_id)))
+
+    def revoke_token(self, token_id: str, now: datetime) -> None:
+        self.conn.execute(_tokens.update().where(_tokens.c.id == token_id).values(revoked_at=now))
+
+    def count_admins(self) -> int:
+        query = sa.select(sa.func.count()).select_from(_users).where(_users.c.role == Role.ADMIN.value)
+        return int(self.conn.execute(query).scalar_one())
+
+    def team_by_name(self, name: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_teams).where(_teams.c.name == name)))
+
+    def set_team_member(self, team_id: str, user_id: str, role: str) -> None:
+        """Set a member's role, or add them (last in the team's order) with it."""
+        where = (_members.c.team_id == team_id, _members.c.user_id == user_id)
+        if self.conn.execute(_members.update().where(*where).values(role=role)).rowcount:
+            return
+        last: int | None = self.conn.execute(
+            sa.select(sa.func.max(_members.c.position)).where(_members.c.team_id == team_id)
+        ).scalar_one()
+        position = -1 if last is None else int(last)
+        self.conn.execute(_members.insert().values(team_id=team_id, user_id=user_id, role=role, position=position + 1))
+
+    def remove_team_member(self, team_id: str, user_id: str) -> None:
+        self.conn.execute(_members.delete().where(_members.c.team_id == team_id, _members.c.user_id == user_id))
+
+    def teams_with_members(self) -> list[dict[str, Any]]:
+        """Every team with its members' handles, emails and roles, in the team's order."""
+        query = (
+            sa.select(
+                _teams.c.name.label("team"),
+                _users.c.handle,
+                _users.c.email,
+                _users.c.display_name,
+                _members.c.role,
+            )
+            .select_from(_teams)
+            .outerjoin(_members, _members.c.team_id == _teams.c.id)
+            .outerjoin(_users, _users.c.id == _members.c.user_id)
+            .order_by(_teams.c.name, _members.c.position)
+        )
+        teams: dict[str, list[dict[str, Any]]] = {}
+        for row in self.conn.execute(query).mappings():
+            members = teams.setdefault(str(row["team"]), [])
+            if row["email"] is not None:
+                members.append({k: row[k] for k in ("handle", "email", "display_name", "role")})
+        return [{"name": name, "members": members} for name, members in teams.items()]
+
+    def users_with_roles(self) -> list[dict[str, Any]]:
+        """Every user with their own role and their teams' roles."""
+        users = [
+            {
+                "id": str(u["id"]),
+                "email": u["email"],
+                "handle": u["handle"],
+                "display_name": u["display_name"],
+                "role": u["role"],
+                "sso": u["sso_subject"] is not None,
+                "teams": [],
+            }
+            for u in self.conn.execute(sa.select(_users).order_by(_users.c.email)).mappings()
+        ]
+        by_id = {u["id"]: u for u in users}
+        query = (
+            sa.select(_members.c.user_id, _teams.c.name, _members.c.role)
+            .join(_teams, _teams.c.id == _members.c.team_id)
+            .order_by(_teams.c.name)
+        )
+        for user_id, team, role in self.conn.execute(query):
+            if str(user_id) in by_id:
+                by_id[str(user_id)]["teams"].append({"team": team, "role": role})
+        return users

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from firebell.identity.model import Principal, Scope, check_email, parse_scopes
+from firebell.identity.model import Principal, Role, Scope, check_email, parse_scopes
 from firebell.identity.passwords import hash_password, verify_password
 from firebell.identity.ports import IdentityRepo
-from firebell.kernel.errors import Conflict, Unauthenticated, ValidationFailed
+from firebell.kernel.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 
 TOKEN_PREFIX = "fbt_"  # noqa: S105 - a prefix, not a secret
 MIN_PASSWORD = 8
 
 
-def create_user(*, repo: IdentityRepo, email: str, password: str, admin: bool, now: datetime, name: str = "") -> str:
+@functools.cache
+def _nobody() -> str:
+    """A hash no password matches, checked for unknown emails."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def create_user(*, repo: IdentityRepo, email: str, password: str, role: Role, now: datetime, name: str = "") -> str:
+    """Create a user with a password; `role` is their role on what belongs to no team."""
     email = check_email(email)
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed.field("password", f"must be at least {MIN_PASSWORD} characters")
@@ -29,7 +39,7 @@ def create_user(*, repo: IdentityRepo, email: str, password: str, admin: bool, n
             "email": email,
             "display_name": name or email.split("@")[0],
             "password_hash": hash_password(password),
-            "is_admin": admin,
+            "role": role.value,
             "created_at": now,
         }
     )
@@ -64,7 +74,14 @@ def upsert_person(
     if user is None:
         user_id = new_id()
         repo.add_user(
-            {"id": user_id, "handle": handle, "password_hash": "", "is_admin": False, "created_at": now, **wanted}
+            {
+                "id": user_id,
+                "handle": handle,
+                "password_hash": "",
+                "role": Role.RESPONDER.value,
+                "created_at": now,
+                **wanted,
+            }
         )
         return user_id, "created"
     if user["email"] != email and repo.user_by_email(email) is not None:
@@ -77,7 +94,10 @@ def upsert_person(
 
 
 def create_token(*, repo: IdentityRepo, name: str, scope: str, now: datetime, user_id: str | None = None) -> str:
-    """Create an API token; the secret is returned once and stored only as a digest."""
+    """Create an API token; the secret is returned once and stored only as a digest.
+
+    A token of a user can do no more than the user; a token of no user is limited by its scope alone.
+    """
     if not name.strip():
         raise ValidationFailed.field("name", "must not be empty")
     scopes = parse_scopes(scope)
@@ -99,7 +119,21 @@ def principal_for_token(*, repo: IdentityRepo, token: str) -> Principal:
     row = repo.token_by_digest(secret_digest(token))
     if row is None:
         raise Unauthenticated("the API token is unknown or revoked")
-    return Principal(name=f"token:{row['name']}", scopes=parse_scopes(row["scopes"]), user_id=row["user_id"])
+    scopes = parse_scopes(row["scopes"])
+    name = f"token:{row['name']}"
+    if row["user_id"] is None:
+        return Principal(name=name, scopes=scopes, token_id=row["id"])
+    user = repo.user(row["user_id"])
+    if user is None:
+        raise Unauthenticated("the API token's user no longer exists")
+    return Principal(
+        name=name,
+        scopes=scopes,
+        user_id=str(user["id"]),
+        role=Role(user["role"]),
+        teams=repo.team_roles(str(user["id"])),
+        token_id=row["id"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +146,14 @@ class WebSession:
 
 def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, lifetime: timedelta) -> WebSession:
     user = repo.user_by_email(email.strip().lower())
-    if user is None or not verify_password(user["password_hash"], password):
+    # An unknown email costs the same hashing as a known one: the time taken tells nothing.
+    if not verify_password(user["password_hash"] if user else _nobody(), password) or user is None:
         raise Unauthenticated("wrong email or password")
+    return open_session(repo=repo, user=user, now=now, lifetime=lifetime)
+
+
+def open_session(*, repo: IdentityRepo, user: Mapping[str, Any], now: datetime, lifetime: timedelta) -> WebSession:
+    """Start a browser session for `user`, who has proved who they are."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     repo.add_session(
@@ -126,22 +166,127 @@ def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, life
             "expires_at": now + lifetime,
         }
     )
-    return WebSession(token, csrf, _user_principal(user["email"], user["is_admin"], user["id"]), user["email"])
+    principal = _user_principal(user["email"], Role(user["role"]), str(user["id"]), repo.team_roles(str(user["id"])))
+    return WebSession(token, csrf, principal, user["email"])
 
 
 def session_for(*, repo: IdentityRepo, token: str, now: datetime) -> WebSession | None:
     row = repo.session_by_digest(secret_digest(token), now)
     if row is None:
         return None
-    return WebSession(
-        token, row["csrf_token"], _user_principal(row["email"], row["is_admin"], row["user_id"]), row["email"]
-    )
+    user_id = str(row["user_id"])
+    principal = _user_principal(row["email"], Role(row["role"]), user_id, repo.team_roles(user_id))
+    return WebSession(token, row["csrf_token"], principal, row["email"])
 
 
 def log_out(*, repo: IdentityRepo, token: str) -> None:
     repo.delete_session(secret_digest(token))
 
 
-def _user_principal(email: str, is_admin: bool, user_id: str) -> Principal:
-    scopes = frozenset({Scope.ADMIN}) if is_admin else frozenset({Scope.WRITE})
-    return Principal(name=email, scopes=scopes, user_id=user_id)
+def _user_principal(email: str, role: Role, user_id: str, teams: Mapping[str, Role]) -> Principal:
+    return Principal(name=email, scopes=frozenset(Scope), user_id=user_id, role=role, teams=teams)
+
+
+def set_user_role(*, repo: IdentityRepo, email: str, role: Role) -> Mapping[str, Any]:
+    """Set a user's own role (on what belongs to no team); their sessions end so it takes hold now."""
+    user = _user_by_email(repo, email)
+    if user["role"] == role.value:
+        return user
+    if user["role"] == Role.ADMIN.value and repo.count_admins() <= 1:
+        raise Conflict(f"{user['email']} is the last admin; make another admin first")
+    repo.update_user(str(user["id"]), {"role": role.value})
+    repo.delete_sessions_of(str(user["id"]))
+    return {**user, "role": role.value}
+
+
+def set_team_role(*, repo: IdentityRepo, team: str, person: str, role: Role | None) -> str:
+    """Make `person` (email or handle) a member of `team` with `role`, or (None) no member at all.
+
+    Returns what changed, in words ("" for nothing).
+    """
+    row = repo.team_by_name(team)
+    if row is None:
+        raise NotFound(f"no team named {team}", details=[{"field": "team"}])
+    user = repo.user_by_handle(person) or repo.user_by_email(person.strip().lower())
+    if user is None:
+        raise NotFound(f"no user with handle or email {person}", details=[{"field": "person"}])
+    team_id, user_id = str(row["id"]), str(user["id"])
+    current = repo.team_roles(user_id).get(team_id)
+    who = user.get("handle") or user["email"]
+    if role is None:
+        if current is None:
+            return ""
+        repo.remove_team_member(team_id, user_id)
+        return f"removed {who} from team {team}"
+    if current is role:
+        return ""
+    repo.set_team_member(team_id, user_id, role.value)
+    return f"{who} is {role} of team {team}" if current is not None else f"added {who} to team {team} as {role}"
+
+
+def revoke_token(*, repo: IdentityRepo, token_id: str, by: Principal, now: datetime) -> Mapping[str, Any]:
+    """Revoke a token: its own user may, and so may an admin of everything."""
+    row = repo.token(token_id)
+    if row is None or row["revoked_at"] is not None:
+        raise NotFound(f"no live token with id {token_id}", details=[{"field": "token_id"}])
+    if not by.is_admin and (by.user_id is None or row["user_id"] != by.user_id):
+        raise PermissionDenied("only the token's user or an admin may revoke it")
+    repo.revoke_token(token_id, now)
+    return row
+
+
+def _user_by_email(repo: IdentityRepo, email: str) -> Mapping[str, Any]:
+    user = repo.user_by_email(email.strip().lower())
+    if user is None:
+        raise NotFound(f"no user with email {email}", details=[{"field": "email"}])
+    return user
+
+
+def user_id_of(*, repo: IdentityRepo, email: str) -> str:
+    return str(_user_by_email(repo, email)["id"])
+
+
+def log_in_sso(
+    *,
+    repo: IdentityRepo,
+    subject: str,
+    email: str,
+    name: str,
+    now: datetime,
+    lifetime: timedelta,
+    create_users: bool,
+    default_role: Role,
+    allowed_domains: Sequence[str] = (),
+) -> WebSession:
+    """Open a session for someone the single sign-on provider vouched for.
+
+    They are the user linked to their subject; else the user with their email (linked from now on);
+    else, where allowed, a new user with `default_role` and no password.
+    """
+    email = check_email(email)
+    domain = email.rsplit("@", 1)[1]
+    if allowed_domains and domain not in allowed_domains:
+        raise Unauthenticated(f"{email} may not log in here: single sign-on is open to {', '.join(allowed_domains)}")
+    user = repo.user_by_sso_subject(subject)
+    if user is None:
+        user = repo.user_by_email(email)
+        if user is not None and user.get("sso_subject") not in (None, subject):
+            raise Unauthenticated(f"{email} is linked to another single sign-on account")
+        if user is not None:
+            repo.update_user(str(user["id"]), {"sso_subject": subject})
+        elif create_users:
+            user_id = new_id()
+            values = {
+                "id": user_id,
+                "email": email,
+                "display_name": name or email.split("@")[0],
+                "password_hash": "",
+                "role": default_role.value,
+                "sso_subject": subject,
+                "created_at": now,
+            }
+            repo.add_user(values)
+            user = values
+        else:
+            raise Unauthenticated(f"no Firebell user has the email {email}; ask an admin to add you")
+    return open_session(repo=repo, user=user, now=now, lifetime=lifetime)

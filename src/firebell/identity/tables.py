@@ -17,7 +17,10 @@ class UserRow(Base):
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(200))
-    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # admin (everything, everywhere), responder or viewer: the role on what belongs to no team
+    role: Mapped[str] = mapped_column(sa.String(16), default="responder", server_default="responder")
+    # Set for a person who logs in through single sign-on: the provider's subject identifier.
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(255), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # On-call details: how schedules, policies and YAML name a person, and where they live.
     handle: Mapped[str | None] = mapped_column(sa.String(100), unique=True, nullable=True)

@@ -28,7 +28,7 @@ from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
 from firebell.paging.service import move_to as paging_answer
 from firebell.paging.service import start_escalation
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -73,7 +73,7 @@ def classify_severity(body: ClassifyRequest, _caller: Reader) -> dict[str, Any]:
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201, summary="Declare an incident by hand")
-def declare_incident(body: IncidentCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def declare_incident(body: IncidentCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     try:
         sev = Sev.parse(body.severity)
     except ValueError as exc:
@@ -112,7 +112,7 @@ def _service_id(catalog: SqlCatalogRepo, name: str, field: str) -> str:
 
 
 @router.post("/incidents/{ref}/status", response_model=IncidentRead, summary="Move an incident to a state")
-def change_status(ref: str, body: StatusRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def change_status(ref: str, body: StatusRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
         paging_answer(

@@ -38,7 +38,7 @@ from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import reassign_target
 from firebell.paging.repo import SqlPagingRepo
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["incident response"])
 
@@ -75,7 +75,7 @@ def get_response(ref: str, conn: ReadConn, container: ContainerDep, _caller: Rea
 
 
 @router.post("/incidents/{ref}/roles", summary="Give a person a role (single-holder roles are handed over)")
-def assign_role(ref: str, body: RoleRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def assign_role(ref: str, body: RoleRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     role = _role(body.role)
 
     def act(conn: Connection, incident_id: str) -> None:
@@ -96,7 +96,7 @@ def remove_role(
     ref: str,
     role: str,
     container: ContainerDep,
-    caller: Writer,
+    caller: Responder,
     user: Annotated[str | None, Query(description="handle or email; default everyone holding it")] = None,
 ) -> dict[str, Any]:
     parsed = _role(role)
@@ -116,7 +116,7 @@ def remove_role(
 
 @router.post("/incidents/{ref}/checklists/{list_key}/{item_key}", summary="Tick or untick a checklist item")
 def tick(
-    ref: str, list_key: str, item_key: str, body: TickRequest, container: ContainerDep, caller: Writer
+    ref: str, list_key: str, item_key: str, body: TickRequest, container: ContainerDep, caller: Responder
 ) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         response.tick(
@@ -133,7 +133,7 @@ def tick(
 
 
 @router.post("/incidents/{ref}/notes", summary="Add a note to the timeline (the Scribe's record)")
-def add_note(ref: str, body: NoteRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def add_note(ref: str, body: NoteRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         response.add_note(
             SqlIncidentRepo(conn), incident_id=incident_id, text=body.text, actor=caller.name, at=container.clock.now()
@@ -143,7 +143,7 @@ def add_note(ref: str, body: NoteRequest, container: ContainerDep, caller: Write
 
 
 @router.post("/incidents/{ref}/severity", summary="Change the severity (on the timeline, with the reason)")
-def set_severity(ref: str, body: SeverityRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def set_severity(ref: str, body: SeverityRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     try:
         sev = Sev.parse(body.severity)
     except ValueError as exc:
@@ -176,7 +176,7 @@ def decide(body: MitigationRequest, _caller: Reader) -> dict[str, Any]:
 
 
 @router.post("/incidents/{ref}/mitigations", summary="Record the strategy the decision tree leads to")
-def choose_mitigation(ref: str, body: MitigationRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def choose_mitigation(ref: str, body: MitigationRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         response.choose_mitigation(
             SqlIncidentRepo(conn),
@@ -194,7 +194,7 @@ def choose_mitigation(ref: str, body: MitigationRequest, container: ContainerDep
     summary="Record how a mitigation went; not resolved escalates to the next level",
 )
 def mitigation_outcome(
-    ref: str, mitigation_id: str, body: OutcomeRequest, container: ContainerDep, caller: Writer
+    ref: str, mitigation_id: str, body: OutcomeRequest, container: ContainerDep, caller: Responder
 ) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         record_outcome(conn, container, incident_id, mitigation_id, body.outcome, body.note, caller.name)
@@ -229,7 +229,7 @@ def record_outcome(
 
 
 @router.post("/incidents/{ref}/escalate", summary="Page the next level of the escalation policy now")
-def escalate(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+def escalate(ref: str, container: ContainerDep, caller: Responder, body: MoveRequest | None = None) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         level = paging.escalate_further(
             incidents=SqlIncidentRepo(conn),
@@ -288,7 +288,7 @@ def preview(ref: str, body: ComposeRequest, conn: ReadConn, container: Container
 
 
 @router.post("/incidents/{ref}/communications", status_code=201, summary="Send a communication")
-def send(ref: str, body: SendRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def send(ref: str, body: SendRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     template = TEMPLATES.get(body.template)
     if template is None:
         raise ValidationFailed.field("template", f"unknown template {body.template!r}")
@@ -320,7 +320,7 @@ def send(ref: str, body: SendRequest, container: ContainerDep, caller: Writer) -
 
 
 @router.post("/incidents/{ref}/war-room", summary="Name the war room and create it in Slack (with a bot token)")
-def war_room(ref: str, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def war_room(ref: str, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         incident = get_incident(conn, incident_id)
         _subject, text = compose_for(conn, container, incident, "initial.slack", {})
@@ -375,7 +375,7 @@ def list_templates(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
 
 
 @router.put("/message-templates/{key}", summary="Edit a template (Jinja2, sandboxed)")
-def save_template(key: str, body: TemplateWrite, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def save_template(key: str, body: TemplateWrite, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     default_source(key)  # refuses unknown keys
     check(body.body, sample=SAMPLE)
     with transaction(container.engine, write=True) as conn:
@@ -384,7 +384,7 @@ def save_template(key: str, body: TemplateWrite, container: ContainerDep, caller
 
 
 @router.delete("/message-templates/{key}", summary="Go back to the shipped template")
-def reset_template(key: str, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def reset_template(key: str, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     default_source(key)
     with transaction(container.engine, write=True) as conn:
         SqlIncidentRepo(conn).save_template(key, None, container.clock.now(), caller.name)

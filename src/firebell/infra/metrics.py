@@ -20,6 +20,11 @@ class Metrics:
             ["source", "reason"],
             registry=self.registry,
         )
+        self.api_rate_limited = Counter(
+            "firebell_api_rate_limited",
+            "API requests refused with 429 because their token was over its rate limit.",
+            registry=self.registry,
+        )
         self.request_seconds = Histogram(
             "firebell_http_request_duration_seconds",
             "HTTP request latency, by route template and method.",

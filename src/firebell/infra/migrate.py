@@ -18,6 +18,7 @@ def target_metadata() -> sa.MetaData:
     """Every table, for autogenerate comparisons."""
     from firebell.actionitems import tables as _actionitems  # noqa: F401
     from firebell.alerts import tables as _alerts  # noqa: F401
+    from firebell.audit import tables as _audit  # noqa: F401
     from firebell.catalog import tables as _catalog  # noqa: F401
     from firebell.changes import tables as _changes  # noqa: F401
     from firebell.drills import tables as _drills  # noqa: F401

@@ -17,6 +17,43 @@ class IngestSettings(BaseModel):
     config_cache_seconds: float = Field(default=2.0, ge=0)
 
 
+class LimitSettings(BaseModel):
+    """Rate limits, kept by each Firebell process (with N nodes, a sender may get N times as much)."""
+
+    # Requests a second per integration key on the intake endpoints, and the burst allowed above it
+    # (0: no limit). Over it, intake answers 429 with Retry-After, as PagerDuty's Events API does.
+    intake_per_second: float = Field(default=50.0, ge=0)
+    intake_burst: int = Field(default=1000, ge=1)
+    # Requests a second per API token on /api/v1, and its burst (0: no limit).
+    api_per_second: float = Field(default=20.0, ge=0)
+    api_burst: int = Field(default=200, ge=1)
+
+
+class OidcSettings(BaseModel):
+    """Single sign-on through an OpenID Connect provider (Okta, Microsoft Entra ID, Google, Keycloak,
+    Dex, Authentik...). Register Firebell with the provider as a confidential web client whose
+    redirect URI is <public URL>/login/sso/callback."""
+
+    issuer: str = ""  # the provider's issuer URL; empty: single sign-on is off
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    scopes: str = "openid email profile"
+    # Someone who logs in for the first time becomes a user with this role (their own role, outside
+    # any team); with create_users off, only people already added (by email) may log in this way.
+    create_users: bool = True
+    default_role: Literal["viewer", "responder"] = "viewer"
+    allowed_domains: str = ""  # comma-separated email domains allowed to log in; empty: any
+    button_label: str = "Log in with single sign-on"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    @property
+    def domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.allowed_domains.split(",") if d.strip()]
+
+
 class RetentionSettings(BaseModel):
     raw_payload_days: int = Field(default=30, ge=1)
     sweep_interval_seconds: int = Field(default=3600, ge=10)
@@ -107,6 +144,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     ingest: IngestSettings = IngestSettings()
+    limits: LimitSettings = LimitSettings()
+    oidc: OidcSettings = OidcSettings()
     retention: RetentionSettings = RetentionSettings()
     smtp: SmtpSettings = SmtpSettings()
     slack: SlackSettings = SlackSettings()

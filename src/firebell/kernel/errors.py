@@ -49,3 +49,11 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, details: Sequence[Mapping[str, object]] | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after

@@ -15,7 +15,7 @@ from firebell.kernel.errors import ValidationFailed
 from firebell.oncall import ical
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import OnCallNow, add_override, feed, on_call, schedule_names, schedule_view
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -153,7 +153,7 @@ class OverrideCreated(BaseModel):
     status_code=201,
     summary="Someone covers a schedule for a while (vacation swaps); wins over every layer",
 )
-def post_override(name: str, body: OverrideCreate, container: ContainerDep, _caller: Writer) -> OverrideCreated:
+def post_override(name: str, body: OverrideCreate, container: ContainerDep, _caller: Responder) -> OverrideCreated:
     with transaction(container.engine, write=True) as conn:
         override_id = add_override(
             oncall=SqlOncallRepo(conn),

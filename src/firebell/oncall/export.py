@@ -45,11 +45,8 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
     service_names = {str(s["id"]): str(s["name"]) for s in all_services}
     return {
         "users": [_user(person, oncall) for person in people.values()],
-        "teams": [
-            {"name": t["name"], "members": [handle.get(m, m) for m in oncall.team_members(str(t["id"]))]}
-            for t in teams.values()
-        ],
-        "schedules": [_schedule(s, oncall, handle) for s in schedules.values()],
+        "teams": [_team(t, oncall, handle) for t in teams.values()],
+        "schedules": [_schedule(s, oncall, handle, teams) for s in schedules.values()],
         "escalation_policies": [policy_document(p, schedules, teams, handle) for p in policies.values()],
         "services": [
             _service(s, policies, service_names)
@@ -58,6 +55,20 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
             or any(s.get(key) for key in ("escalation_policy_id", "category_policies", "dependencies", *_FACTS))
         ],
     }
+
+
+def _team(team: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, str]) -> dict[str, Any]:
+    """The team as `apply` reads it; roles other than responder are listed only when someone has one."""
+    team_id = str(team["id"])
+    roles = oncall.team_roles(team_id)
+    by_role: dict[str, list[str]] = {"responder": [], "admin": [], "viewer": []}
+    for member in oncall.team_members(team_id):
+        by_role[roles.get(member, "responder")].append(handle.get(member, member))
+    document: dict[str, Any] = {"name": team["name"], "members": by_role["responder"]}
+    if by_role["admin"] or by_role["viewer"]:
+        document["admins"] = by_role["admin"]
+        document["viewers"] = by_role["viewer"]
+    return document
 
 
 def _user(person: Mapping[str, Any], oncall: OncallRepo) -> dict[str, Any]:
@@ -89,7 +100,9 @@ def format_duration_seconds(seconds: int) -> str:
     return format_duration(timedelta(seconds=seconds)) if seconds else "0s"
 
 
-def _schedule(row: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, str]) -> dict[str, Any]:
+def _schedule(
+    row: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, str], teams: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     zone = ZoneInfo(str(row["zone"]))
     layers = []
     for doc in row["layers"]:
@@ -110,6 +123,8 @@ def _schedule(row: Mapping[str, Any], oncall: OncallRepo, handle: Mapping[str, s
             ]
         layers.append(layer)
     schedule: dict[str, Any] = {"name": row["name"], "timezone": row["zone"], "layers": layers}
+    if row.get("team_id") and str(row["team_id"]) in teams:
+        schedule["team"] = teams[str(row["team_id"])]["name"]
     overrides = [
         {
             "user": handle.get(str(o["user_id"]), str(o["user_id"])),

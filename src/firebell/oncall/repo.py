@@ -69,10 +69,20 @@ class SqlOncallRepo:
         members: list[Any] = list(self.conn.execute(query).scalars())
         return [str(member) for member in members]
 
-    def set_team_members(self, team_id: str, user_ids: list[str]) -> None:
+    def team_roles(self, team_id: str) -> dict[str, str]:
+        query = sa.select(_members.c.user_id, _members.c.role).where(_members.c.team_id == team_id)
+        return {str(user_id): str(role) for user_id, role in self.conn.execute(query)}
+
+    def set_team_members(self, team_id: str, user_ids: list[str], roles: dict[str, str] | None = None) -> None:
+        """Make these the team's members, in order; with no `roles`, members keep the role they had."""
+        kept = self.team_roles(team_id)
+        wanted = roles if roles is not None else kept
         self.conn.execute(_members.delete().where(_members.c.team_id == team_id))
         if user_ids:
-            rows = [{"team_id": team_id, "user_id": u, "position": i} for i, u in enumerate(user_ids)]
+            rows = [
+                {"team_id": team_id, "user_id": u, "position": i, "role": wanted.get(u, "responder")}
+                for i, u in enumerate(user_ids)
+            ]
             self.conn.execute(_members.insert(), rows)
 
     def contact_methods(self, user_id: str) -> list[dict[str, Any]]:

@@ -100,7 +100,15 @@ class UserIn(_Strict):
 
 class TeamIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
+    # Responders: paged when the team is, and may respond to the team's incidents.
     members: list[str] = Field(default_factory=list)
+    # Given either list, every member's role is declared here (members are responders); given
+    # neither, members keep the roles set through the API or the web.
+    admins: list[str] | None = None  # also paged; may manage the team's schedules, services and members
+    viewers: list[str] | None = None  # may read, not respond; never paged
+
+    def declares_roles(self) -> bool:
+        return self.admins is not None or self.viewers is not None
 
 
 class ParticipantIn(_Strict):
@@ -180,6 +188,8 @@ class ScheduleIn(_Strict):
     layers: list[LayerIn] = Field(default_factory=list)
     overrides: list[OverrideIn] = Field(default_factory=list)
     escalation_policy: list[LevelIn] | None = None  # a policy named after the schedule
+    # The team that owns it: its responders may change it, others only read it (omitted: no team).
+    team: str | None = Field(default=None, min_length=1, max_length=200)
 
     _check_zone = field_validator("timezone")(_zone)
     _check_handoff = field_validator("handoff", mode="before")(_clock_time)

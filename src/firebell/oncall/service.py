@@ -23,7 +23,7 @@ from firebell.kernel.ids import new_id, new_secret, secret_digest
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind, category_key, parse_duration
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
-from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn
+from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn, TeamIn
 
 DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
 CATALOG_FACTS = {"owner_team", "tier", "slos", "slis", "dashboards"}
@@ -100,7 +100,7 @@ def apply(
             changes.append(f"set {len(rows)} contact methods of user {user.handle} (users[{i}])")
 
     for i, team in enumerate(config.teams):
-        members = [people.resolve(m, f"teams[{i}].members[{j}]") for j, m in enumerate(team.members)]
+        members, roles = _team_members(team, i, people)
         row = oncall.team_by_name(team.name)
         if row is None:
             team_id = new_id()
@@ -109,8 +109,11 @@ def apply(
         else:
             team_id = str(row["id"])
         if oncall.team_members(team_id) != members:
-            oncall.set_team_members(team_id, members)
+            oncall.set_team_members(team_id, members, roles)
             changes.append(f"set members of team {team.name}")
+        elif roles is not None and oncall.team_roles(team_id) != roles:
+            oncall.set_team_members(team_id, members, roles)
+            changes.append(f"set roles in team {team.name}")
 
     schedule_ids: dict[str, str] = {}
     schedules = config.all_schedules()
@@ -208,6 +211,24 @@ def _policy_id(name: str | None, field: str, oncall: OncallRepo, declared: Mappi
     return found
 
 
+def _team_members(team: TeamIn, i: int, people: _People) -> tuple[list[str], dict[str, str] | None]:
+    """The team's members in order (responders, then admins, then viewers), and their declared roles."""
+    members: list[str] = []
+    roles: dict[str, str] = {}
+    lists = (
+        ("members", team.members, "responder"),
+        ("admins", team.admins, "admin"),
+        ("viewers", team.viewers, "viewer"),
+    )
+    for key, names, role in lists:
+        for j, name in enumerate(names or []):
+            user_id = people.resolve(name, f"teams[{i}].{key}[{j}]")
+            if user_id not in roles:
+                members.append(user_id)
+            roles[user_id] = role
+    return members, (roles if team.declares_roles() else None)
+
+
 def _stored_user(identity: IdentityRepo, key: str) -> str | None:
     """A stored user by handle, email, or display name (when only one person has it)."""
     user = identity.user_by_handle(key) or identity.user_by_email(key)
@@ -281,6 +302,12 @@ def _apply_schedule(
         )
         for k, layer in enumerate(declared.all_layers())
     ]
+    team_id = None
+    if declared.team is not None:
+        team = oncall.team_by_name(declared.team)
+        if team is None:
+            raise ValidationFailed.field(f"{where}.team", f"no team named {declared.team}; declare it under teams")
+        team_id = str(team["id"])
     row = oncall.schedule_by_name(declared.name)
     if row is None:
         schedule_id = new_id()
@@ -290,6 +317,7 @@ def _apply_schedule(
                 "name": declared.name,
                 "zone": declared.timezone,
                 "layers": layers,
+                "team_id": team_id,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -297,8 +325,9 @@ def _apply_schedule(
         changes.append(f"created schedule {declared.name}")
     else:
         schedule_id = str(row["id"])
-        if row["layers"] != layers or row["zone"] != declared.timezone:
-            oncall.update_schedule(schedule_id, {"layers": layers, "zone": declared.timezone, "updated_at": now})
+        wanted = {"layers": layers, "zone": declared.timezone, "team_id": team_id}
+        if any(row[k] != v for k, v in wanted.items()):
+            oncall.update_schedule(schedule_id, {**wanted, "updated_at": now})
             changes.append(f"updated schedule {declared.name}")
     # Declared overrides are added once; overrides made elsewhere (the UI, the API) are kept.
     stored = {(o["user_id"], o["starts_at"], o["ends_at"]) for o in oncall.overrides(schedule_id)}

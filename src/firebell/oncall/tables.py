@@ -43,6 +43,8 @@ class TeamMemberRow(Base):
     team_id: Mapped[str] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # viewer, responder or admin of the team; viewers are not paged when the team is
+    role: Mapped[str] = mapped_column(sa.String(16), default="responder", server_default="responder")
 
 
 class ScheduleRow(Base):

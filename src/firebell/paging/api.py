@@ -28,7 +28,7 @@ from firebell.paging.messages import shown_address
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
@@ -44,7 +44,9 @@ def _on_incident(container: Any, ref: str, act: Callable[[Connection, str], None
 
 
 @router.post("/incidents/{ref}/acknowledge", response_model=IncidentRead, summary="Acknowledge: stops escalation")
-def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+def acknowledge(
+    ref: str, container: ContainerDep, caller: Responder, body: MoveRequest | None = None
+) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         service.acknowledge(
             incidents=SqlIncidentRepo(conn),
@@ -59,7 +61,7 @@ def acknowledge(ref: str, container: ContainerDep, caller: Writer, body: MoveReq
 
 
 @router.post("/incidents/{ref}/resolve", response_model=IncidentRead, summary="Resolve: stops every page")
-def resolve(ref: str, container: ContainerDep, caller: Writer, body: MoveRequest | None = None) -> dict[str, Any]:
+def resolve(ref: str, container: ContainerDep, caller: Responder, body: MoveRequest | None = None) -> dict[str, Any]:
     def act(conn: Connection, incident_id: str) -> None:
         service.resolve(
             incidents=SqlIncidentRepo(conn),
@@ -82,7 +84,7 @@ class ReassignRequest(BaseModel):
 
 
 @router.post("/incidents/{ref}/reassign", response_model=IncidentRead, summary="Reassign: escalation restarts")
-def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     if (body.policy is None) == (body.user is None):
         raise ValidationFailed.field("policy" if body.policy is None else "user", "give either policy or user")
 

@@ -161,7 +161,10 @@ class SqlPagingRepo:
         ids = list(team_ids)
         if not ids:
             return {}
-        query = sa.select(_members.c.team_id, _members.c.user_id).where(_members.c.team_id.in_(ids))
+        query = sa.select(_members.c.team_id, _members.c.user_id).where(
+            _members.c.team_id.in_(ids),
+            _members.c.role != "viewer",  # viewers are never paged
+        )
         teams: dict[str, list[str]] = {}
         for team_id, user_id in self.conn.execute(query.order_by(_members.c.position)):
             teams.setdefault(str(team_id), []).append(str(user_id))

@@ -19,7 +19,7 @@ from firebell.playbooks.schemas import (
     PlaybookRead,
     PlaybookWrite,
 )
-from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["playbooks"])
 
@@ -75,7 +75,7 @@ def incident_playbooks(ref: str, conn: ReadConn, _caller: Reader) -> dict[str, A
     response_model=AttachResult,
     summary="Attach a playbook: its phases become checklists of the incident (once)",
 )
-def attach(ref: str, body: AttachRequest, response: Response, container: ContainerDep, caller: Writer) -> Any:
+def attach(ref: str, body: AttachRequest, response: Response, container: ContainerDep, caller: Responder) -> Any:
     """201 when the steps were added; 200 when the playbook was attached before (nothing changes).
     409 on a closed incident."""
     incident_id, done = writes.attach(container, ref, body.playbook, actor=caller.name)

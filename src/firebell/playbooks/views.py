@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from firebell.identity.model import Scope
+from firebell.identity.model import Role
 from firebell.kernel.errors import DomainError
 from firebell.playbooks import queries, writes
 from firebell.web.deps import ContainerDep, ReadConn
@@ -26,7 +26,7 @@ def playbooks_page(request: Request, conn: ReadConn, session: UserSession) -> Re
 @router.post("/incidents/{ref}/playbooks")
 def attach(ref: str, container: ContainerDep, session: CsrfSession, playbook: Annotated[str, Form()] = "") -> Response:
     try:
-        session.principal.require(Scope.WRITE)
+        session.principal.require(Role.RESPONDER)
         writes.attach(container, ref, playbook, actor=session.email)
     except DomainError as exc:
         return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(exc.message)}", status_code=303)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from firebell.actionitems.api import add_item, find_user, item_view
 from firebell.actionitems.schemas import ActionItemCreate, ActionItemRead
 from firebell.bootstrap import Container
-from firebell.identity.model import Scope
+from firebell.identity.model import Role
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
@@ -35,7 +35,7 @@ from firebell.postmortems.schemas import (
     SignOffWrite,
     StatusMove,
 )
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["postmortems"])
 
@@ -99,7 +99,7 @@ def list_postmortems(
 
 
 @router.post("/incidents/{ref}/postmortem", summary="Draft the incident's postmortem (returns it if it exists)")
-def create_postmortem(ref: str, container: ContainerDep, caller: Writer, response: Response) -> dict[str, Any]:
+def create_postmortem(ref: str, container: ContainerDep, caller: Responder, response: Response) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
         existed = SqlPostmortemRepo(conn).for_incident(str(incident["id"])) is not None
@@ -116,7 +116,7 @@ def get_postmortem(ref: str, conn: ReadConn, container: ContainerDep, _caller: R
 
 
 @router.patch("/incidents/{ref}/postmortem", summary="Write sections and tables, set the first symptom or owner")
-def edit_postmortem(ref: str, body: PostmortemEdit, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def edit_postmortem(ref: str, body: PostmortemEdit, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     def act(edit: Editor, _incident: dict[str, Any], pm: dict[str, Any]) -> None:
         conn = edit.conn
         extra: dict[str, Any] = {}
@@ -151,7 +151,7 @@ def _check_tool(tool: str) -> None:
 @router.put(
     "/incidents/{ref}/postmortem/rca/{tool}", summary="Store a root-cause analysis (5 whys, fishbone, fault tree)"
 )
-def put_rca(ref: str, tool: str, body: RcaWrite, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def put_rca(ref: str, tool: str, body: RcaWrite, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     _check_tool(tool)
     if (body.data is None) == (body.outline is None):
         raise ValidationFailed.field("data", "send either data (JSON) or outline (text), not both")
@@ -160,26 +160,26 @@ def put_rca(ref: str, tool: str, body: RcaWrite, container: ContainerDep, caller
 
 
 @router.delete("/incidents/{ref}/postmortem/rca/{tool}", summary="Remove a root-cause analysis")
-def delete_rca(ref: str, tool: str, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def delete_rca(ref: str, tool: str, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     _check_tool(tool)
     return _act(container, ref, lambda edit, _incident, pm: edit.set_rca(pm, tool, None, None), caller.name)
 
 
 @router.post("/incidents/{ref}/postmortem/status", summary="Draft → In Review → Final (409 lists what is missing)")
-def move_postmortem(ref: str, body: StatusMove, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def move_postmortem(ref: str, body: StatusMove, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     target = Status.parse(body.status)
     return _act(container, ref, lambda edit, incident, pm: edit.move(incident, pm, target), caller.name)
 
 
 @router.post("/incidents/{ref}/postmortem/signoffs", summary="Sign the postmortem off in one of the template's roles")
-def sign_off(ref: str, body: SignOffWrite, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def sign_off(ref: str, body: SignOffWrite, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     role = SignOff.parse(body.role)
 
     def act(edit: Editor, _incident: dict[str, Any], pm: dict[str, Any]) -> None:
         if body.user:
             user_id = find_user(edit.conn, body.user, "user")
             if user_id != caller.user_id:
-                caller.require(Scope.ADMIN)  # signing for someone else is an administrator's act
+                caller.require(Role.ADMIN)  # signing for someone else is an administrator's act
         elif caller.user_id:
             user_id = caller.user_id
         else:
@@ -190,7 +190,7 @@ def sign_off(ref: str, body: SignOffWrite, container: ContainerDep, caller: Writ
 
 
 @router.post("/incidents/{ref}/postmortem/meeting", summary="Schedule the review meeting")
-def schedule(ref: str, body: MeetingWrite, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def schedule(ref: str, body: MeetingWrite, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     if body.at.tzinfo is None:
         raise ValidationFailed.field("at", "give a time zone (UTC: end with Z)")
     return _act(container, ref, lambda edit, _incident, pm: edit.schedule(pm, body.at, body.attendees), caller.name)
@@ -198,7 +198,7 @@ def schedule(ref: str, body: MeetingWrite, container: ContainerDep, caller: Writ
 
 @router.post("/incidents/{ref}/postmortem/meeting/checklist/{phase}/{item}", summary="Tick a meeting checklist item")
 def tick_meeting(
-    ref: str, phase: str, item: str, body: MeetingTick, container: ContainerDep, caller: Writer
+    ref: str, phase: str, item: str, body: MeetingTick, container: ContainerDep, caller: Responder
 ) -> dict[str, Any]:
     return _act(container, ref, lambda edit, _incident, pm: edit.tick(pm, phase, item, done=body.done), caller.name)
 
@@ -209,7 +209,7 @@ def tick_meeting(
     summary="Add an action item from the postmortem",
     response_model=ActionItemRead,
 )
-def add_postmortem_item(ref: str, body: PostmortemItem, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def add_postmortem_item(ref: str, body: PostmortemItem, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     with transaction(container.engine, write=True) as conn:
         incident = get_incident(conn, ref)
         postmortem_of(conn, incident)

@@ -22,7 +22,7 @@ from firebell.runbooks.schemas import (
     RunbookUpdate,
 )
 from firebell.runbooks.service import Draft
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["runbooks"])
 StaleAfter = Annotated[
@@ -87,13 +87,13 @@ def list_runbooks(
 
 
 @router.post("/runbooks", response_model=RunbookRead, status_code=201, summary="Add a runbook")
-def create(body: RunbookCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def create(body: RunbookCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     draft = Draft(body.body, body.title, body.service, body.source_path, body.last_reviewed_at, body.reviewed_by)
     return _read(container, writes.save(container, draft, actor=caller.name))
 
 
 @router.post("/runbooks/import", response_model=RunbookImported, summary="Import a runbook file")
-def import_file(body: RunbookImport, response: Response, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def import_file(body: RunbookImport, response: Response, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     """Replace the service's runbook (or the unattached one imported from the same path); else add it
     (201). Run it from CI on every change to the file."""
     draft = Draft(body.body, body.title, body.service, body.source_path)
@@ -115,7 +115,7 @@ def get_runbook(runbook_id: str, container: ContainerDep, _caller: Reader, stale
 
 
 @router.patch("/runbooks/{runbook_id}", response_model=RunbookRead, summary="Change a runbook")
-def update(runbook_id: str, body: RunbookUpdate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def update(runbook_id: str, body: RunbookUpdate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     sent = body.model_fields_set
     service = body.service if body.service is not None else ("" if "service" in sent else None)
     draft = Draft(body.body, body.title, service, body.source_path, body.last_reviewed_at, body.reviewed_by)

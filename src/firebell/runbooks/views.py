@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.bootstrap import Container
 from firebell.catalog.repo import SqlCatalogRepo
-from firebell.identity.model import Scope
+from firebell.identity.model import Role
 from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
@@ -28,7 +28,7 @@ Text = Annotated[str, Form()]
 
 
 def _can_write(session: WebSession) -> bool:
-    return Scope.WRITE in session.principal.granted()
+    return session.principal.may(Role.RESPONDER)
 
 
 def _list_page(request: Request, conn: Connection, container: Container, session: WebSession, **extra: Any) -> Response:
@@ -92,7 +92,7 @@ RunbookForm = Annotated[dict[str, str], Depends(_form)]
 def add(request: Request, container: ContainerDep, session: CsrfSession, form: RunbookForm) -> Response:
     draft = Draft(body=form["body"], title=form["title"] or None, service=form["service"] or None)
     try:
-        session.principal.require(Scope.WRITE)
+        session.principal.require(Role.RESPONDER)
         runbook_id = writes.save(container, draft, actor=session.email)
     except DomainError as exc:
         with transaction(container.engine) as conn:
@@ -105,7 +105,7 @@ def edit(
     request: Request, runbook_id: str, container: ContainerDep, session: CsrfSession, form: RunbookForm
 ) -> Response:
     try:
-        session.principal.require(Scope.WRITE)
+        session.principal.require(Role.RESPONDER)
         draft = Draft(body=form["body"], title=form["title"], service=form["service"])
         writes.save(container, draft, actor=session.email, runbook_id=runbook_id)
     except DomainError as exc:

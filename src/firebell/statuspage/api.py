@@ -33,7 +33,7 @@ from firebell.statuspage.schemas import (
     StatusUpdatePublish,
     UpdateCreate,
 )
-from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Writer
+from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["status page"])
 T = TypeVar("T")
@@ -90,7 +90,7 @@ def delete_component(ref: str, container: ContainerDep, _caller: Admin) -> Respo
 
 
 @router.put("/status-page/components/{ref}/status", response_model=ComponentRead, summary="Set a component's state")
-def set_status(ref: str, body: ComponentStatusSet, container: ContainerDep, _caller: Writer) -> dict[str, Any]:
+def set_status(ref: str, body: ComponentStatusSet, container: ContainerDep, _caller: Responder) -> dict[str, Any]:
     now = container.clock.now()
     row = _write(
         container, lambda _c, repo: service.set_component_status(repo=repo, ref=ref, status=body.status, now=now)
@@ -141,7 +141,7 @@ def _internal_id(conn: Connection, ref: str) -> str:
 @router.post(
     "/status-page/incidents", response_model=PublicIncidentRead, status_code=201, summary="Open a public incident"
 )
-def create_incident(body: PublicIncidentCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def create_incident(body: PublicIncidentCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     now = container.clock.now()
 
     def run(conn: Connection, repo: SqlStatusPageRepo) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def create_incident(body: PublicIncidentCreate, container: ContainerDep, caller:
 
 @router.patch("/status-page/incidents/{incident_id}", response_model=PublicIncidentRead, summary="Rename, re-rate")
 def edit_incident(
-    incident_id: str, body: PublicIncidentPatch, container: ContainerDep, _caller: Writer
+    incident_id: str, body: PublicIncidentPatch, container: ContainerDep, _caller: Responder
 ) -> dict[str, Any]:
     now = container.clock.now()
 
@@ -187,7 +187,7 @@ def edit_incident(
     status_code=201,
     summary="Publish an update of a public incident",
 )
-def add_update(incident_id: str, body: UpdateCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def add_update(incident_id: str, body: UpdateCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     now = container.clock.now()
 
     def run(conn: Connection, repo: SqlStatusPageRepo) -> dict[str, Any]:
@@ -214,7 +214,7 @@ def add_update(incident_id: str, body: UpdateCreate, container: ContainerDep, ca
     responses={201: {"description": "the public incident was opened by this update"}},
 )
 def publish(
-    ref: str, body: StatusUpdatePublish, response: Response, container: ContainerDep, caller: Writer
+    ref: str, body: StatusUpdatePublish, response: Response, container: ContainerDep, caller: Responder
 ) -> dict[str, Any]:
     now = container.clock.now()
 
@@ -250,7 +250,7 @@ def list_maintenances(conn: ReadConn, container: ContainerDep, _caller: Reader) 
 @router.post(
     "/status-page/maintenances", response_model=PublicIncidentRead, status_code=201, summary="Schedule a maintenance"
 )
-def schedule(body: MaintenanceCreate, container: ContainerDep, caller: Writer) -> dict[str, Any]:
+def schedule(body: MaintenanceCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     now = container.clock.now()
 
     def run(conn: Connection, repo: SqlStatusPageRepo) -> dict[str, Any]:
@@ -276,7 +276,7 @@ def schedule(body: MaintenanceCreate, container: ContainerDep, caller: Writer) -
     summary="Move a maintenance (in_progress, verifying, completed) with an update",
 )
 def update_maintenance(
-    maintenance_id: str, body: MaintenanceUpdateCreate, container: ContainerDep, caller: Writer
+    maintenance_id: str, body: MaintenanceUpdateCreate, container: ContainerDep, caller: Responder
 ) -> dict[str, Any]:
     now = container.clock.now()
 

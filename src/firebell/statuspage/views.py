@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from firebell.identity.model import Scope
+from firebell.identity.model import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.statuspage import service
@@ -80,7 +80,7 @@ def _act(
     container: ContainerDep,
     session: CsrfSession,
     run: Callable[[SqlStatusPageRepo, datetime], str],
-    scope: Scope = Scope.WRITE,
+    scope: Role = Role.RESPONDER,
 ) -> Response:
     """Run a form's use case; back to the admin page with what happened, or why not. Adding
     components takes admin rights, as in the API."""
@@ -115,7 +115,7 @@ def add_component(
         service.create_component(repo=repo, name=name, description=description, group=group or None, now=now)
         return f"component {name.strip()} added"
 
-    return _act(container, session, run, Scope.ADMIN)
+    return _act(container, session, run, Role.ADMIN)
 
 
 @router.post(f"{ADMIN}/components/{{component_id}}/status")

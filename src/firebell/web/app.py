@@ -16,6 +16,8 @@ from firebell import __version__
 from firebell.actionitems import api as actionitems_api
 from firebell.alerts import api as alerts_api
 from firebell.alerts import intake_api, verdict_api
+from firebell.audit import api as audit_api
+from firebell.audit import views as audit_views
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
 from firebell.changes import api as changes_api
@@ -23,6 +25,8 @@ from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
 from firebell.history import api as history_api
 from firebell.history import views as history_views
+from firebell.identity import api as identity_api
+from firebell.identity import views as identity_views
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api
 from firebell.metrics import api as metrics_api
@@ -37,7 +41,7 @@ from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, views
 from firebell.web.intake_app import IntakeApp
-from firebell.web.middleware import BodyLimit, RequestMetrics
+from firebell.web.middleware import AuditScopes, BodyLimit, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -97,6 +101,10 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         drills_api.router,
         history_api.router,
         history_views.router,
+        identity_api.router,
+        identity_views.router,
+        audit_api.router,
+        audit_views.router,
         postmortems_api.router,
         statuspage_public.router,
         statuspage_public.feed_router,
@@ -109,6 +117,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     # History exports are files of many records: their two upload paths take more.
     imports = {"/api/v1/import": ingest.max_import_bytes, "/import": ingest.max_import_bytes}
     app.add_middleware(BodyLimit, limit=ingest.max_body_bytes, wider=imports)
+    app.add_middleware(AuditScopes)
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
     _document_intake(app)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Connection
 
+from firebell.audit import capture as audit
 from firebell.bootstrap import Container
-from firebell.identity.model import Principal, Scope
+from firebell.identity.model import Principal, Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession, principal_for_token, session_for
 from firebell.infra.db import transaction
-from firebell.kernel.errors import Unauthenticated
+from firebell.kernel.errors import PermissionDenied, RateLimited, Unauthenticated
+from firebell.web.ownership import owner_of_route
 
 SESSION_COOKIE = "firebell_session"
 
@@ -40,7 +43,15 @@ def web_session(request: Request, container: ContainerDep) -> WebSession | None:
     if not token:
         return None
     with transaction(container.engine) as conn:
-        return session_for(repo=SqlIdentityRepo(conn), token=token, now=container.clock.now())
+        session = session_for(repo=SqlIdentityRepo(conn), token=token, now=container.clock.now())
+    if session is not None:
+        _acting(request, session.principal)
+    return session
+
+
+def _acting(request: Request, caller: Principal) -> None:
+    """Name the caller in the request's audit scope: the changes it makes are theirs."""
+    audit.set_actor(caller.name, caller.user_id, f"{request.method} {request.url.path}")
 
 
 OptionalSession = Annotated[WebSession | None, Depends(web_session)]
@@ -51,7 +62,17 @@ def principal(request: Request, container: ContainerDep, session: OptionalSessio
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         with transaction(container.engine) as conn:
-            return principal_for_token(repo=SqlIdentityRepo(conn), token=header[7:].strip())
+            caller = principal_for_token(repo=SqlIdentityRepo(conn), token=header[7:].strip())
+        wait = container.api_limiter.take(caller.token_id or caller.name, time.monotonic())
+        if wait:
+            container.metrics.api_rate_limited.inc()
+            raise RateLimited(
+                f"too many requests with this token (over {container.settings.limits.api_per_second:g} a second)",
+                retry_after=wait,
+                details=[{"field": "Authorization", "message": "rate limited"}],
+            )
+        _acting(request, caller)
+        return caller
     if session is not None:
         return session.principal
     raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
@@ -60,21 +81,40 @@ def principal(request: Request, container: ContainerDep, session: OptionalSessio
 Caller = Annotated[Principal, Depends(principal)]
 
 
+def _guard(request: Request, container: Container, caller: Principal, needed: Role) -> Principal:
+    """Refuse unless the caller has `needed` on the team owning what the route is about."""
+    if not caller.cap().at_least(needed):
+        caller.require(needed)  # the credential's scope alone refuses: no need to look further
+    team = None
+    if caller.user_id is not None and caller.role is not Role.ADMIN:
+        route = request.scope.get("route")
+        with transaction(container.engine) as conn:
+            team = owner_of_route(conn, getattr(route, "path", ""), request.path_params)
+    caller.require(needed, team)
+    return caller
+
+
 def reader(caller: Caller) -> Principal:
-    caller.require(Scope.READ)
-    return caller
+    return caller  # every caller may read
 
 
-def writer(caller: Caller) -> Principal:
-    caller.require(Scope.WRITE)
-    return caller
+def responder(request: Request, container: ContainerDep, caller: Caller) -> Principal:
+    return _guard(request, container, caller, Role.RESPONDER)
 
 
-def admin(caller: Caller) -> Principal:
-    caller.require(Scope.ADMIN)
+def admin(request: Request, container: ContainerDep, caller: Caller) -> Principal:
+    return _guard(request, container, caller, Role.ADMIN)
+
+
+def site_admin(caller: Caller) -> Principal:
+    """An admin of everything: users, teams, tokens, the audit log."""
+    if not caller.is_admin:
+        caller.require(Role.ADMIN)
+        raise PermissionDenied("this needs an admin of all of Firebell")
     return caller
 
 
 Reader = Annotated[Principal, Depends(reader)]
-Writer = Annotated[Principal, Depends(writer)]
+Responder = Annotated[Principal, Depends(responder)]
 Admin = Annotated[Principal, Depends(admin)]
+SiteAdmin = Annotated[Principal, Depends(site_admin)]

@@ -23,9 +23,11 @@ from firebell.kernel.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
+from firebell.kernel.ratelimit import retry_after_header
 
 log = logging.getLogger("firebell.web")
 
@@ -36,6 +38,7 @@ STATUS = {
     ValidationFailed: 422,
     PermissionDenied: 403,
     Unauthenticated: 401,
+    RateLimited: 429,
 }
 
 PAGERDUTY_PATH = "/v2/enqueue"
@@ -94,10 +97,32 @@ def error_response(
     return json_response(error_body(request.url.path, code, message, details), status_code=status)
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser on a page of the web UI (not the API, not intake) reads an HTML page, not JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/v2/", "/integrations/", "/heartbeat/")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    from firebell.web.pages import TEMPLATES  # the pages import this module's neighbours, not the reverse
+
+    back = request.headers.get("referer", "")
+    same_site = back.startswith(str(request.base_url))
+    context = {"status": status, "message": message, "back": back if same_site else "/incidents"}
+    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        return error_response(request, status_of(exc), exc.code, exc.message, exc.details)
+        if _wants_page(request):
+            return _page(request, status_of(exc), exc.message)
+        response = error_response(request, status_of(exc), exc.code, exc.message, exc.details)
+        if isinstance(exc, RateLimited):
+            response.headers["retry-after"] = retry_after_header(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from firebell.alerts import intake_api
 from firebell.alerts.model import EventAction
 from firebell.bootstrap import Container
-from firebell.kernel.errors import DomainError
+from firebell.kernel.errors import DomainError, RateLimited
+from firebell.kernel.ratelimit import retry_after_header
 from firebell.web.errors import error_body, pydantic_details, status_of, validation_status
 
 log = logging.getLogger("firebell.intake")
@@ -61,13 +62,15 @@ class IntakeApp:
         template, call = route
         start = time.perf_counter()
         try:
-            status, document = await self._answer(path, scope, receive, call)
+            status, document, retry_after = await self._answer(path, scope, receive, call)
         except ClientGone:
             return  # nothing to answer, and nothing was stored
         body = orjson.dumps(document)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         if status == 413:
             headers.append((b"connection", b"close"))  # the unread body must not poison the connection
+        if retry_after:
+            headers.append((b"retry-after", retry_after.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         self.container.metrics.request_seconds.labels(template, "POST").observe(time.perf_counter() - start)
@@ -100,25 +103,28 @@ class IntakeApp:
         scope: Scope,
         receive: Receive,
         call: Call,
-    ) -> intake_api.Reply:
+    ) -> tuple[int, dict[str, object], str]:
+        """The status, the document, and a Retry-After value ("" for none)."""
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             raw = await self._body(headers, receive)
-            return await call(headers, raw)
+            status, document = await call(headers, raw)
+            return status, document, ""
         except ClientGone:
             raise
         except TooLarge:
             message = f"request body is over the {self.limit} byte limit"
-            return 413, error_body(path, "payload_too_large", message, [{"field": "body", "limit": self.limit}])
+            return 413, error_body(path, "payload_too_large", message, [{"field": "body", "limit": self.limit}]), ""
         except ValidationError as exc:
             details = pydantic_details(exc.errors())
             message = f"{details[0]['field']}: {details[0]['message']}" if details else "invalid input"
-            return validation_status(path), error_body(path, "validation_failed", message, details)
+            return validation_status(path), error_body(path, "validation_failed", message, details), ""
         except DomainError as exc:
-            return status_of(exc), error_body(path, exc.code, exc.message, exc.details)
+            wait = retry_after_header(exc.retry_after) if isinstance(exc, RateLimited) else ""
+            return status_of(exc), error_body(path, exc.code, exc.message, exc.details), wait
         except Exception:
             log.exception("intake_failed", extra={"path": path})
-            return 500, error_body(path, "internal", "the alert could not be stored; retry", [])
+            return 500, error_body(path, "internal", "the alert could not be stored; retry", []), ""
 
     async def _body(self, headers: Mapping[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length", "")

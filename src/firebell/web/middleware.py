@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from firebell.audit import capture as audit
 from firebell.infra.metrics import Metrics
 
 
@@ -99,3 +100,20 @@ class RequestMetrics:
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             self.metrics.request_seconds.labels(template, scope["method"]).observe(time.perf_counter() - start)
+
+
+class AuditScopes:
+    """Open an audit scope per request; the caller, once known, is named in it (web/deps.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = audit.open_scope()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            audit.close_scope(token)

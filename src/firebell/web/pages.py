@@ -16,7 +16,7 @@ from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
 from firebell.metrics.model import format_duration as metric_duration
 from firebell.oncall.escalation import format_duration
-from firebell.web.deps import OptionalSession
+from firebell.web.deps import ContainerDep, OptionalSession, responder
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -65,9 +65,20 @@ def require_user(request: Request, session: OptionalSession) -> WebSession:
 UserSession = Annotated[WebSession, Depends(require_user)]
 
 
-def check_csrf(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+    """A form post by a logged-in user with the session's CSRF token."""
     if not secrets.compare_digest(csrf_token, session.csrf_token):
         raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
+    return session
+
+
+FormSession = Annotated[WebSession, Depends(form_session)]
+
+
+def check_csrf(request: Request, container: ContainerDep, session: FormSession) -> WebSession:
+    """A form post that changes something: the CSRF token, and the responder role on what the page
+    is about (its team's, when a team owns it)."""
+    responder(request, container, session.principal)
     return session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated
@@ -12,14 +13,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
+from firebell.bootstrap import Container
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
-from firebell.identity.service import log_in, log_out
+from firebell.identity.service import WebSession, log_in, log_in_sso, log_out
 from firebell.incidents import response_views
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
+from firebell.kernel.ratelimit import retry_after_header
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
@@ -27,7 +31,7 @@ from firebell.playbooks import views as playbook_views
 from firebell.postmortems import views as postmortem_views
 from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
-from firebell.web.pages import CsrfSession, UserSession, render
+from firebell.web.pages import FormSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(incident_views.router)
@@ -45,7 +49,11 @@ router.include_router(playbook_views.router)
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/incidents"
+    """Only a path on this site: never `//host` or `/\\host`, which browsers read as another site."""
+    return target if target.startswith("/") and target[1:2] not in ("/", "\\") else "/incidents"
+
+
+SSO_COOKIE = "firebell_sso"
 
 
 @router.get("/")
@@ -54,10 +62,18 @@ def home() -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, session: OptionalSession, next: str = "/incidents") -> Response:
+def login_page(
+    request: Request, container: ContainerDep, session: OptionalSession, next: str = "/incidents"
+) -> Response:
     if session is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", None, next=_safe_next(next), error=None)
+    return _login_page(request, container, next=_safe_next(next), error=None)
+
+
+def _login_page(request: Request, container: Container, **context: object) -> HTMLResponse:
+    oidc = container.settings.oidc
+    sso = oidc.button_label if container.oidc is not None else ""
+    return render(request, "login.html", None, sso=sso, **context)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -69,16 +85,24 @@ def login_submit(
     next: Annotated[str, Form()] = "/incidents",
 ) -> Response:
     lifetime = timedelta(hours=container.settings.session_hours)
+    client = request.client.host if request.client else ""
     try:
+        wait = container.login_limiter.take(f"{client}|{email.strip().lower()}", time.monotonic())
+        if wait:
+            raise Unauthenticated(f"too many attempts; try again in {retry_after_header(wait)} seconds")
         with transaction(container.engine, write=True) as conn:
             session = log_in(
                 repo=SqlIdentityRepo(conn), email=email, password=password, now=container.clock.now(), lifetime=lifetime
             )
     except Unauthenticated as exc:
-        refused = render(request, "login.html", None, next=_safe_next(next), error=exc.message, email=email)
+        refused = _login_page(request, container, next=_safe_next(next), error=exc.message, email=email)
         refused.status_code = 401
         return refused
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    return _logged_in(container, session, _safe_next(next), lifetime)
+
+
+def _logged_in(container: Container, session: WebSession, target: str, lifetime: timedelta) -> Response:
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -90,8 +114,71 @@ def login_submit(
     return response
 
 
+def _sso_redirect_uri(container: Container, request: Request) -> str:
+    return f"{container.settings.public_url or str(request.base_url).rstrip('/')}/login/sso/callback"
+
+
+@router.get("/login/sso")
+def sso_begin(request: Request, container: ContainerDep, next: str = "/incidents") -> Response:
+    """Off to the single sign-on provider, with this login's state in a short-lived cookie."""
+    if container.oidc is None:
+        return _login_page(request, container, next=_safe_next(next), error="single sign-on is not set up here")
+    try:
+        url, flow = container.oidc.begin(_sso_redirect_uri(container, request), _safe_next(next))
+    except Unauthenticated as exc:
+        refused = _login_page(request, container, next=_safe_next(next), error=exc.message)
+        refused.status_code = 502
+        return refused
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        SSO_COOKIE,
+        flow,
+        max_age=600,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back
+        secure=container.settings.env == "prod",
+        path="/login/sso",
+    )
+    return response
+
+
+@router.get("/login/sso/callback")
+def sso_finish(request: Request, container: ContainerDep) -> Response:
+    """Back from the provider: check what it says, then log in as that person."""
+    lifetime = timedelta(hours=container.settings.session_hours)
+    oidc = container.settings.oidc
+    try:
+        if container.oidc is None:
+            raise Unauthenticated("single sign-on is not set up here")
+        who, target = container.oidc.finish(
+            _sso_redirect_uri(container, request),
+            dict(request.query_params),
+            request.cookies.get(SSO_COOKIE, ""),
+        )
+        with transaction(container.engine, write=True) as conn:
+            session = log_in_sso(
+                repo=SqlIdentityRepo(conn),
+                subject=who.subject,
+                email=who.email,
+                name=who.name,
+                now=container.clock.now(),
+                lifetime=lifetime,
+                create_users=oidc.create_users,
+                default_role=Role(oidc.default_role),
+                allowed_domains=oidc.domains,
+            )
+    except Unauthenticated as exc:
+        refused = _login_page(request, container, next="/incidents", error=exc.message)
+        refused.status_code = 401
+        refused.delete_cookie(SSO_COOKIE, path="/login/sso")
+        return refused
+    response = _logged_in(container, session, _safe_next(target), lifetime)
+    response.delete_cookie(SSO_COOKIE, path="/login/sso")
+    return response
+
+
 @router.post("/logout")
-def logout(container: ContainerDep, session: CsrfSession) -> Response:
+def logout(container: ContainerDep, session: FormSession) -> Response:
     with transaction(container.engine, write=True) as conn:
         log_out(repo=SqlIdentityRepo(conn), token=session.token)
     response = RedirectResponse("/login", status_code=303)

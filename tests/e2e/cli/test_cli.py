@@ -21,7 +21,7 @@ def test_send_list_and_filter_through_the_cli(server: Server) -> None:
     cli(server.database_url, "service", "create", "db")
     cli(server.database_url, "integration", "create", "--service", "api", "--kind", "webhook")
     cli(server.database_url, "integration", "create", "--service", "db", "--kind", "webhook")
-    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "respond"))
     assert token.startswith("fbt_")
 
     for summary in ("API 5xx", "API latency"):
@@ -79,7 +79,7 @@ def test_cli_errors_are_one_line_and_nonzero(server: Server) -> None:
 def test_maintenance_window_from_the_cli_suppresses_new_alerts(server: Server) -> None:
     cli(server.database_url, "service", "create", "batch")
     cli(server.database_url, "integration", "create", "--service", "batch", "--kind", "webhook")
-    token = last_line(cli(server.database_url, "token", "create", "--name", "t", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "t", "--scope", "respond"))
     naive = cli(server.database_url, "service", "maintenance", "batch", "--start", "2026-01-01T00:00", check=False)
     assert naive.returncode == 1
     assert "time zone" in naive.stderr
@@ -118,7 +118,7 @@ def test_classify_walks_the_decision_tree_from_flags() -> None:
 
 def test_declare_by_hand_then_move_through_the_states(server: Server) -> None:
     cli(server.database_url, "service", "create", "web")
-    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "respond"))
     made = responder(
         server, token, "incident", "declare", "--title", "Login page blank", "--severity", "P2",
         "--service", "web", "--impact", "nobody can log in", "--source", "support_ticket",

@@ -54,7 +54,7 @@ services:
     cli(server.database_url, "service", "create", "checkout")
     cli(server.database_url, "apply", "-f", str(config))
     cli(server.database_url, "integration", "create", "--service", "checkout", "--kind", "webhook")
-    return last_line(cli(server.database_url, "token", "create", "--name", "sre", "--scope", "write"))
+    return last_line(cli(server.database_url, "token", "create", "--name", "sre", "--scope", "respond"))
 
 
 def test_a_drill_proves_the_policy_and_pages_only_the_people_named(

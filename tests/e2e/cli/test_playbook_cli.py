@@ -34,7 +34,7 @@ phases:
 def test_playbooks_are_listed_applied_and_attached_from_the_cli(server: Server, tmp_path: Path) -> None:
     cli(server.database_url, "service", "create", "checkout")
     admin = last_line(cli(server.database_url, "token", "create", "--name", "admin", "--scope", "admin"))
-    writer = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "write"))
+    writer = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "respond"))
 
     def run(token: str, *args: str) -> str:
         done = responder(server, token, *args)

@@ -28,7 +28,7 @@ def test_an_incident_is_run_end_to_end_from_the_cli(server: Server, tmp_path: ob
     config = Path(str(tmp_path)) / "people.yaml"
     config.write_text(PEOPLE)
     cli(server.database_url, "apply", "-f", str(config))
-    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "ic", "--scope", "respond"))
 
     def run(*args: str) -> str:
         done = responder(server, token, *args)

@@ -63,7 +63,7 @@ def test_publish_show_and_set_components_from_the_cli(server: Server, tmp_path: 
     config = tmp_path / "firebell.yaml"
     config.write_text(FILE)
     cli(server.database_url, "apply", "-f", str(config))
-    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "respond"))
     declared = responder(
         server, token, "incident", "declare", "--title", "Internal: db failover", "--severity", "SEV-2"
     )

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_alert_and_incident_verdicts_from_the_cli(server: Server) -> None:
     cli(server.database_url, "service", "create", "api")
     cli(server.database_url, "integration", "create", "--service", "api", "--kind", "webhook")
-    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "write"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "oncall", "--scope", "respond"))
     reader = last_line(cli(server.database_url, "token", "create", "--name", "viewer", "--scope", "read"))
 
     def run(*args: str, who: str = token) -> str:
@@ -42,7 +42,7 @@ def test_alert_and_incident_verdicts_from_the_cli(server: Server) -> None:
     assert "no verdict" in run("alert", "verdict", first, "clear")
     assert "use no-action, actionable or clear" in refused("alert", "verdict", first, "maybe")
     assert "not found" in refused("alert", "verdict", "nope", "noise")
-    assert "needs the write scope" in refused("alert", "verdict", first, "noise", who=reader)
+    assert "needs a token with the respond scope" in refused("alert", "verdict", first, "noise", who=reader)
 
     lines = run("incident", "verdict", "1", "false positive").strip().splitlines()
     assert sorted(line.split()[0] for line in lines) == sorted([first, second])

@@ -26,7 +26,7 @@ def test_war_room_updates_and_email_reach_real_peers(database_url: str, tmp_path
         cli(database_url, "db", "upgrade")
         cli(database_url, "service", "create", "checkout")
         key = last_line(cli(database_url, "integration", "create", "--service", "checkout", "--kind", "pagerduty"))
-        token = last_line(cli(database_url, "token", "create", "--name", "ic", "--scope", "write"))
+        token = last_line(cli(database_url, "token", "create", "--name", "ic", "--scope", "respond"))
         (tmp_path / "people.yaml").write_text(PEOPLE)
         cli(database_url, "apply", "-f", str(tmp_path / "people.yaml"))
         env = {

@@ -7,9 +7,11 @@ import json
 import signal
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import REPORTS, Server, cli, last_line, start_server
@@ -24,7 +26,19 @@ def rows(database_url: str, sql: str) -> list[tuple[object, ...]]:
         engine.dispose()
 
 
-def test_burst_of_one_alert_10000_times(server: Server) -> None:
+@pytest.fixture
+def unlimited(database_url: str, tmp_path: Path) -> Iterator[Server]:
+    """A server without the per-key intake limit: the burst below is 10,000 requests on one key."""
+    cli(database_url, "db", "upgrade")
+    running = start_server(database_url, tmp_path / "server.log", env={"FIREBELL_LIMITS__INTAKE_PER_SECOND": "0"})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_burst_of_one_alert_10000_times(unlimited: Server) -> None:
+    server = unlimited
     cli(server.database_url, "service", "create", "burst")
     key = last_line(cli(server.database_url, "integration", "create", "--service", "burst", "--kind", "pagerduty"))
     event = {

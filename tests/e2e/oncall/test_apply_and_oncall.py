@@ -106,7 +106,7 @@ def test_apply_twice_changes_nothing_the_second_time_then_oncall_now(server: Ser
     assert no_one.returncode == 1
     assert no_one.stderr.strip() == "error: no user with the handle or email 'nobody-here'"
 
-    writer = last_line(cli(server.database_url, "token", "create", "--name", "w", "--scope", "write"))
+    writer = last_line(cli(server.database_url, "token", "create", "--name", "w", "--scope", "respond"))
     swap = responder(
         server, writer, "schedule", "override", "primary-oncall", "--user", "carol", "--replaces", "alice",
         "--from", "2030-01-07T09:00:00Z", "--to", "2030-01-08T09:00:00Z",

@@ -56,7 +56,7 @@ def _setup(database_url: str, tmp_path: Path, hooks: HttpSink) -> tuple[str, str
     cli(database_url, "db", "upgrade")
     cli(database_url, "service", "create", "checkout")
     key = last_line(cli(database_url, "integration", "create", "--service", "checkout", "--kind", "pagerduty"))
-    token = last_line(cli(database_url, "token", "create", "--name", "pager", "--scope", "write"))
+    token = last_line(cli(database_url, "token", "create", "--name", "pager", "--scope", "respond"))
     (tmp_path / "oncall.yaml").write_text(config(hooks))
     cli(database_url, "apply", "-f", str(tmp_path / "oncall.yaml"))
     return key, token

@@ -40,6 +40,7 @@ class FakeStore:
     alerts: dict[str, FakeAlert] = field(default_factory=dict)
     incidents: dict[str, FakeIncident] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
+    keys: dict[str, str] = field(default_factory=dict)  # integration id -> current key digest
 
     def make_id(self) -> str:
         return f"id{next(self.ids)}"
@@ -51,6 +52,9 @@ class FakeAlertRepo:
 
     def add_raw_many(self, rows: list[dict[str, object]]) -> None:
         self.s.raw.extend(str(r["id"]) for r in rows)
+
+    def current_key_digests(self, integration_ids: Collection[str]) -> dict[str, str]:
+        return {i: self.s.keys[i] for i in integration_ids if i in self.s.keys}
 
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         return [

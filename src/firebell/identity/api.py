@@ -1,0 +1,134 @@
+"""Users, team roles and API tokens over HTTP.
+
+Admins of everything manage users and see every token; a team's admins manage its members; anyone
+may see who is who, and make and revoke tokens of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from firebell.identity import service
+from firebell.identity.model import Principal
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.schemas import (
+    MemberRole,
+    MeRead,
+    TeamRead,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from firebell.infra.db import transaction
+from firebell.kernel.errors import PermissionDenied
+from firebell.web.deps import Admin, Caller, ContainerDep, ReadConn, Reader, SiteAdmin
+
+router = APIRouter(prefix="/api/v1", tags=["access"])
+
+
+@router.get("/me", response_model=MeRead, summary="Who the caller is, and their roles")
+def get_me(conn: ReadConn, caller: Caller) -> dict[str, Any]:
+    repo = SqlIdentityRepo(conn)
+    return {
+        "name": caller.name,
+        "user_id": caller.user_id,
+        "role": caller.role_on(None),
+        "scopes": sorted(caller.scopes),
+        "teams": repo.memberships(caller.user_id) if caller.user_id else [],
+    }
+
+
+@router.get("/users", response_model=list[UserRead], summary="Every user, with their roles")
+def get_users(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
+    return SqlIdentityRepo(conn).users_with_roles()
+
+
+@router.post("/users", response_model=UserRead, status_code=201, summary="Create a user with a password")
+def post_user(body: UserCreate, container: ContainerDep, _caller: SiteAdmin) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        service.create_user(
+            repo=repo,
+            email=body.email,
+            password=body.password,
+            role=body.role,
+            now=container.clock.now(),
+            name=body.name,
+        )
+        return _user(repo, body.email)
+
+
+@router.patch("/users/{email}", response_model=UserRead, summary="Set a user's own role")
+def patch_user(email: str, body: UserUpdate, container: ContainerDep, _caller: SiteAdmin) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        service.set_user_role(repo=repo, email=email, role=body.role)
+        return _user(repo, email)
+
+
+def _user(repo: SqlIdentityRepo, email: str) -> dict[str, Any]:
+    wanted = email.strip().lower()
+    return next(u for u in repo.users_with_roles() if u["email"] == wanted)
+
+
+@router.get("/teams", response_model=list[TeamRead], summary="Every team, with its members' roles")
+def get_teams(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
+    return SqlIdentityRepo(conn).teams_with_members()
+
+
+@router.put(
+    "/teams/{name}/members/{person}",
+    response_model=TeamRead,
+    summary="Add a person (handle or email) to a team, or change their role in it",
+)
+def put_member(name: str, person: str, body: MemberRole, container: ContainerDep, _caller: Admin) -> dict[str, Any]:
+    return _set_member(container, name, person, body)
+
+
+@router.delete("/teams/{name}/members/{person}", response_model=TeamRead, summary="Remove a person from a team")
+def delete_member(name: str, person: str, container: ContainerDep, _caller: Admin) -> dict[str, Any]:
+    return _set_member(container, name, person, None)
+
+
+def _set_member(container: ContainerDep, team: str, person: str, body: MemberRole | None) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        service.set_team_role(repo=repo, team=team, person=person, role=body.role if body else None)
+        return next(t for t in repo.teams_with_members() if t["name"] == team)
+
+
+@router.get("/tokens", response_model=list[TokenRead], summary="API tokens: yours, or (admins) everyone's")
+def get_tokens(conn: ReadConn, caller: Caller) -> list[dict[str, Any]]:
+    tokens = SqlIdentityRepo(conn).tokens()
+    return tokens if caller.is_admin else [t for t in tokens if caller.user_id and t["user_id"] == caller.user_id]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token of your own")
+def post_token(body: TokenCreate, container: ContainerDep, caller: Caller) -> dict[str, Any]:
+    _may_issue(caller)
+    with transaction(container.engine, write=True) as conn:
+        token = service.create_token(
+            repo=SqlIdentityRepo(conn),
+            name=body.name,
+            scope=body.scope,
+            now=container.clock.now(),
+            user_id=caller.user_id,
+        )
+    return {"name": body.name.strip(), "scope": body.scope, "token": token}
+
+
+def _may_issue(caller: Principal) -> None:
+    if caller.user_id is None and not caller.is_admin:
+        raise PermissionDenied("a token of no user may not issue tokens; only an admin token may")
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
+def delete_token(token_id: str, container: ContainerDep, caller: Caller) -> Response:
+    with transaction(container.engine, write=True) as conn:
+        service.revoke_token(repo=SqlIdentityRepo(conn), token_id=token_id, by=caller, now=container.clock.now())
+    return Response(status_code=204)

@@ -1,0 +1,112 @@
+"""Which team owns what a request is about, read from the route's path parameters.
+
+A service is its `owner_team`'s (when a team of that name exists); its incidents, alerts and drills
+follow it; a schedule is its `team_id`'s; an action item follows its incident. Whatever else a route
+touches belongs to no team. One table, so every endpoint is guarded the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from firebell.actionitems.model import parse_reference as action_item_number
+from firebell.actionitems.tables import ActionItemRow
+from firebell.alerts.tables import AlertRow
+from firebell.catalog.tables import ServiceRow
+from firebell.drills.model import parse_reference as drill_number
+from firebell.drills.tables import DrillRow
+from firebell.identity.model import Team
+from firebell.incidents.tables import IncidentRow
+from firebell.kernel.errors import ValidationFailed
+from firebell.oncall.tables import ScheduleRow, TeamRow
+
+_svc = cast(sa.Table, ServiceRow.__table__)
+_teams = cast(sa.Table, TeamRow.__table__)
+_inc = cast(sa.Table, IncidentRow.__table__)
+_alerts = cast(sa.Table, AlertRow.__table__)
+_sched = cast(sa.Table, ScheduleRow.__table__)
+_items = cast(sa.Table, ActionItemRow.__table__)
+_drills = cast(sa.Table, DrillRow.__table__)
+
+
+def _team_of_services(conn: Connection, where: Any, *joins: tuple[sa.Table, Any]) -> Team | None:
+    query = sa.select(_teams.c.id, _teams.c.name).select_from(_svc)
+    for table, on in joins:
+        query = query.join(table, on)
+    query = query.join(_teams, _teams.c.name == _svc.c.owner_team).where(where)
+    row = conn.execute(query.limit(1)).first()
+    return Team(str(row[0]), str(row[1])) if row is not None else None
+
+
+def _service(conn: Connection, name: str) -> Team | None:
+    return _team_of_services(conn, _svc.c.name == name)
+
+
+def _incident(conn: Connection, ref: str) -> Team | None:
+    where = _inc.c.number == int(ref) if ref.isdigit() else _inc.c.id == ref
+    return _team_of_services(conn, where, (_inc, _inc.c.service_id == _svc.c.id))
+
+
+def _alert(conn: Connection, alert_id: str) -> Team | None:
+    return _team_of_services(conn, _alerts.c.id == alert_id, (_alerts, _alerts.c.service_id == _svc.c.id))
+
+
+def _schedule(conn: Connection, name: str) -> Team | None:
+    query = sa.select(_teams.c.id, _teams.c.name).join(_sched, _sched.c.team_id == _teams.c.id)
+    row = conn.execute(query.where(_sched.c.name == name)).first()
+    return Team(str(row[0]), str(row[1])) if row is not None else None
+
+
+def _action_item(conn: Connection, ref: str) -> Team | None:
+    try:
+        number = action_item_number(ref)
+    except ValidationFailed:
+        return None  # the endpoint answers for the bad reference
+    joins = ((_inc, _inc.c.service_id == _svc.c.id), (_items, _items.c.incident_id == _inc.c.id))
+    return _team_of_services(conn, _items.c.number == number, *joins)
+
+
+def _drill(conn: Connection, ref: str) -> Team | None:
+    try:
+        number = drill_number(ref)
+    except ValidationFailed:
+        return None
+    return _team_of_services(conn, _drills.c.number == number, (_drills, _drills.c.service_id == _svc.c.id))
+
+
+def _team(conn: Connection, name: str) -> Team | None:
+    row = conn.execute(sa.select(_teams.c.id, _teams.c.name).where(_teams.c.name == name)).first()
+    return Team(str(row[0]), str(row[1])) if row is not None else None
+
+
+# (a route path segment, its parameter, how to find the owner); the first match wins.
+_OWNERS: tuple[tuple[str, str, Callable[[Connection, str], Team | None]], ...] = (
+    ("/incidents/{ref}", "ref", _incident),
+    ("/alerts/{alert_id}", "alert_id", _alert),
+    ("/services/{name}", "name", _service),
+    ("/schedules/{name}", "name", _schedule),
+    ("/oncall/{name}", "name", _schedule),
+    ("/action-items/{ref}", "ref", _action_item),
+    ("/drills/{ref}", "ref", _drill),
+    ("/teams/{name}", "name", _team),
+)
+
+
+def owner_of_route(conn: Connection, route_path: str, params: Mapping[str, Any]) -> Team | None:
+    """The team owning what the route `route_path` with these path parameters is about, if any."""
+    for segment, param, find in _OWNERS:
+        if segment in route_path and param in params:
+            return find(conn, str(params[param]))
+    return None
+
+
+def owner_of_service(conn: Connection, name: str) -> Team | None:
+    return _service(conn, name)
+
+
+def owner_of_schedule(conn: Connection, name: str) -> Team | None:
+    return _schedule(conn, name)
