@@ -90,8 +90,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The tests' HTTP receivers listen on loopback, which outbound webhooks may not reach by default.
+LOOPBACK_ALLOWED = {"FIREBELL_OUTBOUND__ALLOW": "127.0.0.0/8"}
+
+
 def cli(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FIREBELL_DATABASE_URL": database_url}
+    env = {**LOOPBACK_ALLOWED, **os.environ, "FIREBELL_DATABASE_URL": database_url}
     result = subprocess.run([str(FIREBELL), *args], env=env, capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"firebell {' '.join(args)} failed: {result.stderr}")
@@ -121,7 +125,13 @@ class Server:
 
 def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    full_env = {**os.environ, "FIREBELL_DATABASE_URL": database_url, "FIREBELL_PORT": str(port), **(env or {})}
+    full_env = {
+        **LOOPBACK_ALLOWED,
+        **os.environ,
+        "FIREBELL_DATABASE_URL": database_url,
+        "FIREBELL_PORT": str(port),
+        **(env or {}),
+    }
     handle = log.open("ab")
     process = subprocess.Popen([str(FIREBELL), "serve", *extra], env=full_env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

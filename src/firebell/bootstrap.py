@@ -43,6 +43,7 @@ from firebell.kernel.ratelimit import RateLimiter
 from firebell.metrics.prometheus import IncidentMetrics
 from firebell.oncall.notification_rules import RetryPolicy
 from firebell.paging.announce import DeliveryMessenger, Destinations
+from firebell.paging.channels.guard import GuardedTransport
 from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
 from firebell.paging.channels.slack_api import SlackApiChannel
 from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
@@ -238,7 +239,7 @@ def _channels(settings: Settings, http: httpx.Client) -> dict[str, Channel]:
             settings.slack.bot_token.get_secret_value(), settings.slack.api_url, settings.webhook.timeout_seconds
         ),
         "webhook": WebhookChannel(http, settings.webhook.signing_secret.get_secret_value().encode()),
-        "apprise": AppriseChannel(),
+        "apprise": AppriseChannel(settings.outbound.policy()),
         "sms": SmsChannel(settings.notify.sms_url),
     }
 
@@ -305,7 +306,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         every=timedelta(seconds=settings.retention.sweep_interval_seconds),
     )
     links = Links(settings.base_url(), link_key(settings), timedelta(hours=settings.notify.ack_link_hours))
-    http = httpx.Client(timeout=settings.webhook.timeout_seconds, follow_redirects=False)
+    # Outbound webhooks reach only addresses the operator allows (no calls into Firebell's own network).
+    http = httpx.Client(
+        timeout=settings.webhook.timeout_seconds,
+        follow_redirects=False,
+        transport=GuardedTransport(settings.outbound.policy()),
+    )
     notify = settings.notify
 
     def on_attempt(channel: str, outcome: str, seconds: float) -> None:
@@ -376,11 +382,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         api_limiter=RateLimiter(limits.api_per_second, limits.api_burst),
         # Password guesses: ten in a row, then one a minute, per address and email.
         login_limiter=RateLimiter(1 / 60, 10),
-        oidc=_oidc(settings, http),
+        oidc=_oidc(settings),
     )
 
 
-def _oidc(settings: Settings, http: httpx.Client) -> OidcClient | None:
+def _oidc(settings: Settings) -> OidcClient | None:
     oidc = settings.oidc
     if not oidc.enabled:
         return None
@@ -390,5 +396,5 @@ def _oidc(settings: Settings, http: httpx.Client) -> OidcClient | None:
         client_secret=oidc.client_secret.get_secret_value(),
         scopes=oidc.scopes,
         signing_key=hashlib.sha256(b"oidc-flow:" + settings.secret_key.get_secret_value().encode()).digest(),
-        http=http,
+        http=httpx.Client(follow_redirects=False),  # the operator's provider, internal or not
     )

@@ -97,6 +97,7 @@ def apply_config(app: App, text: str) -> None:
             identity=SqlIdentityRepo(conn),
             services=SqlCatalogRepo(conn),
             now=app.clock.now(),
+            outbound=app.container.settings.outbound.policy(),
         )
 
 

@@ -428,6 +428,7 @@ def apply_config(
     """Create or update the on-call configuration a YAML file declares (idempotent; all or nothing)."""
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.identity.repo import SqlIdentityRepo
+    from firebell.infra.settings import Settings
     from firebell.kernel.errors import ValidationFailed
     from firebell.oncall.config_file import load, locate, located, split_field
     from firebell.oncall.repo import SqlOncallRepo
@@ -449,6 +450,7 @@ def apply_config(
                     identity=SqlIdentityRepo(conn),
                     services=SqlCatalogRepo(conn),
                     now=now,
+                    outbound=Settings().outbound.policy(),
                 )
                 return changes + apply_status_page(conn, config.status_page, now)
             except ValidationFailed as exc:

@@ -15,7 +15,7 @@ from firebell.kernel.errors import DomainError
 from firebell.web.deps import ContainerDep
 from firebell.web.pages import CsrfSession, UserSession, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, session: UserSession, status_code: int = 200, **context: object) -> Response:

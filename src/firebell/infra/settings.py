@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from firebell.kernel.netpolicy import OutboundPolicy
 
 
 class IngestSettings(BaseModel):
@@ -27,6 +29,26 @@ class LimitSettings(BaseModel):
     # Requests a second per API token on /api/v1, and its burst (0: no limit).
     api_per_second: float = Field(default=20.0, ge=0)
     api_burst: int = Field(default=200, ge=1)
+
+
+class OutboundSettings(BaseModel):
+    """Where the webhooks people type in (contact methods, Slack and apprise addresses) may go."""
+
+    # Networks or addresses that may be called although internal, comma-separated, such as
+    # 10.20.0.0/16 for an internal chat server. Everything else internal (loopback, private,
+    # link-local where cloud metadata answers) is refused, so an address typed into Firebell
+    # cannot make it call services inside its own network.
+    allow: str = ""
+    block_internal: bool = True
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        OutboundPolicy.parse(value)
+        return value
+
+    def policy(self) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.allow, block_internal=self.block_internal)
 
 
 class OidcSettings(BaseModel):
@@ -146,6 +168,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     limits: LimitSettings = LimitSettings()
     oidc: OidcSettings = OidcSettings()
+    outbound: OutboundSettings = OutboundSettings()
     retention: RetentionSettings = RetentionSettings()
     smtp: SmtpSettings = SmtpSettings()
     slack: SlackSettings = SlackSettings()

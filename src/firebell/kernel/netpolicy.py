@@ -41,7 +41,7 @@ class OutboundPolicy:
             address = address.ipv4_mapped
         if any(address.version == n.version and address in n for n in self.allowed):
             return None
-        if self.block_internal and not address.is_global:
+        if self.block_internal and (not address.is_global or address.is_multicast):
             return f"{address} is an internal address; allow it with FIREBELL_OUTBOUND__ALLOW"
         return None
 

@@ -88,6 +88,7 @@ def save_policy(
                 identity=SqlIdentityRepo(conn),
                 services=SqlCatalogRepo(conn),
                 now=container.clock.now(),
+                outbound=container.settings.outbound.policy(),
             )
     except (DomainError, ValueError, yaml.YAMLError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"not valid: {exc}"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from firebell.catalog.service import apply_facts
@@ -20,7 +21,9 @@ from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
+from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind, category_key, parse_duration
+from firebell.oncall.notification_rules import ContactKind
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
 from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn, TeamIn
@@ -58,9 +61,15 @@ def apply(
     identity: IdentityRepo,
     services: ServiceBinding,
     now: datetime,
+    outbound: OutboundPolicy | None = None,
 ) -> list[str]:
-    """Make the stored configuration match `config`; the list of what changed, in words."""
+    """Make the stored configuration match `config`; the list of what changed, in words.
+
+    Webhook addresses at internal IP addresses (or localhost) are refused unless `outbound` allows
+    them (default: none allowed); names are checked again each time a message is sent.
+    """
     _refuse_duplicates(config)
+    _refuse_internal_addresses(config, outbound or OutboundPolicy())
     changes: list[str] = []
     people = _People({}, lambda key: _stored_user(identity, key))
     for i, user in enumerate(config.users):
@@ -209,6 +218,17 @@ def _policy_id(name: str | None, field: str, oncall: OncallRepo, declared: Mappi
     if found is None:
         raise ValidationFailed.field(field, f"no escalation policy named {name!r}")
     return found
+
+
+def _refuse_internal_addresses(config: OncallConfig, policy: OutboundPolicy) -> None:
+    for i, user in enumerate(config.users):
+        for j, method in enumerate(user.contact_methods):
+            if method.type not in (ContactKind.SLACK, ContactKind.WEBHOOK, ContactKind.APPRISE):
+                continue
+            host = urlsplit(method.address.strip()).hostname or ""
+            reason = literal_refusal(host, policy) if host else None
+            if reason is not None:
+                raise ValidationFailed.field(f"users[{i}].contact_methods[{j}].address", reason)
 
 
 def _team_members(team: TeamIn, i: int, people: _People) -> tuple[list[str], dict[str, str] | None]:

@@ -92,7 +92,12 @@ def create(body: RunbookCreate, container: ContainerDep, caller: Responder) -> d
     return _read(container, writes.save(container, draft, actor=caller.name))
 
 
-@router.post("/runbooks/import", response_model=RunbookImported, summary="Import a runbook file")
+@router.post(
+    "/runbooks/import",
+    response_model=RunbookImported,
+    summary="Import a runbook file",
+    responses={201: {"model": RunbookImported, "description": "A new runbook was added"}},
+)
 def import_file(body: RunbookImport, response: Response, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     """Replace the service's runbook (or the unattached one imported from the same path); else add it
     (201). Run it from CI on every change to the file."""

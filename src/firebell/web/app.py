@@ -125,7 +125,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
 
 
 def _document_intake(app: FastAPI) -> None:
-    """Add the intake endpoints, served by IntakeApp, to the OpenAPI document."""
+    """Add the intake endpoints, served by IntakeApp, to the OpenAPI document, and the answers every
+    operation may give: errors in Firebell's shape, and the other media types some return."""
     base = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -133,8 +134,58 @@ def _document_intake(app: FastAPI) -> None:
             schema = base()
             paths, components = intake_api.openapi_paths()
             schema["paths"] = {**paths, **schema.get("paths", {})}
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(components)
+            schemas["Error"] = ERROR_SCHEMA
+            _document_answers(schema["paths"])
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "object"}},
+                "request_id": {"type": "string"},
+            },
+        }
+    },
+}
+_ERRORS = {
+    "400": "Bad request",
+    "401": "No credentials, or unknown or revoked ones",
+    "403": "The caller's scope or role does not allow this",
+    "404": "Nothing by that name or id",
+    "409": "Conflicts with what is stored (a duplicate name, a move the state machine refuses)",
+    "413": "The request body is over the size limit",
+    "422": "Invalid input, naming the field",
+    "429": "Over the rate limit; retry after the Retry-After header's seconds",
+}
+# Media types answered besides JSON, by path: Prometheus' text format, the Atom feed.
+_MEDIA = {"/metrics": "text/plain", "/status/feed.atom": "application/atom+xml"}
+
+
+def _document_answers(paths: dict[str, Any]) -> None:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in paths.items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "4XX" not in responses:  # the intake endpoints answer errors in their vendors' shapes
+                for code, description in _ERRORS.items():
+                    responses[code] = {"description": description, "content": error}
+            ok = responses.get("200")
+            if ok is None:
+                continue
+            if path in _MEDIA:
+                ok["content"] = {_MEDIA[path]: {"schema": {"type": "string"}}}
+            if any(p.get("name") == "format" and p.get("in") == "query" for p in operation.get("parameters", [])):
+                ok.setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}

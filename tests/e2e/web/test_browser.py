@@ -27,6 +27,8 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
+from tests.conftest import LOOPBACK_ALLOWED
+
 pytestmark = pytest.mark.timeout(180)
 
 FIREBELL = Path(sys.executable).parent / "firebell"
@@ -81,6 +83,7 @@ def start_demo(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, st
     base = tmp_path_factory.mktemp("browser")
     port = _free_port()
     env = {
+        **LOOPBACK_ALLOWED,
         **os.environ,
         "FIREBELL_DATABASE_URL": f"sqlite:///{base / 'fb.db'}",
         "FIREBELL_PORT": str(port),

@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import LOOPBACK_ALLOWED
 from tests.e2e.peers import HttpSink, SmtpSink, http_sink, smtp_sink, wait_for
 from tests.e2e.web.test_browser import (
     DEMO_EMAIL,
@@ -46,6 +47,7 @@ def comms_server(tmp_path_factory: pytest.TempPathFactory, peers: tuple[SmtpSink
     base = tmp_path_factory.mktemp("incident-flow")
     port = _free_port()
     env = {
+        **LOOPBACK_ALLOWED,
         **os.environ,
         "FIREBELL_DATABASE_URL": f"sqlite:///{base / 'fb.db'}",
         "FIREBELL_PORT": str(port),

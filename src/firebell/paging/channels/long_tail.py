@@ -4,13 +4,26 @@ apprise: the address is an apprise URL, such as `ntfy://ntfy.sh/topic` or `mstea
 from __future__ import annotations
 
 import apprise
+import httpx
 
+from firebell.kernel.netpolicy import OutboundPolicy
+from firebell.paging.channels.guard import BlockedAddress, check_url
 from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 
 class AppriseChannel:
+    def __init__(self, policy: OutboundPolicy | None = None) -> None:
+        self.policy = policy  # None: the address is the operator's (the SMS gateway), not checked
+
     def send(self, address: str, notice: Notice) -> None:
+        if self.policy is not None:
+            try:
+                check_url(address, self.policy)
+            except BlockedAddress as exc:
+                raise PermanentDeliveryError(str(exc)) from exc
+            except httpx.HTTPError as exc:
+                raise RetryableDeliveryError(str(exc)) from exc
         sender = apprise.Apprise()
         if not sender.add(address):
             raise PermanentDeliveryError("not a notification URL apprise understands")

@@ -7,6 +7,7 @@ import time
 import httpx
 import orjson
 
+from firebell.paging.channels.guard import BlockedAddress
 from firebell.paging.links import webhook_signature
 from firebell.paging.messages import Notice, slack_payload, webhook_payload
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
@@ -15,6 +16,8 @@ from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> None:
     try:
         response = client.post(url, content=body, headers={"content-type": "application/json", **headers})
+    except BlockedAddress as exc:
+        raise PermanentDeliveryError(str(exc)) from exc
     except httpx.InvalidURL as exc:
         raise PermanentDeliveryError(f"not a usable URL: {exc}") from exc
     except httpx.UnsupportedProtocol as exc:

@@ -1,0 +1,106 @@
+"""Outbound webhooks reach only addresses the operator allows: not loopback, private networks or the
+cloud metadata address, whatever name points there; refused when saved where that can be told, and
+always when sent, visibly in the delivery log."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.netpolicy import OutboundPolicy
+from firebell.paging.channels.guard import GuardedTransport
+from firebell.paging.channels.long_tail import AppriseChannel
+from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
+from firebell.paging.ports import PermanentDeliveryError
+from tests.e2e.peers import http_sink
+from tests.integration.conftest import PagingApp, apply_config
+from tests.unit.paging.test_links_and_messages import PAGE
+
+
+def channel(policy: OutboundPolicy) -> WebhookChannel:
+    return WebhookChannel(httpx.Client(transport=GuardedTransport(policy), timeout=5), b"secret")
+
+
+def test_internal_addresses_are_refused_before_any_connection() -> None:
+    with http_sink() as sink:
+        port = sink.url.rsplit(":", 1)[1]
+        refused = channel(OutboundPolicy())
+        for url in (
+            f"http://localhost:{port}/hook",
+            f"http://127.0.0.1:{port}/hook",
+            f"http://[::ffff:127.0.0.1]:{port}/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/hook",
+        ):
+            with pytest.raises(PermanentDeliveryError, match="internal address"):
+                refused.send(url, PAGE)
+        with pytest.raises(PermanentDeliveryError, match="internal address"):
+            SlackChannel(refused.client).send(f"http://localhost:{port}/slack", PAGE)
+        with pytest.raises(PermanentDeliveryError, match="internal address"):
+            AppriseChannel(OutboundPolicy()).send(f"json://127.0.0.1:{port}/apprise", PAGE)
+        assert sink.received == []
+
+
+def test_an_allowed_network_is_reached_at_the_address_checked_with_the_name_kept() -> None:
+    with http_sink() as sink:
+        port = sink.url.rsplit(":", 1)[1]
+        channel(OutboundPolicy.parse("127.0.0.1")).send(f"http://localhost:{port}/hook", PAGE)
+        got = sink.on("/hook")
+        assert len(got) == 1
+        assert got[0].headers["host"] == f"localhost:{port}"
+        assert got[0].json()["incident"]["number"] == 42
+
+
+def test_saving_an_internal_literal_address_is_refused_naming_the_field(paging_app: PagingApp) -> None:
+    config = """\
+users:
+  - name: Mallory
+    handle: mallory
+    email: mallory@example.com
+    contact_methods:
+      - {type: email, address: mallory@example.com}
+      - {type: webhook, address: 'http://169.254.169.254/latest/meta-data/'}
+"""
+    with pytest.raises(ValidationFailed) as refused:
+        apply_config(paging_app, config)
+    assert refused.value.details[0]["field"] == "users[0].contact_methods[1].address"
+    assert "169.254.169.254 is an internal address" in refused.value.message
+
+
+def test_a_page_to_an_internal_name_fails_visibly_and_is_not_retried(paging_app: PagingApp) -> None:
+    app = paging_app
+    with http_sink() as sink:
+        port = sink.url.rsplit(":", 1)[1]
+        app.add_service("checkout")
+        key = app.add_integration("checkout", "webhook")
+        apply_config(
+            app,
+            """\
+users:
+  - name: Carol
+    handle: carol
+    email: carol@example.com
+    contact_methods: [{type: webhook, address: 'https://hooks.example/carol'}]
+escalation_policies:
+  - name: carol-only
+    levels: [{targets: [carol], timeout: 15m}]
+services:
+  - {name: checkout, escalation_policy: carol-only}
+""",
+        )
+        # The name was fine when saved; now it points inside (as a changed DNS answer would).
+        with app.container.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE contact_methods SET address = :a WHERE kind = 'webhook'"),
+                {"a": f"http://localhost:{port}/carol"},
+            )
+        assert app.client.post(f"/integrations/webhook/{key}", json={"title": "down"}).status_code == 202
+        app.tick()
+        log = app.client.get("/api/v1/deliveries", headers=app.auth()).json()
+        webhook = [d for d in log if d["channel"] == "webhook"]
+        assert [d["status"] for d in webhook] == ["failed"]
+        assert webhook[0]["attempts"] == 1
+        assert "refused to call localhost: 127.0.0.1 is an internal address" in webhook[0]["last_error"]
+        assert sink.received == []

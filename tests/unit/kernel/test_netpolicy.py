@@ -1,0 +1,70 @@
+"""Outbound addresses: internal ones refused unless the operator allows them."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
+
+ip = ipaddress.ip_address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata
+        "100.64.0.1",  # shared (carrier-grade NAT)
+        "0.0.0.0",  # noqa: S104 - an address to refuse, not one to bind
+        "224.0.0.1",
+        "::1",
+        "fd00::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",  # IPv4-mapped loopback
+        "::ffff:10.0.0.1",
+    ],
+)
+def test_internal_addresses_are_refused_by_default(address: str) -> None:
+    reason = OutboundPolicy().refusal(ip(address))
+    assert reason is not None
+    assert "internal address" in reason
+    assert "FIREBELL_OUTBOUND__ALLOW" in reason
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"])
+def test_public_addresses_pass(address: str) -> None:
+    assert OutboundPolicy().refusal(ip(address)) is None
+
+
+def test_the_operator_allows_networks_and_may_turn_the_guard_off() -> None:
+    policy = OutboundPolicy.parse(" 10.0.0.0/8, 127.0.0.1 ")
+    assert policy.refusal(ip("10.9.9.9")) is None
+    assert policy.refusal(ip("127.0.0.1")) is None
+    assert policy.refusal(ip("::ffff:127.0.0.1")) is None
+    assert policy.refusal(ip("127.0.0.2")) is not None
+    assert policy.refusal(ip("192.168.0.1")) is not None
+    assert OutboundPolicy.parse("", block_internal=False).refusal(ip("127.0.0.1")) is None
+    with pytest.raises(ValueError, match="is not a network or address"):
+        OutboundPolicy.parse("intranet")
+
+
+def test_a_name_with_any_internal_address_is_refused() -> None:
+    chosen, reason = OutboundPolicy().first_allowed([ip("8.8.8.8"), ip("10.0.0.1")])
+    assert chosen is None
+    assert "10.0.0.1" in reason
+    assert OutboundPolicy().first_allowed([ip("8.8.8.8"), ip("1.1.1.1")]) == (ip("8.8.8.8"), "")
+    assert OutboundPolicy().first_allowed([]) == (None, "the name resolves to no address")
+
+
+def test_literal_addresses_and_localhost_are_checked_when_saved() -> None:
+    policy = OutboundPolicy()
+    assert literal_refusal("169.254.169.254", policy) is not None
+    assert literal_refusal("[::1]", policy) is not None
+    assert literal_refusal("LocalHost.", policy) is not None
+    assert literal_refusal("api.localhost", policy) is not None
+    assert literal_refusal("hooks.example.com", policy) is None  # names are checked when sending
