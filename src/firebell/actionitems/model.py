@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.ids import parse_number
 
 
 class Priority(StrEnum):
@@ -107,9 +108,10 @@ def reference(number: int) -> str:
 
 def parse_reference(text: str) -> int:
     cleaned = text.strip().upper().removeprefix("AI-").removeprefix("AI").lstrip("#")
-    if not cleaned.isdigit():
+    number = parse_number(cleaned)
+    if number is None:
         raise ValidationFailed.field("item", f"{text!r} is not an action item; use AI-<number> or the number")
-    return int(cleaned)
+    return number
 
 
 def is_overdue(status: ItemStatus, due: date | None, today: date) -> bool:

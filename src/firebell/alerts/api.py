@@ -18,7 +18,7 @@ from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
 
 @router.get("/alerts", response_model=list[AlertRead], summary="Alerts, most recently seen first")

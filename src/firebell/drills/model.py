@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.ids import parse_number
 
 DRILL_LABEL = "firebell_drill"  # on the synthetic alert: the drill's id
 DRILL_ALERTNAME = "FirebellDrill"
@@ -56,9 +57,10 @@ def reference(number: int) -> str:
 
 def parse_reference(text: str) -> int:
     cleaned = text.strip().upper().removeprefix("DR-").removeprefix("DR")
-    if not cleaned.isdigit():
+    number = parse_number(cleaned)
+    if number is None:
         raise ValidationFailed.field("drill", f"{text!r} is not a drill; use DR-<number> or the number")
-    return int(cleaned)
+    return number
 
 
 @dataclass(frozen=True, slots=True)

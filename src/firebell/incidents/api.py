@@ -41,7 +41,7 @@ def get_incidents(
     service: Annotated[str | None, Query(description="service name")] = None,
     sev: Annotated[str | None, Query(pattern="^SEV-[1-4]$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     return list_incidents(conn, status=status, service=service, sev=sev, limit=limit, offset=offset)
 

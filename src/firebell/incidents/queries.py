@@ -21,6 +21,7 @@ from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
 from firebell.incidents.targets import TARGETS, acknowledgement, assembly, format_span, next_update_due
 from firebell.kernel.errors import NotFound, ValidationFailed
+from firebell.kernel.ids import parse_number
 from firebell.kernel.severity import Sev
 
 _i = cast(sa.Table, IncidentRow.__table__)
@@ -91,7 +92,8 @@ def list_incidents(
 def get_incident(conn: Connection, ref: str) -> dict[str, Any]:
     """Find an incident by id or by its number."""
     query = _base()
-    query = query.where(_i.c.number == int(ref)) if ref.isdigit() else query.where(_i.c.id == ref)
+    number = parse_number(ref)
+    query = query.where(_i.c.number == number) if number is not None else query.where(_i.c.id == ref)
     row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound(f"incident {ref} not found")

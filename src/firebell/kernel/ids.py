@@ -49,3 +49,15 @@ def new_secret(prefix: str = "", nbytes: int = 16) -> str:
 def secret_digest(secret: str) -> str:
     """The at-rest form of a high-entropy secret: its SHA-256 hex digest."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+MAX_NUMBER = 2**31 - 1  # incident, action item and drill numbers are 32-bit integers in the database
+
+
+def parse_number(text: str) -> int | None:
+    """A reference's number (`42`), or None when `text` is not one: ASCII digits only (`¹` and `٣`
+    are digits to Python, not numbers to people), and small enough to be stored."""
+    if not text or len(text) > 10 or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None

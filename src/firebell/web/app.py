@@ -41,7 +41,7 @@ from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, views
 from firebell.web.intake_app import IntakeApp
-from firebell.web.middleware import AuditScopes, BodyLimit, RequestMetrics
+from firebell.web.middleware import AuditScopes, BodyLimit, NulGuard, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -116,6 +116,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     ingest = container.settings.ingest
     # History exports are files of many records: their two upload paths take more.
     imports = {"/api/v1/import": ingest.max_import_bytes, "/import": ingest.max_import_bytes}
+    app.add_middleware(NulGuard)  # inside BodyLimit: it buffers bodies BodyLimit has bounded
     app.add_middleware(BodyLimit, limit=ingest.max_body_bytes, wider=imports)
     app.add_middleware(AuditScopes)
     app.add_middleware(RequestMetrics, metrics=container.metrics)

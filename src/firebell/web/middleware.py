@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,3 +118,102 @@ class AuditScopes:
             await self.app(scope, receive, send)
         finally:
             audit.close_scope(token)
+
+
+class NulGuard:
+    """Refuse input holding a NUL character (U+0000), naming where: PostgreSQL cannot store it in
+    text, and no name, note or setting needs one. Checks the query string and JSON and form bodies
+    (buffered: BodyLimit, outside this, has bounded their size)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            field = next((k for k, v in parse_qsl(query.decode("latin-1")) if "\x00" in k + v), "query")
+            await _refuse_nul(send, field)
+            return
+        if "%00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
+            await _refuse_nul(send, "path")
+            return
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if scope["method"] not in ("POST", "PUT", "PATCH") or kind not in _CHECKED:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([], message), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        found = _nul_field(kind, b"".join(chunks))
+        if found is not None:
+            await _refuse_nul(send, found)
+            return
+        await self.app(scope, _replay(chunks, None), send)
+
+
+_CHECKED = {b"application/json", b"application/x-www-form-urlencoded"}
+
+
+def _nul_field(kind: bytes, body: bytes) -> str | None:
+    """Where in the body a NUL character is, or None."""
+    if kind == b"application/x-www-form-urlencoded":
+        if b"%00" not in body and b"\x00" not in body:
+            return None
+        return next((k for k, v in parse_qsl(body.decode("latin-1")) if "\x00" in k + v), "body")
+    if b"\\u0000" not in body.lower():
+        return None
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None  # the app answers for the broken JSON itself
+    return _nul_path(document, [])
+
+
+def _nul_path(value: Any, at: list[str]) -> str | None:
+    if isinstance(value, str):
+        return ".".join(at) or "body" if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return ".".join([*at, key.replace("\x00", "")]) or "body"
+        found = _nul_path(item, [*at, str(key)])
+        if found is not None:
+            return found
+    return None
+
+
+def _replay(chunks: list[bytes], last: Message | None) -> Receive:
+    """A receive that gives the app the body already read, then what the client sends next."""
+    pending: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}] if chunks else []
+    if last is not None:
+        pending.append(last)
+
+    async def receive() -> Message:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _refuse_nul(send: Send, field: str) -> None:
+    message = f"{field}: contains a NUL character (\\u0000), which cannot be stored"
+    body = orjson.dumps(
+        {
+            "error": {
+                "code": "validation_failed",
+                "message": message,
+                "details": [{"field": field, "message": "contains a NUL character"}],
+            }
+        }
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 422, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

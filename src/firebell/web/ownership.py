@@ -22,6 +22,7 @@ from firebell.drills.tables import DrillRow
 from firebell.identity.model import Team
 from firebell.incidents.tables import IncidentRow
 from firebell.kernel.errors import ValidationFailed
+from firebell.kernel.ids import parse_number
 from firebell.oncall.tables import ScheduleRow, TeamRow
 
 _svc = cast(sa.Table, ServiceRow.__table__)
@@ -47,7 +48,8 @@ def _service(conn: Connection, name: str) -> Team | None:
 
 
 def _incident(conn: Connection, ref: str) -> Team | None:
-    where = _inc.c.number == int(ref) if ref.isdigit() else _inc.c.id == ref
+    number = parse_number(ref)
+    where = _inc.c.number == number if number is not None else _inc.c.id == ref
     return _team_of_services(conn, where, (_inc, _inc.c.service_id == _svc.c.id))
 
 
