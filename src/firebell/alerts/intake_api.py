@@ -166,6 +166,8 @@ def _operation(summary: str, model: type[BaseModel] | None, params: list[dict[st
             "responses": {
                 "202": {"description": "Committed: stored durably before this answer"},
                 "4XX": {"description": "Refused, naming the field; nothing stored"},
+                "503": {"description": "The database is unavailable: nothing stored; retry after Retry-After"},
+                "507": {"description": "The database's disk is full: nothing stored; retry after Retry-After"},
             },
         }
     }

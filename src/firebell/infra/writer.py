@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from firebell.infra.db import dedicated_writer, write_transaction
+from firebell.infra.failures import storage_failure
 
 log = logging.getLogger("firebell.writer")
 
@@ -132,6 +133,13 @@ class GroupCommitWriter(Generic[T, R]):
                 results = self.process(conn, [item.work for item in batch])
         except Exception as exc:
             self._drop_connection()
+            if storage_failure(exc) is not None:
+                # The database is down or full for every item alike: fail them all now (each sender
+                # is answered 503 or 507 and retries) rather than try each on its own.
+                log.warning("intake_batch_unavailable", extra={"size": len(batch), "error": str(exc)[:300]})
+                for item in batch:
+                    _fail(item, exc)
+                return
             if len(batch) == 1:
                 log.exception("intake_commit_failed")
                 _fail(batch[0], exc)

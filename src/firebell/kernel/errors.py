@@ -57,3 +57,23 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: float, details: Sequence[Mapping[str, object]] | None = None):
         super().__init__(message, details=details)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached: nothing was stored; retry after `retry_after` seconds."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StorageFull(DomainError):
+    """The database's disk is full: nothing was stored; retry once there is room."""
+
+    code = "storage_full"
+
+    def __init__(self, message: str, *, retry_after: float = 30.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

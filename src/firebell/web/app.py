@@ -170,6 +170,8 @@ _ERRORS = {
     "413": "The request body is over the size limit",
     "422": "Invalid input, naming the field",
     "429": "Over the rate limit; retry after the Retry-After header's seconds",
+    "503": "The database is unavailable: nothing was changed; retry after Retry-After",
+    "507": "The database's disk is full: nothing was changed; retry after Retry-After",
 }
 # Media types answered besides JSON, by path: Prometheus' text format, the Atom feed.
 _MEDIA = {"/metrics": "text/plain", "/status/feed.atom": "application/atom+xml"}

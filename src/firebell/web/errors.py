@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from firebell.infra.failures import storage_failure
 from firebell.kernel.errors import (
     Conflict,
     DomainError,
@@ -24,7 +25,9 @@ from firebell.kernel.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    StorageFull,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 from firebell.kernel.ratelimit import retry_after_header
@@ -39,6 +42,8 @@ STATUS = {
     PermissionDenied: 403,
     Unauthenticated: 401,
     RateLimited: 429,
+    Unavailable: 503,
+    StorageFull: 507,
 }
 
 PAGERDUTY_PATH = "/v2/enqueue"
@@ -120,8 +125,9 @@ def install(app: FastAPI) -> None:
         if _wants_page(request):
             return _page(request, status_of(exc), exc.message)
         response = error_response(request, status_of(exc), exc.code, exc.message, exc.details)
-        if isinstance(exc, RateLimited):
-            response.headers["retry-after"] = retry_after_header(exc.retry_after)
+        wait = getattr(exc, "retry_after", None)
+        if wait is not None:
+            response.headers["retry-after"] = retry_after_header(wait)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -143,7 +149,11 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        failure = storage_failure(exc)
+        if failure is not None:
+            log.warning("database_unavailable", extra={"path": request.url.path, "error": str(exc)[:300]})
+            return await _domain(request, failure)
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
         log.exception("unhandled_error", extra={"request_id": request_id, "path": request.url.path})
         return json_response(

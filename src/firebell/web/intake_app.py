@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from firebell.alerts import intake_api
 from firebell.alerts.model import EventAction
 from firebell.bootstrap import Container
-from firebell.kernel.errors import DomainError, RateLimited
+from firebell.infra.failures import storage_failure
+from firebell.kernel.errors import DomainError
 from firebell.kernel.ratelimit import retry_after_header
 from firebell.web.errors import error_body, pydantic_details, status_of, validation_status
 
@@ -120,11 +121,19 @@ class IntakeApp:
             message = f"{details[0]['field']}: {details[0]['message']}" if details else "invalid input"
             return validation_status(path), error_body(path, "validation_failed", message, details), ""
         except DomainError as exc:
-            wait = retry_after_header(exc.retry_after) if isinstance(exc, RateLimited) else ""
-            return status_of(exc), error_body(path, exc.code, exc.message, exc.details), wait
-        except Exception:
+            return self._refused(path, exc)
+        except Exception as exc:
+            failure = storage_failure(exc)
+            if failure is not None:  # the database is down or full: say so, with when to retry
+                log.warning("intake_unavailable", extra={"path": path, "error": str(exc)[:300]})
+                return self._refused(path, failure)
             log.exception("intake_failed", extra={"path": path})
             return 500, error_body(path, "internal", "the alert could not be stored; retry", []), ""
+
+    def _refused(self, path: str, exc: DomainError) -> tuple[int, dict[str, object], str]:
+        wait: float | None = getattr(exc, "retry_after", None)
+        header = retry_after_header(wait) if wait is not None else ""
+        return status_of(exc), error_body(path, exc.code, exc.message, exc.details), header
 
     async def _body(self, headers: Mapping[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length", "")
