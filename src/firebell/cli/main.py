@@ -33,6 +33,7 @@ incident_app = typer.Typer(help="Incidents (through a server's API).", no_args_i
 oncall_app = typer.Typer(help="Who is on call (through a server's API).", no_args_is_help=True)
 schedule_app = typer.Typer(help="Schedules (through a server's API).", no_args_is_help=True)
 team_app = typer.Typer(help="Teams' members and roles (admin, on the configured database).", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (user_app, "user"),
@@ -44,6 +45,7 @@ for sub, name in (
     (oncall_app, "oncall"),
     (schedule_app, "schedule"),
     (team_app, "team"),
+    (config_app, "config"),
 ):
     app.add_typer(sub, name=name)
 
@@ -157,6 +159,24 @@ def serve(
                 print(f"  integration key for {name}: {key}")
         container.engine.dispose()
     run_server(settings)
+
+
+@config_app.command("reference")
+def config_reference() -> None:
+    """Print every setting, its environment variable, default and meaning, as Markdown."""
+    from firebell.infra.config_reference import reference
+
+    sys.stdout.write(reference())
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Read the settings from the environment and say whether they are valid (exit 1 if not)."""
+    from firebell.infra.settings import Settings
+
+    with errors():
+        settings = Settings()
+    out.print(f"settings are valid: {settings.env}, database {settings.database_url.split('@')[-1]}", markup=False)
 
 
 @db_app.command("upgrade")

@@ -1,4 +1,8 @@
-"""Configuration, read from FIREBELL_* environment variables (nested sections use `__`)."""
+"""Configuration, read from FIREBELL_* environment variables (nested sections use `__`).
+
+Every field carries its description: `firebell config reference` prints them as the configuration
+reference (docs/configuration.md), so what is documented is what is read.
+"""
 
 from __future__ import annotations
 
@@ -11,35 +15,55 @@ from firebell.kernel.netpolicy import OutboundPolicy
 
 
 class IngestSettings(BaseModel):
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024)  # a history export (firebell import)
-    max_batch: int = Field(default=512, ge=1, le=10_000)
-    key_cache_seconds: float = Field(default=5.0, ge=0)
-    unknown_key_cache_seconds: float = Field(default=1.0, ge=0)
-    config_cache_seconds: float = Field(default=2.0, ge=0)
+    """Alert intake."""
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies get 413.")
+    max_import_bytes: int = Field(
+        default=256 * 1_048_576, ge=1024, description="The largest history export `firebell import` and /import take."
+    )
+    max_batch: int = Field(
+        default=512, ge=1, le=10_000, description="At most this many requests share one intake transaction."
+    )
+    key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process remembers a known integration key. A rotated or disabled key stops at "
+        "once regardless: each write checks it again.",
+    )
+    unknown_key_cache_seconds: float = Field(
+        default=1.0, ge=0, description="How long an unknown key is remembered, so a sender retrying it costs little."
+    )
+    config_cache_seconds: float = Field(
+        default=2.0, ge=0, description="How long a service's intake settings (grouping, severity map) are cached."
+    )
 
 
 class LimitSettings(BaseModel):
-    """Rate limits, kept by each Firebell process (with N nodes, a sender may get N times as much)."""
+    """Rate limits. Each Firebell process keeps its own: with N nodes a sender may get N times as much."""
 
-    # Requests a second per integration key on the intake endpoints, and the burst allowed above it
-    # (0: no limit). Over it, intake answers 429 with Retry-After, as PagerDuty's Events API does.
-    intake_per_second: float = Field(default=50.0, ge=0)
-    intake_burst: int = Field(default=1000, ge=1)
-    # Requests a second per API token on /api/v1, and its burst (0: no limit).
-    api_per_second: float = Field(default=20.0, ge=0)
-    api_burst: int = Field(default=200, ge=1)
+    intake_per_second: float = Field(
+        default=50.0,
+        ge=0,
+        description="Requests a second per integration key on the intake endpoints (0: no limit). Over it "
+        "(and the burst), intake answers 429 with Retry-After, as PagerDuty's Events API does.",
+    )
+    intake_burst: int = Field(default=1000, ge=1, description="Requests per key allowed at once above the rate.")
+    api_per_second: float = Field(
+        default=20.0, ge=0, description="Requests a second per API token on /api/v1 (0: no limit); over it, 429."
+    )
+    api_burst: int = Field(default=200, ge=1, description="Requests per token allowed at once above the rate.")
 
 
 class OutboundSettings(BaseModel):
     """Where the webhooks people type in (contact methods, Slack and apprise addresses) may go."""
 
-    # Networks or addresses that may be called although internal, comma-separated, such as
-    # 10.20.0.0/16 for an internal chat server. Everything else internal (loopback, private,
-    # link-local where cloud metadata answers) is refused, so an address typed into Firebell
-    # cannot make it call services inside its own network.
-    allow: str = ""
-    block_internal: bool = True
+    allow: str = Field(
+        default="",
+        description="Networks or addresses that may be called although internal, comma-separated "
+        "(e.g. `10.20.0.0/16` for an internal chat server). Every other internal address (loopback, "
+        "private, link-local where cloud metadata answers) is refused.",
+    )
+    block_internal: bool = Field(default=True, description="Off: webhooks may call any address (not advised).")
 
     @field_validator("allow")
     @classmethod
@@ -54,18 +78,22 @@ class OutboundSettings(BaseModel):
 class OidcSettings(BaseModel):
     """Single sign-on through an OpenID Connect provider (Okta, Microsoft Entra ID, Google, Keycloak,
     Dex, Authentik...). Register Firebell with the provider as a confidential web client whose
-    redirect URI is <public URL>/login/sso/callback."""
+    redirect URI is `<public URL>/login/sso/callback`."""
 
-    issuer: str = ""  # the provider's issuer URL; empty: single sign-on is off
-    client_id: str = ""
-    client_secret: SecretStr = SecretStr("")
-    scopes: str = "openid email profile"
-    # Someone who logs in for the first time becomes a user with this role (their own role, outside
-    # any team); with create_users off, only people already added (by email) may log in this way.
-    create_users: bool = True
-    default_role: Literal["viewer", "responder"] = "viewer"
-    allowed_domains: str = ""  # comma-separated email domains allowed to log in; empty: any
-    button_label: str = "Log in with single sign-on"
+    issuer: str = Field(default="", description="The provider's issuer URL; empty: single sign-on is off.")
+    client_id: str = Field(default="", description="Firebell's client id at the provider.")
+    client_secret: SecretStr = Field(default=SecretStr(""), description="Firebell's client secret at the provider.")
+    scopes: str = Field(default="openid email profile", description="What Firebell asks the provider for.")
+    create_users: bool = Field(
+        default=True,
+        description="Someone logging in for the first time becomes a user; off: only people already added "
+        "(matched by email) may log in this way.",
+    )
+    default_role: Literal["viewer", "responder"] = Field(
+        default="viewer", description="The own role (outside any team) of people created at their first login."
+    )
+    allowed_domains: str = Field(default="", description="Comma-separated email domains allowed to log in; empty: any.")
+    button_label: str = Field(default="Log in with single sign-on", description="The login page's button.")
 
     @property
     def enabled(self) -> bool:
@@ -77,41 +105,62 @@ class OidcSettings(BaseModel):
 
 
 class RetentionSettings(BaseModel):
-    raw_payload_days: int = Field(default=30, ge=1)
-    sweep_interval_seconds: int = Field(default=3600, ge=10)
+    """How long raw data is kept."""
+
+    raw_payload_days: int = Field(
+        default=30, ge=1, description="Raw payloads no alert points at are pruned after this many days."
+    )
+    sweep_interval_seconds: int = Field(default=3600, ge=10, description="How often the pruning runs.")
 
 
 class SmtpSettings(BaseModel):
-    host: str = "localhost"
-    port: int = Field(default=25, ge=1, le=65535)
-    sender: str = "firebell@localhost"
-    username: str = ""
-    password: SecretStr = SecretStr("")
-    starttls: bool = False
-    tls: bool = False  # implicit TLS (usually port 465)
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    """The SMTP server email pages and communications go through."""
+
+    host: str = Field(default="localhost", description="SMTP server host.")
+    port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    sender: str = Field(default="firebell@localhost", description="The From address.")
+    username: str = Field(default="", description="Log in as this user when set.")
+    password: SecretStr = Field(default=SecretStr(""), description="Its password.")
+    starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
+    tls: bool = Field(default=False, description="Implicit TLS (usually port 465).")
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Give up on the server after this long.")
 
 
 class SlackSettings(BaseModel):
-    # From the Slack app's "Basic Information" page; without it the Acknowledge/Resolve buttons are refused.
-    signing_secret: SecretStr = SecretStr("")
-    # A bot token (xoxb-...) lets Firebell open war-room channels, invite responders and post updates.
-    bot_token: SecretStr = SecretStr("")
-    api_url: str = "https://slack.com/api/"
-    # Where incident communications go: a channel the bot is in, and/or an incoming webhook.
-    incidents_channel: str = "#incidents"
-    incidents_webhook_url: SecretStr = SecretStr("")
+    """Slack: the buttons in pages, the bot for war rooms, and where incident updates go."""
+
+    signing_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="From the Slack app's Basic Information page; without it the Acknowledge and Resolve "
+        "buttons are refused.",
+    )
+    bot_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="A bot token (xoxb-...): Firebell opens war-room channels, invites responders and posts updates.",
+    )
+    api_url: str = Field(default="https://slack.com/api/", description="Slack's Web API.")
+    incidents_channel: str = Field(default="#incidents", description="The channel incident communications go to.")
+    incidents_webhook_url: SecretStr = Field(
+        default=SecretStr(""), description="Or an incoming webhook they go to (also subject to the outbound rules)."
+    )
 
 
 class WebhookSettings(BaseModel):
-    # Receivers check X-Firebell-Signature with this secret.
-    signing_secret: SecretStr = SecretStr("dev-only-webhook-secret")
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    """Outbound webhooks."""
+
+    signing_secret: SecretStr = Field(
+        default=SecretStr("dev-only-webhook-secret"),
+        description="Receivers check X-Firebell-Signature with it; `prod` refuses the default.",
+    )
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Give up on a receiver after this long.")
 
 
 class CommsSettings(BaseModel):
-    # Incident communications by email go to these addresses (comma-separated in the environment).
-    stakeholder_emails: str = ""
+    """Incident communications."""
+
+    stakeholder_emails: str = Field(
+        default="", description="Comma-separated addresses incident communications by email go to."
+    )
 
     @property
     def emails(self) -> list[str]:
@@ -119,52 +168,94 @@ class CommsSettings(BaseModel):
 
 
 class NotifySettings(BaseModel):
-    attempts: int = Field(default=5, ge=1, le=50)
-    backoff_base_seconds: float = Field(default=5.0, gt=0)
-    backoff_cap_seconds: float = Field(default=300.0, gt=0)
-    lease_seconds: float = Field(default=60.0, ge=5)
-    workers: int = Field(default=16, ge=1, le=256)
-    ack_link_hours: float = Field(default=24.0, gt=0)
-    sms_url: str = ""  # an apprise URL with {number}, e.g. twilio://SID:TOKEN@+15550000000/{number}
+    """Sending pages and messages."""
+
+    attempts: int = Field(default=5, ge=1, le=50, description="Tries per notification before it is marked failed.")
+    backoff_base_seconds: float = Field(
+        default=5.0, gt=0, description="The first retry's wait; each doubles, with ±20 % jitter."
+    )
+    backoff_cap_seconds: float = Field(default=300.0, gt=0, description="The longest wait between tries.")
+    lease_seconds: float = Field(
+        default=60.0,
+        ge=5,
+        description="How long a claimed notification is held; a node that dies mid-send hands it on after this.",
+    )
+    workers: int = Field(default=16, ge=1, le=256, description="Notifications a process sends at once.")
+    ack_link_hours: float = Field(default=24.0, gt=0, description="The lifetime of the acknowledge link in a page.")
+    sms_url: str = Field(
+        default="",
+        description="An apprise URL for `sms` contact methods, `{number}` replaced by the number, "
+        "e.g. `twilio://SID:TOKEN@+15550000000/{number}`.",
+    )
 
 
 class StatusPageSettings(BaseModel):
-    # The public page at /status and its Statuspage-compatible JSON under /api/v2.
-    name: str = Field(default="Firebell status", min_length=1, max_length=200)
-    url: str = ""  # where the public page is reached; default: the base URL + /status
-    page_id: str = Field(default="firebell", min_length=1, max_length=64)
+    """The public status page at /status and its Statuspage-compatible JSON under /api/v2."""
+
+    name: str = Field(default="Firebell status", min_length=1, max_length=200, description="The page's title.")
+    url: str = Field(default="", description="Where the public reaches it; default: the base URL + /status.")
+    page_id: str = Field(default="firebell", min_length=1, max_length=64, description="The id in its JSON.")
 
 
 class LearningSettings(BaseModel):
     """Postmortems and action items."""
 
-    # An issue tracker's inbound webhook: every action item created or changed is posted here
-    # (signed like every outbound webhook), so the tracker can mirror it.
-    action_items_webhook_url: str = ""
-    remind_every_hours: float = Field(default=24.0, gt=0)  # an overdue postmortem's owner, again after this
+    action_items_webhook_url: str = Field(
+        default="",
+        description="An issue tracker's inbound webhook: every action item created or changed is posted "
+        "there, signed, so the tracker can mirror it.",
+    )
+    remind_every_hours: float = Field(
+        default=24.0, gt=0, description="The owner of an overdue postmortem is reminded again after this."
+    )
 
 
 class RunbookSettings(BaseModel):
-    # A runbook not reviewed within this many days is stale (the runbook template asks for quarterly).
-    stale_after_days: int = Field(default=90, ge=1, le=3650)
+    """Runbooks."""
+
+    stale_after_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="A runbook not reviewed within this many days is stale (the template asks for quarterly).",
+    )
 
 
 class Settings(BaseSettings):
+    """Firebell's settings."""
+
     model_config = SettingsConfigDict(env_prefix="FIREBELL_", env_nested_delimiter="__", env_file=None, extra="ignore")
 
-    env: Literal["dev", "prod"] = "dev"
-    database_url: str = "sqlite:///./firebell.db"
-    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
-    # `firebell serve --demo` writes this many weeks of made-up past for the Metrics pages (0: none).
-    demo_history_weeks: int = Field(default=12, ge=0, le=104)
-    host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
-    workers: int = Field(default=1, ge=1, le=64)
-    public_url: str = ""
-    secret_key: SecretStr = SecretStr("dev-only-secret-change-me")
-    session_hours: int = Field(default=12, ge=1)
-    log_level: str = "INFO"
-    log_json: bool = False
+    env: Literal["dev", "prod"] = Field(
+        default="dev", description="`prod` refuses the default secrets and sets secure cookies."
+    )
+    database_url: str = Field(
+        default="sqlite:///./firebell.db",
+        description="Where everything is stored: SQLite for one node, or "
+        "`postgresql+psycopg://user:pass@host:5432/db` (for several).",
+    )
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="FULL survives power loss (an fsync per group commit); NORMAL only a process crash.",
+    )
+    demo_history_weeks: int = Field(
+        default=12, ge=0, le=104, description="`serve --demo` writes this many weeks of made-up past (0: none)."
+    )
+    host: str = Field(default="127.0.0.1", description="The address to listen on.")
+    port: int = Field(default=8080, ge=1, le=65535, description="The port to listen on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Worker processes (`serve --workers N`).")
+    public_url: str = Field(
+        default="",
+        description="How people and senders reach this server (in links and URLs); default http://HOST:PORT.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr("dev-only-secret-change-me"),
+        description="Signs acknowledge links and single sign-on state: the same on every node. "
+        "`prod` refuses the default.",
+    )
+    session_hours: int = Field(default=12, ge=1, description="How long a browser session lasts.")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_json: bool = Field(default=False, description="Log one JSON object per line.")
     ingest: IngestSettings = IngestSettings()
     limits: LimitSettings = LimitSettings()
     oidc: OidcSettings = OidcSettings()
