@@ -37,6 +37,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIREBELL = Path(sys.executable).parent / "firebell"
+# The receiver listens on loopback, which outbound webhooks may not reach unless allowed.
+LOOPBACK = {"FIREBELL_OUTBOUND__ALLOW": "127.0.0.1/32"}
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
@@ -99,7 +101,7 @@ class Firebell:
         self.url = ""
 
     def cli(self, *args: str) -> str:
-        env = {**os.environ, "FIREBELL_DATABASE_URL": self.database_url}
+        env = {**os.environ, "FIREBELL_DATABASE_URL": self.database_url, **LOOPBACK}
         done = subprocess.run([str(FIREBELL), *args], env=env, capture_output=True, text=True, timeout=300)
         if done.returncode != 0:
             raise SystemExit(f"firebell {' '.join(args)}: {done.stderr.strip()}")
@@ -112,6 +114,7 @@ class Firebell:
             "FIREBELL_DATABASE_URL": self.database_url,
             "FIREBELL_PORT": str(port),
             "FIREBELL_LIMITS__INTAKE_PER_SECOND": "0",  # the benchmark's storm comes through few keys
+            **LOOPBACK,
         }
         log = (self.workdir / f"{self.name}.log").open("ab")
         self.proc = subprocess.Popen([str(FIREBELL), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)

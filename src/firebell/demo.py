@@ -118,14 +118,20 @@ users:
      contact_methods: [{type: email, address: carol@firebell.local}]}
   - {name: Erin Lead, handle: engineering_lead, email: lead@firebell.local,
      contact_methods: [{type: email, address: lead@firebell.local}]}
+teams:
+  - {name: payments, members: [alice, bob, carol], admins: [engineering_lead], viewers: []}
+  - {name: discovery, members: [carol]}
+  - {name: platform, members: [alice, bob]}
 schedules:
   - name: checkout-primary
+    team: payments
     type: weekly_rotation
     participants: [alice, bob, carol]
     escalation_policy:
       - {targets: [current_on_call], timeout: 15m}
       - {targets: [engineering_lead], timeout: 30m}
   - name: notifications-office
+    team: platform
     timezone: Europe/Paris
     layers:
       - name: office hours

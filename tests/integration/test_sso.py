@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +49,13 @@ def provider_modules() -> Path:
     return modules
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[str]:
+@contextmanager
+def oidc_provider(redirect_uri: str) -> Iterator[str]:
+    """A running provider with Firebell registered as client `firebell`; yields its issuer URL."""
     modules = provider_modules()
     port = free_port()
     node = shutil.which("node") or "node"
-    args = [node, str(SCRIPT), str(modules), str(port), "firebell", "provider-secret", CALLBACK]
+    args = [node, str(SCRIPT), str(modules), str(port), "firebell", "provider-secret", redirect_uri]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     issuer = f"http://127.0.0.1:{port}"
     try:
@@ -70,6 +72,12 @@ def provider() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    with oidc_provider(CALLBACK) as issuer:
+        yield issuer
 
 
 @dataclass

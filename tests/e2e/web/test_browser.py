@@ -81,7 +81,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
 def start_demo(tmp_path_factory: pytest.TempPathFactory, extra_env: dict[str, str]) -> Iterator[DemoServer]:
     """`firebell serve --demo` on a free port and a fresh SQLite file, plus an admin API token."""
     base = tmp_path_factory.mktemp("browser")
-    port = _free_port()
+    port = int(extra_env.get("FIREBELL_PORT") or _free_port())
     env = {
         **LOOPBACK_ALLOWED,
         **os.environ,
