@@ -134,6 +134,12 @@ def test_reimporting_changes_nothing(app: App) -> None:
     again = post(app, "pagerduty_incidents.csv", format="pagerduty")
     assert (again["incidents"], again["incident_numbers"]) == ({"imported": 0, "skipped": 3}, [])
     assert counts(app) == before
+    # The import is one audit entry each time, by the token that ran it, saying what it wrote.
+    log = app.client.get("/api/v1/audit", params={"entity": "history"}, headers=app.auth()).json()
+    assert [(e["actor"], e["action"], e["after"]["incidents"]) for e in log] == [
+        ("token:tests", "import", 0),
+        ("token:tests", "import", 3),
+    ]
 
 
 def test_a_bad_row_refuses_the_whole_file_naming_line_and_field(app: App) -> None:

@@ -263,3 +263,26 @@ def _updated(conn: Connection, table: sa.Table, before_rows: list[dict[str, Any]
         after = {k: v for k, v in _after_doc(row, now_row).items() if k in changed}
         entries.append(("update", _pk(table, row), before, after))
     return entries
+
+
+def record(conn: Connection, *, action: str, entity: str, entity_id: str, after: dict[str, Any], at: datetime) -> None:
+    """One entry for a change written in bulk below the audit (an import of history, say): what was
+    done, by the scope's actor. Nothing when no one is acting."""
+    holder = _scope.get()
+    if holder is None or holder.actor is None:
+        return
+    actor = holder.actor
+    conn.execute(
+        _audit.insert(),
+        {
+            "at": at,
+            "actor": actor.name,
+            "actor_user_id": actor.user_id,
+            "via": actor.via,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id[:200],
+            "before": None,
+            "after": _row_doc(after),
+        },
+    )

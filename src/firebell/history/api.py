@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Body, Query
 from sqlalchemy.engine import Engine
 
+from firebell.audit import capture as audit
 from firebell.bootstrap import Container
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.history import service
@@ -64,6 +65,19 @@ def _write(engine: Engine, source: Format, text: str, options: dict[str, object]
             )
             if options["dry_run"]:
                 raise _DryRun(result)  # rolls the transaction back
+            # The rows go in set-at-a-time beneath the audit capture: one entry says what was done.
+            audit.record(
+                conn,
+                action="import",
+                entity="history",
+                entity_id=source.value,
+                after={
+                    "incidents": result.incidents_imported,
+                    "alerts": result.alerts_imported,
+                    "services_created": list(result.services_created),
+                },
+                at=now,
+            )
     except _DryRun as dry:
         return dry.result
     return result
