@@ -99,7 +99,8 @@ def _operations() -> list[tuple[str, str]]:
     document = create_app(container, manage_lifecycle=False).openapi()
     container.http.close()
     container.engine.dispose()
-    return [(method.upper(), path) for path, operations in document["paths"].items() for method in operations]
+    # Sorted: every pytest-xdist worker must collect the same tests in the same order.
+    return sorted((method.upper(), path) for path, operations in document["paths"].items() for method in operations)
 
 
 @pytest.mark.parametrize(("method", "path"), _operations())

@@ -194,6 +194,9 @@ PAGES = [
     "/status",
     "/status/incidents/{public}",
     "/metrics-dashboard",
+    "/metrics-dashboard/weekly",
+    "/metrics-dashboard/monthly",
+    "/import",
     "/access",
     "/audit",
 ]
@@ -212,6 +215,7 @@ MUST_SHOW = {
     "/action-items",
     "/status",
     "/status/incidents/{public}",
+    "/metrics-dashboard/weekly",
     "/access",
     "/audit",
 }

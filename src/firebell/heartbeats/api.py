@@ -77,7 +77,10 @@ def listing(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
 ping_router = APIRouter(tags=["heartbeats"])
 
 
-@ping_router.api_route("/heartbeat/{key}", methods=["GET", "POST"], summary="A job's ping (the key is the secret)")
+@ping_router.get("/heartbeat/{key}", summary="A job's ping (the key is the secret)", operation_id="ping_heartbeat_get")
+@ping_router.post(
+    "/heartbeat/{key}", summary="A job's ping (the key is the secret)", operation_id="ping_heartbeat_post"
+)
 def ping(key: str, container: ContainerDep) -> dict[str, Any]:
     ref = container.integration_for_key(key)
     if ref is None or ref.kind != "heartbeat":
