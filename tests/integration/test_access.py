@@ -54,6 +54,18 @@ def user_token(app: App, email: str, scope: str = "admin") -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
+def root_user(app: App) -> None:
+    """root@example.com, an admin of everything, password pw-123456."""
+    with transaction(app.container.engine, write=True) as conn:
+        create_user(
+            repo=SqlIdentityRepo(conn),
+            email="root@example.com",
+            password="pw-123456",
+            role=Role.ADMIN,
+            now=app.clock.now(),
+        )
+
+
 def service_token(app: App, scope: str) -> dict[str, str]:
     with transaction(app.container.engine, write=True) as conn:
         token = create_token(repo=SqlIdentityRepo(conn), name=f"svc-{scope}", scope=scope, now=app.clock.now())
@@ -306,17 +318,62 @@ def test_every_change_is_audited_with_before_and_after_and_cannot_be_edited(team
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), app.container.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_log"))
     # The page shows the same entries to an admin.
-    with transaction(app.container.engine, write=True) as conn:
-        create_user(
-            repo=SqlIdentityRepo(conn),
-            email="root@example.com",
-            password="pw-123456",
-            role=Role.ADMIN,
-            now=app.clock.now(),
-        )
+    root_user(app)
     app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"})
     page = app.client.get("/audit", params={"entity": "services"})
     assert page.status_code == 200
     assert "token:tests" in page.text
     assert "&#34;tier&#34;" not in page.text
     assert ">tier<" in page.text
+
+
+def test_a_token_issues_no_token_stronger_than_itself(teams: App) -> None:
+    app = teams
+    root_user(app)
+    weak = user_token(app, "root@example.com", scope="read")
+    stronger = app.client.post("/api/v1/tokens", json={"name": "mine", "scope": "admin"}, headers=weak)
+    assert stronger.status_code == 403
+    assert app.client.post("/api/v1/tokens", json={"name": "mine", "scope": "read"}, headers=weak).status_code == 201
+    mine = app.client.get("/api/v1/tokens", headers=weak).json()
+    assert app.client.delete(f"/api/v1/tokens/{mine[0]['id']}", headers=weak).status_code == 403
+
+
+def test_requests_naming_a_teams_service_in_the_body_need_a_role_in_that_team(teams: App) -> None:
+    app = teams
+    bob = user_token(app, "bob@example.com")  # a responder of search only
+    app.add_integration("payments-api", "webhook")
+    body = {"title": "payments down", "severity": "SEV-1", "service": "payments-api"}
+    assert app.client.post("/api/v1/incidents", json=body, headers=bob).status_code == 403
+    alert = {"service": "payments-api", "summary": "x"}
+    assert app.client.post("/api/v1/alerts", json=alert, headers=bob).status_code == 403
+    assert app.client.post("/api/v1/drills", json={"service": "payments-api"}, headers=bob).status_code == 403
+    number = open_incident(app, "payments-api")
+    item = {"incident": str(number), "title": "fix it"}
+    assert app.client.post("/api/v1/action-items", json=item, headers=bob).status_code == 403
+    assert app.scalar("SELECT count(*) FROM incidents") == 1
+    assert app.client.post("/api/v1/incidents", json={**body, "service": "search-api"}, headers=bob).status_code == 201
+
+
+def test_a_team_admin_cannot_hand_a_service_to_another_team(teams: App) -> None:
+    app = teams
+    dave = user_token(app, "dave@example.com")
+    moved = app.client.patch("/api/v1/services/payments-api", json={"owner_team": "search"}, headers=dave)
+    assert moved.status_code == 403
+    nowhere = app.client.patch("/api/v1/services/payments-api", json={"owner_team": "nobody"}, headers=dave)
+    assert (nowhere.status_code, nowhere.json()["error"]["details"][0]["field"]) == (422, "owner_team")
+    assert app.client.patch("/api/v1/services/payments-api", json={"tier": 1}, headers=dave).status_code == 200
+
+
+def test_a_browser_session_changes_nothing_through_the_api_without_its_csrf_token(teams: App) -> None:
+    app = teams
+    number = open_incident(app, "search-api")
+    root_user(app)
+    app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"})
+    assert app.client.get(f"/api/v1/incidents/{number}").status_code == 200
+    forged = app.client.post(f"/api/v1/incidents/{number}/acknowledge")
+    assert forged.status_code == 403
+    assert "X-CSRF-Token" in forged.json()["error"]["message"]
+    page = app.client.get(f"/incidents/{number}").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    ok = app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers={"x-csrf-token": csrf})
+    assert ok.status_code == 200

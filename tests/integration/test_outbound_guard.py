@@ -104,3 +104,24 @@ services:
         assert webhook[0]["attempts"] == 1
         assert "refused to call localhost: 127.0.0.1 is an internal address" in webhook[0]["last_error"]
         assert sink.received == []
+
+
+def test_apprise_addresses_whose_host_is_a_token_are_not_taken_for_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tgram://, discord://: the "host" is a bot token or an id, the server the vendor's own."""
+    sent: list[str] = []
+
+    class Sender:
+        def add(self, url: str) -> bool:
+            sent.append(url)
+            return True
+
+        def notify(self, body: str, title: str) -> bool:
+            return True
+
+    monkeypatch.setattr("firebell.paging.channels.long_tail.apprise.Apprise", Sender)
+    channel = AppriseChannel(OutboundPolicy())
+    for url in ("tgram://123456789:AAFakeBotToken/-1001234567", "discord://4174216298/some-token"):
+        channel.send(url, PAGE)
+    assert len(sent) == 2
+    with pytest.raises(PermanentDeliveryError, match="internal address"):
+        channel.send("json://127.0.0.1:9/hook", PAGE)

@@ -175,6 +175,21 @@ def test_a_refused_consent_a_forged_state_and_a_stranger_are_turned_away(sso: Ss
     assert sso.client.get("/api/v1/me").status_code == 401
 
 
+def test_an_email_the_provider_has_not_verified_logs_in_as_nobody(sso: Sso) -> None:
+    with transaction(sso.container.engine, write=True) as conn:  # type: ignore[attr-defined]
+        create_user(
+            repo=SqlIdentityRepo(conn),
+            email="unverified-eve@example.com",
+            password="pw-123456",
+            role=Role.ADMIN,
+            now=sso.container.clock.now(),  # type: ignore[attr-defined]
+        )
+    refused = sso.log_in("unverified-eve")
+    assert refused.status_code == 401
+    assert "has not verified unverified-eve@example.com" in refused.text
+    assert sso.client.get("/api/v1/me").status_code == 401
+
+
 def test_only_known_people_or_allowed_domains_when_so_configured(database_url: str, provider: str) -> None:
     client, container = _sso(database_url, provider, create_users=False)
     with client:

@@ -29,7 +29,7 @@ const provider = new Provider(issuer, {
     claims: async () => ({
       sub: `subject-${id}`,
       email: `${id}@example.com`,
-      email_verified: true,
+      email_verified: !id.startsWith("unverified"),
       name: id.charAt(0).toUpperCase() + id.slice(1),
     }),
   }),

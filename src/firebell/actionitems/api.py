@@ -14,12 +14,13 @@ from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, i
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.schemas import ActionItemChange, ActionItemCreate, ActionItemRead, CompletionRead
 from firebell.bootstrap import Container
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_incident
 
 router = APIRouter(prefix="/api/v1", tags=["action items"])
 
@@ -147,6 +148,7 @@ def completion_rate(conn: ReadConn, container: ContainerDep, _caller: Reader) ->
     "/action-items", status_code=201, summary="Add an action item to an incident", response_model=ActionItemRead
 )
 def create_item(body: ActionItemCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    require_on_incident(container, caller, body.incident, Role.RESPONDER)
     with transaction(container.engine, write=True) as conn:
         item = add_item(container, conn, body, caller.name, from_postmortem=False)
     container.changes.bump()

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 
 from firebell.alerts.normalize import from_test_alert, storable
 from firebell.alerts.queries import list_alerts
 from firebell.alerts.schemas import AlertRead, IngestResultRead, TestAlert
 from firebell.alerts.service import Submission
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 
@@ -36,6 +38,7 @@ def get_alerts(
 
 @router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")
 async def send_alert(body: TestAlert, container: ContainerDep, _caller: Responder) -> list[IngestResultRead]:
+    await run_in_threadpool(require_on_service, container, _caller, body.service, Role.RESPONDER)
     with transaction(container.engine) as conn:
         repo = SqlCatalogRepo(conn)
         service = repo.service_by_name(body.service)

@@ -29,9 +29,11 @@ from firebell.catalog.schemas import (
     ServiceRead,
     ServiceUpdate,
 )
+from firebell.identity.model import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader
+from firebell.web.ownership import owner_of_team
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -79,6 +81,13 @@ def get_service(name: str, conn: ReadConn, container: ContainerDep, _caller: Rea
 @router.patch("/services/{name}", response_model=ServiceDetail, summary="Change a service's catalog facts")
 def update_service(name: str, body: ServiceUpdate, container: ContainerDep, _caller: Admin) -> Any:
     changes = body.model_dump(exclude_unset=True)
+    if changes.get("owner_team"):
+        # Handing a service to a team takes the admin role there too, not only where it was.
+        with transaction(container.engine) as conn:
+            team = owner_of_team(conn, str(changes["owner_team"]))
+        if team is None and _caller.user_id is not None and not _caller.is_admin:
+            raise ValidationFailed.field("owner_team", f"no team named {changes['owner_team']!r}")
+        _caller.require(Role.ADMIN, team)
     for key in ("slos", "slis", "dashboards"):
         if changes.get(key) is not None:
             changes[key] = [{k: v for k, v in item.items() if v is not None} for item in changes[key]]

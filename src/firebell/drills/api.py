@@ -29,12 +29,13 @@ from firebell.drills.model import (
     timings,
 )
 from firebell.drills.repo import SqlDrillRepo
+from firebell.identity.model import Role
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.paging import service as paging
 from firebell.paging.repo import SqlPagingRepo
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
 
 router = APIRouter(prefix="/api/v1", tags=["drills"])
 
@@ -175,6 +176,7 @@ async def fire(container: Container, drill: dict[str, Any], submission: Submissi
 
 @router.post("/drills", status_code=201, summary="Fire a paging drill (or plan a game day)")
 async def create_drill(body: DrillCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    await run_in_threadpool(require_on_service, container, caller, body.service, Role.RESPONDER)
     drill, submission = await run_in_threadpool(_plan, container, body, caller.name)
     if submission is not None:
         await fire(container, drill, submission)

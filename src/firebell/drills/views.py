@@ -23,9 +23,10 @@ from firebell.drills.api import (
 )
 from firebell.drills.model import DEFAULT_HYPOTHESIS
 from firebell.drills.repo import SqlDrillRepo
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.kernel.errors import DomainError
-from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.deps import ContainerDep, ReadConn, require_on_service
 from firebell.web.pages import CsrfSession, UserSession, render
 
 router = APIRouter()
@@ -61,6 +62,7 @@ async def start(
     hypothesis: Annotated[str, Form()] = "",
 ) -> Response:
     try:
+        await run_in_threadpool(require_on_service, container, session.principal, service, Role.RESPONDER)
         body = DrillCreate(
             service=service,
             kind=kind,

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from firebell.identity import service
-from firebell.identity.model import Principal
+from firebell.identity.model import Principal, Role, parse_scopes
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.schemas import (
     MemberRole,
@@ -110,7 +110,7 @@ def get_tokens(conn: ReadConn, caller: Caller) -> list[dict[str, Any]]:
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token of your own")
 def post_token(body: TokenCreate, container: ContainerDep, caller: Caller) -> dict[str, Any]:
-    _may_issue(caller)
+    _may_issue(caller, body.scope)
     with transaction(container.engine, write=True) as conn:
         token = service.create_token(
             repo=SqlIdentityRepo(conn),
@@ -122,13 +122,19 @@ def post_token(body: TokenCreate, container: ContainerDep, caller: Caller) -> di
     return {"name": body.name.strip(), "scope": body.scope, "token": token}
 
 
-def _may_issue(caller: Principal) -> None:
+def _may_issue(caller: Principal, scope: str) -> None:
+    """A caller issues tokens only for itself, and none that could do more than its own credential."""
     if caller.user_id is None and not caller.is_admin:
         raise PermissionDenied("a token of no user may not issue tokens; only an admin token may")
+    wanted = Principal(name="", scopes=parse_scopes(scope)).cap()
+    if not caller.cap().at_least(wanted):
+        raise PermissionDenied(f"this credential may not issue a token with more than the {caller.cap()} role's scope")
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke an API token")
 def delete_token(token_id: str, container: ContainerDep, caller: Caller) -> Response:
+    if not caller.cap().at_least(Role.RESPONDER):
+        raise PermissionDenied("revoking a token needs a token with the respond scope")
     with transaction(container.engine, write=True) as conn:
         service.revoke_token(repo=SqlIdentityRepo(conn), token_id=token_id, by=caller, now=container.clock.now())
     return Response(status_code=204)

@@ -116,7 +116,7 @@ class OidcClient:
         if "error" in params:
             said = params.get("error_description") or params["error"]
             raise Unauthenticated(f"the single sign-on provider refused: {said}")
-        if not secrets.compare_digest(params.get("state", ""), str(flow["state"])):
+        if not secrets.compare_digest(params.get("state", "").encode(), str(flow["state"]).encode()):
             raise Unauthenticated("the single sign-on reply does not match this browser's login; try again")
         code = params.get("code", "")
         if not code:
@@ -128,7 +128,9 @@ class OidcClient:
         email = str(claims.get("email", "")).strip().lower()
         if not email:
             raise Unauthenticated("the single sign-on provider did not say the email; ask for the email scope")
-        if claims.get("email_verified") is False:
+        verified = claims.get("email_verified")
+        if verified is not True and str(verified).lower() != "true":
+            # An unverified (or unstated) email must not log in as the Firebell user who has it.
             raise Unauthenticated(f"the single sign-on provider has not verified {email}")
         name = str(claims.get("name") or claims.get("preferred_username") or email.split("@")[0])
         return SsoIdentity(f"{self.issuer}|{claims['sub']}", email, name[:200]), str(flow["next"])
@@ -179,13 +181,14 @@ class OidcClient:
                 self._key_for(token),
                 algorithms=ALGORITHMS,
                 audience=self.client_id,
-                issuer=self.issuer,
                 leeway=60,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"the ID token does not check out: {exc}") from exc
-        if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+        if str(claims.get("iss", "")).rstrip("/") != self.issuer:
+            raise Unauthenticated("the ID token was issued by another provider")
+        if not secrets.compare_digest(str(claims.get("nonce", "")).encode(), nonce.encode()):
             raise Unauthenticated("the ID token was not made for this login (nonce)")
         return claims
 
@@ -199,7 +202,7 @@ class OidcClient:
     def _unsign(self, cookie: str) -> dict[str, Any]:
         body, _, mac = cookie.partition(".")
         expected = _b64(hmac.new(self.signing_key, body.encode(), hashlib.sha256).digest())
-        if not cookie or not hmac.compare_digest(mac, expected):
+        if not cookie or not hmac.compare_digest(mac.encode(), expected.encode()):
             raise Unauthenticated("this browser did not start a single sign-on login here (or its cookie is gone)")
         flow: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         if time.time() > float(flow["until"]):

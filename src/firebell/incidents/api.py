@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from firebell.alerts.queries import list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.incidents.classifier import TEXT, classify
 from firebell.incidents.queries import get_incident, list_incidents, response_view, target_view, timeline
 from firebell.incidents.repo import SqlIncidentRepo
@@ -28,7 +29,7 @@ from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
 from firebell.paging.service import move_to as paging_answer
 from firebell.paging.service import start_escalation
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
@@ -74,6 +75,7 @@ def classify_severity(body: ClassifyRequest, _caller: Reader) -> dict[str, Any]:
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201, summary="Declare an incident by hand")
 def declare_incident(body: IncidentCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    require_on_service(container, caller, body.service, Role.RESPONDER)
     try:
         sev = Sev.parse(body.severity)
     except ValueError as exc:

@@ -14,6 +14,7 @@ from firebell.alerts.queries import list_alerts
 from firebell.bootstrap import Container
 from firebell.catalog.queries import dependency_chain
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role as AccessRole
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.classifier import TEXT, Question, classify
 from firebell.incidents.comms import FIELD_LABELS, TEMPLATES
@@ -45,7 +46,7 @@ from firebell.postmortems.repo import SqlPostmortemRepo
 from firebell.runbooks.queries import incident_runbook
 from firebell.statuspage.model import IncidentStatus as PublicState
 from firebell.statuspage.repo import SqlStatusPageRepo
-from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.deps import ContainerDep, ReadConn, require_on_service
 from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 
 router = APIRouter()
@@ -104,6 +105,7 @@ def declare_action(
     source: Annotated[str, Form()] = "user_report",
 ) -> Response:
     try:
+        require_on_service(container, session.principal, service, AccessRole.RESPONDER)
         sev = Sev.parse(severity)
         now = container.clock.now()
         with transaction(container.engine, write=True) as conn:

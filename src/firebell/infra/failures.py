@@ -1,20 +1,33 @@
 """Database failures that are not the request's fault, as the errors a client can act on.
 
 An unreachable or restarting database is 503 Service Unavailable and a full disk 507 Insufficient
-Storage, each with Retry-After; either way the transaction rolled back and nothing was stored. Any
-other exception stays a bug (500).
+Storage, each with Retry-After; either way the transaction rolled back and nothing was stored.
+The driver's own error codes decide (SQLite's result codes, PostgreSQL's SQLSTATE classes), never
+the message text, which can carry the request's own data. Anything else stays a bug (500).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 import sqlalchemy as sa
 
 from firebell.kernel.errors import DomainError, StorageFull, Unavailable
 
-_FULL = ("database or disk is full", "no space left on device", "disk i/o error", "disk full")
-_LOCKED = ("database is locked",)
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 10, 13, 14
+
+
+def _down() -> DomainError:
+    return Unavailable("the database is unavailable: nothing was stored; retry")
+
+
+def _busy() -> DomainError:
+    return Unavailable("the database is busy: nothing was stored; retry", retry_after=1)
+
+
+def _full() -> DomainError:
+    return StorageFull("the database's disk is full: nothing was stored; retry once there is room")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -27,18 +40,37 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def _sqlite(error: sqlite3.Error) -> DomainError | None:
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
+    if code == _SQLITE_FULL:
+        return _full()
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return _busy()
+    if code in (_SQLITE_IOERR, _SQLITE_CANTOPEN):
+        return _down()
+    return None
+
+
+def _postgres(error: psycopg.Error) -> DomainError | None:
+    state = error.sqlstate
+    if state == "53100":  # disk_full
+        return _full()
+    if isinstance(error, psycopg.InterfaceError):
+        return _down()
+    if isinstance(error, psycopg.OperationalError) and (state is None or state.startswith(("08", "57P", "53"))):
+        return _down()  # no connection, the server shutting down or starting, out of resources
+    return None
+
+
 def storage_failure(exc: BaseException) -> DomainError | None:
     """The 503 or 507 this failure means, or None when it is not the database's."""
-    chain = _chain(exc)
-    text = " ".join(str(e) for e in chain).lower()
-    if any(marker in text for marker in _FULL) and any(
-        isinstance(e, sa.exc.OperationalError | sqlite3.OperationalError | OSError) for e in chain
-    ):
-        return StorageFull("the database's disk is full: nothing was stored; retry once there is room")
-    if any(isinstance(e, sa.exc.DBAPIError) and e.connection_invalidated for e in chain) or any(
-        isinstance(e, sa.exc.OperationalError | sa.exc.InterfaceError | sa.exc.DisconnectionError) for e in chain
-    ):
-        if any(marker in text for marker in _LOCKED):
-            return Unavailable("the database is busy: nothing was stored; retry", retry_after=1)
-        return Unavailable("the database is unavailable: nothing was stored; retry")
+    for error in _chain(exc):
+        if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+            return _down()
+        if isinstance(error, sa.exc.TimeoutError | sa.exc.DisconnectionError):
+            return _down()
+        if isinstance(error, sqlite3.Error):
+            return _sqlite(error)
+        if isinstance(error, psycopg.Error):
+            return _postgres(error)
     return None

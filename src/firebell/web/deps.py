@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Annotated
@@ -16,7 +17,7 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession, principal_for_token, session_for
 from firebell.infra.db import transaction
 from firebell.kernel.errors import PermissionDenied, RateLimited, Unauthenticated
-from firebell.web.ownership import owner_of_route
+from firebell.web.ownership import owner_of_incident, owner_of_route, owner_of_service
 
 SESSION_COOKIE = "firebell_session"
 
@@ -74,6 +75,12 @@ def principal(request: Request, container: ContainerDep, session: OptionalSessio
         _acting(request, caller)
         return caller
     if session is not None:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not secrets.compare_digest(
+            request.headers.get("x-csrf-token", "").encode(), session.csrf_token.encode()
+        ):
+            # A browser session's cookie alone may not change anything through the API: another
+            # site could make the browser send it.
+            raise PermissionDenied("with a browser session, send the page's CSRF token as X-CSRF-Token")
         return session.principal
     raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
 
@@ -92,6 +99,24 @@ def _guard(request: Request, container: Container, caller: Principal, needed: Ro
             team = owner_of_route(conn, getattr(route, "path", ""), request.path_params)
     caller.require(needed, team)
     return caller
+
+
+def require_on_service(container: Container, caller: Principal, service: str | None, needed: Role) -> None:
+    """For a request naming its service in the body: `needed` on the team owning that service."""
+    if caller.user_id is None or caller.role is Role.ADMIN or not service:
+        return
+    with transaction(container.engine) as conn:
+        team = owner_of_service(conn, service)
+    caller.require(needed, team)
+
+
+def require_on_incident(container: Container, caller: Principal, ref: str | None, needed: Role) -> None:
+    """For a request naming its incident in the body: `needed` on the team owning it."""
+    if caller.user_id is None or caller.role is Role.ADMIN or not ref:
+        return
+    with transaction(container.engine) as conn:
+        team = owner_of_incident(conn, ref)
+    caller.require(needed, team)
 
 
 def reader(caller: Caller) -> Principal:

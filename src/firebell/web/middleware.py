@@ -141,6 +141,8 @@ class NulGuard:
             await _refuse_nul(send, "path")
             return
         kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if kind.endswith(b"+json"):
+            kind = b"application/json"  # application/merge-patch+json and the like are read as JSON
         if scope["method"] not in ("POST", "PUT", "PATCH") or kind not in _CHECKED:
             await self.app(scope, receive, send)
             return

@@ -110,5 +110,13 @@ def owner_of_service(conn: Connection, name: str) -> Team | None:
     return _service(conn, name)
 
 
+def owner_of_incident(conn: Connection, ref: str) -> Team | None:
+    return _incident(conn, ref.strip().lstrip("#"))
+
+
+def owner_of_team(conn: Connection, name: str) -> Team | None:
+    return _team(conn, name)
+
+
 def owner_of_schedule(conn: Connection, name: str) -> Team | None:
     return _schedule(conn, name)

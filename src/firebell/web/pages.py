@@ -67,7 +67,7 @@ UserSession = Annotated[WebSession, Depends(require_user)]
 
 def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
     """A form post by a logged-in user with the session's CSRF token."""
-    if not secrets.compare_digest(csrf_token, session.csrf_token):
+    if not secrets.compare_digest(csrf_token.encode(), session.csrf_token.encode()):
         raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
     return session
 

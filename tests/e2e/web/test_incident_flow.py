@@ -182,6 +182,9 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
     # A status update: the composer previews the template as it is filled in, then sends it.
     composer = page.locator("#tool-comms")
     composer.get_by_label("Template").select_option(label="Status update (Slack)")
+    # The fields are those of the chosen template once its preview is in; typing before that would
+    # go into the fields being replaced.
+    expect(composer.locator("textarea[name=body]")).to_have_value(re.compile(r"STATUS UPDATE"))
     progress = composer.get_by_label("Progress (what we have learned or done)")
     progress.fill("Rolled back the certificate rotation; error rate falling")
     expect(composer.locator("textarea[name=body]")).to_have_value(re.compile("Rolled back the certificate"))

@@ -11,18 +11,48 @@ from firebell.paging.channels.guard import BlockedAddress, check_url
 from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
+# apprise schemes whose host part is the server the message goes to (self-hosted services and
+# plain HTTP): these are checked against the outbound rules. In the others (tgram://, discord://,
+# slack://...) the "host" is a bot token or an id and the server is the vendor's own.
+HOSTED = frozenset(
+    {
+        "json",
+        "jsons",
+        "xml",
+        "xmls",
+        "form",
+        "forms",
+        "ntfy",
+        "ntfys",
+        "gotify",
+        "gotifys",
+        "mmost",
+        "mmosts",
+        "rocket",
+        "rockets",
+        "matrix",
+        "matrixs",
+        "apprise",
+        "apprises",
+        "mqtt",
+        "mqtts",
+        "ncloud",
+        "nclouds",
+    }
+)
+
 
 class AppriseChannel:
     def __init__(self, policy: OutboundPolicy | None = None) -> None:
         self.policy = policy  # None: the address is the operator's (the SMS gateway), not checked
 
     def send(self, address: str, notice: Notice) -> None:
-        if self.policy is not None:
+        if self.policy is not None and address.split("://", 1)[0].lower() in HOSTED:
             try:
                 check_url(address, self.policy)
             except BlockedAddress as exc:
                 raise PermanentDeliveryError(str(exc)) from exc
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, ValueError) as exc:
                 raise RetryableDeliveryError(str(exc)) from exc
         sender = apprise.Apprise()
         if not sender.add(address):
