@@ -8,8 +8,6 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-
-pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.web.test_browser import FIREBELL, UI_TIMEOUT_MS, DemoServer, _free_port, _log_in, _shot, start_demo

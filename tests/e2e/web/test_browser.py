@@ -23,8 +23,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-
-pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 from tests.conftest import LOOPBACK_ALLOWED

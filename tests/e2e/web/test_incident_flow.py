@@ -15,8 +15,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LOOPBACK_ALLOWED
