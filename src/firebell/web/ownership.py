@@ -116,7 +116,3 @@ def owner_of_incident(conn: Connection, ref: str) -> Team | None:
 
 def owner_of_team(conn: Connection, name: str) -> Team | None:
     return _team(conn, name)
-
-
-def owner_of_schedule(conn: Connection, name: str) -> Team | None:
-    return _schedule(conn, name)
