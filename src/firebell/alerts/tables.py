@@ -62,6 +62,8 @@ class AlertRow(Base):
     links: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     runbook_url: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
     disposition: Mapped[str] = mapped_column(sa.String(16))
+    # Why it joined its incident ("same alert name ... within 5m"); None when it opened it or none.
+    join_reason: Mapped[str | None] = mapped_column(sa.String(300), nullable=True)
     incident_id: Mapped[str | None] = mapped_column(sa.ForeignKey("incidents.id"), nullable=True, index=True)
     count: Mapped[int] = mapped_column(sa.Integer, default=1)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firebell.infra.sqltypes import Base, JSONType, UTCDateTime
+from firebell.infra.sqltypes import Base, JSONType, NullableJSON, UTCDateTime
 
 
 class ServiceRow(Base):
@@ -27,6 +27,12 @@ class ServiceRow(Base):
     grouping_window_seconds: Mapped[int] = mapped_column(sa.Integer, default=300)
     group_by_labels: Mapped[list[str]] = mapped_column(JSONType, default=list)
     severity_map: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # How alerts gather into incidents: alert (same identity), labels (group_by), service (any), none.
+    grouping_mode: Mapped[str] = mapped_column(sa.String(16), default="alert", server_default="alert")
+    # {severity: page | working_hours | follow_up} over the defaults (see oncall.urgency).
+    urgency: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict, server_default="{}")
+    # The service's own working hours ({"zone", "windows"}), used instead of each person's; None: theirs.
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON, nullable=True)
     # The services this one depends on (ids): their changes and incidents matter to it.
     dependencies: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
     # Dependencies Firebell has no service for, as Backstage entity references ("resource:default/db").

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firebell.infra.sqltypes import Base, UTCDateTime
+from firebell.infra.sqltypes import Base, NullableJSON, UTCDateTime
 
 
 class UserRow(Base):
@@ -27,6 +28,9 @@ class UserRow(Base):
     phone: Mapped[str] = mapped_column(sa.String(50), default="", server_default="")
     slack_member_id: Mapped[str] = mapped_column(sa.String(50), default="", server_default="")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
+    # When a page that waits for working hours reaches this person ({"windows": [...]}, in their
+    # time zone); None: Monday to Friday, 09:00 to 17:00.
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON, nullable=True)
 
 
 class ApiTokenRow(Base):

@@ -82,6 +82,11 @@ class IncidentRow(Base):
     seconds_to_resolve: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     # Set on an incident imported from another tool's export: "<source>:<its id>".
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    # The person whose acknowledgement moved it out of DETECTED (None: an alert source, or nobody yet).
+    acknowledged_by: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # Why paging has reached nobody yet (no_policy, nobody_on_call, no_contact_methods,
+    # delivery_failed); None once someone was reached, or when nothing was meant to page.
+    page_gap: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
 
 
 class IncidentEventRow(Base):
@@ -185,3 +190,13 @@ class MessageTemplateRow(Base):
     body: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class SeverityTargetsRow(Base):
+    """A severity's response targets as configured (the playbook's values where a field is absent)."""
+
+    __tablename__ = "severity_targets"
+
+    sev: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    targets: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

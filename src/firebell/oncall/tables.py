@@ -79,6 +79,10 @@ class EscalationPolicyRow(Base):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     repeat: Mapped[int] = mapped_column(sa.Integer, default=0)
     levels: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    # The team whose admins may change it (None: site admins only).
+    team_id: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
+    # Unresolved escalation and the acknowledgement timeout (see oncall.escalation.PolicyRules).
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -93,7 +93,8 @@ class SqlPagingRepo:
         """Due active escalations with their incident's facts, locked for this transaction."""
         query = (
             sa.select(
-                _esc,
+                *(c for c in _esc.c if c.name != "sev"),
+                _esc.c.sev.label("run_sev"),
                 _inc.c.number,
                 _inc.c.title,
                 _inc.c.sev,

@@ -39,6 +39,10 @@ class EscalationRow(Base):
     answer_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A drill's escalation notifies only these people, in place of whoever its policy reaches.
     only_user_ids: Mapped[list[str] | None] = mapped_column(NullableJSON, nullable=True)
+    # The severity the policy runs for (levels limited to some severities, urgency); None: as the incident.
+    sev: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    # policy (the service's or a reassignment), responder (a person added), unresolved, ack_timeout
+    kind: Mapped[str] = mapped_column(sa.String(16), default="policy", server_default="policy")
 
 
 class PageRow(Base):
@@ -94,3 +98,23 @@ class DeliveryAttemptRow(Base):
     outcome: Mapped[str] = mapped_column(sa.String(16))  # sent, retry, failed
     error: Mapped[str] = mapped_column(sa.Text, default="")
     node: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class PagingTimerRow(Base):
+    """A durable timer of an incident's paging beyond its escalation: page further when it is still
+    unresolved after a while (`unresolved`), or page the acknowledger again (`ack_timeout`)."""
+
+    __tablename__ = "paging_timers"
+    __table_args__ = (sa.Index("ix_paging_timers_due", "state", "due_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # unresolved, ack_timeout
+    sev: Mapped[str] = mapped_column(sa.String(8))  # the severity whose rule set it
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(16))  # pending, done, cancelled
+    policy_id: Mapped[str | None] = mapped_column(sa.ForeignKey("escalation_policies.id"), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    target: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # whom to page (see paging.timers)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -16,6 +16,8 @@ class RunbookRow(Base):
     id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
     # Unique: a service has one current runbook; NULLs (runbooks of no service) do not collide.
     service_id: Mapped[str | None] = mapped_column(sa.ForeignKey("services.id"), nullable=True, unique=True)
+    # A runbook of no service belongs to this team (a service's runbook follows the service's team).
+    team_id: Mapped[str | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"), nullable=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)  # markdown
     source_path: Mapped[str] = mapped_column(sa.String(1000), default="")  # where it was imported from
