@@ -9,6 +9,8 @@ Create Date: 2026-12-07 07:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,11 +20,11 @@ branch_labels = None
 depends_on = None
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
-def _nullable_json() -> sa.types.TypeEngine[object]:
+def _nullable_json() -> sa.types.TypeEngine[Any]:
     return sa.JSON(none_as_null=True).with_variant(sa.dialects.postgresql.JSONB(none_as_null=True), "postgresql")
 
 
@@ -33,16 +35,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("working_hours", _nullable_json(), nullable=True))
     # Services that named labels to group by keep grouping by them; the rest group by alert identity.
     op.execute(sa.text("UPDATE services SET grouping_mode = 'labels' WHERE group_by_labels IS NOT NULL"))
-    op.execute(
-        sa.text(
-            "UPDATE services SET grouping_mode = 'alert' WHERE "
-            + (
-                "jsonb_array_length(group_by_labels) = 0"
-                if op.get_bind().dialect.name == "postgresql"
-                else "json_array_length(group_by_labels) = 0"
-            )
-        )
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text("UPDATE services SET grouping_mode = 'alert' WHERE jsonb_array_length(group_by_labels) = 0"))
+    else:
+        op.execute(sa.text("UPDATE services SET grouping_mode = 'alert' WHERE json_array_length(group_by_labels) = 0"))
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("working_hours", _nullable_json(), nullable=True))
