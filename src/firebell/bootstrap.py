@@ -16,6 +16,10 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.engine import Connection, Engine
 
+from firebell.actionitems.mirror import WebhookMirror
+from firebell.actionitems.model import Kind, Priority
+from firebell.actionitems.repo import SqlActionItemRepo
+from firebell.actionitems.service import create as create_action_item
 from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
@@ -40,6 +44,7 @@ from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
 from firebell.kernel.ratelimit import RateLimiter
+from firebell.kernel.severity import Sev
 from firebell.metrics.prometheus import IncidentMetrics
 from firebell.oncall.notification_rules import RetryPolicy
 from firebell.paging.announce import DeliveryMessenger, Destinations
@@ -48,11 +53,14 @@ from firebell.paging.channels.long_tail import AppriseChannel, SmsChannel
 from firebell.paging.channels.slack_api import SlackApiChannel
 from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
+from firebell.paging.escalation_pass import FollowUp
+from firebell.paging.gaps import UnreachedIncidents
 from firebell.paging.ports import Channel
 from firebell.paging.reminders import ShiftReminders
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.runner import DeliveryRunner, EscalationRunner
-from firebell.paging.service import Links, start_escalation
+from firebell.paging.runner import DeliveryRunner, EscalationRunner, PagingTimers
+from firebell.paging.service import Links
+from firebell.paging.service import start_paging as start_incident_paging
 from firebell.postmortems.watch import LearningWatch
 
 
@@ -198,13 +206,26 @@ def _intake_batch(
         drills = SqlDrillRepo(conn)
 
         def start_paging(
-            *, incident_id: str, service_id: str, at: datetime, category: str | None, drill: str | None = None
+            *,
+            incident_id: str,
+            service_id: str,
+            at: datetime,
+            category: str | None,
+            drill: str | None = None,
+            sev: Sev = Sev.SEV1,
         ) -> None:
             only = drills.running_participants(drill, service_id) if drill else None
             if drill and only is not None:
                 drills.update(drill, {"incident_id": incident_id})
-            start_escalation(
-                paging, incident_id=incident_id, service_id=service_id, at=at, category=category, only_user_ids=only
+            start_incident_paging(
+                paging,
+                SqlIncidentRepo(conn),
+                incident_id=incident_id,
+                service_id=service_id,
+                sev=sev,
+                at=at,
+                category=category,
+                only_user_ids=only,
             )
 
         def drill_check(drill: str, service_id: str) -> bool:
@@ -279,6 +300,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     audit.install(engine, clock)
     metrics = Metrics()
     metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
+    metrics.registry.register(UnreachedIncidents(engine))
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
@@ -338,7 +360,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         background.poke(DeliveryRunner.name)
         changes.bump()  # live pages show the page at once, not at the next change-watch poll
 
-    escalations = EscalationRunner(engine, links, on_paged=on_paged)
+    escalations = EscalationRunner(engine, links, on_paged=on_paged, follow_ups=_follow_ups(settings))
     intake_in = _intake_batch(clock, configs, _Opened())
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
@@ -349,8 +371,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         remind_every=timedelta(hours=settings.learning.remind_every_hours),
         on_queued=lambda: background.poke(DeliveryRunner.name),
     )
+    timers = PagingTimers(engine, on_paged=lambda: background.poke(EscalationRunner.name))
     modules += [
         heartbeats,
+        timers,
         escalations,
         reminders,
         watch,
@@ -384,6 +408,38 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         login_limiter=RateLimiter(1 / 60, 10),
         oidc=_oidc(settings),
     )
+
+
+# A follow-up is due by the next sprint: two weeks.
+FOLLOW_UP_WITHIN = timedelta(days=14)
+
+
+def _follow_ups(settings: Settings) -> Callable[[Connection], FollowUp]:
+    """Opens an action item for an incident whose severity pages nobody (mirrored to the tracker)."""
+
+    def for_transaction(conn: Connection) -> FollowUp:
+        def follow_up(*, incident_id: str, number: int, title: str, sev: Sev, now: datetime) -> str:
+            url = settings.learning.action_items_webhook_url
+            messenger = DeliveryMessenger(SqlPagingRepo(conn), destinations(settings)) if url else None
+            item = create_action_item(
+                SqlActionItemRepo(conn),
+                SqlIncidentRepo(conn),
+                WebhookMirror(url, messenger, settings.base_url()),
+                incident_id=incident_id,
+                title=f"Follow up {sev} #{number}: {title}",
+                priority=Priority.P3,
+                kind=Kind.IMMEDIATE,
+                owner_id=None,
+                due=(now + FOLLOW_UP_WITHIN).date(),
+                description=f"{sev} pages nobody: handle it in the normal course of work (incident #{number}).",
+                actor="firebell",
+                at=now,
+            )
+            return f"action item AI-{item['number']}"
+
+        return follow_up
+
+    return for_transaction
 
 
 def _oidc(settings: Settings) -> OidcClient | None:

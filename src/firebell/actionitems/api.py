@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy.engine import Connection
 
 from firebell.actionitems import service
-from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, is_overdue, parse_reference, reference
+from firebell.actionitems.mirror import WebhookMirror, item_view
+from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, parse_reference, reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.schemas import ActionItemChange, ActionItemCreate, ActionItemRead, CompletionRead
 from firebell.bootstrap import Container
@@ -35,54 +34,9 @@ def find_user(conn: Connection, text: str, field: str) -> str:
     return str(found["id"])
 
 
-def item_view(row: Mapping[str, Any], today: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "number": row["number"],
-        "ref": reference(int(row["number"])),
-        "incident_number": row["incident_number"],
-        "incident_title": row["incident_title"],
-        "from_postmortem": row["from_postmortem"],
-        "title": row["title"],
-        "description": row["description"],
-        "priority": row["priority"],
-        "kind": row["kind"],
-        "status": row["status"],
-        "owner": row["owner"],
-        "owner_handle": row["owner_handle"],
-        "due": row["due_date"],
-        "overdue": is_overdue(ItemStatus(row["status"]), row["due_date"], today),
-        "ticket": row["ticket"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "completed_at": row["completed_at"],
-        "version": row["version"],
-    }
-
-
-class WebhookMirror:
-    """Queues the signed webhook an issue tracker mirrors items from, once per item version."""
-
-    def __init__(self, container: Container, conn: Connection) -> None:
-        self.url = container.settings.learning.action_items_webhook_url
-        self.messenger = container.messenger(conn) if self.url else None
-        self.base_url = container.settings.base_url()
-
-    def __call__(self, event: str, item: Mapping[str, Any], now: datetime) -> None:
-        if self.messenger is None:
-            return
-        data = item_view(item, now.date())
-        data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-        data["url"] = f"{self.base_url}/action-items#{data['ref']}"
-        self.messenger.mirror(
-            url=self.url,
-            event=event,
-            summary=f"{data['ref']} {data['status']}: {data['title']}",
-            data=data,
-            key=f"action-item:{item['id']}:{item['version']}",
-            incident_id=str(item["incident_id"]),
-            now=now,
-        )
+def _mirror(container: Container, conn: Connection) -> WebhookMirror:
+    url = container.settings.learning.action_items_webhook_url
+    return WebhookMirror(url, container.messenger(conn) if url else None, container.settings.base_url())
 
 
 def add_item(
@@ -93,7 +47,7 @@ def add_item(
     return service.create(
         SqlActionItemRepo(conn),
         SqlIncidentRepo(conn),
-        WebhookMirror(container, conn),
+        _mirror(container, conn),
         incident_id=incident["id"],
         title=body.title,
         priority=Priority.parse(body.priority),
@@ -178,7 +132,7 @@ def change_item(
     return service.change(
         SqlActionItemRepo(conn),
         SqlIncidentRepo(conn),
-        WebhookMirror(container, conn),
+        _mirror(container, conn),
         number=number,
         changes={k: v for k, v in changes.items() if v is not None or k in {"owner_id", "due_date"}},
         actor=actor,

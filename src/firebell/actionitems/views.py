@@ -9,7 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from firebell.actionitems.api import add_item, change_item, find_user, item_view
+from firebell.actionitems.api import add_item, change_item, find_user
+from firebell.actionitems.mirror import item_view
 from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, parse_reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.schemas import ActionItemChange, ActionItemCreate

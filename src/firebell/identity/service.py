@@ -56,6 +56,7 @@ def upsert_person(
     phone: str,
     slack_member_id: str,
     now: datetime,
+    working_hours: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
     """Create or update the user with this handle (or, without one yet, this email) as declared.
 
@@ -69,6 +70,7 @@ def upsert_person(
         "timezone": timezone,
         "phone": phone,
         "slack_member_id": slack_member_id,
+        "working_hours": working_hours,
     }
     user = repo.user_by_handle(handle) or repo.user_by_email(email)
     if user is None:

@@ -28,7 +28,7 @@ from firebell.kernel.severity import Sev
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
 from firebell.paging.service import move_to as paging_answer
-from firebell.paging.service import start_escalation
+from firebell.paging.service import start_paging
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -99,7 +99,9 @@ def declare_incident(body: IncidentCreate, container: ContainerDep, caller: Resp
             at=now,
         )
         if main is not None:
-            start_escalation(SqlPagingRepo(conn), incident_id=incident_id, service_id=main, at=now)
+            start_paging(
+                SqlPagingRepo(conn), SqlIncidentRepo(conn), incident_id=incident_id, service_id=main, sev=sev, at=now
+            )
         result = get_incident(conn, incident_id)
     container.background.poke(EscalationRunner.name)
     container.changes.bump()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+
+from firebell.kernel.severity import Sev
 
 
 class IncidentRepo(Protocol):
@@ -34,13 +36,28 @@ class IncidentRepo(Protocol):
 
     def set_item(self, incident_id: str, list_key: str, item_key: str, done_at: datetime | None, by: str) -> int: ...
 
+    def flag_page_gap(self, incident_id: str, reason: str) -> None:
+        """Say why paging reached nobody (kept if a reason is already there)."""
+        ...
+
+    def clear_page_gaps(self, incident_ids: Collection[str]) -> None:
+        """Someone was reached (or is answering): the incidents' gaps are closed."""
+        ...
+
 
 class PagingStarter(Protocol):
     """Starts paging for a new incident, in the transaction that opens it (a drill's incident pages
     only the drill's people)."""
 
     def __call__(
-        self, *, incident_id: str, service_id: str, at: datetime, category: str | None, drill: str | None = None
+        self,
+        *,
+        incident_id: str,
+        service_id: str,
+        at: datetime,
+        category: str | None,
+        drill: str | None = None,
+        sev: Sev = Sev.SEV1,
     ) -> None: ...
 
 

@@ -55,6 +55,8 @@ def _base() -> sa.Select[Any]:
         _i.c.declared_by,
         _i.c.war_room,
         _i.c.affected_service_ids,
+        _i.c.page_gap,
+        _i.c.acknowledged_by,
         alert_count.label("alert_count"),
     ).outerjoin(_s, _s.c.id == _i.c.service_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, cast
 
@@ -81,6 +82,16 @@ class SqlIncidentRepo:
 
     def update(self, incident_id: str, values: dict[str, Any]) -> None:
         self.conn.execute(_inc.update().where(_inc.c.id == incident_id).values(**values))
+
+    def flag_page_gap(self, incident_id: str, reason: str) -> None:
+        statement = _inc.update().where(_inc.c.id == incident_id, _inc.c.page_gap.is_(None))
+        self.conn.execute(statement.values(page_gap=reason))
+
+    def clear_page_gaps(self, incident_ids: Collection[str]) -> None:
+        ids = list(incident_ids)
+        if ids:
+            statement = _inc.update().where(_inc.c.id.in_(ids), _inc.c.page_gap.is_not(None))
+            self.conn.execute(statement.values(page_gap=None))
 
     def add_event(
         self,

@@ -29,6 +29,11 @@ class IncidentRead(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     alert_count: int
+    page_gap: str | None = Field(
+        default=None,
+        description="why paging reached nobody: no_policy, no_level, nobody_on_call, no_contact_methods or "
+        "delivery_failed; null once someone was reached, or when the severity pages nobody by design",
+    )
 
 
 class TimelineEntryRead(BaseModel):

@@ -150,7 +150,9 @@ class IncidentIntake:
         practice = " (a drill: practice, not a real incident)" if drill else ""
         self.repo.add_event(incident_id, at, "opened", f"Opened at {sev} from an alert{practice}: {title[:200]}")
         if self.start_paging is not None:
-            self.start_paging(incident_id=incident_id, service_id=service_id, at=at, category=category, drill=drill)
+            self.start_paging(
+                incident_id=incident_id, service_id=service_id, at=at, category=category, drill=drill, sev=sev
+            )
         self.opened += 1
         return incident_id
 

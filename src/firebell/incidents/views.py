@@ -39,7 +39,7 @@ from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.service import start_escalation
+from firebell.paging.service import start_paging
 from firebell.paging.views import reassign_choices
 from firebell.playbooks.queries import incident_playbooks
 from firebell.postmortems.repo import SqlPostmortemRepo
@@ -130,7 +130,14 @@ def declare_action(
                 at=now,
             )
             if main is not None:
-                start_escalation(SqlPagingRepo(conn), incident_id=incident_id, service_id=main, at=now)
+                start_paging(
+                    SqlPagingRepo(conn),
+                    SqlIncidentRepo(conn),
+                    incident_id=incident_id,
+                    service_id=main,
+                    sev=sev,
+                    at=now,
+                )
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else str(exc)
         back = f"/incidents/declare?sev={quote(severity)}&error={quote(message)}"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from firebell.kernel.severity import Sev
 from firebell.oncall.schedule import Schedule
+from firebell.oncall.urgency import Urgency
 
 _DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd])\s*$")
 MAX_DURATION = timedelta(days=3660)  # ten years: anything longer is a typo
@@ -63,6 +65,11 @@ class Level:
     targets: tuple[Target, ...]
     timeout: timedelta  # how long this level has to acknowledge before the next one is paged
     action: str = ""  # what the people of this level do first (the escalation matrix's first actions)
+    severities: frozenset[Sev] | None = None  # paged only for these (the VP: SEV-1 only); None: all
+    urgency: Mapping[Sev, Urgency] = field(default_factory=dict, hash=False)  # over the service's
+
+    def pages_for(self, sev: Sev | None) -> bool:
+        return sev is None or self.severities is None or sev in self.severities
 
     def __post_init__(self) -> None:
         if not self.targets:
@@ -72,10 +79,33 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Page further when an incident of some severity is still unresolved `after` it opened."""
+
+    after: timedelta
+    target: Target | None = None  # None: the level after the highest one paged
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRules:
+    unresolved: Mapping[Sev, Unresolved] = field(default_factory=dict, hash=False)
+    acknowledgement_timeout: timedelta | None = None  # page the acknowledger again after this
+
+
+# The playbook: a P1 lasting over an hour goes to the manager, a P2 after an hour to the team lead
+# (in a policy, the next level up).
+DEFAULT_UNRESOLVED: Mapping[Sev, Unresolved] = {
+    Sev.SEV1: Unresolved(timedelta(hours=1)),
+    Sev.SEV2: Unresolved(timedelta(hours=1)),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     levels: tuple[Level, ...]
     repeat: int = 0  # how many more times the whole policy runs after the first pass
+    rules: PolicyRules = field(default_factory=PolicyRules, hash=False)
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -90,6 +120,13 @@ class Policy:
     @property
     def round_length(self) -> timedelta:
         return sum((level.timeout for level in self.levels), timedelta(0))
+
+    def for_severity(self, sev: Sev | None) -> Policy | None:
+        """The policy as it runs for `sev`: levels limited to other severities left out (None: none left)."""
+        levels = tuple(level for level in self.levels if level.pages_for(sev))
+        if not levels:
+            return None
+        return Policy(self.name, levels, self.repeat, self.rules) if len(levels) != len(self.levels) else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +202,25 @@ def paged(
         for user in who(target, at, schedules=schedules, teams=teams, service_schedule=service_schedule):
             users[user] = None
     return tuple(users)
+
+
+def paged_with_delays(
+    policy: Policy,
+    level: int,
+    at: datetime,
+    *,
+    schedules: Mapping[str, Schedule],
+    teams: Mapping[str, tuple[str, ...]],
+) -> tuple[tuple[str, timedelta | None], ...]:
+    """Everyone a level pages at `at`, each once, with the escalation delay of their place in the
+    schedule that reached them (None: the level's own timeout holds)."""
+    users: dict[str, timedelta | None] = {}
+    for target in policy.levels[level].targets:
+        delay = None
+        if target.kind is TargetKind.SCHEDULE and (schedule := schedules.get(target.ref)) is not None:
+            answer = schedule.on_call_at(at)
+            delay = schedule.delays.get(answer.user) if answer is not None else None
+        for user in who(target, at, schedules=schedules, teams=teams):
+            known = users.get(user)
+            users[user] = delay if known is None else (min(known, delay) if delay is not None else known)
+    return tuple(users.items())

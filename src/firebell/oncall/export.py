@@ -52,7 +52,17 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
             _service(s, policies, service_names)
             for s in all_services
             if s.get("tier") != DEFAULT_TIER
-            or any(s.get(key) for key in ("escalation_policy_id", "category_policies", "dependencies", *_FACTS))
+            or any(
+                s.get(key)
+                for key in (
+                    "escalation_policy_id",
+                    "category_policies",
+                    "dependencies",
+                    "urgency",
+                    "working_hours",
+                    *_FACTS,
+                )
+            )
         ],
     }
 
@@ -82,6 +92,8 @@ def _user(person: Mapping[str, Any], oncall: OncallRepo) -> dict[str, Any]:
         user["phone"] = person["phone"]
     if person.get("slack_member_id"):
         user["slack_member_id"] = person["slack_member_id"]
+    if person.get("working_hours"):
+        user["working_hours"] = _windows(person["working_hours"]["windows"])
     methods = []
     stored = oncall.contact_methods(str(person["id"]))
     for row in sorted(stored, key=lambda m: (m["delay_seconds"] or 0, m["kind"], m["address"])):
@@ -107,20 +119,23 @@ def _schedule(
     layers = []
     for doc in row["layers"]:
         first = datetime.fromisoformat(doc["start"]).astimezone(zone)
+        delays = doc.get("delays") or {}
         layer: dict[str, Any] = {
             "name": doc["name"],
             "type": _TYPES[doc["unit"]],
-            "participants": [handle.get(p, p) for p in doc["participants"]],
+            "participants": [
+                {"name": handle.get(p, p), "escalation_delay": format_duration_seconds(int(delays[p]))}
+                if p in delays
+                else handle.get(p, p)
+                for p in doc["participants"]
+            ],
             "start": first.date().isoformat(),
             "handoff": first.strftime("%H:%M"),
         }
         if doc["length"] != 1:
             layer["length"] = doc["length"]
         if doc.get("windows"):
-            layer["windows"] = [
-                {"days": [DAYS[d] for d in sorted(w["days"])], "start": w["start"], "end": w["end"]}
-                for w in doc["windows"]
-            ]
+            layer["windows"] = _windows(doc["windows"])
         layers.append(layer)
     schedule: dict[str, Any] = {"name": row["name"], "timezone": row["zone"], "layers": layers}
     if row.get("team_id") and str(row["team_id"]) in teams:
@@ -154,18 +169,35 @@ def policy_document(
         return handle.get(ref, ref)
 
     levels = []
-    for level in row["levels"]:
+    for number, level in enumerate(row["levels"], start=1):
         out: dict[str, Any] = {
+            "level": number,
             "targets": [name_of(t) for t in level["targets"]],
             "timeout": format_duration_seconds(int(level["timeout_seconds"])),
         }
-        if level.get("action"):
-            out["action"] = level["action"]
+        for key in ("action", "severities", "urgency"):
+            if level.get(key):
+                out[key] = level[key]
         levels.append(out)
     policy: dict[str, Any] = {"name": row["name"], "levels": levels}
     if row["repeat"]:
         policy["repeat"] = row["repeat"]
+    rules = row.get("rules") or {}
+    if rules.get("unresolved") is not None:
+        policy["unresolved"] = {
+            sev: {
+                "after": format_duration_seconds(int(rule["after_seconds"])),
+                **({"page": name_of(rule["to"])} if rule.get("to") else {}),
+            }
+            for sev, rule in rules["unresolved"].items()
+        }
+    if rules.get("acknowledgement_timeout_seconds"):
+        policy["acknowledgement_timeout"] = format_duration_seconds(int(rules["acknowledgement_timeout_seconds"]))
     return policy
+
+
+def _windows(docs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"days": [DAYS[d] for d in sorted(w["days"])], "start": w["start"], "end": w["end"]} for w in docs]
 
 
 def _service(
@@ -182,6 +214,11 @@ def _service(
         service["categories"] = {category: name_of(str(p)) for category, p in sorted(categories.items())}
     if row.get("dependencies"):
         service["depends_on"] = [service_names.get(str(d), str(d)) for d in row["dependencies"]]
+    if row.get("urgency"):
+        service["urgency"] = dict(row["urgency"])
+    if row.get("working_hours"):
+        hours = row["working_hours"]
+        service["working_hours"] = {"timezone": hours["zone"], "windows": _windows(hours["windows"])}
     service.update({key: row[key] for key in _FACTS if row.get(key)})
     service["tier"] = row["tier"]
     return service

@@ -15,8 +15,8 @@ Precedence at an instant: the last override that covers it, else the highest lay
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -214,6 +214,8 @@ class Schedule:
     name: str
     layers: tuple[Layer, ...]  # lowest first: a later layer wins where it is active
     overrides: tuple[Override, ...] = ()  # a later override wins where two overlap
+    # A participant's own escalation delay: how long the next level waits when they are the one paged.
+    delays: Mapping[str, timedelta] = field(default_factory=dict, hash=False)
 
     def on_call_at(self, at: datetime) -> OnCall | None:
         at = _utc(at)

@@ -16,8 +16,10 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from firebell.catalog.schemas import DashboardIn, SliIn, SloIn
+from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import parse_duration
 from firebell.oncall.notification_rules import ContactKind
+from firebell.oncall.urgency import Urgency
 from firebell.statuspage.schemas import StatusPageIn
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -87,6 +89,8 @@ class UserIn(_Strict):
     phone: str = ""
     slack_member_id: str = ""
     contact_methods: list[ContactMethodIn] = Field(default_factory=list)
+    # When pages that wait for working hours reach them (in their time zone); omitted: Mon-Fri 09-17.
+    working_hours: list[WindowIn] | None = Field(default=None, min_length=1)
 
     _check_zone = field_validator("timezone")(_zone)
 
@@ -113,9 +117,15 @@ class TeamIn(_Strict):
 
 class ParticipantIn(_Strict):
     name: str = Field(min_length=1)
-    escalation_delay: str | None = None  # kept for the playbook's format; paging uses the policy
+    # When this participant is the one paged, the next level waits this long (not the level's timeout).
+    escalation_delay: str | None = None
 
-    _check_delay = field_validator("escalation_delay")(_duration)
+    @field_validator("escalation_delay")
+    @classmethod
+    def _positive_delay(cls, value: str | None) -> str | None:
+        if value is not None and not parse_duration(value):
+            raise ValueError("an escalation delay is longer than zero")
+        return value
 
 
 class WindowIn(_Strict):
@@ -156,11 +166,49 @@ class LayerIn(_Strict):
     _check_handoff = field_validator("handoff", mode="before")(_clock_time)
 
 
+def _severities(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    found = [Sev.parse(v).value for v in values]
+    if len(set(found)) != len(found):
+        raise ValueError("a severity is named twice")
+    return sorted(found)
+
+
+def _urgency_keys(values: dict[str, Urgency] | None) -> dict[str, Urgency] | None:
+    if values is None:
+        return None
+    return {Sev.parse(key).value: value for key, value in values.items()}
+
+
+def ordered_levels(levels: list[LevelIn]) -> list[LevelIn]:
+    """The levels in the order their `level:` numbers give (1, 2, 3, ...), or as listed when unnumbered."""
+    numbers = [level.level for level in levels]
+    if all(n is None for n in numbers):
+        return levels
+    if any(n is None for n in numbers):
+        missing = next(i for i, n in enumerate(numbers) if n is None)
+        raise ValueError(f"number every level or none: levels[{missing}] has no level:")
+    seen: dict[int, int] = {}
+    for i, n in enumerate(numbers):
+        assert n is not None  # noqa: S101 - checked above
+        if n in seen:
+            raise ValueError(f"level {n} is given twice (levels[{seen[n]}] and levels[{i}])")
+        seen[n] = i
+    wanted = list(range(1, len(levels) + 1))
+    if sorted(seen) != wanted:
+        gap = next(n for n in wanted if n not in seen)
+        raise ValueError(f"levels are numbered 1 to {len(levels)} without gaps: level {gap} is missing")
+    return [levels[seen[n]] for n in wanted]
+
+
 class LevelIn(_Strict):
-    level: int | None = None
+    level: int | None = Field(default=None, ge=1, le=50)  # orders the levels (1 first); all or none numbered
     targets: list[str] = Field(min_length=1)
     timeout: str = "30m"
     action: str = Field(default="", max_length=500)  # what this level does first, e.g. "Restart/rollback"
+    severities: list[str] | None = Field(default=None, min_length=1)  # paged only for these (VP: [SEV-1])
+    urgency: dict[str, Urgency] | None = None  # this level's own urgency per severity, over the service's
 
     @field_validator("timeout")
     @classmethod
@@ -169,11 +217,43 @@ class LevelIn(_Strict):
             raise ValueError("a level waits some time before the next one: give a timeout above zero")
         return value
 
+    _check_severities = field_validator("severities")(_severities)
+    _check_urgency = field_validator("urgency")(_urgency_keys)
+
+
+def _ordered_or_none(levels: list[LevelIn] | None) -> list[LevelIn] | None:
+    return ordered_levels(levels) if levels is not None else None
+
+
+class UnresolvedIn(_Strict):
+    after: str  # how long after the incident opened, e.g. 1h
+    page: str = "next_level"  # next_level, or a user, schedule or team to page
+
+    @field_validator("after")
+    @classmethod
+    def _positive_after(cls, value: str) -> str:
+        if not parse_duration(value):
+            raise ValueError("give a time above zero, as in 1h")
+        return value
+
 
 class PolicyIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
     repeat: int = Field(default=0, ge=0, le=20)
     levels: list[LevelIn] = Field(min_length=1)
+    # Still unresolved this long after opening: page further (default: SEV-1 and SEV-2 after 1h, the
+    # next level up). An empty mapping turns it off.
+    unresolved: dict[str, UnresolvedIn] | None = None
+    # After an acknowledgement, page the acknowledger again this long later while it is unresolved.
+    acknowledgement_timeout: str | None = None
+
+    _check_levels = field_validator("levels")(ordered_levels)
+    _check_timeout = field_validator("acknowledgement_timeout")(_duration)
+
+    @field_validator("unresolved")
+    @classmethod
+    def _unresolved_keys(cls, value: dict[str, UnresolvedIn] | None) -> dict[str, UnresolvedIn] | None:
+        return {Sev.parse(k).value: v for k, v in value.items()} if value is not None else None
 
 
 class ScheduleIn(_Strict):
@@ -193,6 +273,7 @@ class ScheduleIn(_Strict):
 
     _check_zone = field_validator("timezone")(_zone)
     _check_handoff = field_validator("handoff", mode="before")(_clock_time)
+    _check_levels = field_validator("escalation_policy")(_ordered_or_none)
 
     @model_validator(mode="after")
     def _some_layer(self) -> ScheduleIn:
@@ -214,9 +295,22 @@ class ScheduleIn(_Strict):
         return [first, *self.layers]
 
 
+class WorkingHoursIn(_Strict):
+    timezone: str = "UTC"
+    windows: list[WindowIn] = Field(min_length=1)
+
+    _check_zone = field_validator("timezone")(_zone)
+
+
 class ServiceIn(_Strict):
     name: str
     escalation_policy: str | None = None
+    # {SEV-3: page}: which severities page at once, wait for working hours, or open a follow-up.
+    urgency: dict[str, Urgency] | None = None
+    # The service's own working hours, used instead of each person's (omitted: left as is).
+    working_hours: WorkingHoursIn | None = None
+
+    _check_urgency = field_validator("urgency")(_urgency_keys)
     # Alerts labelled `category: <key>` run that policy instead (the escalation matrix by category).
     categories: dict[str, str] = Field(default_factory=dict)
     # The services this one depends on (their changes show on its incidents); omitted: left as is.

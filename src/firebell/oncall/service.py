@@ -22,11 +22,34 @@ from firebell.identity.service import upsert_person
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
-from firebell.oncall.escalation import Level, Policy, Target, TargetKind, category_key, parse_duration
+from firebell.kernel.severity import Sev
+from firebell.oncall.escalation import (
+    DEFAULT_UNRESOLVED,
+    Level,
+    Policy,
+    PolicyRules,
+    Target,
+    TargetKind,
+    Unresolved,
+    category_key,
+    parse_duration,
+)
 from firebell.oncall.notification_rules import ContactKind
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
-from firebell.oncall.schemas import DAYS, LayerIn, LevelIn, OncallConfig, ParticipantIn, ScheduleIn, TeamIn
+from firebell.oncall.schemas import (
+    DAYS,
+    LayerIn,
+    LevelIn,
+    OncallConfig,
+    ParticipantIn,
+    PolicyIn,
+    ScheduleIn,
+    ServiceIn,
+    TeamIn,
+    WindowIn,
+)
+from firebell.oncall.urgency import parse_urgency_map
 
 DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
 CATALOG_FACTS = {"owner_team", "tier", "slos", "slis", "dashboards"}
@@ -83,6 +106,7 @@ def apply(
                 phone=user.phone,
                 slack_member_id=user.slack_member_id,
                 now=now,
+                working_hours=_hours_doc(user.working_hours, user.timezone),
             )
         except DomainError as exc:
             raise ValidationFailed.field(f"users[{i}].email", exc.message) from None
@@ -130,29 +154,24 @@ def apply(
         where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
         schedule_ids[declared.name] = _apply_schedule(declared, where, oncall, people, now, changes)
 
-    policies: list[tuple[str, int, list[LevelIn], str]] = [
-        (p.name, p.repeat, p.levels, f"escalation_policies[{i}].levels")
-        for i, p in enumerate(config.escalation_policies)
+    policies: list[tuple[str, int, list[LevelIn], str, PolicyIn | None]] = [
+        (p.name, p.repeat, p.levels, f"escalation_policies[{i}]", p) for i, p in enumerate(config.escalation_policies)
     ]
     for i, declared in enumerate(schedules):
         if declared.escalation_policy is not None:
             where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
-            policies.append((declared.name, 0, declared.escalation_policy, f"{where}.escalation_policy"))
+            policies.append((declared.name, 0, declared.escalation_policy, f"{where}.escalation_policy", None))
     only_schedule = next(iter(schedule_ids.values())) if len(schedule_ids) == 1 else None
     policy_ids: dict[str, str] = {}
-    for name, repeat, levels, where in policies:
+    for name, repeat, levels, where, declared_policy in policies:
         own = schedule_ids.get(name, only_schedule)
-        stored_levels = [
-            {
-                "targets": [
-                    _target(t, f"{where}[{li}].targets[{ti}]", oncall, people, schedule_ids, own)
-                    for ti, t in enumerate(level.targets)
-                ],
-                "timeout_seconds": int(parse_duration(level.timeout).total_seconds()),
-                **({"action": level.action} if level.action else {}),
-            }
-            for li, level in enumerate(levels)
-        ]
+
+        def resolve(text: str, field: str, own: str | None = own) -> dict[str, str]:
+            return _target(text, field, oncall, people, schedule_ids, own)
+
+        prefix = where if declared_policy is None else f"{where}.levels"
+        stored_levels = [_level_document(level, f"{prefix}[{li}]", resolve) for li, level in enumerate(levels)]
+        rules = _rules_document(declared_policy, where, resolve)
         row = oncall.policy_by_name(name)
         if row is None:
             policy_id = new_id()
@@ -162,6 +181,7 @@ def apply(
                     "name": name,
                     "repeat": repeat,
                     "levels": stored_levels,
+                    "rules": rules,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -169,8 +189,10 @@ def apply(
             changes.append(f"created escalation policy {name}")
         else:
             policy_id = str(row["id"])
-            if row["levels"] != stored_levels or row["repeat"] != repeat:
-                oncall.update_policy(policy_id, {"levels": stored_levels, "repeat": repeat, "updated_at": now})
+            if row["levels"] != stored_levels or row["repeat"] != repeat or (row.get("rules") or {}) != rules:
+                oncall.update_policy(
+                    policy_id, {"levels": stored_levels, "repeat": repeat, "rules": rules, "updated_at": now}
+                )
                 changes.append(f"updated escalation policy {name}")
         policy_ids[name] = policy_id
 
@@ -201,11 +223,74 @@ def apply(
             if list(row.get("dependencies") or []) != needs:
                 services.update_service(str(row["id"]), {"dependencies": needs})
                 changes.append(f"set the dependencies of service {service.name}")
+        paging = _service_paging(service)
+        if paging and any((row.get(k) or None) != (v or None) for k, v in paging.items()):
+            services.update_service(str(row["id"]), paging)
+            changes.append(f"set the urgency and working hours of service {service.name}")
         facts = service.model_dump(include=CATALOG_FACTS, exclude_none=True)
         changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
         if changed:
             changes.append(f"set the {', '.join(changed)} of service {service.name}")
     return changes
+
+
+def _level_document(level: LevelIn, where: str, resolve: Callable[[str, str], dict[str, str]]) -> dict[str, Any]:
+    """A level as stored: targets resolved to ids, and only the fields that say something."""
+    document: dict[str, Any] = {
+        "targets": [resolve(t, f"{where}.targets[{ti}]") for ti, t in enumerate(level.targets)],
+        "timeout_seconds": int(parse_duration(level.timeout).total_seconds()),
+    }
+    if level.action:
+        document["action"] = level.action
+    if level.severities:
+        document["severities"] = level.severities
+    if level.urgency:
+        document["urgency"] = {sev: value.value for sev, value in sorted(level.urgency.items())}
+    return document
+
+
+def _rules_document(
+    policy: PolicyIn | None, where: str, resolve: Callable[[str, str], dict[str, str]]
+) -> dict[str, Any]:
+    """A policy's unresolved escalation and acknowledgement timeout as stored (absent: the defaults)."""
+    if policy is None:
+        return {}
+    rules: dict[str, Any] = {}
+    if policy.unresolved is not None:
+        rules["unresolved"] = {
+            sev: {
+                "after_seconds": int(parse_duration(rule.after).total_seconds()),
+                "to": None if rule.page == "next_level" else resolve(rule.page, f"{where}.unresolved.{sev}.page"),
+            }
+            for sev, rule in sorted(policy.unresolved.items())
+        }
+    if policy.acknowledgement_timeout:
+        rules["acknowledgement_timeout_seconds"] = int(parse_duration(policy.acknowledgement_timeout).total_seconds())
+    return rules
+
+
+def _hours_doc(windows: list[WindowIn] | None, zone: str) -> dict[str, Any] | None:
+    if windows is None:
+        return None
+    return {"zone": zone, "windows": [_window_doc(w) for w in windows]}
+
+
+def _window_doc(window: WindowIn) -> dict[str, Any]:
+    return {
+        "days": [DAYS.index(d) for d in window.days],
+        "start": window.start.isoformat("minutes"),
+        "end": window.end.isoformat("minutes"),
+    }
+
+
+def _service_paging(service: ServiceIn) -> dict[str, Any]:
+    """The urgency and working hours a service entry declares (each omitted one is left as is)."""
+    values: dict[str, Any] = {}
+    if service.urgency is not None:
+        values["urgency"] = {sev: value.value for sev, value in sorted(service.urgency.items())}
+    if service.working_hours is not None:
+        values["working_hours"] = _hours_doc(service.working_hours.windows, service.working_hours.timezone)
+    return values
 
 
 def _policy_id(name: str | None, field: str, oncall: OncallRepo, declared: Mapping[str, str]) -> Any:
@@ -294,7 +379,13 @@ def _participant(value: ParticipantIn | str) -> str:
 
 def _layer_document(layer: LayerIn, zone: str, where: str, people: _People) -> dict[str, Any]:
     first = datetime.combine(layer.start or DEFAULT_START, layer.handoff, tzinfo=ZoneInfo(zone))
+    delays = {
+        people.resolve(p.name, f"{where}.participants[{j}]"): int(parse_duration(p.escalation_delay).total_seconds())
+        for j, p in enumerate(layer.participants)
+        if isinstance(p, ParticipantIn) and p.escalation_delay
+    }
     return {
+        **({"delays": delays} if delays else {}),
         "name": layer.name,
         "unit": _UNITS[layer.type].value,
         "length": layer.length,
@@ -302,14 +393,7 @@ def _layer_document(layer: LayerIn, zone: str, where: str, people: _People) -> d
         "participants": [
             people.resolve(_participant(p), f"{where}.participants[{j}]") for j, p in enumerate(layer.participants)
         ],
-        "windows": [
-            {
-                "days": [DAYS.index(d) for d in w.days],
-                "start": w.start.isoformat("minutes"),
-                "end": w.end.isoformat("minutes"),
-            }
-            for w in layer.windows
-        ],
+        "windows": [_window_doc(w) for w in layer.windows],
     }
 
 
@@ -413,26 +497,53 @@ def schedule_from_row(row: Mapping[str, Any], overrides: Sequence[Mapping[str, A
             for w in doc.get("windows", [])
         )
         layers.append(Layer(doc["name"], rotation, windows))
+    delays = {
+        str(user): timedelta(seconds=int(seconds))
+        for doc in row["layers"]
+        for user, seconds in (doc.get("delays") or {}).items()
+    }
     return Schedule(
         str(row["name"]),
         tuple(layers),
         tuple(Override(o["starts_at"], o["ends_at"], str(o["user_id"]), o["replaces_user_id"]) for o in overrides),
+        delays,
     )
 
 
 def policy_from_row(row: Mapping[str, Any]) -> Policy:
     return Policy(
         str(row["name"]),
-        tuple(
-            Level(
-                tuple(Target(TargetKind(t["kind"]), t["ref"]) for t in level["targets"]),
-                timedelta(seconds=level["timeout_seconds"]),
-                str(level.get("action", "")),
-            )
-            for level in row["levels"]
-        ),
+        tuple(_level(level) for level in row["levels"]),
         repeat=int(row["repeat"]),
+        rules=rules_from_doc(row.get("rules") or {}),
     )
+
+
+def _level(doc: Mapping[str, Any]) -> Level:
+    severities = doc.get("severities")
+    return Level(
+        tuple(Target(TargetKind(t["kind"]), t["ref"]) for t in doc["targets"]),
+        timedelta(seconds=doc["timeout_seconds"]),
+        str(doc.get("action", "")),
+        frozenset(Sev(s) for s in severities) if severities else None,
+        parse_urgency_map(doc.get("urgency") or {}),
+    )
+
+
+def rules_from_doc(doc: Mapping[str, Any]) -> PolicyRules:
+    """Stored rules; a policy that says nothing of unresolved incidents follows the playbook's."""
+    stored = doc.get("unresolved")
+    unresolved = DEFAULT_UNRESOLVED
+    if stored is not None:
+        unresolved = {
+            Sev(sev): Unresolved(
+                timedelta(seconds=int(rule["after_seconds"])),
+                Target(TargetKind(rule["to"]["kind"]), rule["to"]["ref"]) if rule.get("to") else None,
+            )
+            for sev, rule in stored.items()
+        }
+    timeout = doc.get("acknowledgement_timeout_seconds")
+    return PolicyRules(unresolved, timedelta(seconds=int(timeout)) if timeout else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,26 @@ or the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from firebell.oncall.escalation import Level, Policy, Step, Target, TargetKind, due_steps, next_due
+from firebell.kernel.severity import Sev
+from firebell.oncall.escalation import (
+    Level,
+    Policy,
+    Step,
+    Target,
+    TargetKind,
+    due_steps,
+    exhausted_at,
+    next_due,
+    step,
+)
 from firebell.oncall.notification_rules import RetryPolicy
+from firebell.oncall.urgency import Urgency
+from firebell.oncall.working_hours import WorkingHours
 
 # A reassignment to one person pages them, and again twice more while nobody acknowledges.
 DIRECT_TIMEOUT = timedelta(minutes=10)
@@ -24,6 +38,7 @@ class EscalationState(StrEnum):
     RESOLVED = "resolved"
     EXHAUSTED = "exhausted"  # every level paged and timed out; nobody acknowledged
     REPLACED = "replaced"  # the incident was reassigned; a new escalation took over
+    FOLLOW_UP = "follow_up"  # its severity pages nobody at any level: a follow-up was opened instead
 
 
 class DeliveryStatus(StrEnum):
@@ -105,3 +120,105 @@ def after_attempt(
     if wait is None:
         return AfterAttempt(DeliveryStatus.FAILED, AttemptOutcome.FAILED, None)
     return AfterAttempt(DeliveryStatus.PENDING, AttemptOutcome.RETRY, now + wait)
+
+
+# --- one engine pass over one escalation, with urgency, working hours and escalation delays --------
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePaging:
+    """What a service says about paging: urgency per severity and its own working hours, if any."""
+
+    urgency: Mapping[Sev, Urgency]
+    working_hours: WorkingHours | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A person a level reaches: paged now, or (waiting for working hours) at `at`."""
+
+    user: str
+    at: datetime
+    delay: timedelta | None = None  # their escalation delay from the schedule that reached them
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    step: Step
+    urgency: Urgency
+    people: tuple[Reached, ...]  # empty: nobody on call (a gap), or the level is skipped
+    skipped: bool = False  # the level opens a follow-up for this severity: nobody is paged
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """The next step waits for working hours: nobody it reaches is working at the moment it falls due."""
+
+    level: int  # 0-based
+    until: datetime
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PassPlan:
+    steps: tuple[PlannedStep, ...]
+    taken: int
+    started_at: datetime  # moved on by holds and escalation delays: every later step counts from it
+    next_due_at: datetime | None
+    ended: EscalationState | None
+    hold: Hold | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What planning asks of the directory: pure functions of data the engine loaded."""
+
+    reached: Callable[[int, datetime], tuple[tuple[str, timedelta | None], ...]]  # level index, instant
+    urgency: Callable[[Level], Urgency]
+    hours: Callable[[str], WorkingHours]  # a person's working hours (or the service's)
+
+
+def plan_pass(policy: Policy, started_at: datetime, taken: int, now: datetime, look: Lookups) -> PassPlan:
+    """Every step due by `now`, in order, as the engine pages them.
+
+    A level that waits for working hours pages those of its people who are working now and the rest
+    when their day starts; when none is working, the step (and every later one) waits for the first
+    to start. A level whose urgency is a follow-up is skipped without waiting its timeout. When a
+    person paged has an escalation delay of their own, the next level waits that long instead.
+    When more than one pass of the policy fell due (the engine was down), a level is paged once.
+    """
+    planned: list[PlannedStep] = []
+    hold = None
+    while taken < policy.step_count:
+        current = step(policy, started_at, taken)
+        if current.due_at > now:
+            break
+        level = policy.levels[current.level]
+        urgency = look.urgency(level)
+        if urgency is Urgency.FOLLOW_UP:
+            planned.append(PlannedStep(current, urgency, (), skipped=True))
+            started_at -= level.timeout
+            taken += 1
+            continue
+        reached = look.reached(current.level, now)
+        people = tuple(Reached(user, now, delay) for user, delay in reached)
+        if urgency is Urgency.WORKING_HOURS and people:
+            people = tuple(Reached(p.user, look.hours(p.user).next_start(now), p.delay) for p in people)
+            if all(p.at > now for p in people):
+                until = min(p.at for p in people)
+                hold = Hold(current.level, until, tuple(p.user for p in people))
+                started_at += until - current.due_at
+                break
+        planned.append(PlannedStep(current, urgency, people))
+        delays = [p.delay for p in people if p.delay is not None and p.at <= now]
+        if delays:
+            started_at += min(delays) - level.timeout
+        taken += 1
+    steps = tuple(planned[-len(policy.levels) :])
+    upcoming = next_due(policy, started_at, taken)
+    if upcoming is not None or hold is not None:
+        return PassPlan(steps, taken, started_at, upcoming, None, hold)
+    end = exhausted_at(policy, started_at)
+    if end <= now:
+        return PassPlan(steps, taken, started_at, None, EscalationState.EXHAUSTED)
+    return PassPlan(steps, taken, started_at, end, None)

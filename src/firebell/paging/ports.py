@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from firebell.paging.messages import Notice
+from firebell.paging.model import ServicePaging
 
 
 class RetryableDeliveryError(Exception):
@@ -51,6 +52,10 @@ class PagingRepo(Protocol):
     def contact_methods(self, user_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]: ...
 
     def service_names(self, service_ids: Collection[str]) -> dict[str, str]: ...
+
+    def service_paging(self, service_ids: Collection[str]) -> dict[str, ServicePaging]: ...
+
+    def incident_reached(self, incident_id: str) -> bool: ...
 
     def add_pages(self, rows: Sequence[dict[str, Any]]) -> None: ...
 

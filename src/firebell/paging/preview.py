@@ -9,9 +9,10 @@ from typing import Any
 
 from firebell.oncall.escalation import Policy, TargetKind, format_duration, paged, step
 from firebell.oncall.notification_rules import after_hours
+from firebell.paging.escalation_pass import load_directory
 from firebell.paging.messages import PageNotice, plain_text, shown_address, slack_payload, subject, webhook_payload
 from firebell.paging.ports import PagingRepo
-from firebell.paging.service import Links, load_directory
+from firebell.paging.service import Links
 
 
 @dataclass(frozen=True, slots=True)

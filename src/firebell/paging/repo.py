@@ -30,7 +30,9 @@ from firebell.oncall.tables import (
     ScheduleRow,
     TeamMemberRow,
 )
-from firebell.paging.model import DeliveryStatus, EscalationState
+from firebell.oncall.urgency import parse_urgency_map
+from firebell.oncall.working_hours import from_doc
+from firebell.paging.model import DeliveryStatus, EscalationState, ServicePaging
 from firebell.paging.tables import DeliveryAttemptRow, DeliveryRow, EscalationRow, PageRow
 
 _esc = cast(sa.Table, EscalationRow.__table__)
@@ -128,6 +130,8 @@ class SqlPagingRepo:
                 next_due_at=sa.bindparam("b_next_due_at"),
                 state=sa.bindparam("b_state"),
                 ended_at=sa.bindparam("b_ended_at"),
+                started_at=sa.bindparam("b_started_at"),
+                answer_after=sa.bindparam("b_answer_after"),
             )
         )
         self.conn.execute(statement, list(rows))
@@ -175,9 +179,14 @@ class SqlPagingRepo:
         ids = list(user_ids)
         if not ids:
             return {}
-        query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone).where(
-            _users.c.id.in_(ids)
-        )
+        query = sa.select(
+            _users.c.id,
+            _users.c.handle,
+            _users.c.display_name,
+            _users.c.email,
+            _users.c.timezone,
+            _users.c.working_hours,
+        ).where(_users.c.id.in_(ids))
         return {str(row["id"]): row for row in all_dicts(self.conn.execute(query))}
 
     def contact_methods(self, user_ids: Collection[str]) -> dict[str, list[dict[str, Any]]]:
@@ -189,6 +198,27 @@ class SqlPagingRepo:
         for row in all_dicts(self.conn.execute(query)):
             methods.setdefault(str(row["user_id"]), []).append(row)
         return methods
+
+    def service_paging(self, service_ids: Collection[str]) -> dict[str, ServicePaging]:
+        """Each service's urgency per severity and its own working hours (if it has any)."""
+        ids = list(service_ids)
+        if not ids:
+            return {}
+        query = sa.select(_svc.c.id, _svc.c.urgency, _svc.c.working_hours).where(_svc.c.id.in_(ids))
+        found = {}
+        for row in all_dicts(self.conn.execute(query)):
+            own = from_doc(row["working_hours"], "UTC") if row["working_hours"] else None
+            found[str(row["id"])] = ServicePaging(parse_urgency_map(row["urgency"] or {}), own)
+        return found
+
+    def incident_reached(self, incident_id: str) -> bool:
+        """Whether any page notification of the incident was sent, or is still on its way."""
+        query = sa.select(_del.c.id).where(
+            _del.c.incident_id == incident_id,
+            _del.c.page_id.is_not(None),
+            _del.c.status.in_((DeliveryStatus.SENT.value, _PENDING)),
+        )
+        return self.conn.execute(query.limit(1)).first() is not None
 
     def service_names(self, service_ids: Collection[str]) -> dict[str, str]:
         ids = list(service_ids)

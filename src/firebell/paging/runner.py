@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.state import IncidentStatus
@@ -28,11 +28,14 @@ from firebell.infra.db import claim_transaction
 from firebell.kernel.clock import Clock
 from firebell.kernel.ids import new_id
 from firebell.oncall.notification_rules import RetryPolicy
+from firebell.paging.escalation_pass import FollowUp, escalate
 from firebell.paging.messages import notice_from_message
 from firebell.paging.model import AttemptOutcome, DeliveryStatus, EscalationState, after_attempt, stop_reason
 from firebell.paging.ports import Channel, PermanentDeliveryError, RetryableDeliveryError
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.service import Links, escalate
+from firebell.paging.service import Links
+from firebell.paging.timer_repo import SqlTimerRepo
+from firebell.paging.timers import fire
 
 log = logging.getLogger("firebell.paging")
 
@@ -56,9 +59,11 @@ class EscalationRunner:
         on_paged: Callable[[], None] = lambda: None,
         batch: int = 500,
         poll: timedelta = POLL,
+        follow_ups: Callable[[Connection], FollowUp] | None = None,
     ) -> None:
         self.engine = engine
         self.links = links
+        self.follow_ups = follow_ups
         self.on_paged = on_paged
         self.batch = batch
         self.poll = poll
@@ -70,7 +75,7 @@ class EscalationRunner:
             try:
                 with claim_transaction(self.engine) as conn:
                     rows = SqlPagingRepo(conn).claim_due_escalations(now, self.batch)
-                    made = escalate(SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now, links=self.links)
+                    made = self._escalate(conn, rows, now)
             except Exception:
                 # One bad escalation must not hold up the others: page them one at a time.
                 log.exception("escalation_batch_failed")
@@ -81,6 +86,18 @@ class EscalationRunner:
             if len(rows) < self.batch:
                 break
         return min(upcoming, now + self.poll) if upcoming and upcoming > now else now + self.poll
+
+    def _escalate(self, conn: Connection, rows: list[dict[str, Any]], now: datetime) -> int:
+        follow_up = self.follow_ups(conn) if self.follow_ups is not None else None
+        return escalate(
+            SqlPagingRepo(conn),
+            SqlIncidentRepo(conn),
+            rows,
+            now=now,
+            links=self.links,
+            follow_up=follow_up,
+            timers=SqlTimerRepo(conn),
+        )
 
     def _next_due(self) -> datetime | None:
         with self.engine.connect() as conn:
@@ -96,7 +113,7 @@ class EscalationRunner:
                 with claim_transaction(self.engine) as conn:
                     repo = SqlPagingRepo(conn)
                     rows = [row for row in repo.claim_due_escalations(now, self.batch) if row["id"] == escalation_id]
-                    made += escalate(repo, SqlIncidentRepo(conn), rows, now=now, links=self.links)
+                    made += self._escalate(conn, rows, now)
             except Exception:
                 log.exception("escalation_failed", extra={"escalation_id": escalation_id})
                 with claim_transaction(self.engine) as conn:
@@ -116,6 +133,7 @@ class _Done:
     latency_ms: float
     error: str
     permanent: bool
+    page: bool = False  # a page's notification (not a reminder or a message)
 
 
 class DeliveryRunner:
@@ -233,6 +251,7 @@ class DeliveryRunner:
                 latency * 1000,
                 error,
                 permanent,
+                row["page_id"] is not None,
             )
         )
         if self._pool is not None:
@@ -290,7 +309,10 @@ class DeliveryRunner:
                 repo.finish_deliveries(finishes)
                 repo.add_attempts(attempts)
                 timeline = SqlIncidentRepo(conn)
+                timeline.clear_page_gaps({str(i.incident_id) for i in done if i.page and i.incident_id and not i.error})
                 for item in failures:
+                    if item.page and not repo.incident_reached(str(item.incident_id)):
+                        timeline.flag_page_gap(str(item.incident_id), "delivery_failed")
                     message = (
                         f"Notification failed for good: {item.what}, after {item.attempt} attempt(s): {item.error}"
                     )
@@ -329,3 +351,28 @@ def _cancel(row: Mapping[str, Any], now: datetime, lease: datetime) -> dict[str,
         "b_last_error": "the page was answered before this notification was due",
         "b_finished_at": now,
     }
+
+
+class PagingTimers:
+    """Fires the timers of unresolved escalation and acknowledgement timeouts at their due time."""
+
+    name = "paging_timers"
+
+    def __init__(self, engine: Engine, *, on_paged: Callable[[], None] = lambda: None, batch: int = 200) -> None:
+        self.engine = engine
+        self.on_paged = on_paged
+        self.batch = batch
+
+    def run(self, now: datetime) -> datetime:
+        with self.engine.connect() as conn:
+            upcoming = SqlTimerRepo(conn).next_due()
+        if upcoming is not None and upcoming <= now:
+            with claim_transaction(self.engine) as conn:
+                timers = SqlTimerRepo(conn)
+                rows = timers.claim_due(now, self.batch)
+                fired = fire(timers, SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now)
+            if any(f.state == "done" for f in fired):
+                self.on_paged()  # new escalations are due now
+            with self.engine.connect() as conn:
+                upcoming = SqlTimerRepo(conn).next_due()
+        return min(upcoming, now + POLL) if upcoming is not None and upcoming > now else now + POLL

@@ -19,19 +19,12 @@ from firebell.incidents.service import move
 from firebell.incidents.state import IncidentStatus
 from firebell.kernel.errors import Conflict, NotFound
 from firebell.kernel.ids import new_id
-from firebell.oncall.escalation import Policy, Step, TargetKind, paged
-from firebell.oncall.notification_rules import after_hours
-from firebell.oncall.schedule import Schedule
-from firebell.oncall.service import policy_from_row, schedule_from_row
+from firebell.kernel.severity import Sev
+from firebell.oncall.service import policy_from_row
+from firebell.oncall.urgency import Urgency, urgency_for
 from firebell.paging.links import AckGrant, sign_ack
-from firebell.paging.messages import PageNotice
 from firebell.paging.model import (
-    DeliveryStatus,
     EscalationState,
-    Progress,
-    advance,
-    direct_policy,
-    stop_reason,
 )
 from firebell.paging.ports import PagingRepo
 
@@ -64,6 +57,9 @@ def start_escalation(
     assignee_id: str | None = None,
     category: str | None = None,
     only_user_ids: list[str] | None = None,
+    sev: Sev | None = None,
+    kind: str = "policy",
+    answer_after: datetime | None = None,
     make_id: Callable[[], str] = new_id,
 ) -> str | None:
     """Start the service's policy (its policy for the alert's category, if it has one), or the policy
@@ -86,199 +82,42 @@ def start_escalation(
             "next_due_at": at,
             "ended_at": None,
             "only_user_ids": only_user_ids,
+            "sev": sev.value if sev is not None else None,
+            "kind": kind,
+            "answer_after": answer_after,
         }
     )
     return escalation_id
 
 
-@dataclass
-class _Directory:
-    """Who the due steps' targets mean: the policies, schedules, teams and people involved."""
-
-    policies: dict[str, Policy]
-    schedules: dict[str, Schedule]
-    teams: dict[str, tuple[str, ...]]
-
-
-def load_directory(repo: PagingRepo, rows: Sequence[Mapping[str, Any]]) -> _Directory:
-    policy_ids = {str(r["policy_id"]) for r in rows if r["policy_id"]}
-    policies = {str(p["id"]): policy_from_row(p) for p in repo.policies(policy_ids)} if policy_ids else {}
-    schedule_ids: set[str] = set()
-    team_ids: set[str] = set()
-    for policy in policies.values():
-        for level in policy.levels:
-            for target in level.targets:
-                if target.kind is TargetKind.SCHEDULE:
-                    schedule_ids.add(target.ref)
-                elif target.kind is TargetKind.TEAM:
-                    team_ids.add(target.ref)
-    schedules = {str(row["id"]): schedule_from_row(row, o) for row, o in repo.schedules_with_overrides(schedule_ids)}
-    return _Directory(policies, schedules, repo.team_members(team_ids))
-
-
-@dataclass(frozen=True, slots=True)
-class _Due:
-    row: Mapping[str, Any]
-    policy: Policy
-    step: Step
-    users: tuple[str, ...]
-    held_back: tuple[str, ...] = ()  # a drill's: the policy reaches them; the drill's people are paged instead
-
-
-def escalate(
-    repo: PagingRepo,
-    timeline: IncidentRepo,
-    rows: Sequence[Mapping[str, Any]],
+def start_paging(
+    paging: PagingRepo,
+    incidents: IncidentRepo,
     *,
-    now: datetime,
-    links: Links,
-    make_id: Callable[[], str] = new_id,
-) -> int:
-    """Page every step due by `now` of the claimed escalations `rows`; how many deliveries were made."""
-    directory = load_directory(repo, rows)
-    updates: list[dict[str, Any]] = []
-    due: list[_Due] = []
-    for row in rows:
-        stop = stop_reason(
-            incident_open=IncidentStatus(row["incident_status"]).is_open,
-            acknowledged_at=row["acknowledged_at"],
-            started_at=row.get("answer_after") or row["started_at"],
-        )
-        policy = _policy_of(row, directory)
-        if stop is not None or policy is None:
-            ended = stop or EscalationState.EXHAUSTED
-            updates.append(_update(row, row["steps_taken"], None, ended, now))
-            if policy is None:
-                timeline.add_event(row["incident_id"], now, "escalation_ended", "The escalation policy was deleted")
-            continue
-        progress: Progress = advance(policy, row["started_at"], row["steps_taken"], now)
-        for step in progress.steps:
-            users = paged(policy, step.level, now, schedules=directory.schedules, teams=directory.teams)
-            only = row.get("only_user_ids")
-            if only is not None:
-                # A drill: where the policy reaches anyone, the drill's people are paged in their place.
-                stand_ins = tuple(only) if users else ()
-                due.append(_Due(row, policy, step, stand_ins, tuple(u for u in users if u not in only)))
-            else:
-                due.append(_Due(row, policy, step, users))
-        updates.append(_update(row, progress.taken, progress.next_due_at, progress.ended, now))
-        if progress.ended is EscalationState.EXHAUSTED:
-            timeline.add_event(
-                row["incident_id"], now, "escalation_exhausted", "Every escalation level was paged; nobody acknowledged"
-            )
-    made = _page(repo, timeline, due, now=now, links=links, make_id=make_id)
-    repo.update_escalations(updates)
-    return made
-
-
-def _policy_of(row: Mapping[str, Any], directory: _Directory) -> Policy | None:
-    if row["assignee_id"]:
-        return direct_policy(str(row["assignee_id"]))
-    return directory.policies.get(str(row["policy_id"]))
-
-
-def _update(
-    row: Mapping[str, Any], taken: int, next_due_at: datetime | None, ended: EscalationState | None, now: datetime
-) -> dict[str, Any]:
-    return {
-        "b_id": row["id"],
-        "b_steps_taken": taken,
-        "b_next_due_at": next_due_at,
-        "b_state": (ended or EscalationState.ACTIVE).value,
-        "b_ended_at": now if ended else None,
-    }
-
-
-def _page(
-    repo: PagingRepo,
-    timeline: IncidentRepo,
-    due: list[_Due],
-    *,
-    now: datetime,
-    links: Links,
-    make_id: Callable[[], str],
-) -> int:
-    everyone = {user for d in due for user in d.users}
-    people = repo.people(everyone | {user for d in due for user in d.held_back})
-    contacts = repo.contact_methods(everyone)
-    services = repo.service_names({str(d.row["service_id"]) for d in due if d.row["service_id"]})
-    pages: list[dict[str, Any]] = []
-    deliveries: list[dict[str, Any]] = []
-    for item in due:
-        row, level = item.row, item.step.level + 1
-        said = []
-        for user_id in item.users:
-            person = people.get(user_id, {})
-            name = str(person.get("display_name") or person.get("handle") or user_id)
-            page_id = make_id()
-            late_hours = after_hours(now, str(person.get("timezone") or "UTC"))
-            pages.append(
-                {
-                    "id": page_id,
-                    "escalation_id": row["id"],
-                    "incident_id": row["incident_id"],
-                    "user_id": user_id,
-                    "step": item.step.number,
-                    "level": level,
-                    "due_at": item.step.due_at,
-                    "paged_at": now,
-                    "after_hours": late_hours,
-                }
-            )
-            methods = contacts.get(user_id, [])
-            for method in methods:
-                key = f"{row['id']}:{item.step.number}:{user_id}:{method['id']}"
-                notice = PageNotice(
-                    incident_id=row["incident_id"],
-                    number=int(row["number"]),
-                    title=str(row["title"]),
-                    sev=str(row["sev"]),
-                    service=services.get(str(row["service_id"]), ""),
-                    status=str(row["incident_status"]),
-                    level=level,
-                    opened_at=row["opened_at"],
-                    due_at=item.step.due_at,
-                    incident_url=links.incident(int(row["number"])),
-                    ack_url=links.acknowledge(row["incident_id"], user_id, now),
-                    after_hours=late_hours,
-                    person=name,
-                    idempotency_key=key,
-                    action=item.policy.levels[item.step.level].action,
-                    runbook_url=str(row.get("runbook_url") or ""),
-                )
-                deliveries.append(
-                    {
-                        "id": make_id(),
-                        "idempotency_key": key,
-                        "page_id": page_id,
-                        "incident_id": row["incident_id"],
-                        "user_id": user_id,
-                        "channel": method["kind"],
-                        "address": method["address"],
-                        "message": notice.to_message(),
-                        "status": DeliveryStatus.PENDING.value,
-                        "due_at": now + timedelta(seconds=method["delay_seconds"] or 0),
-                        "attempts": 0,
-                        "lease_until": None,
-                        "last_error": "",
-                        "created_at": now,
-                        "finished_at": None,
-                    }
-                )
-            channels = ", ".join(sorted({str(m["kind"]) for m in methods})) or "no contact methods: nothing sent"
-            said.append(f"{name} ({channels})" + (" after hours" if late_hours else ""))
-        round_note = f", round {item.step.round + 1}" if item.step.round else ""
-        if said:
-            message = f"Level {level}{round_note} paged: " + "; ".join(said)
-        else:
-            message = f"Level {level}{round_note} paged nobody: its targets have nobody on call now"
-        if item.held_back:
-            names = (str(people.get(u, {}).get("display_name") or u) for u in item.held_back)
-            message += f" (drill: in place of {', '.join(names)}, whom the policy reaches)"
-        timeline.add_event(row["incident_id"], now, "paged", message, data={"level": level, "step": item.step.number})
-    repo.add_pages(pages)
-    repo.add_deliveries(deliveries)
-    return len(deliveries)
+    incident_id: str,
+    service_id: str,
+    sev: Sev,
+    at: datetime,
+    category: str | None = None,
+    only_user_ids: list[str] | None = None,
+) -> str | None:
+    """Start paging a new incident of a service; a service with no policy (for a severity that
+    should page) leaves the incident flagged: it reached nobody."""
+    escalation_id = start_escalation(
+        paging,
+        incident_id=incident_id,
+        service_id=service_id,
+        at=at,
+        category=category,
+        only_user_ids=only_user_ids,
+        sev=sev,
+    )
+    if escalation_id is None:
+        service = paging.service_paging([service_id]).get(service_id)
+        if urgency_for(sev, service.urgency if service else {}) is not Urgency.FOLLOW_UP:
+            incidents.flag_page_gap(incident_id, "no_policy")
+            incidents.add_event(incident_id, at, "not_paged", f"Nobody paged: service has no escalation policy ({sev})")
+    return escalation_id
 
 
 # --- people answering -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy.engine import Connection
 
-from firebell.actionitems.api import add_item, find_user, item_view
+from firebell.actionitems.api import add_item, find_user
+from firebell.actionitems.mirror import item_view
 from firebell.actionitems.schemas import ActionItemCreate, ActionItemRead
 from firebell.bootstrap import Container
 from firebell.identity.model import Role
