@@ -273,3 +273,39 @@ escalation_policies:
             now=paging_app.clock.now(),
         )
     assert changes == []
+
+
+def test_page_preview_says_per_level_whether_when_and_why(paging_app: PagingApp) -> None:
+    _setup(paging_app)
+    answer = paging_app.client.get(
+        "/api/v1/services/checkout/page-preview",
+        params={"severity": "P3", "at": "2026-03-05T04:58:00-05:00"},
+        headers=paging_app.auth(),
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["sev"], body["urgency"]) == ("SEV-3", "working_hours")
+    shown = [(lv["level"], lv["pages"], lv["pages_at"], [p["name"] for p in lv["people"]]) for lv in body["levels"]]
+    assert shown == [
+        (1, True, "2026-03-05T14:00:00Z", ["Alice"]),
+        (2, True, "2026-03-05T14:02:00Z", ["Dave"]),
+        (3, False, None, []),
+    ]
+    assert body["levels"][0]["why"] == "SEV-3 waits for working hours: held until 2026-03-05 14:00 UTC"
+    assert body["levels"][2]["why"] == "limited to SEV-1: not paged for SEV-3"
+    sev1 = paging_app.client.get(
+        "/api/v1/services/checkout/page-preview",
+        params={"severity": "SEV-1", "at": "2026-03-05T04:58:00-05:00"},
+        headers=paging_app.auth(),
+    ).json()
+    assert [lv["pages_at"] for lv in sev1["levels"]] == [
+        "2026-03-05T09:58:00Z",
+        "2026-03-05T10:00:00Z",
+        "2026-03-05T10:30:00Z",
+    ]
+    assert sev1["levels"][0]["why"] == "SEV-1 pages at once, at any hour"
+    bad = paging_app.client.get(
+        "/api/v1/services/checkout/page-preview", params={"severity": "SEV-9"}, headers=paging_app.auth()
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "severity"

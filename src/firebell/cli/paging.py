@@ -59,13 +59,15 @@ def preview(
     service: str,
     at: Annotated[str | None, typer.Option(help="an ISO 8601 instant with its offset, instead of now")] = None,
     category: Annotated[str | None, typer.Option(help="an alert category, e.g. security")] = None,
+    severity: Annotated[str, typer.Option(help="the incident's severity: SEV-1..SEV-4 or P1..P4")] = "SEV-1",
     url: UrlOpt = "http://127.0.0.1:8080",
     token: TokenOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Who each level would page for SERVICE, and exactly what each channel would carry (sends nothing)."""
+    """Whether, when and why each level would page whom for SERVICE, and exactly what each channel would
+    carry (sends nothing)."""
     with errors():
-        params = {k: v for k, v in {"at": at, "category": category}.items() if v}
+        params = {k: v for k, v in {"at": at, "category": category, "severity": severity}.items() if v}
         result = Api(url, token).request(
             "GET", f"/api/v1/services/{quote(service, safe='')}/page-preview", params=params
         )
@@ -73,17 +75,25 @@ def preview(
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     repeat = f", repeated {result['repeat']} more time(s)" if result["repeat"] else ""
-    out.print(f"{result['service']}: policy {result['policy'] or 'none'}{repeat}", markup=False, highlight=False)
+    urgency = f"{result['sev']} urgency: {result['urgency']}"
+    out.print(
+        f"{result['service']}: policy {result['policy'] or 'none'}{repeat}; {urgency}",
+        markup=False,
+        highlight=False,
+    )
     for level in result["levels"]:
+        when = f"at {level['pages_at'][:19].replace('T', ' ')} UTC" if level["pages_at"] else "not paged"
         out.print(
-            f"\nLevel {level['level']} at {level['pages_at'][:19].replace('T', ' ')} UTC ({level['timeout']} to "
-            f"acknowledge): {'; '.join(level['targets'])}" + (f"; first: {level['action']}" if level["action"] else ""),
+            f"\nLevel {level['level']} {when} ({level['timeout']} to acknowledge): {'; '.join(level['targets'])}"
+            + (f"; first: {level['action']}" if level["action"] else "")
+            + f"\n  why: {level['why']}",
             markup=False,
             highlight=False,
         )
         for person in level["people"]:
             late = " (after hours)" if person["after_hours"] else ""
-            out.print(f"  {person['name']} ({person['handle']}){late}", markup=False, highlight=False)
+            at_time = f" at {person['pages_at'][:16].replace('T', ' ')} UTC" if person["pages_at"] else ""
+            out.print(f"  {person['name']} ({person['handle']}){late}{at_time}", markup=False, highlight=False)
             for note in person["notifications"]:
                 out.print(f"    {note['channel']} {note['address']} after {note['after']}:", markup=False)
                 text = note["payload"] if isinstance(note["payload"], str) else json.dumps(note["payload"], indent=2)

@@ -21,6 +21,7 @@ from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.schemas import IncidentRead, MoveRequest
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
+from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import service
 from firebell.paging.links import slack_request_valid
@@ -217,7 +218,12 @@ def get_preview(
     _caller: Reader,
     at: Annotated[datetime | None, Query(description="an ISO 8601 instant with its offset; default now")] = None,
     category: Annotated[str | None, Query(description="the alert's category label, e.g. security")] = None,
+    severity: Annotated[str, Query(description="the incident's severity, SEV-1..SEV-4 or P1..P4")] = "SEV-1",
 ) -> Any:
+    try:
+        sev = Sev.parse(severity)
+    except ValueError as exc:
+        raise ValidationFailed.field("severity", str(exc)) from None
     found = SqlCatalogRepo(conn).service_by_name(name)
     if found is None:
         raise NotFound(f"no service named {name!r}", details=[{"field": "service"}])
@@ -233,6 +239,7 @@ def get_preview(
         at=when,
         links=container.links,
         category=category,
+        sev=sev,
     )
 
 

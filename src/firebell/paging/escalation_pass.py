@@ -86,7 +86,7 @@ class _Due:
     held_back: tuple[str, ...] = ()  # a drill's: the policy reaches them; the drill's people are paged instead
 
 
-class _People:
+class PeopleCache:
     """People's names, zones and working hours, read once per pass as they are needed."""
 
     def __init__(self, repo: PagingRepo) -> None:
@@ -122,7 +122,7 @@ def escalate(
     The first pass of a policy's escalation also sets the policy's unresolved rule for the severity.
     """
     directory = load_directory(repo, rows)
-    people = _People(repo)
+    people = PeopleCache(repo)
     updates: list[dict[str, Any]] = []
     due: list[_Due] = []
     for row in rows:
@@ -175,7 +175,7 @@ def _lookups(
     sev: Sev,
     service: ServicePaging | None,
     directory: Directory,
-    people: _People,
+    people: PeopleCache,
 ) -> Lookups:
     direct = bool(row["assignee_id"]) or row.get("kind") in _DIRECT_KINDS
     urgency = service.urgency if service is not None else {}
@@ -211,7 +211,7 @@ def _first_at(planned: PlannedStep) -> datetime:
 
 
 def _tell(
-    timeline: IncidentRepo, row: Mapping[str, Any], plan: PassPlan, sev: Sev, people: _People, now: datetime
+    timeline: IncidentRepo, row: Mapping[str, Any], plan: PassPlan, sev: Sev, people: PeopleCache, now: datetime
 ) -> None:
     """Skipped levels and a level held for working hours go on the timeline, with the reason."""
     for planned in plan.steps:
@@ -290,7 +290,7 @@ def _page(
     repo: PagingRepo,
     timeline: IncidentRepo,
     due: list[_Due],
-    directory_people: _People,
+    directory_people: PeopleCache,
     *,
     now: datetime,
     links: Links,

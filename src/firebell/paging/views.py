@@ -15,6 +15,7 @@ from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound
+from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import service
 from firebell.paging.api import delivery_log, reassign_target
@@ -118,11 +119,16 @@ def preview_page(
     session: UserSession,
     at: str = "",
     category: str = "",
+    severity: str = "SEV-1",
 ) -> Response:
     found = SqlCatalogRepo(conn).service_by_name(name)
     if found is None:
         raise NotFound(f"no service named {name!r}")
     problem = None
+    try:
+        sev = Sev.parse(severity)
+    except ValueError as exc:
+        problem, sev = str(exc), Sev.SEV1
     when = container.clock.now()
     if at:
         try:
@@ -140,5 +146,9 @@ def preview_page(
         at=when,
         links=container.links,
         category=category or None,
+        sev=sev,
     )
-    return render(request, "page_preview.html", session, preview=result, at=at, category=category, problem=problem)
+    return render(
+        request, "page_preview.html", session, preview=result, at=at, category=category, problem=problem,
+        severities=[s.value for s in Sev],
+    )  # fmt: skip
