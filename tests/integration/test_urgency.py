@@ -11,7 +11,9 @@ from typing import Any
 import yaml
 
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import create_user
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load
 from firebell.oncall.export import export
@@ -226,6 +228,23 @@ services:
     metrics = paging_app.client.get("/metrics").text
     assert 'firebell_incidents_unreached{reason="no_policy"} 1.0' in metrics
     assert 'firebell_incidents_unreached{reason="no_contact_methods"} 1.0' in metrics
+    # The incident page says so at its top, and the list marks it.
+    _log_in(paging_app)
+    page = paging_app.client.get(f"/incidents/{unpaged}").text
+    assert page.index("Nobody was paged: the service has no escalation policy") < page.index('class="lifecycle"')
+    assert paging_app.client.get("/incidents").text.count("reached nobody") == 2
+    service = paging_app.client.get("/services/billing").text
+    assert "SEV-3: working hours" in service
+    assert "SEV-4: follow-up, no page" in service
+
+
+def _log_in(app: PagingApp) -> None:
+    with transaction(app.container.engine, write=True) as conn:
+        create_user(
+            repo=SqlIdentityRepo(conn), email="root@example.com", password="pw-123456", role=Role.ADMIN,
+            now=app.clock.now(),
+        )  # fmt: skip
+    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
 
 
 def test_export_writes_back_levels_delays_severities_urgency_and_rules(paging_app: PagingApp) -> None:

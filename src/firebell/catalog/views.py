@@ -12,6 +12,9 @@ from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats.repo import SqlHeartbeatRepo
 from firebell.kernel.errors import NotFound
+from firebell.kernel.severity import Sev
+from firebell.oncall.urgency import urgency_for
+from firebell.paging.repo import SqlPagingRepo
 from firebell.runbooks.queries import catalog_coverage
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import UserSession, render
@@ -61,11 +64,14 @@ def service_page(
     nodes, shown = queries.graph_nodes(whole, neighbourhood(name, edges))
     title = f"What {name} depends on, and what depends on it"
     days = container.settings.runbooks.stale_after_days
+    paging = SqlPagingRepo(conn).service_paging([str(service["id"])]).get(str(service["id"]))
     return render(
         request,
         "services_detail.html",
         session,
         service=service,
+        urgency=[(sev.value, urgency_for(sev, paging.urgency if paging else {})) for sev in Sev],
+        working_hours=paging.working_hours.to_doc() if paging and paging.working_hours else None,
         dependents=queries.dependents(SqlCatalogRepo(conn).services(), name),
         chain=queries.dependency_chain(conn, str(service["id"])),
         open_incidents=queries.open_incidents(conn, [str(service["id"])]).get(str(service["id"]), []),

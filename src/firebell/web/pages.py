@@ -49,6 +49,7 @@ TEMPLATES.env.filters["safe_url"] = _safe_url
 TEMPLATES.env.filters["duration"] = lambda seconds: format_duration(timedelta(seconds=int(seconds or 0)))
 TEMPLATES.env.filters["utc"] = _utc
 TEMPLATES.env.filters["took"] = lambda seconds: "—" if seconds is None else metric_duration(float(seconds))
+TEMPLATES.env.filters["weekday"] = lambda day: ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(day) % 7]
 
 
 class LoginRequired(Exception):
