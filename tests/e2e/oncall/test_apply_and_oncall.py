@@ -193,3 +193,42 @@ def test_demo_refuses_a_database_that_has_services_of_its_own(tmp_path: Path) ->
     result = subprocess.run([str(FIREBELL), "serve", "--demo"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: demo not seeded: this database already has services")
+
+
+def test_page_preview_tells_per_level_who_when_and_why_for_a_severity(server: Server, tmp_path: Path) -> None:
+    """The playbook's block as it stands: each participant's escalation_delay and the level numbers
+    count, and a SEV-3 in the night waits for each person's own working day."""
+    cli(server.database_url, "service", "create", "checkout")
+    (tmp_path / "oncall.yaml").write_text(CONFIG)
+    cli(server.database_url, "apply", "-f", str(tmp_path / "oncall.yaml"))
+    token = last_line(cli(server.database_url, "token", "create", "--name", "r", "--scope", "read"))
+    # Tuesday 2026-12-08 03:00 in Berlin: Alice's week (153 weeks after 2024-01-01), Alice asleep.
+    at = "2026-12-08T03:00:00+01:00"
+    answer = responder(server, token, "page", "preview", "checkout", "--severity", "P3", "--at", at, "--json")
+    assert answer.returncode == 0, answer.stderr
+    body = json.loads(answer.stdout)
+    assert (body["sev"], body["urgency"]) == ("SEV-3", "working_hours")
+    levels = [(lv["level"], [p["handle"] for p in lv["people"]], lv["pages_at"], lv["why"]) for lv in body["levels"]]
+    assert levels == [
+        # 09:00 in Berlin; Alice's own 15m then hands over to level 2...
+        (1, ["alice"], "2026-12-08T08:00:00Z", "SEV-3 waits for working hours: held until 2026-12-08 08:00 UTC"),
+        # ...whose person works 09:00-17:00 UTC, so level 2 waits for that, and level 3 follows 30m later.
+        (
+            2,
+            ["engineering_lead"],
+            "2026-12-08T09:00:00Z",
+            "SEV-3 waits for working hours: held until 2026-12-08 09:00 UTC",
+        ),
+        (
+            3,
+            ["vp_engineering"],
+            "2026-12-08T09:30:00Z",
+            "SEV-3 waits for working hours: within working hours, so at once",
+        ),
+    ]
+    text = responder(server, token, "page", "preview", "checkout", "--severity", "SEV-1", "--at", at)
+    assert "Level 1 at 2026-12-08 02:00:00 UTC" in text.stdout
+    assert "why: SEV-1 pages at once, at any hour" in text.stdout
+    bad = responder(server, token, "page", "preview", "checkout", "--severity", "SEV-7")
+    assert bad.returncode != 0
+    assert "severity" in bad.stderr

@@ -1,0 +1,123 @@
+"""What paging does when a new alert joins an open incident.
+
+A join that raises the incident's severity applies the new severity's urgency again: the policy
+starts over for it (a SEV-1-only level now counts, and an earlier acknowledgement does not answer
+it). A join into an incident someone is already working tells the people responding (whoever holds a
+role, whoever acknowledged); when nobody is known to be responding and the alert's own severity
+pages at once, the policy pages again, so a critical alert is never swallowed by a quiet incident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from firebell.incidents.ports import IncidentRepo
+from firebell.incidents.state import IncidentStatus
+from firebell.kernel.severity import Sev
+from firebell.oncall.urgency import Urgency, urgency_for
+from firebell.paging.model import EscalationState
+from firebell.paging.ports import PagingRepo
+from firebell.paging.service import start_escalation
+
+
+class Messenger(Protocol):
+    def remind(
+        self,
+        *,
+        user_ids: Sequence[str],
+        incident_id: str,
+        number: int,
+        subject: str,
+        text: str,
+        key: str,
+        now: datetime,
+    ) -> int: ...
+
+
+class RoleHolders(Protocol):
+    def roles(self, incident_id: str) -> list[dict[str, Any]]: ...
+
+
+def alert_joined(
+    *,
+    paging: PagingRepo,
+    incidents: IncidentRepo,
+    roles: RoleHolders,
+    messenger: Messenger,
+    incident_id: str,
+    alert_id: str,
+    summary: str,
+    severity: Sev,
+    raised_from: Sev | None,
+    at: datetime,
+) -> None:
+    """React to an alert joining the open incident `incident_id` (in the intake's transaction)."""
+    incident = incidents.get(incident_id)
+    if incident is None or not IncidentStatus(incident["status"]).is_open:
+        return
+    responders = _responders(incident, roles)
+    if responders:
+        _tell(messenger, incident, responders, alert_id, summary, severity, raised_from, at)
+    service_id = str(incident["service_id"] or "")
+    if not service_id:
+        return
+    if raised_from is not None:
+        _page_again(paging, incidents, incident, Sev(incident["sev"]), at, f"raised from {raised_from} by a new alert")
+        return
+    working = IncidentStatus(incident["status"]) is not IncidentStatus.DETECTED
+    if working and not responders and not paging.active_escalations(incident_id):
+        service = paging.service_paging([service_id]).get(service_id)
+        if urgency_for(severity, service.urgency if service else {}) is Urgency.PAGE:
+            _page_again(
+                paging, incidents, incident, severity, at, f"a {severity} alert joined and nobody is responding"
+            )
+
+
+def _responders(incident: Mapping[str, Any], roles: RoleHolders) -> list[str]:
+    people = [str(r["user_id"]) for r in roles.roles(str(incident["id"]))]
+    if incident.get("acknowledged_by"):
+        people.append(str(incident["acknowledged_by"]))
+    return list(dict.fromkeys(people))
+
+
+def _page_again(
+    paging: PagingRepo, incidents: IncidentRepo, incident: Mapping[str, Any], sev: Sev, at: datetime, why: str
+) -> None:
+    incident_id = str(incident["id"])
+    for running in paging.active_escalations(incident_id):
+        paging.update_escalation(
+            running["id"], {"state": EscalationState.REPLACED.value, "next_due_at": None, "ended_at": at}
+        )
+    started = start_escalation(
+        paging, incident_id=incident_id, service_id=str(incident["service_id"]), at=at, sev=sev, answer_after=at
+    )
+    if started is None:
+        incidents.add_event(incident_id, at, "not_paged", f"Nobody paged ({why}): the service has no escalation policy")
+        incidents.flag_page_gap(incident_id, "no_policy")
+        return
+    incidents.add_event(incident_id, at, "paging_restarted", f"Paging again under {sev}'s urgency: {why}")
+
+
+def _tell(
+    messenger: Messenger,
+    incident: Mapping[str, Any],
+    people: list[str],
+    alert_id: str,
+    summary: str,
+    severity: Sev,
+    raised_from: Sev | None,
+    at: datetime,
+) -> None:
+    number = int(incident["number"])
+    raised = f" and raised it from {raised_from} to {incident['sev']}" if raised_from else ""
+    messenger.remind(
+        user_ids=people,
+        incident_id=str(incident["id"]),
+        number=number,
+        subject=f"[{incident['sev']}] #{number} new alert: {summary}"[:200],
+        text=f"A {severity} alert joined incident #{number} ({incident['title']}){raised}: {summary}",
+        key=f"joined:{alert_id}",
+        now=at,
+    )
