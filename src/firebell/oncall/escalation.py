@@ -106,6 +106,12 @@ class Policy:
     levels: tuple[Level, ...]
     repeat: int = 0  # how many more times the whole policy runs after the first pass
     rules: PolicyRules = field(default_factory=PolicyRules, hash=False)
+    # Each level's number as configured, when some were left out for a severity (empty: 1, 2, 3, ...).
+    numbers: tuple[int, ...] = ()
+
+    def number(self, index: int) -> int:
+        """The configured (1-based) number of the level at `index`, as people and pages name it."""
+        return self.numbers[index] if self.numbers else index + 1
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -123,10 +129,14 @@ class Policy:
 
     def for_severity(self, sev: Sev | None) -> Policy | None:
         """The policy as it runs for `sev`: levels limited to other severities left out (None: none left)."""
-        levels = tuple(level for level in self.levels if level.pages_for(sev))
-        if not levels:
+        kept = [i for i, level in enumerate(self.levels) if level.pages_for(sev)]
+        if not kept:
             return None
-        return Policy(self.name, levels, self.repeat, self.rules) if len(levels) != len(self.levels) else self
+        if len(kept) == len(self.levels):
+            return self
+        return Policy(
+            self.name, tuple(self.levels[i] for i in kept), self.repeat, self.rules, tuple(self.number(i) for i in kept)
+        )
 
 
 @dataclass(frozen=True, slots=True)

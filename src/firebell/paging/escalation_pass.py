@@ -154,7 +154,7 @@ def escalate(
             policy, row["started_at"], row["steps_taken"], now, _lookups(row, policy, sev, service, directory, people)
         )
         due += _dues(row, policy, plan)
-        _tell(timeline, row, plan, sev, people, now)
+        _tell(timeline, row, policy, plan, sev, people, now)
         ended = plan.ended
         if ended is EscalationState.EXHAUSTED and plan.steps and all(s.skipped for s in plan.steps):
             ended = EscalationState.FOLLOW_UP
@@ -211,12 +211,18 @@ def _first_at(planned: PlannedStep) -> datetime:
 
 
 def _tell(
-    timeline: IncidentRepo, row: Mapping[str, Any], plan: PassPlan, sev: Sev, people: PeopleCache, now: datetime
+    timeline: IncidentRepo,
+    row: Mapping[str, Any],
+    policy: Policy,
+    plan: PassPlan,
+    sev: Sev,
+    people: PeopleCache,
+    now: datetime,
 ) -> None:
     """Skipped levels and a level held for working hours go on the timeline, with the reason."""
     for planned in plan.steps:
         if planned.skipped and not all(s.skipped for s in plan.steps):
-            level = planned.step.level + 1
+            level = policy.number(planned.step.level)
             timeline.add_event(
                 row["incident_id"], now, "level_skipped", f"Level {level} skipped: it opens a follow-up for {sev}"
             )
@@ -229,8 +235,9 @@ def _tell(
         row["incident_id"],
         now,
         "page_held",
-        f"Level {hold.level + 1} waits for working hours ({sev}): {who} paged at {hold.until:%Y-%m-%d %H:%M} UTC",
-        data={"level": hold.level + 1, "until": hold.until.isoformat()},
+        f"Level {policy.number(hold.level)} waits for working hours ({sev}): {who} paged at "
+        f"{hold.until:%Y-%m-%d %H:%M} UTC",
+        data={"level": policy.number(hold.level), "until": hold.until.isoformat()},
     )
 
 
@@ -304,7 +311,7 @@ def _page(
     deliveries: list[dict[str, Any]] = []
     unreached: dict[str, str] = {}
     for item in due:
-        row, level = item.row, item.planned.step.level + 1
+        row, level = item.row, item.policy.number(item.planned.step.level)
         said = []
         for reached in item.people:
             person = people.get(reached.user, {})
@@ -335,9 +342,11 @@ def _paged_message(item: _Due, said: list[str], people: Mapping[str, Mapping[str
     step = item.planned.step
     round_note = f", round {step.round + 1}" if step.round else ""
     if said:
-        message = f"Level {step.level + 1}{round_note} paged: " + "; ".join(said)
+        message = f"Level {item.policy.number(step.level)}{round_note} paged: " + "; ".join(said)
     else:
-        message = f"Level {step.level + 1}{round_note} paged nobody: its targets have nobody on call now"
+        message = (
+            f"Level {item.policy.number(step.level)}{round_note} paged nobody: its targets have nobody on call now"
+        )
     if item.held_back:
         names = (str(people.get(u, {}).get("display_name") or u) for u in item.held_back)
         message += f" (drill: in place of {', '.join(names)}, whom the policy reaches)"
@@ -367,7 +376,7 @@ def _page_person(
         "incident_id": row["incident_id"],
         "user_id": user_id,
         "step": step.number,
-        "level": step.level + 1,
+        "level": item.policy.number(step.level),
         "due_at": step.due_at,
         "paged_at": reached.at,
         "after_hours": late_hours,
@@ -382,7 +391,7 @@ def _page_person(
             sev=str(row["sev"]),
             service=services.get(str(row["service_id"]), ""),
             status=str(row["incident_status"]),
-            level=step.level + 1,
+            level=item.policy.number(step.level),
             opened_at=row["opened_at"],
             due_at=step.due_at,
             incident_url=links.incident(int(row["number"])),

@@ -227,10 +227,13 @@ def escalate_further(
     rows = paging.policies({policy_id}) if policy_id else []
     if not rows:
         return None
-    policy = policy_from_row(rows[0])
+    whole = policy_from_row(rows[0])
+    policy = whole.for_severity(Sev(row["sev"])) or whole
     # Stop (and so lock) the running escalation first: a page it commits meanwhile is counted.
     _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated")
-    index = min(paging.highest_level_paged(incident_id, str(policy_id)), len(policy.levels) - 1)
+    highest = paging.highest_level_paged(incident_id, str(policy_id))
+    above = [i for i in range(len(policy.levels)) if policy.number(i) > highest]
+    index = above[0] if above else len(policy.levels) - 1
     offset = sum((level.timeout for level in policy.levels[:index]), timedelta(0))
     paging.add_escalation(
         {
@@ -249,9 +252,9 @@ def escalate_further(
     )
     why = f": {reason.strip()[:300]}" if reason.strip() else ""
     incidents.add_event(
-        incident_id, now, "escalated", f"Escalated to level {index + 1} of {policy.name}{why}", actor=actor
+        incident_id, now, "escalated", f"Escalated to level {policy.number(index)} of {policy.name}{why}", actor=actor
     )
-    return index + 1
+    return policy.number(index)
 
 
 def _drill_people(escalations: Sequence[Mapping[str, Any]]) -> list[str] | None:

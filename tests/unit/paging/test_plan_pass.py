@@ -110,6 +110,11 @@ def test_a_policy_for_a_severity_leaves_out_levels_limited_to_others() -> None:
     assert sev2 is not None
     assert [lv.targets[0].ref for lv in sev2.levels] == ["alice", "dave"]
     assert _policy(vp).for_severity(Sev.SEV2) is None
+    # Pages and timelines name levels as configured, whichever were left out.
+    middle = _policy(_level("alice"), vp, _level("dave"))
+    left = middle.for_severity(Sev.SEV2)
+    assert left is not None
+    assert [left.number(i) for i in range(len(left.levels))] == [1, 3]
 
 
 def test_urgency_comes_from_the_level_then_the_service_then_the_playbook() -> None:
