@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from firebell.incidents.targets import SeverityTargets
+
 
 class IncidentRepo(Protocol):
     def get(self, incident_id: str) -> Mapping[str, Any] | None: ...
@@ -72,6 +74,10 @@ class ResponseRepo(IncidentRepo, Protocol):
     def add_communication(self, values: dict[str, Any]) -> None: ...
 
     def war_room_taken(self, name: str, incident_id: str) -> bool: ...
+
+    def severity_targets(self) -> SeverityTargets:
+        """Every severity's response targets as configured."""
+        ...
 
 
 class Messenger(Protocol):
