@@ -30,6 +30,7 @@ from firebell.heartbeats.runner import HeartbeatWatch
 from firebell.identity.oidc import OidcClient
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.watch import TargetWatch
 from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
@@ -410,7 +411,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     )
 
 
-# A follow-up is due by the next sprint: two weeks.
+# A follow-up is due by its severity's resolve target (SEV-4: the next sprint), else in two weeks.
 FOLLOW_UP_WITHIN = timedelta(days=14)
 
 
@@ -430,7 +431,7 @@ def _follow_ups(settings: Settings) -> Callable[[Connection], FollowUp]:
                 priority=Priority.P3,
                 kind=Kind.IMMEDIATE,
                 owner_id=None,
-                due=(now + FOLLOW_UP_WITHIN).date(),
+                due=(now + (SqlSeverityTargetsRepo(conn).targets()[sev].resolve or FOLLOW_UP_WITHIN)).date(),
                 description=f"{sev} pages nobody: handle it in the normal course of work (incident #{number}).",
                 actor="firebell",
                 at=now,

@@ -15,6 +15,7 @@ from firebell.catalog import service as catalog
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.infra import migrate
 from firebell.infra.db import transaction
 from firebell.infra.settings import Settings
@@ -98,6 +99,7 @@ def apply_config(app: App, text: str) -> None:
             services=SqlCatalogRepo(conn),
             now=app.clock.now(),
             outbound=app.container.settings.outbound.policy(),
+            severities=SqlSeverityTargetsRepo(conn),
         )
 
 

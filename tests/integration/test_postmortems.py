@@ -272,7 +272,12 @@ def test_action_items_are_tracked_mirrored_and_reminded(paging: PagingApp) -> No
     paging.clock.advance(timedelta(days=3))
     paging.tick()
     paging.tick()
-    overdue = [a for a, n in paging.recorder.sent if isinstance(n, MessageNotice) and "overdue" in n.subject]
+    # The open incident's overdue status updates remind someone too (Carol, on call at level 2): not counted here.
+    overdue = [
+        a
+        for a, n in paging.recorder.sent
+        if isinstance(n, MessageNotice) and "overdue" in n.subject and "status update" not in n.subject
+    ]
     assert overdue == ["https://hooks.example/carol"]
     assert _call(paging, "GET", "/api/v1/action-items?overdue=true")[0]["ref"] == item["ref"]
     done = _call(paging, "PATCH", f"/api/v1/action-items/{item['ref']}", {"status": "done"})

@@ -34,6 +34,11 @@ def _kinds(app: PagingApp, number: int, kind: str) -> list[str]:
     return [e["message"] for e in _view(app, number)["timeline"] if e["kind"] == kind]
 
 
+def _pages(app: PagingApp) -> list[tuple[str, Any]]:
+    """What the channels were given, but for reminders of overdue updates."""
+    return [(a, n) for a, n in app.recorder.sent if getattr(n, "kind", "") != "reminder"]
+
+
 def _role(view: Any, role: str) -> list[str]:
     return next([p["name"] for p in r["people"]] for r in view["response"]["roles"] if r["role"] == role)
 
@@ -136,7 +141,9 @@ def test_checklists_follow_the_severity_tick_onto_the_timeline_and_know_what_alr
     assert bad.json()["error"]["details"][0]["field"] == "item"
 
 
-def test_missed_targets_are_recorded_once_and_an_overdue_update_reminds_the_comms_lead(paging: PagingApp) -> None:
+def test_missed_targets_are_recorded_once_and_an_overdue_update_reminds_the_comms_lead_without_an_ic(
+    paging: PagingApp,
+) -> None:
     number = _declare(paging)
     _post(paging, f"/api/v1/incidents/{number}/roles", {"role": "comms_lead", "user": "carol"})
     paging.tick()
@@ -151,7 +158,8 @@ def test_missed_targets_are_recorded_once_and_an_overdue_update_reminds_the_comm
     assert missed[1:] == [
         "Assemble target missed: required roles not filled within 15m (SEV-1): "
         "Incident Commander, Technical Lead, Scribe",
-        "Status update overdue: none sent for 15m (SEV-1; due 15:15 UTC); reminded Carol (Communications Lead)",
+        "Status update overdue: none sent for 15m (SEV-1; due 15:15 UTC); "
+        "reminded Carol (Communications Lead; nobody is Incident Commander)",
     ]
     reminders = [(a, n) for a, n in paging.recorder.sent if getattr(n, "kind", "") == "reminder"]
     assert [a for a, _n in reminders] == ["https://hooks.example/carol"]
@@ -393,7 +401,12 @@ def test_a_mitigation_that_fails_escalates_to_the_next_level_even_when_acknowled
     paging.recorder.sent.clear()
     paging.clock.advance(timedelta(hours=1))
     paging.tick()
-    assert paging.recorder.sent == []
+    assert _pages(paging) == []
+    # The overdue status update reminds Carol: nobody holds a role, and she is on call at level 2,
+    # the highest the incident reached.
+    assert [a for a, n in paging.recorder.sent if getattr(n, "kind", "") == "reminder"] == [
+        "https://hooks.example/carol"
+    ]
     no_policy = _declare(paging, service=None)
     refused = paging.client.post(f"/api/v1/incidents/{no_policy}/escalate", headers=paging.auth())
     assert refused.status_code == 422

@@ -16,10 +16,16 @@ def export_yaml(conn: Any) -> str:
 
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.identity.repo import SqlIdentityRepo
+    from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
     from firebell.oncall.export import export
     from firebell.oncall.repo import SqlOncallRepo
 
-    data = export(oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), services=SqlCatalogRepo(conn))
+    data = export(
+        oncall=SqlOncallRepo(conn),
+        identity=SqlIdentityRepo(conn),
+        services=SqlCatalogRepo(conn),
+        severities=SqlSeverityTargetsRepo(conn),
+    )
     header = "# Firebell on-call configuration, exported; apply with: firebell apply -f FILE\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
@@ -28,7 +34,7 @@ def export_yaml(conn: Any) -> str:
 def export_config(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write to this file, not stdout")] = None,
 ) -> None:
-    """Write users, teams, schedules, escalation policies and service bindings as YAML (admin)."""
+    """Write users, teams, schedules, escalation policies, service bindings and severity targets as YAML (admin)."""
     text = _admin(lambda conn, _now: export_yaml(conn))
     if output is None:
         sys.stdout.write(text)

@@ -448,6 +448,7 @@ def apply_config(
     """Create or update the on-call configuration a YAML file declares (idempotent; all or nothing)."""
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.identity.repo import SqlIdentityRepo
+    from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
     from firebell.infra.settings import Settings
     from firebell.kernel.errors import ValidationFailed
     from firebell.oncall.config_file import load, locate, located, split_field
@@ -471,6 +472,7 @@ def apply_config(
                     services=SqlCatalogRepo(conn),
                     now=now,
                     outbound=Settings().outbound.policy(),
+                    severities=SqlSeverityTargetsRepo(conn),
                 )
                 return changes + apply_status_page(conn, config.status_page, now)
             except ValidationFailed as exc:
@@ -601,5 +603,6 @@ from firebell.cli import paging as _paging  # noqa: E402, F401
 from firebell.cli import playbooks as _playbooks  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401
 from firebell.cli import runbooks as _runbooks  # noqa: E402, F401
+from firebell.cli import severity as _severity  # noqa: E402, F401
 from firebell.cli import statuspage as _statuspage  # noqa: E402, F401
 from firebell.cli import verdicts as _verdicts  # noqa: E402, F401

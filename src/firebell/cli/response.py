@@ -42,6 +42,11 @@ def show(incident: Incident, url: UrlOpt = URL, token: TokenOpt = "", as_json: J
     _said(f"acknowledge within {targets['acknowledge_within']}: {targets['acknowledge']} ({targets['acknowledge_by']})")
     if targets["assemble"]:
         _said(f"team assembled within {targets['assemble_within']}: {targets['assemble']} ({targets['assemble_by']})")
+    for name, label in (("investigate", "investigating"), ("resolve", "resolved")):
+        if targets.get(name):
+            _said(f"{label} within {targets[f'{name}_within']}: {targets[name]} ({targets[f'{name}_by']})")
+    if targets.get("business_hours"):
+        _said(f"counted in business hours: {targets['working_hours']}")
     if work["next_update_due"]:
         late = "overdue by" if work["next_update_overdue"] else "due in"
         _said(f"next status update {late} {work['next_update_in']}")

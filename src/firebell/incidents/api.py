@@ -21,6 +21,7 @@ from firebell.incidents.schemas import (
     StatusRequest,
 )
 from firebell.incidents.service import declare
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import IncidentStatus
 from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
@@ -51,8 +52,9 @@ def get_incidents(
 def get_one(ref: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
     incident = get_incident(conn, ref)
     now = container.clock.now()
-    incident["response"] = response_view(conn, incident, now)
-    incident["targets"] = target_view(incident, now)
+    terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
+    incident["response"] = response_view(conn, incident, now, terms)
+    incident["targets"] = target_view(incident, now, terms, incident["response"]["next_update_due"])
     incident["timeline"] = timeline(conn, incident["id"])
     incident["alerts"] = [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from firebell.incidents.roles import NEEDS, Role
-from firebell.incidents.targets import TARGETS, Postmortem
+from firebell.incidents.targets import Postmortem, Targets
 from firebell.kernel.severity import Sev
 
 
@@ -136,11 +136,12 @@ ROLE_LISTS: dict[Role, Checklist] = {
 BY_KEY: dict[str, Checklist] = {c.key: c for c in (*PHASES, *ROLE_LISTS.values())}
 
 
-def for_incident(sev: Sev, roles_held: Collection[Role] = ()) -> list[Checklist]:
+def for_incident(sev: Sev, targets: Targets, roles_held: Collection[Role] = ()) -> list[Checklist]:
     """The lists an incident gets: every phase, the roles its severity needs, the Postmortem Owner's
-    when a postmortem is required, and the list of any other role someone holds."""
+    when its targets (the severity's, as configured) require a postmortem, and the list of any other
+    role someone holds."""
     roles = set(NEEDS[sev]) | set(roles_held)
-    if TARGETS[sev].postmortem is Postmortem.REQUIRED:
+    if targets.postmortem is Postmortem.REQUIRED:
         roles.add(Role.POSTMORTEM_OWNER)
     return [*PHASES, *(ROLE_LISTS[r] for r in Role if r in roles)]
 

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from firebell.incidents.targets import TARGETS
 from firebell.kernel.severity import Sev
 
 
@@ -161,6 +160,8 @@ class Facts:
     war_room: str
     url: str
     now: datetime
+    update_every: timedelta | None  # the severity's update cadence as configured; None: no cadence
+    next_update_at: datetime | None  # when the next update falls due if one goes out now
 
 
 def context(facts: Facts, fields: Mapping[str, str]) -> dict[str, Any]:
@@ -168,8 +169,8 @@ def context(facts: Facts, fields: Mapping[str, str]) -> dict[str, Any]:
     sev = facts.sev
     rank = sev.rank
     end = facts.resolved_at or facts.now
-    every = TARGETS[sev].update_every
-    next_update = facts.now + every if every else None
+    every = facts.update_every
+    next_update = facts.next_update_at if every else None
     people = {role: ", ".join(names) for role, names in facts.roles.items() if names}
     responders = list(dict.fromkeys(n for names in facts.roles.values() for n in names))
     return {
@@ -197,7 +198,9 @@ def context(facts: Facts, fields: Mapping[str, str]) -> dict[str, Any]:
         "war_room": f"#{facts.war_room}" if facts.war_room else "",
         "url": facts.url,
         "update_every": spell_duration(every) if every else "",
-        "next_update": f"{next_update:%H:%M} UTC (in {spell_duration(every)})" if next_update and every else "",
+        "next_update": (
+            f"{next_update:%H:%M} UTC (in {spell_duration(next_update - facts.now)})" if next_update else ""
+        ),
         "fields": {k: v.strip() for k, v in fields.items() if v and v.strip()},
     }
 
@@ -228,6 +231,8 @@ def _sample() -> dict[str, Any]:
         war_room="incident-2025-01-15-sample-incident",
         url="https://firebell.example/incidents/1",
         now=opened + timedelta(minutes=10),
+        update_every=timedelta(minutes=15),
+        next_update_at=opened + timedelta(minutes=25),
     )
     return context(facts, dict.fromkeys(FIELD_LABELS, "sample"))
 

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from firebell.incidents.targets import SeverityTargets
 from firebell.kernel.severity import Sev
 
 
@@ -89,6 +90,10 @@ class ResponseRepo(IncidentRepo, Protocol):
     def add_communication(self, values: dict[str, Any]) -> None: ...
 
     def war_room_taken(self, name: str, incident_id: str) -> bool: ...
+
+    def severity_targets(self) -> SeverityTargets:
+        """Every severity's response targets as configured."""
+        ...
 
 
 class Messenger(Protocol):

@@ -19,7 +19,15 @@ from firebell.incidents.response import already_done
 from firebell.incidents.roles import LABELS, NEEDS, Role, assembled_at, staffing
 from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
 from firebell.incidents.tables import IncidentEventRow, IncidentRow
-from firebell.incidents.targets import TARGETS, acknowledgement, assembly, format_span, next_update_due
+from firebell.incidents.targets import (
+    Progress,
+    Terms,
+    assemble_deadline,
+    format_span,
+    investigation_began,
+    next_update_due,
+    standings,
+)
 from firebell.kernel.errors import NotFound, ValidationFailed
 from firebell.kernel.ids import parse_number
 from firebell.kernel.severity import Sev
@@ -123,29 +131,77 @@ def timeline(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
     return entries
 
 
-def target_view(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The playbook's response targets for the incident's severity, and where it stands on them."""
-    sev = Sev(incident["sev"])
-    targets = TARGETS[sev]
-    ack = acknowledgement(sev, incident["opened_at"], incident["acknowledged_at"], now)
-    assemble = assembly(sev, incident["opened_at"], incident.get("assembled_at"), now)
-    return {
-        "assemble": assemble.standing.value if assemble else None,
-        "assemble_by": format_span(assemble.by) if assemble else None,
+_LABELS = {
+    "acknowledge": "Acknowledge",
+    "assemble": "Team assembled",
+    "investigate": "Investigating",
+    "resolve": "Resolved",
+    "update": "Next status update",
+}
+
+
+def target_view(
+    incident: dict[str, Any], now: datetime, terms: Terms, next_update_at: datetime | None = None
+) -> dict[str, Any]:
+    """The incident's response targets (its severity's, as configured) and where it stands on each:
+    met, pending with the time left, or breached and by how much. Call after `response_view`, which
+    works out when the team was assembled and when the next update is due (`next_update_at`)."""
+    targets = terms.targets
+    progress = Progress(
+        incident["opened_at"],
+        incident["acknowledged_at"],
+        incident.get("assembled_at"),
+        investigation_began(
+            incident.get("investigating_at"), incident.get("identified_at"), incident.get("resolving_at"),
+            incident.get("resolved_at"),
+        ),
+        incident.get("resolved_at"),
+    )  # fmt: skip
+    checks = {c.name: c for c in standings(terms, progress, now)}
+    view: dict[str, Any] = {
         "acknowledge_within": format_span(targets.acknowledge),
-        "acknowledge": ack.standing.value,
-        "acknowledge_by": format_span(ack.by),
-        "assemble_within": format_span(targets.assemble) if targets.assemble else None,
         "update_every": format_span(targets.update_every) if targets.update_every else None,
         "postmortem": targets.postmortem.value,
         "postmortem_within": format_span(targets.postmortem_within) if targets.postmortem_within else None,
+        "business_hours": targets.business_hours,
+        "working_hours": terms.hours.describe() if targets.business_hours else None,
     }
+    for name in ("acknowledge", "assemble", "investigate", "resolve"):
+        found = checks.get(name)
+        span = getattr(targets, name)
+        view[f"{name}_within"] = format_span(span) if span is not None else None
+        view[name] = found.standing.value if found else None
+        view[f"{name}_by"] = format_span(found.by) if found else None
+    view["standings"] = [
+        {
+            "target": c.name,
+            "label": _LABELS[c.name],
+            "within": format_span(c.target),
+            "due_at": c.due_at,
+            "standing": c.standing.value,
+            "by": format_span(c.by),
+        }
+        for c in checks.values()
+    ]
+    if next_update_at is not None and targets.update_every is not None:
+        late = next_update_at < now
+        view["standings"].append(
+            {
+                "target": "update",
+                "label": _LABELS["update"],
+                "within": format_span(targets.update_every),
+                "due_at": next_update_at,
+                "standing": "breached" if late else "pending",
+                "by": format_span(abs(next_update_at - now)),
+            }
+        )
+    return view
 
 
-def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> dict[str, Any]:
+def response_view(conn: Connection, incident: dict[str, Any], now: datetime, terms: Terms) -> dict[str, Any]:
     """Everything the incident page and the detail API show about running the incident: roles and
     the staffing warning, checklists, mitigation steps, communications, missed targets, the next
-    update's deadline and the recent changes to its services."""
+    update's deadline and the recent changes to its services. `terms`: the incident's targets."""
     repo = SqlIncidentRepo(conn)
     incident_id = str(incident["id"])
     sev = Sev(incident["sev"])
@@ -154,7 +210,7 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
     for r in roles:
         held.setdefault(Role(r["role"]), []).append(str(r["name"]))
     incident["assembled_at"] = assembled_at(sev, [(Role(r), at) for r, at in repo.role_history(incident_id)])
-    staff = staffing(sev, held, incident["opened_at"], now)
+    staff = staffing(sev, held, assemble_deadline(terms, incident["opened_at"]), now)
     needs = NEEDS[sev]
     items = repo.checklist_items(incident_id)
     if not items:  # not written until first used: show what it will be
@@ -167,7 +223,7 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
                 "done_at": done.get((c.key, k)),
                 "done_by": "firebell" if (c.key, k) in done else "",
             }
-            for c in for_incident(sev, set(held))
+            for c in for_incident(sev, terms.targets, set(held))
             for k, t in c.keyed()
         ]
     lists: dict[str, dict[str, Any]] = {}
@@ -181,7 +237,7 @@ def response_view(conn: Connection, incident: dict[str, Any], now: datetime) -> 
     communications = repo.communications(incident_id)
     last_update = max((c["sent_at"] for c in communications if c["counts_as_update"]), default=None)
     is_open = IncidentStatus(incident["status"]).is_open
-    due = next_update_due(sev, incident["opened_at"], last_update) if is_open else None
+    due = next_update_due(terms, incident["opened_at"], last_update) if is_open else None
     mitigations = []
     for m in repo.mitigations(incident_id):
         plan = PLANS[Strategy(m["strategy"])]

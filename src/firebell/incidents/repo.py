@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from firebell.identity.tables import UserRow
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import OPEN_STATUSES
 from firebell.incidents.tables import (
     ChecklistItemRow,
@@ -22,6 +23,7 @@ from firebell.incidents.tables import (
     MitigationRow,
     TargetBreachRow,
 )
+from firebell.incidents.targets import SeverityTargets
 from firebell.infra.driver_sql import DriverSql
 from firebell.infra.sqltypes import as_utc, first_dict
 from firebell.kernel.ids import new_id
@@ -42,6 +44,7 @@ _OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 class SqlIncidentRepo:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._targets: SeverityTargets | None = None
 
     def get(self, incident_id: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.id == incident_id)))
@@ -251,7 +254,18 @@ class SqlIncidentRepo:
         """Open incidents opened at or before `opened_by`. Drills are practice and imported history was
         another tool's to answer: neither has its targets watched."""
         query = sa.select(
-            _inc.c.id, _inc.c.number, _inc.c.title, _inc.c.sev, _inc.c.opened_at, _inc.c.acknowledged_at
+            _inc.c.id,
+            _inc.c.number,
+            _inc.c.title,
+            _inc.c.sev,
+            _inc.c.service_id,
+            _inc.c.opened_at,
+            _inc.c.acknowledged_at,
+            _inc.c.acknowledged_by,
+            _inc.c.investigating_at,
+            _inc.c.identified_at,
+            _inc.c.resolving_at,
+            _inc.c.resolved_at,
         ).where(
             _inc.c.status.in_(_OPEN),
             _inc.c.opened_at <= opened_by,
@@ -266,6 +280,12 @@ class SqlIncidentRepo:
             _inc.c.status.in_(_OPEN), _inc.c.opened_at > after, _inc.c.drill_id.is_(None), _inc.c.external_ref.is_(None)
         )
         return as_utc(self.conn.execute(query).scalar())
+
+    def severity_targets(self) -> SeverityTargets:
+        """Every severity's response targets as configured (read once per repository: per transaction)."""
+        if self._targets is None:
+            self._targets = SqlSeverityTargetsRepo(self.conn).targets()
+        return self._targets
 
     def war_room_taken(self, name: str, incident_id: str) -> bool:
         """Whether another incident already has this war room."""

@@ -15,6 +15,7 @@ from firebell.incidents.ports import Messenger, ResponseRepo
 from firebell.incidents.roles import SINGLE, Role
 from firebell.incidents.service import titled
 from firebell.incidents.state import IncidentStatus
+from firebell.incidents.targets import Terms, next_update_due
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.kernel.severity import Sev
@@ -47,7 +48,8 @@ def ensure_checklists(repo: ResponseRepo, incident_id: str) -> list[dict[str, An
     position = max((i["position"] for i in items), default=-1) + 1
     already = already_done(repo, row, held) if not items else {}
     new_rows: list[dict[str, Any]] = []
-    for checklist in checklists.for_incident(Sev(row["sev"]), held):
+    sev = Sev(row["sev"])
+    for checklist in checklists.for_incident(sev, repo.severity_targets()[sev], held):
         if checklist.key in have:
             continue
         for item_key, text in checklist.keyed():
@@ -279,7 +281,9 @@ def facts_of(
     services: Sequence[str],
     url: str,
     now: datetime,
+    terms: Terms,
 ) -> Facts:
+    """What the templates see of the incident; `terms` (its targets) give the update cadence."""
     held: dict[str, list[str]] = {}
     for r in roles:
         held.setdefault(str(r["role"]), []).append(str(r["name"]))
@@ -297,6 +301,8 @@ def facts_of(
         war_room=str(row.get("war_room") or ""),
         url=url,
         now=now,
+        update_every=terms.targets.update_every,
+        next_update_at=next_update_due(terms, now, None),
     )
 
 

@@ -29,6 +29,7 @@ from firebell.incidents.schemas import (
     TemplateWrite,
     TickRequest,
 )
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import IncidentStatus
 from firebell.incidents.templating import check, default_source, render
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
@@ -52,7 +53,9 @@ def _act(container: Container, ref: str, act: Callable[[Connection, str], Any]) 
     container.sent()
     with container.engine.connect() as conn:
         incident = get_incident(conn, incident_id)
-        return {"id": incident_id, "number": incident["number"], **response_view(conn, incident, container.clock.now())}
+        terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
+        view = response_view(conn, incident, container.clock.now(), terms)
+        return {"id": incident_id, "number": incident["number"], **view}
 
 
 def _role(text: str) -> Role:
@@ -71,7 +74,8 @@ def person(conn: Connection, user: str) -> tuple[str, str]:
 @router.get("/incidents/{ref}/response", summary="Roles, checklists, mitigation, communications, changes")
 def get_response(ref: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
     incident = get_incident(conn, ref)
-    return {"id": incident["id"], "number": incident["number"], **response_view(conn, incident, container.clock.now())}
+    view = response_view(conn, incident, container.clock.now(), SqlSeverityTargetsRepo(conn).terms_of(incident))
+    return {"id": incident["id"], "number": incident["number"], **view}
 
 
 @router.post("/incidents/{ref}/roles", summary="Give a person a role (single-holder roles are handed over)")
@@ -275,6 +279,7 @@ def compose_for(
         services=services,
         url=f"{container.settings.base_url()}/incidents/{incident['number']}",
         now=container.clock.now(),
+        terms=SqlSeverityTargetsRepo(conn).terms_of(incident),
     )
     return response.compose(key, source, facts, fields, render)
 

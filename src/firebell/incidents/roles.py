@@ -1,17 +1,16 @@
 """Incident roles, which of them each severity needs, and whether the team is assembled.
 
-Pure: given an incident's severity, when it opened, who holds which role and an instant, it says
-which required roles are unfilled and whether that is already past the assemble target.
+Pure: given an incident's severity, who holds which role, when the team should be in place and an
+instant, it says which required roles are unfilled and whether that is already past the assemble target.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from firebell.incidents.targets import TARGETS
 from firebell.kernel.severity import Sev
 
 
@@ -109,8 +108,9 @@ class Staffing:
         return f"Unfilled required role(s) {when}: {names}"
 
 
-def staffing(sev: Sev, held: Mapping[Role, Collection[str]], opened_at: datetime, now: datetime) -> Staffing:
-    """Which of the severity's roles are unfilled, given who holds what (`held[role]` = people)."""
+def staffing(sev: Sev, held: Mapping[Role, Collection[str]], assemble_by: datetime | None, now: datetime) -> Staffing:
+    """Which of the severity's roles are unfilled, given who holds what (`held[role]` = people) and
+    the assemble deadline (`targets.assemble_deadline`; None: no assemble target)."""
     needs = NEEDS[sev]
     stand_ins = STANDS_IN.get(sev, {})
     missing: list[Role] = []
@@ -124,8 +124,6 @@ def staffing(sev: Sev, held: Mapping[Role, Collection[str]], opened_at: datetime
             stood.append((role, other))
             continue
         (missing if need is Need.REQUIRED else recommended).append(role)
-    assemble = TARGETS[sev].assemble
-    assemble_by = opened_at + assemble if assemble is not None else None
     overdue = bool(missing) and assemble_by is not None and now > assemble_by
     return Staffing(tuple(missing), tuple(recommended), tuple(stood), assemble_by, overdue)
 
@@ -146,8 +144,3 @@ def assembled_at(sev: Sev, assignments: Collection[tuple[Role, datetime]]) -> da
             return None
         times.append(min(candidates))
     return max(times) if times else None
-
-
-def assemble_deadline(sev: Sev, opened_at: datetime) -> datetime | None:
-    span: timedelta | None = TARGETS[sev].assemble
-    return opened_at + span if span is not None else None

@@ -43,6 +43,15 @@ class TimelineEntryRead(BaseModel):
     message: str
 
 
+class TargetStandingRead(BaseModel):
+    target: str = Field(description="acknowledge, assemble, investigate, resolve or update")
+    label: str
+    within: str
+    due_at: datetime
+    standing: str = Field(description="met, pending or breached")
+    by: str = Field(description="time left (pending) or how late (breached); 0s when met")
+
+
 class TargetsRead(BaseModel):
     assemble: str | None = Field(description="met, pending or breached; null when the severity has no such target")
     assemble_by: str | None
@@ -50,9 +59,18 @@ class TargetsRead(BaseModel):
     acknowledge: str = Field(description="met, pending or breached")
     acknowledge_by: str = Field(description="time left (pending) or how late (breached)")
     assemble_within: str | None
+    investigate: str | None = Field(description="met, pending or breached; null when the severity has none")
+    investigate_by: str | None
+    investigate_within: str | None
+    resolve: str | None = Field(description="met, pending or breached; null when the severity has none")
+    resolve_by: str | None
+    resolve_within: str | None
     update_every: str | None
     postmortem: str
     postmortem_within: str | None
+    business_hours: bool = Field(description="the response targets count working time only")
+    working_hours: str | None = Field(description="the working hours they count, when in business hours")
+    standings: list[TargetStandingRead]
 
 
 class IncidentDetailRead(IncidentRead):

@@ -16,6 +16,7 @@ from firebell.catalog.queries import dependency_chain
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role as AccessRole
 from firebell.identity.repo import SqlIdentityRepo
+from firebell.incidents.business_time import DEFAULT as DEFAULT_HOURS
 from firebell.incidents.classifier import TEXT, Question, classify
 from firebell.incidents.comms import FIELD_LABELS, TEMPLATES
 from firebell.incidents.mitigation import TEXT as MITIGATION_TEXT
@@ -32,6 +33,8 @@ from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.response_api import compose_for
 from firebell.incidents.roles import Role
 from firebell.incidents.service import DetectionSource, declare
+from firebell.incidents.severity_config import listing
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import IncidentStatus, allowed_moves
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
@@ -151,7 +154,8 @@ def declare_action(
 def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, session: UserSession) -> Response:
     incident = get_incident(conn, ref)
     now = container.clock.now()
-    work = response_view(conn, incident, now)
+    terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
+    work = response_view(conn, incident, now, terms)
     alerts = list_alerts(conn, incident_id=incident["id"], limit=500)
     return render(
         request,
@@ -174,7 +178,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         reassign_to=reassign_choices(conn),
-        targets=target_view(incident, now),
+        targets=target_view(incident, now, terms, work["next_update_due"]),
         postmortem=SqlPostmortemRepo(conn).for_incident(str(incident["id"])),
         action_items=SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
         moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
@@ -231,8 +235,9 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
 
 
 @router.get("/classify", response_class=HTMLResponse)
-def severity_wizard(request: Request, session: UserSession) -> Response:
-    """The decision tree one question at a time; the answers so far ride in the query string."""
+def severity_wizard(request: Request, conn: ReadConn, session: UserSession) -> Response:
+    """The decision tree one question at a time (the answers so far ride in the query string), and
+    each severity's response targets as configured."""
     answers = {
         question: request.query_params[question.value] == "yes"
         for question in Question
@@ -241,4 +246,8 @@ def severity_wizard(request: Request, session: UserSession) -> Response:
     result = classify(answers)
     carried = {question.value: "yes" if answer else "no" for question, answer in answers.items()}
     next_text = TEXT[result.next_question] if result.next_question else None
-    return render(request, "classify.html", session, result=result, carried=carried, next_text=next_text)
+    severities = listing(SqlSeverityTargetsRepo(conn).stored())
+    return render(
+        request, "classify.html", session, result=result, carried=carried, next_text=next_text, severities=severities,
+        working_hours=DEFAULT_HOURS.describe(),
+    )  # fmt: skip

@@ -1,30 +1,51 @@
 """The target watch: records on the timeline every response target an open incident misses, and
-reminds the Communications Lead (or the IC) when a status update is overdue.
+reminds someone when a status update is overdue (see `update_reminders` for whom).
 
-It wakes at the next deadline (or every `POLL`, to see incidents opened since), reads first and
-takes the write lock only to record what is due; each breach is recorded once per deadline, by
-whichever process gets there first.
+Each pass reads the configured targets and the services' working hours once. It wakes at the next
+deadline (or every `POLL`, to see incidents opened since), reads first and takes the write lock only
+to record what is due; each breach is recorded once per deadline, by whichever process gets there
+first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from firebell.incidents.business_time import DEFAULT, BusinessTime
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.roles import Role, assembled_at, staffing
-from firebell.incidents.targets import TARGETS, Deadline, Watched, deadlines, format_span, missed_update
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
+from firebell.incidents.targets import (
+    Deadline,
+    Progress,
+    Terms,
+    Watched,
+    assemble_deadline,
+    deadlines,
+    format_span,
+    investigation_began,
+    missed_update,
+    soonest,
+)
+from firebell.incidents.update_reminders import Paged, whom_to_remind
 from firebell.infra.db import claim_transaction
 from firebell.kernel.severity import Sev
 from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.repo import SqlPagingRepo
 
 POLL = timedelta(seconds=30)
-# The soonest any target falls due after an incident opens (SEV-1's acknowledge target).
-FIRST = min(span for t in TARGETS.values() for span in (t.acknowledge, t.assemble, t.update_every) if span is not None)
 GAP = timedelta(seconds=5)  # deadlines close together are handled together: a breach is late by 5 s at most
+_MISSED = {
+    "acknowledge": ("Acknowledge", "not acknowledged"),
+    "investigate": ("Investigate", "not investigating"),
+    "resolve": ("Resolve", "not resolved"),
+}
+
+Due = tuple[Deadline, dict[str, Any], Terms]
 
 
 class TargetWatch:
@@ -45,30 +66,37 @@ class TargetWatch:
         wake = min(upcoming, now + POLL) if upcoming else now + POLL
         return max(wake, now + GAP)
 
-    def _plan(self, now: datetime) -> tuple[list[tuple[Deadline, dict[str, Any]]], datetime | None]:
+    def _plan(self, now: datetime) -> tuple[list[Due], datetime | None]:
         with self.engine.connect() as conn:
+            config = SqlSeverityTargetsRepo(conn)
+            targets = config.targets()
+            hours = config.working_hours()
+            # No deadline falls sooner than `first` after an incident opens: younger ones only set the wake.
+            first = soonest(targets, min(h.day for h in (DEFAULT, *hours.values())))
             repo = SqlIncidentRepo(conn)
-            # No deadline falls sooner than FIRST after an incident opens: younger ones only set the wake.
-            rows = repo.open_incidents(opened_by=now - FIRST)
-            youngest = repo.first_opened_after(now - FIRST)
+            rows = repo.open_incidents(opened_by=now - first)
+            youngest = repo.first_opened_after(now - first)
             assignments = repo.role_assignments()
             updates = repo.last_updates()
             recorded = repo.breach_keys()
-        due: list[tuple[Deadline, dict[str, Any]]] = []
-        upcoming: datetime | None = youngest + FIRST if youngest is not None else None
+        due: list[Due] = []
+        upcoming: datetime | None = youngest + first if youngest is not None else None
         for row in rows:
             sev = Sev(row["sev"])
+            terms = Terms(targets[sev], _hours(hours, row.get("service_id")))
             held = [(Role(role), at) for role, at in assignments.get(row["id"], [])]
-            watched = Watched(
-                row["id"],
-                sev,
+            progress = Progress(
                 row["opened_at"],
                 row["acknowledged_at"],
                 assembled_at(sev, held),
-                updates.get(row["id"]),
+                investigation_began(
+                    row["investigating_at"], row["identified_at"], row["resolving_at"], row["resolved_at"]
+                ),
+                row["resolved_at"],
             )
+            watched = Watched(row["id"], terms, progress, updates.get(row["id"]))
             found = deadlines(watched)
-            latest, following = missed_update(sev, row["opened_at"], watched.last_update_at, now)
+            latest, following = missed_update(terms, row["opened_at"], watched.last_update_at, now)
             if latest is not None:
                 found.append(Deadline(row["id"], "update", latest))
             if following is not None:
@@ -77,37 +105,21 @@ class TargetWatch:
                 if deadline.due_at > now:
                     upcoming = deadline.due_at if upcoming is None else min(upcoming, deadline.due_at)
                 elif (deadline.incident_id, deadline.target, deadline.due_at) not in recorded:
-                    due.append((deadline, row))
+                    due.append((deadline, row, terms))
         return due, upcoming
 
-    def _record(
-        self, repo: SqlIncidentRepo, paging: SqlPagingRepo, due: list[tuple[Deadline, dict[str, Any]]], now: datetime
-    ) -> int:
+    def _record(self, repo: SqlIncidentRepo, paging: SqlPagingRepo, due: list[Due], now: datetime) -> int:
         messenger = DeliveryMessenger(paging, self.destinations)
-        for deadline, row in due:
+        for deadline, row, terms in due:
             values = {"incident_id": deadline.incident_id, "target": deadline.target, "due_at": deadline.due_at}
             if not repo.add_breach({**values, "recorded_at": now}):
                 continue
-            sev = Sev(row["sev"])
-            targets = TARGETS[sev]
-            if deadline.target == "acknowledge":
-                message = (
-                    f"Acknowledge target missed: not acknowledged within {format_span(targets.acknowledge)} ({sev})"
-                )
-            elif deadline.target == "assemble":
-                roles = repo.roles(deadline.incident_id)
-                held: dict[Role, list[str]] = {}
-                for r in roles:
-                    held.setdefault(Role(r["role"]), []).append(str(r["user_id"]))
-                missing = staffing(sev, held, row["opened_at"], now).missing
-                assemble = format_span(targets.assemble) if targets.assemble else "the target"
-                if missing:
-                    names = ", ".join(r.label for r in missing)
-                    message = f"Assemble target missed: required roles not filled within {assemble} ({sev}): {names}"
-                else:
-                    message = f"Assemble target missed: the team was assembled after {assemble} ({sev})"
+            if deadline.target == "assemble":
+                message = _assemble_missed(repo, deadline, row, terms, now)
+            elif deadline.target == "update":
+                message = self._remind(repo, paging, messenger, deadline, row, terms, now)
             else:
-                message = self._remind(repo, messenger, deadline, row, now)
+                message = _missed(deadline.target, row, terms)
             repo.add_event(
                 deadline.incident_id,
                 now,
@@ -120,34 +132,82 @@ class TargetWatch:
     def _remind(
         self,
         repo: SqlIncidentRepo,
+        paging: SqlPagingRepo,
         messenger: DeliveryMessenger,
         deadline: Deadline,
         row: dict[str, Any],
+        terms: Terms,
         now: datetime,
     ) -> str:
         sev = Sev(row["sev"])
-        every = TARGETS[sev].update_every
+        every = terms.targets.update_every
         cadence = format_span(every) if every else "its cadence"
-        message = f"Status update overdue: none sent for {cadence} ({sev}; due {deadline.due_at:%H:%M} UTC)"
+        due = f"{deadline.due_at:%H:%M} UTC"
+        message = f"Status update overdue: none sent for {cadence}{_counted(terms)} ({sev}; due {due})"
         roles = repo.roles(deadline.incident_id)
-        for role in (Role.COMMS_LEAD, Role.INCIDENT_COMMANDER):
-            people = [r for r in roles if r["role"] == role.value]
-            if not people:
-                continue
-            subject = f"[{sev}] #{row['number']} status update overdue: {row['title']}"[:200]
-            text = (
-                f"A status update on incident #{row['number']} ({row['title']}) was due at "
-                f"{deadline.due_at:%H:%M} UTC: {sev} incidents get one every {cadence}.\n"
-                "Send one from the incident page (Communications) or with `firebell incident update`."
-            )
-            messenger.remind(
-                user_ids=[str(p["user_id"]) for p in people],
-                incident_id=deadline.incident_id,
-                number=int(row["number"]),
-                subject=subject,
-                text=text,
-                key=f"overdue:{deadline.incident_id}:{int(deadline.due_at.timestamp())}",
-                now=now,
-            )
-            return f"{message}; reminded {', '.join(str(p['name']) for p in people)} ({role.label})"
-        return f"{message}; nobody holds the Communications Lead or IC role to remind"
+        paged = paging.pages_of(deadline.incident_id)
+        pages = [Paged(int(p["level"]), str(p["user_id"]), p["paged_at"]) for p in paged]
+        chosen = whom_to_remind(
+            [(Role(r["role"]), str(r["user_id"])) for r in roles], row.get("acknowledged_by"), pages
+        )
+        if chosen is None:
+            return f"{message}; nobody to remind: no IC, Communications Lead, acknowledgement or page"
+        subject = f"[{sev}] #{row['number']} status update overdue: {row['title']}"[:200]
+        text = (
+            f"A status update on incident #{row['number']} ({row['title']}) was due at "
+            f"{deadline.due_at:%H:%M} UTC: {sev} incidents get one every {cadence}{_counted(terms)}.\n"
+            f"You are reminded as {chosen.why}.\n"
+            "Send one from the incident page (Communications) or with `firebell incident update`."
+        )
+        messenger.remind(
+            user_ids=list(chosen.user_ids),
+            incident_id=deadline.incident_id,
+            number=int(row["number"]),
+            subject=subject,
+            text=text,
+            key=f"overdue:{deadline.incident_id}:{int(deadline.due_at.timestamp())}",
+            now=now,
+        )
+        names = _names(chosen.user_ids, roles, paging)
+        return f"{message}; reminded {', '.join(names)} ({chosen.why})"
+
+
+def _hours(hours: Mapping[str, BusinessTime], service_id: str | None) -> BusinessTime:
+    return hours.get(service_id, DEFAULT) if service_id else DEFAULT
+
+
+def _counted(terms: Terms) -> str:
+    return ", counted in business hours" if terms.targets.business_hours else ""
+
+
+def _missed(target: str, row: Mapping[str, Any], terms: Terms) -> str:
+    """The timeline entry of a missed acknowledge, investigate or resolve target."""
+    title, done = _MISSED[target]
+    span = getattr(terms.targets, target)
+    within = format_span(span) if span is not None else "the target"
+    return f"{title} target missed: {done} within {within}{_counted(terms)} ({row['sev']})"
+
+
+def _assemble_missed(
+    repo: SqlIncidentRepo, deadline: Deadline, row: Mapping[str, Any], terms: Terms, now: datetime
+) -> str:
+    sev = Sev(row["sev"])
+    held: dict[Role, list[str]] = {}
+    for r in repo.roles(deadline.incident_id):
+        held.setdefault(Role(r["role"]), []).append(str(r["user_id"]))
+    missing = staffing(sev, held, assemble_deadline(terms, row["opened_at"]), now).missing
+    span = terms.targets.assemble
+    assemble = (format_span(span) if span else "the target") + _counted(terms)
+    if missing:
+        names = ", ".join(r.label for r in missing)
+        return f"Assemble target missed: required roles not filled within {assemble} ({sev}): {names}"
+    return f"Assemble target missed: the team was assembled after {assemble} ({sev})"
+
+
+def _names(user_ids: tuple[str, ...], roles: list[dict[str, Any]], paging: SqlPagingRepo) -> list[str]:
+    """People's names for the timeline: from their roles where they hold one, else their user record."""
+    known = {str(r["user_id"]): str(r["name"]) for r in roles}
+    others = paging.people([u for u in user_ids if u not in known])
+    for user_id, person in others.items():
+        known[user_id] = str(person.get("display_name") or person.get("handle") or person.get("email") or user_id)
+    return [known.get(u, u) for u in user_ids]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from firebell.catalog.model import DEFAULT_TIER
 from firebell.identity.ports import IdentityRepo
+from firebell.incidents.severity_config import SeverityStore, export_severities
 from firebell.oncall.escalation import TargetKind, format_duration
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schemas import DAYS
@@ -34,7 +35,9 @@ def policy_documents(*, oncall: OncallRepo, identity: IdentityRepo) -> dict[str,
     return {str(p["name"]): policy_document(p, schedules, teams, handle) for p in oncall.policies()}
 
 
-def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListing) -> dict[str, Any]:
+def export(
+    *, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListing, severities: SeverityStore | None = None
+) -> dict[str, Any]:
     """The whole configuration as plain data (dump it as YAML)."""
     people = {str(p["id"]): p for p in identity.people() if p.get("handle")}
     handle = {user_id: str(p["handle"]) for user_id, p in people.items()}
@@ -64,6 +67,7 @@ def export(*, oncall: OncallRepo, identity: IdentityRepo, services: ServiceListi
                 )
             )
         ],
+        **export_severities(severities),
     }
 
 

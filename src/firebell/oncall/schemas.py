@@ -16,6 +16,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from firebell.catalog.schemas import DashboardIn, SliIn, SloIn
+from firebell.incidents.severity_config import SeverityTargetsIn, SevKey
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import parse_duration
 from firebell.oncall.notification_rules import ContactKind
@@ -331,6 +332,7 @@ class OncallConfig(_Strict):
     escalation_policies: list[PolicyIn] = Field(default_factory=list)
     services: list[ServiceIn] = Field(default_factory=list)
     status_page: StatusPageIn | None = None
+    severities: dict[SevKey, SeverityTargetsIn] = Field(default_factory=dict)  # over the playbook's targets
 
     def all_schedules(self) -> list[ScheduleIn]:
         return ([self.schedule] if self.schedule is not None else []) + self.schedules

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from firebell.catalog.service import apply_facts
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
+from firebell.incidents.severity_config import SeverityStore, apply_severities
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
 from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
@@ -85,6 +86,7 @@ def apply(
     services: ServiceBinding,
     now: datetime,
     outbound: OutboundPolicy | None = None,
+    severities: SeverityStore | None = None,
 ) -> list[str]:
     """Make the stored configuration match `config`; the list of what changed, in words.
 
@@ -231,6 +233,10 @@ def apply(
         changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
         if changed:
             changes.append(f"set the {', '.join(changed)} of service {service.name}")
+    if config.severities:
+        if severities is None:
+            raise ValidationFailed.field("severities", "severity targets are not applied here: use firebell apply")
+        changes += apply_severities(config.severities, store=severities, now=now)
     return changes
 
 

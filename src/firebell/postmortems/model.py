@@ -13,10 +13,9 @@ from enum import StrEnum
 
 from firebell.incidents.checklists import slug
 from firebell.incidents.roles import Role
-from firebell.incidents.targets import TARGETS, Postmortem
+from firebell.incidents.targets import Postmortem, Targets
 from firebell.kernel.choices import parse_choice
 from firebell.kernel.errors import InvalidTransition, ValidationFailed
-from firebell.kernel.severity import Sev
 
 # The playbook: the document exists within 4 hours of resolution; the meeting and the final
 # document within the severity's postmortem target (SEV-1 48 h, SEV-2 a week).
@@ -45,9 +44,9 @@ MOVES: dict[Status, frozenset[Status]] = {
 }
 
 
-def needs_postmortem(sev: Sev) -> bool:
-    """Whether an incident of this severity is drafted one automatically when it resolves."""
-    return TARGETS[sev].postmortem is Postmortem.REQUIRED
+def needs_postmortem(targets: Targets) -> bool:
+    """Whether an incident with these targets (its severity's) is drafted one automatically when it resolves."""
+    return targets.postmortem is Postmortem.REQUIRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +55,9 @@ class Deadlines:
     due_at: datetime | None  # final, with the meeting held; None where the severity sets no target
 
 
-def deadlines(sev: Sev, resolved_at: datetime) -> Deadlines:
-    within = TARGETS[sev].postmortem_within
+def deadlines(targets: Targets, resolved_at: datetime) -> Deadlines:
+    """Counted in calendar time: the postmortem follows the resolution, whatever hours the response kept."""
+    within = targets.postmortem_within
     return Deadlines(resolved_at + DRAFT_WITHIN, resolved_at + within if within is not None else None)
 
 

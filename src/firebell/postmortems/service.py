@@ -55,7 +55,7 @@ def draft(
     existing = repo.for_incident(facts.incident_id)
     if existing is not None:
         return existing
-    due = model.deadlines(facts.sev, facts.resolved_at or at)
+    due = model.deadlines(incidents.severity_targets()[facts.sev], facts.resolved_at or at)
     owner_id = model.owner(roles)
     tables = {**model.starter_tables(), **starter_rows(facts, similar, slos)}
     values = {

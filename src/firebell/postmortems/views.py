@@ -18,6 +18,7 @@ from firebell.bootstrap import Container
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
@@ -85,7 +86,7 @@ def editor(
             session,
             nav="postmortems",
             incident=incident,
-            required=model.needs_postmortem(Sev(incident["sev"])),
+            required=model.needs_postmortem(SqlSeverityTargetsRepo(conn).targets()[Sev(incident["sev"])]),
             error=error,
         )
     now = container.clock.now()

@@ -17,8 +17,8 @@ from firebell.actionitems.model import reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
+from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.infra.db import claim_transaction
-from firebell.kernel.severity import Sev
 from firebell.paging.announce import DeliveryMessenger, Destinations
 from firebell.paging.repo import SqlPagingRepo
 from firebell.postmortems.drafting import ensure_draft
@@ -29,7 +29,6 @@ POLL = timedelta(seconds=30)
 GAP = timedelta(seconds=5)
 # Incidents resolved longer ago than this are history (an import, a restore): no draft for them.
 DRAFT_LOOKBACK = timedelta(days=7)
-_REQUIRED = [s.value for s in Sev if needs_postmortem(s)]
 
 
 class LearningWatch:
@@ -54,7 +53,9 @@ class LearningWatch:
 
     def _draft(self, now: datetime) -> None:
         with self.engine.connect() as conn:
-            pending = SqlPostmortemRepo(conn).needing_draft(resolved_since=now - DRAFT_LOOKBACK, severities=_REQUIRED)
+            targets = SqlSeverityTargetsRepo(conn).targets()
+            required = [sev.value for sev, t in targets.items() if needs_postmortem(t)]
+            pending = SqlPostmortemRepo(conn).needing_draft(resolved_since=now - DRAFT_LOOKBACK, severities=required)
         for row in pending:
             with claim_transaction(self.engine) as conn:
                 ensure_draft(conn, get_incident(conn, str(row["id"])), actor="firebell", at=now)

@@ -28,7 +28,7 @@ from firebell.history import views as history_views
 from firebell.identity import api as identity_api
 from firebell.identity import views as identity_views
 from firebell.incidents import api as incidents_api
-from firebell.incidents import response_api
+from firebell.incidents import response_api, severity_api
 from firebell.metrics import api as metrics_api
 from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
@@ -83,6 +83,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         health.router,
         alerts_api.router,
         incidents_api.router,
+        severity_api.router,
         response_api.router,
         changes_api.intake,
         changes_api.router,

@@ -8,14 +8,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from firebell.incidents import checklists, mitigation
+from firebell.incidents.business_time import DEFAULT as OFFICE_HOURS
 from firebell.incidents.comms import description, spell_duration, subject_and_body, war_room_name
 from firebell.incidents.roles import Role, assembled_at, staffing
-from firebell.incidents.targets import Watched, deadlines, missed_update, next_update_due
+from firebell.incidents.targets import (
+    DEFAULTS,
+    Progress,
+    Terms,
+    Watched,
+    assemble_deadline,
+    deadlines,
+    missed_update,
+    next_update_due,
+)
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.kernel.severity import Sev
 
-T0 = datetime(2025, 1, 15, 14, 32, tzinfo=UTC)
+T0 = datetime(2025, 1, 15, 14, 32, tzinfo=UTC)  # a Wednesday, in office hours
 MIN = timedelta(minutes=1)
+
+
+def _terms(sev: Sev) -> Terms:
+    return Terms(DEFAULTS[sev], OFFICE_HOURS)
+
+
+def _by(sev: Sev) -> datetime | None:
+    return assemble_deadline(_terms(sev), T0)
 
 
 @pytest.mark.parametrize(
@@ -29,16 +47,16 @@ def test_roles_parse_from_the_names_people_use(text: str, role: Role) -> None:
 
 def test_sev1_needs_all_four_roles_and_warns_past_the_assemble_target() -> None:
     held = {Role.INCIDENT_COMMANDER: ["ann"], Role.TECH_LEAD: ["ben"]}
-    early = staffing(Sev.SEV1, held, T0, T0 + 10 * MIN)
+    early = staffing(Sev.SEV1, held, _by(Sev.SEV1), T0 + 10 * MIN)
     assert early.missing == (Role.COMMS_LEAD, Role.SCRIBE)
     assert not early.overdue
-    late = staffing(Sev.SEV1, held, T0, T0 + 16 * MIN)
+    late = staffing(Sev.SEV1, held, _by(Sev.SEV1), T0 + 16 * MIN)
     assert late.overdue
     assert late.warning() == "Unfilled required role(s) past the assemble target: Communications Lead, Scribe"
 
 
 def test_sev2_lets_the_ic_be_the_tech_lead_and_only_recommends_a_scribe() -> None:
-    result = staffing(Sev.SEV2, {Role.INCIDENT_COMMANDER: ["ann"]}, T0, T0 + 40 * MIN)
+    result = staffing(Sev.SEV2, {Role.INCIDENT_COMMANDER: ["ann"]}, _by(Sev.SEV2), T0 + 40 * MIN)
     assert result.assembled
     assert result.stood_in == ((Role.TECH_LEAD, Role.INCIDENT_COMMANDER),)
     assert result.recommended_missing == (Role.SCRIBE,)
@@ -47,7 +65,7 @@ def test_sev2_lets_the_ic_be_the_tech_lead_and_only_recommends_a_scribe() -> Non
 
 @pytest.mark.parametrize("sev", [Sev.SEV3, Sev.SEV4])
 def test_minor_incidents_need_one_responder_and_have_no_assemble_target(sev: Sev) -> None:
-    result = staffing(sev, {}, T0, T0 + timedelta(days=3))
+    result = staffing(sev, {}, _by(sev), T0 + timedelta(days=3))
     assert result.missing == (Role.INCIDENT_COMMANDER,)
     assert result.assemble_by is None
     assert not result.overdue
@@ -71,7 +89,7 @@ def test_checklists_are_the_playbooks_and_follow_the_severity() -> None:
     assert detection.items == ("Alert acknowledged", "Severity assessed", "Incident record created", "IC assigned")
     assert checklists.BY_KEY["role:scribe"].items[0] == "Create incident document"
     assert len(checklists.BY_KEY["role:incident_commander"].items) == 8
-    sev1 = [c.key for c in checklists.for_incident(Sev.SEV1)]
+    sev1 = [c.key for c in checklists.for_incident(Sev.SEV1, DEFAULTS[Sev.SEV1])]
     assert sev1[:5] == ["detection", "investigation", "communication", "mitigation", "resolution"]
     assert sev1[5:] == [
         "role:incident_commander",
@@ -80,8 +98,8 @@ def test_checklists_are_the_playbooks_and_follow_the_severity() -> None:
         "role:scribe",
         "role:postmortem_owner",
     ]
-    assert [c.key for c in checklists.for_incident(Sev.SEV4)][5:] == ["role:incident_commander"]
-    assert "role:sme" in [c.key for c in checklists.for_incident(Sev.SEV4, {Role.SME})]
+    assert [c.key for c in checklists.for_incident(Sev.SEV4, DEFAULTS[Sev.SEV4])][5:] == ["role:incident_commander"]
+    assert "role:sme" in [c.key for c in checklists.for_incident(Sev.SEV4, DEFAULTS[Sev.SEV4], {Role.SME})]
     every_key = {(c.key, k) for c in checklists.BY_KEY.values() for k, _t in c.keyed()}
     for happening in checklists.Happening:
         for pair in checklists.auto_ticks(happening):
@@ -123,26 +141,40 @@ def test_the_mitigation_tree_asks_in_order_and_says_what_follows() -> None:
 
 
 def test_update_cadence_and_its_missed_deadlines() -> None:
-    assert next_update_due(Sev.SEV1, T0, None) == T0 + 15 * MIN
-    assert next_update_due(Sev.SEV2, T0, T0 + 20 * MIN) == T0 + 50 * MIN
-    assert next_update_due(Sev.SEV3, T0, None) == T0 + timedelta(days=1)
-    assert next_update_due(Sev.SEV4, T0, None) is None
-    assert missed_update(Sev.SEV1, T0, None, T0 + 14 * MIN) == (None, T0 + 15 * MIN)
-    assert missed_update(Sev.SEV1, T0, None, T0 + 15 * MIN) == (T0 + 15 * MIN, T0 + 30 * MIN)
-    assert missed_update(Sev.SEV1, T0, None, T0 + 47 * MIN) == (T0 + 45 * MIN, T0 + 60 * MIN)
-    assert missed_update(Sev.SEV4, T0, None, T0 + timedelta(days=9)) == (None, None)
+    assert next_update_due(_terms(Sev.SEV1), T0, None) == T0 + 15 * MIN
+    assert next_update_due(_terms(Sev.SEV2), T0, T0 + 20 * MIN) == T0 + 50 * MIN
+    # SEV-3's daily update counts in business hours: one working day, Wednesday 14:32 to Thursday 14:32.
+    assert next_update_due(_terms(Sev.SEV3), T0, None) == T0 + timedelta(days=1)
+    assert next_update_due(_terms(Sev.SEV4), T0, None) is None
+    assert missed_update(_terms(Sev.SEV1), T0, None, T0 + 14 * MIN) == (None, T0 + 15 * MIN)
+    assert missed_update(_terms(Sev.SEV1), T0, None, T0 + 15 * MIN) == (T0 + 15 * MIN, T0 + 30 * MIN)
+    assert missed_update(_terms(Sev.SEV1), T0, None, T0 + 47 * MIN) == (T0 + 45 * MIN, T0 + 60 * MIN)
+    assert missed_update(_terms(Sev.SEV4), T0, None, T0 + timedelta(days=9)) == (None, None)
+
+
+def test_a_business_hours_cadence_skips_the_weekend() -> None:
+    thursday = T0 + timedelta(days=1)
+    friday, monday = T0 + timedelta(days=2), T0 + timedelta(days=5)
+    latest, following = missed_update(_terms(Sev.SEV3), T0, None, monday + MIN)
+    assert (latest, following) == (monday, monday + timedelta(days=1))
+    assert missed_update(_terms(Sev.SEV3), T0, None, friday + MIN) == (friday, monday)
+    assert missed_update(_terms(Sev.SEV3), T0, None, thursday - MIN) == (None, thursday)
 
 
 def test_acknowledge_and_assemble_deadlines_stay_once_missed() -> None:
-    on_time = Watched("i", Sev.SEV1, T0, T0 + 4 * MIN, T0 + 14 * MIN, None)
+    on_time = Watched("i", _terms(Sev.SEV1), Progress(T0, T0 + 4 * MIN, T0 + 14 * MIN), None)
     assert deadlines(on_time) == []
-    late = Watched("i", Sev.SEV1, T0, T0 + 6 * MIN, None, None)
+    late = Watched("i", _terms(Sev.SEV1), Progress(T0, T0 + 6 * MIN), None)
     assert [(d.target, d.due_at) for d in deadlines(late)] == [
         ("acknowledge", T0 + 5 * MIN),
         ("assemble", T0 + 15 * MIN),
     ]
-    minor = Watched("i", Sev.SEV3, T0, None, None, None)
-    assert [(d.target, d.due_at) for d in deadlines(minor)] == [("acknowledge", T0 + timedelta(hours=1))]
+    minor = Watched("i", _terms(Sev.SEV3), Progress(T0), None)
+    assert [(d.target, d.due_at) for d in deadlines(minor)] == [
+        ("acknowledge", T0 + timedelta(hours=1)),
+        # Four working hours: 2 h 28 m until 17:00, the rest from 09:00 on Thursday.
+        ("investigate", datetime(2025, 1, 16, 10, 32, tzinfo=UTC)),
+    ]
 
 
 def test_war_room_names_are_legal_slack_channels() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,8 @@ FACTS = Facts(
     war_room="incident-2025-01-15-api-service-outage",
     url="https://firebell.example.com/incidents/42",
     now=datetime(2025, 1, 15, 14, 57, tzinfo=UTC),
+    update_every=timedelta(minutes=15),  # SEV-1's cadence
+    next_update_at=datetime(2025, 1, 15, 15, 12, tzinfo=UTC),
 )
 
 FIELDS = {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from firebell.incidents.targets import DEFAULTS, SeverityTargets
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.playbooks.model import Source
 from firebell.playbooks.service import attach_playbook, delete_playbook, find, playbooks, save_playbook
@@ -70,6 +71,9 @@ class FakeIncidents:
 
     def mitigations(self, incident_id: str) -> list[dict[str, Any]]:
         return []
+
+    def severity_targets(self) -> SeverityTargets:
+        return DEFAULTS
 
     def add_event(self, incident_id: str, at: datetime, kind: str, message: str, **_: Any) -> None:
         self.events.append((kind, message))

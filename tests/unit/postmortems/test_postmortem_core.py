@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from firebell.incidents.roles import Role
+from firebell.incidents.targets import DEFAULTS
 from firebell.incidents.timeline import Entry
 from firebell.kernel.errors import InvalidTransition, ValidationFailed
 from firebell.kernel.severity import Sev
@@ -18,7 +19,7 @@ T0 = datetime(2026, 1, 15, 14, 20, tzinfo=UTC)
 
 
 def test_sev1_and_sev2_need_a_postmortem_sev3_and_sev4_do_not() -> None:
-    assert [model.needs_postmortem(s) for s in Sev] == [True, True, False, False]
+    assert [model.needs_postmortem(DEFAULTS[s]) for s in Sev] == [True, True, False, False]
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ def test_sev1_and_sev2_need_a_postmortem_sev3_and_sev4_do_not() -> None:
     [(Sev.SEV1, timedelta(hours=48)), (Sev.SEV2, timedelta(weeks=1)), (Sev.SEV3, None), (Sev.SEV4, None)],
 )
 def test_deadlines_follow_the_severity(sev: Sev, final_after: timedelta | None) -> None:
-    due = model.deadlines(sev, T0)
+    due = model.deadlines(DEFAULTS[sev], T0)
     assert due.draft_due_at == T0 + timedelta(hours=4)
     assert due.due_at == (T0 + final_after if final_after else None)
 
