@@ -19,6 +19,7 @@ from firebell.oncall.config_file import load
 from firebell.oncall.export import export
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
+from firebell.paging.messages import PageNotice
 from tests.integration.conftest import PagingApp, apply_config
 
 # Alice is on call in New York, Bob in Berlin; Dave is the engineering lead, Vera the VP.
@@ -68,7 +69,8 @@ def _alert(app: PagingApp, severity: str, summary: str) -> int:
 
 
 def _to(app: PagingApp) -> list[str]:
-    return [address for address, _notice in app.recorder.sent]
+    """Who was paged, in order (reminders and other messages left out)."""
+    return [address for address, notice in app.recorder.sent if isinstance(notice, PageNotice)]
 
 
 def _at(app: PagingApp, when: datetime) -> None:
