@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from firebell.paging.links import slack_signature
-from firebell.paging.messages import ShiftNotice, plain_text
+from firebell.paging.messages import PageNotice, ShiftNotice, plain_text
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 from tests.integration.conftest import PagingApp, apply_config
 
@@ -40,7 +40,8 @@ def _pages(app: PagingApp) -> list[tuple[str, Any]]:
 
 
 def _who(app: PagingApp) -> list[tuple[str, str]]:
-    return [(address, notice.person) for address, notice in _pages(app)]
+    """Who was paged, in order (notices that are not pages, such as reminders to the IC, aside)."""
+    return [(address, notice.person) for address, notice in app.recorder.sent if isinstance(notice, PageNotice)]
 
 
 def _later(app: PagingApp, **delta: float) -> None:

@@ -1,14 +1,17 @@
-"""Incident commands beyond the listing: declare one by hand, and move one to any state."""
+"""Incident commands beyond the listing: declare one by hand, move one to any state, and page more
+people into one."""
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Annotated
 from urllib.parse import quote
 
 import typer
 
 from firebell.cli.client import Api
-from firebell.cli.main import TokenOpt, UrlOpt, errors, incident_app, out
+from firebell.cli.main import JsonOpt, TokenOpt, UrlOpt, errors, fail, incident_app, out
 
 
 @incident_app.command("declare")
@@ -50,3 +53,29 @@ def status(
         path = f"/api/v1/incidents/{quote(incident, safe='')}/status"
         moved = Api(url, token).request("POST", path, json={"status": state, "note": note})
     out.print(f"#{moved['number']} {moved['status']}: {moved['title']}", markup=False, highlight=False)
+
+
+@incident_app.command("page")
+def page(
+    incident: Annotated[str, typer.Argument(help="the incident's number or id")],
+    user: Annotated[list[str] | None, typer.Option(help="a person's handle or email (repeatable)")] = None,
+    schedule: Annotated[list[str] | None, typer.Option(help="a schedule: whoever is on call now (repeatable)")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="a team: its responders and admins (repeatable)")] = None,
+    message: Annotated[str, typer.Option(help="why they are needed; it is on their page")] = "",
+    url: UrlOpt = "http://127.0.0.1:8080",
+    token: TokenOpt = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Page more people into an incident, each until they acknowledge; its escalation goes on."""
+    if not (user or schedule or team):
+        raise fail("say whom to page: --user, --schedule or --team")
+    body = {"users": user or [], "schedules": schedule or [], "teams": team or [], "message": message}
+    with errors():
+        done = Api(url, token).request("POST", f"/api/v1/incidents/{quote(incident, safe='')}/responders", json=body)
+    if as_json:
+        sys.stdout.write(json.dumps(done, indent=2) + "\n")
+        return
+    paged = ", ".join(p["name"] + (f" ({p['via']})" if p["via"] else "") for p in done["paged"])
+    out.print(f"#{done['number']} paged {paged}", markup=False, highlight=False)
+    for skipped in done["skipped"]:
+        out.print(f"skipped: {skipped['name']} {skipped['reason']}", markup=False, highlight=False)

@@ -130,6 +130,7 @@ def change_status(ref: str, body: StatusRequest, container: ContainerDep, caller
             actor=caller.name,
             via="the API" + (f": {body.note}" if body.note else ""),
             now=container.clock.now(),
+            actor_id=caller.user_id,
         )
         result = get_incident(conn, incident["id"])
     container.changes.bump()

@@ -136,6 +136,22 @@ ROLE_LISTS: dict[Role, Checklist] = {
 BY_KEY: dict[str, Checklist] = {c.key: c for c in (*PHASES, *ROLE_LISTS.values())}
 
 
+def first_duties(role: Role, count: int = 3) -> tuple[str, ...]:
+    """What someone given `role` does first: the head of the role's checklist."""
+    return ROLE_LISTS[role].items[:count]
+
+
+def role_notice(role: Role, *, by: str, number: int, title: str, sev: str, status: str) -> tuple[str, str]:
+    """(subject, text) of the notice telling a person `by` gave them `role` on an incident."""
+    duties = "\n".join(f"  - {duty}" for duty in first_duties(role))
+    text = (
+        f"{by} made you {role.label} of incident #{number}.\n\n{title}\n"
+        f"Severity: {sev}   Status: {status}\n\nWhat you do first:\n{duties}"
+    )
+    tag = "" if title.startswith("[") else f"[{sev}] "  # declared incidents' titles carry it already
+    return f"{tag}#{number} You are {role.label}: {title}", text
+
+
 def for_incident(sev: Sev, targets: Targets, roles_held: Collection[Role] = ()) -> list[Checklist]:
     """The lists an incident gets: every phase, the roles its severity needs, the Postmortem Owner's
     when its targets (the severity's, as configured) require a postmortem, and the list of any other

@@ -77,6 +77,8 @@ class ResponseRepo(IncidentRepo, Protocol):
 
     def remove_role(self, incident_id: str, role: str, at: datetime, user_id: str | None = None) -> int: ...
 
+    def person_name(self, user_id: str) -> str | None: ...
+
     def checklist_items(self, incident_id: str) -> list[dict[str, Any]]: ...
 
     def add_checklist_items(self, rows: list[dict[str, Any]]) -> None: ...
@@ -128,6 +130,22 @@ class Messenger(Protocol):
         now: datetime,
     ) -> int:
         """Queue a reminder to people on their contact methods; how many notifications were queued."""
+        ...
+
+    def notify(
+        self,
+        *,
+        kind: str,
+        user_ids: Sequence[str],
+        incident_id: str,
+        number: int,
+        subject: str,
+        text: str,
+        key: str,
+        now: datetime,
+    ) -> int:
+        """Queue a notice (not a page: nothing to acknowledge) to people on their contact methods,
+        once per `key`; how many notifications were queued."""
         ...
 
     def open_room(

@@ -142,6 +142,12 @@ class SqlIncidentRepo:
             row["name"] = row["display_name"] or row["handle"] or row["email"]
         return rows
 
+    def person_name(self, user_id: str) -> str | None:
+        """A person's name as incidents show it (display name, handle or email); None if unknown."""
+        query = sa.select(_u.c.display_name, _u.c.handle, _u.c.email).where(_u.c.id == user_id)
+        row = self.conn.execute(query).first()
+        return str(row[0] or row[1] or row[2]) if row is not None else None
+
     def role_history(self, incident_id: str) -> list[tuple[str, datetime]]:
         """(role, assigned at) of every holding, current or ended, for the assemble target."""
         query = sa.select(_roles.c.role, _roles.c.assigned_at).where(_roles.c.incident_id == incident_id)

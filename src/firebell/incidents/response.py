@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from firebell.incidents import checklists, mitigation
-from firebell.incidents.checklists import Happening
+from firebell.incidents.checklists import Happening, role_notice
 from firebell.incidents.comms import TEMPLATES, Audience, Facts, context, subject_and_body, war_room_name
 from firebell.incidents.ports import Messenger, ResponseRepo
-from firebell.incidents.roles import SINGLE, Role
+from firebell.incidents.roles import SINGLE, Role, takes_command
 from firebell.incidents.service import titled
 from firebell.incidents.state import IncidentStatus
 from firebell.incidents.targets import Terms, next_update_due
@@ -126,9 +126,19 @@ def already_done(repo: ResponseRepo, row: Mapping[str, Any], held: set[Role]) ->
 
 
 def assign_role(
-    repo: ResponseRepo, *, incident_id: str, role: Role, user: tuple[str, str], actor: str, at: datetime
+    repo: ResponseRepo,
+    *,
+    incident_id: str,
+    role: Role,
+    user: tuple[str, str],
+    actor: str,
+    at: datetime,
+    actor_id: str | None = None,
+    messenger: Messenger | None = None,
+    reason: str = "",
 ) -> bool:
-    """Give `role` to the user (id, name). Single-holder roles are handed over; SMEs add up.
+    """Give `role` to the user (id, name). Single-holder roles are handed over; SMEs add up. With a
+    `messenger`, the person is told (unless they gave it to themselves, `actor_id`).
     False when the person already holds it."""
     row = _incident(repo, incident_id)
     _not_closed(row, "assign a role")
@@ -136,12 +146,20 @@ def assign_role(
     current = [r for r in repo.roles(incident_id) if r["role"] == role.value]
     if any(r["user_id"] == user_id for r in current):
         return False
-    message = f"{name} is {role.label}"
+    message = f"{name} is {role.label}" + (f" ({reason})" if reason else "")
     if role in SINGLE and current:
         repo.remove_role(incident_id, role.value, at)
         message += f" (handed over from {', '.join(r['name'] for r in current)})"
+    assignment_id = new_id()
     repo.add_role(
-        {"incident_id": incident_id, "role": role.value, "user_id": user_id, "assigned_at": at, "assigned_by": actor}
+        {
+            "id": assignment_id,
+            "incident_id": incident_id,
+            "role": role.value,
+            "user_id": user_id,
+            "assigned_at": at,
+            "assigned_by": actor,
+        }
     )
     repo.add_event(
         incident_id, at, "role_assigned", message, actor=actor, data={"role": role.value, "user_id": user_id}
@@ -149,7 +167,51 @@ def assign_role(
     ensure_checklists(repo, incident_id)
     if role is Role.INCIDENT_COMMANDER:
         happened(repo, incident_id, Happening.COMMANDER_ASSIGNED, at, actor)
+    if messenger is not None and actor_id != user_id:
+        by = (repo.person_name(actor_id) if actor_id else None) or actor
+        _tell_role(messenger, row, role, user_id, f"role:{incident_id}:{assignment_id}", by, at)
     return True
+
+
+def _tell_role(
+    messenger: Messenger, row: Mapping[str, Any], role: Role, user_id: str, key: str, by: str, at: datetime
+) -> None:
+    number = int(row["number"])
+    subject, text = role_notice(
+        role, by=by, number=number, title=str(row["title"]), sev=str(row["sev"]), status=str(row["status"])
+    )
+    messenger.notify(
+        kind="role",
+        user_ids=[user_id],
+        incident_id=str(row["id"]),
+        number=number,
+        subject=subject,
+        text=text,
+        key=key,
+        now=at,
+    )
+
+
+def take_command_on_acknowledgement(
+    repo: ResponseRepo, *, incident_id: str, user: tuple[str, str], actor: str, at: datetime
+) -> bool:
+    """At SEV-1 and SEV-2, the person (id, name) who acknowledges becomes Incident Commander when
+    nobody is; False when they do not."""
+    row = _incident(repo, incident_id)
+    held = {Role(r["role"]) for r in repo.roles(incident_id)}
+    if not takes_command(Sev(row["sev"]), held):
+        return False
+    why = f"took command on acknowledging: a {row['sev']} incident with no Incident Commander"
+    return assign_role(
+        repo,
+        incident_id=incident_id,
+        role=Role.INCIDENT_COMMANDER,
+        user=user,
+        actor=actor,
+        at=at,
+        actor_id=user[0],
+        reason=why,
+    )
 
 
 def unassign_role(

@@ -90,6 +90,8 @@ def assign_role(ref: str, body: RoleRequest, container: ContainerDep, caller: Re
             user=person(conn, body.user),
             actor=caller.name,
             at=container.clock.now(),
+            actor_id=caller.user_id,
+            messenger=container.messenger(conn),
         )
 
     return _act(container, ref, act)

@@ -69,6 +69,8 @@ def assign_role(
             user=person(conn, user),
             actor=session.email,
             at=container.clock.now(),
+            actor_id=session.principal.user_id,
+            messenger=container.messenger(conn),
         )
 
     return _do(container, ref, act, "#roles")

@@ -83,6 +83,16 @@ NEEDS: dict[Sev, dict[Role, Need]] = {
     Sev.SEV4: {Role.INCIDENT_COMMANDER: Need.REQUIRED},
 }
 
+# At SEV-1 and SEV-2 someone commands from the first minutes: whoever acknowledges takes command
+# when nobody holds it yet.
+COMMAND_ON_ACKNOWLEDGE: frozenset[Sev] = frozenset({Sev.SEV1, Sev.SEV2})
+
+
+def takes_command(sev: Sev, held: Collection[Role]) -> bool:
+    """Whether the person acknowledging an incident of `sev` becomes its Incident Commander."""
+    return sev in COMMAND_ON_ACKNOWLEDGE and Role.INCIDENT_COMMANDER not in held
+
+
 # SEV-2: "Technical Lead (same person as IC okay)".
 STANDS_IN: dict[Sev, dict[Role, Role]] = {Sev.SEV2: {Role.TECH_LEAD: Role.INCIDENT_COMMANDER}}
 

@@ -43,7 +43,7 @@ from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import start_paging
-from firebell.paging.views import reassign_choices
+from firebell.paging.views import reassign_choices, responder_choices
 from firebell.playbooks.queries import incident_playbooks
 from firebell.postmortems.repo import SqlPostmortemRepo
 from firebell.runbooks.queries import incident_runbook
@@ -178,6 +178,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
         deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
         reassign_to=reassign_choices(conn),
+        page_choices=responder_choices(conn),
         targets=target_view(incident, now, terms, work["next_update_due"]),
         postmortem=SqlPostmortemRepo(conn).for_incident(str(incident["id"])),
         action_items=SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
@@ -226,6 +227,7 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
                 actor=session.email,
                 via="the web UI",
                 now=now,
+                actor_id=session.principal.user_id,
             )
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"

@@ -189,6 +189,44 @@ class DeliveryMessenger:
         self.queued += len(rows)
         return len(rows)
 
+    def notify(
+        self,
+        *,
+        kind: str,
+        user_ids: Sequence[str],
+        incident_id: str,
+        number: int,
+        subject: str,
+        text: str,
+        key: str,
+        now: datetime,
+    ) -> int:
+        """A notice to people about an incident (a role given to them): every contact method but the
+        phone, once per `key`; how many notifications were queued."""
+        rows = []
+        for user_id, methods in self.paging.contact_methods(user_ids).items():
+            for method in methods:
+                if method["kind"] in _NOT_FOR_MESSAGES:
+                    continue
+                row_key = f"{key}:{_digest(str(method['id']))}"
+                notice = MessageNotice(
+                    kind, incident_id, number, subject, text, f"*{subject}*\n{text}", self._url(number), row_key
+                )
+                rows.append(
+                    pending_delivery(
+                        key=row_key,
+                        incident_id=incident_id,
+                        user_id=user_id,
+                        channel=str(method["kind"]),
+                        address=str(method["address"]),
+                        notice=notice,
+                        now=now,
+                    )
+                )
+        self.paging.add_deliveries_once(rows)
+        self.queued += len(rows)
+        return len(rows)
+
     def mirror(
         self,
         *,

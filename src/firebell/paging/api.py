@@ -1,10 +1,12 @@
-"""The paging API: acknowledge, resolve and reassign incidents; pages, the delivery log, the page
-preview; and Slack's interactivity endpoint for the Acknowledge and Resolve buttons."""
+"""The paging API: acknowledge, resolve and reassign incidents, page more people into them; pages,
+the delivery log, the page preview; and Slack's interactivity endpoint for the Acknowledge and
+Resolve buttons."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -23,15 +25,19 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.paging import service
+from firebell.paging import responders, service
 from firebell.paging.links import slack_request_valid
 from firebell.paging.messages import shown_address
+from firebell.paging.model import Answer
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
+
+
+Named = tuple[str, str]  # (id, name)
 
 
 def _on_incident(container: Any, ref: str, act: Callable[[Connection, str], None]) -> dict[str, Any]:
@@ -56,6 +62,7 @@ def acknowledge(
             actor=caller.name,
             via="the API" + (f": {body.note}" if body and body.note else ""),
             now=container.clock.now(),
+            actor_id=caller.user_id,
         )
 
     return _on_incident(container, ref, act)
@@ -106,9 +113,6 @@ def reassign(ref: str, body: ReassignRequest, container: ContainerDep, caller: R
     return result
 
 
-Named = tuple[str, str]  # (id, name)
-
-
 def reassign_target(conn: Any, *, policy: str | None, user: str | None) -> tuple[Named | None, Named | None]:
     """The policy (by name) or the person (by handle or email) an incident is handed to."""
     if policy is not None:
@@ -122,6 +126,90 @@ def reassign_target(conn: Any, *, policy: str | None, user: str | None) -> tuple
     if found is None:
         raise ValidationFailed.field("user", f"no user with the handle or email {user!r}")
     return None, (str(found["id"]), str(found["display_name"] or found["handle"] or found["email"]))
+
+
+class RespondersRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    users: list[str] = Field(default=[], max_length=50, description="people's handles or emails")
+    schedules: list[str] = Field(default=[], max_length=20, description="schedules: whoever is on call now")
+    teams: list[str] = Field(default=[], max_length=20, description="teams: their responders and admins")
+    message: str = Field(default="", max_length=2000, description="why they are needed; on their page")
+
+
+class PagedRead(BaseModel):
+    user_id: str
+    name: str
+    via: str
+
+
+class SkippedRead(BaseModel):
+    name: str
+    reason: str
+
+
+class RespondersRead(BaseModel):
+    number: int
+    paged: list[PagedRead]
+    skipped: list[SkippedRead]
+
+
+@router.post(
+    "/incidents/{ref}/responders",
+    response_model=RespondersRead,
+    summary="Page more people into the incident; its escalation goes on",
+)
+def page_responders(ref: str, body: RespondersRequest, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        incident = get_incident(conn, ref)
+        outcome = responders.page_responders(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
+            incident_id=str(incident["id"]),
+            ask=responder_targets(conn, users=body.users, schedules=body.schedules, teams=body.teams),
+            message=body.message,
+            actor=caller.name,
+            now=container.clock.now(),
+            actor_id=caller.user_id,
+        )
+    container.changes.bump()
+    container.sent()
+    return {
+        "number": incident["number"],
+        "paged": [asdict(p) for p in outcome.paged],
+        "skipped": [asdict(s) for s in outcome.skipped],
+    }
+
+
+def responder_targets(
+    conn: Connection, *, users: Sequence[str], schedules: Sequence[str], teams: Sequence[str]
+) -> responders.Ask:
+    """The people (by handle or email), schedules and teams (by name) a responder request names;
+    refused naming the field of the first unknown one."""
+    oncall = SqlOncallRepo(conn)
+    people: list[Named] = []
+    for i, user in enumerate(users):
+        try:
+            people.append(_person(conn, user))
+        except ValidationFailed:
+            raise ValidationFailed.field(f"users[{i}]", f"no user with the handle or email {user!r}") from None
+    found: dict[str, list[Named]] = {"schedules": [], "teams": []}
+    for field, names, lookup in (
+        ("schedules", schedules, oncall.schedule_by_name),
+        ("teams", teams, oncall.team_by_name),
+    ):
+        for i, name in enumerate(names):
+            row = lookup(name.strip())
+            if row is None:
+                raise ValidationFailed.field(f"{field}[{i}]", f"no {field[:-1]} named {name!r}")
+            found[field].append((str(row["id"]), str(row["name"])))
+    return responders.Ask(tuple(people), tuple(found["schedules"]), tuple(found["teams"]))
+
+
+def _person(conn: Connection, user: str) -> Named:
+    _policy, person = reassign_target(conn, policy=None, user=user)
+    assert person is not None  # noqa: S101 - reassign_target raises when nobody matches
+    return person
 
 
 class AttemptRead(BaseModel):
@@ -274,7 +362,7 @@ def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) ->
         person = SqlIdentityRepo(conn).user_by_slack_member(slack_user)
         actor = str(person["display_name"] or person["email"]) if person else f"Slack user {slack_user}"
         incident = get_incident(conn, incident_ref)
-        service.respond(
+        answer = service.respond(
             verb,
             incidents=SqlIncidentRepo(conn),
             paging=SqlPagingRepo(conn),
@@ -282,6 +370,9 @@ def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) ->
             actor=actor,
             via="Slack",
             now=container.clock.now(),
+            actor_id=str(person["id"]) if person else None,
         )
     container.changes.bump()
+    if answer is Answer.REQUEST:
+        return f"{actor} is joining incident #{incident['number']}: your page has stopped"
     return f"Incident #{incident['number']} {verb}d by {actor}"

@@ -23,6 +23,7 @@ from firebell.oncall.urgency import Urgency, urgency_for
 from firebell.oncall.working_hours import WorkingHours, from_doc
 from firebell.paging.messages import PageNotice
 from firebell.paging.model import (
+    RESPONDER,
     DeliveryStatus,
     EscalationState,
     Lookups,
@@ -32,10 +33,11 @@ from firebell.paging.model import (
     ServicePaging,
     direct_policy,
     plan_pass,
+    responder_policy,
     stop_reason,
 )
 from firebell.paging.ports import PagingRepo
-from firebell.paging.timers import TimerRepo, arm_unresolved
+from firebell.paging.timer_rules import TimerRepo, arm_unresolved
 
 if TYPE_CHECKING:
     from firebell.paging.service import Links
@@ -63,6 +65,7 @@ class Directory:
 def load_directory(repo: PagingRepo, rows: Sequence[Mapping[str, Any]]) -> Directory:
     policy_ids = {str(r["policy_id"]) for r in rows if r["policy_id"]}
     policies = {str(p["id"]): policy_from_row(p) for p in repo.policies(policy_ids)} if policy_ids else {}
+    policies.update(_responder_policies(repo, rows))
     schedule_ids: set[str] = set()
     team_ids: set[str] = set()
     for policy in policies.values():
@@ -264,9 +267,16 @@ def _open_follow_up(
     timeline.add_event(row["incident_id"], now, "follow_up", f"{sev} opens a follow-up and pages nobody{where}")
 
 
+def _responder_policies(repo: PagingRepo, rows: Sequence[Mapping[str, Any]]) -> dict[str, Policy]:
+    """The policies of responder requests, under `responder:<escalation id>`: their pages say who asked."""
+    asked = {str(r["id"]): str(r["assignee_id"]) for r in rows if r.get("kind") == RESPONDER and r["assignee_id"]}
+    requests = repo.responder_requests(asked) if asked else {}
+    return {f"responder:{e}": responder_policy(user, requests.get(e, "")) for e, user in asked.items()}
+
+
 def _policy_of(row: Mapping[str, Any], directory: Directory) -> Policy | None:
     if row["assignee_id"]:
-        return direct_policy(str(row["assignee_id"]))
+        return directory.policies.get(f"responder:{row['id']}") or direct_policy(str(row["assignee_id"]))
     return directory.policies.get(str(row["policy_id"]))
 
 

@@ -6,7 +6,7 @@ or the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -57,6 +57,49 @@ class AttemptOutcome(StrEnum):
 def direct_policy(user_id: str) -> Policy:
     """The policy of an incident reassigned to one person."""
     return Policy("direct", (Level((Target(TargetKind.USER, user_id),), DIRECT_TIMEOUT),), repeat=DIRECT_REPEATS)
+
+
+# The kind of escalation that pages one person asked to join an incident (a responder request).
+RESPONDER = "responder"
+# The timeline entry recording a responder request; its data holds the escalation's id and the request.
+RESPONDER_PAGED = "responder_paged"
+
+
+def responder_policy(user_id: str, request: str) -> Policy:
+    """The policy of a person asked to join an incident: paged like a reassignment, with `request`
+    (who asked, and why) as the first action of every page."""
+    level = Level((Target(TargetKind.USER, user_id),), DIRECT_TIMEOUT, request)
+    return Policy("responder", (level,), repeat=DIRECT_REPEATS)
+
+
+class Answer(StrEnum):
+    """What an acknowledgement answered."""
+
+    INCIDENT = "incident"  # the incident (or its paging since): escalation stops
+    REQUEST = "request"  # only the acknowledger's own request to join: the incident's paging goes on
+    NOTHING = "nothing"  # already acknowledged, and nobody is paged whom it answers
+
+
+def answered(
+    active: Sequence[tuple[str, str | None]], acknowledger: str | None, *, acknowledged: bool
+) -> tuple[Answer, tuple[int, ...]]:
+    """What an acknowledgement answers, and which of the incident's `active` escalations (each its kind
+    and assignee) it stops, by index.
+
+    A person asked to join answers their own request, and only that. Anyone else acknowledging an
+    incident not yet `acknowledged` stops all of its paging; once it is, they answer the incident's own
+    paging (a reassignment, an escalation by hand), while others asked to join are paged until each
+    answers.
+    """
+    own = tuple(
+        i
+        for i, (kind, who) in enumerate(active)
+        if kind == RESPONDER and acknowledger is not None and who == acknowledger
+    )
+    if own:
+        return Answer.REQUEST, own
+    stops = tuple(i for i, (kind, _who) in enumerate(active) if not acknowledged or kind != RESPONDER)
+    return (Answer.INCIDENT if stops or not acknowledged else Answer.NOTHING), stops
 
 
 @dataclass(frozen=True, slots=True)

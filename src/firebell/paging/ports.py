@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from firebell.paging.messages import Notice
 from firebell.paging.model import ServicePaging
+from firebell.paging.timer_rules import TimerRepo
 
 
 class RetryableDeliveryError(Exception):
@@ -57,10 +58,18 @@ class PagingRepo(Protocol):
 
     def incident_reached(self, incident_id: str) -> bool: ...
 
+    def timers(self) -> TimerRepo:
+        """The incident timers, in the same transaction."""
+        ...
+
     def add_pages(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
     def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
     def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int: ...
+
+    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> int: ...
+
+    def responder_requests(self, escalation_ids: Collection[str]) -> dict[str, str]: ...
 
     def resolve_open_alerts(self, incident_id: str, now: datetime) -> int: ...

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from firebell.alerts.tables import AlertRow
 from firebell.catalog.tables import ServiceRow
 from firebell.identity.tables import UserRow
-from firebell.incidents.tables import IncidentRow
+from firebell.incidents.tables import IncidentEventRow, IncidentRow
 from firebell.infra.sqltypes import all_dicts, as_utc, first_dict
 from firebell.oncall.escalation import category_key
 from firebell.oncall.tables import (
@@ -32,14 +32,16 @@ from firebell.oncall.tables import (
 )
 from firebell.oncall.urgency import parse_urgency_map
 from firebell.oncall.working_hours import from_doc
-from firebell.paging.model import DeliveryStatus, EscalationState, ServicePaging
+from firebell.paging.model import RESPONDER_PAGED, DeliveryStatus, EscalationState, ServicePaging
 from firebell.paging.tables import DeliveryAttemptRow, DeliveryRow, EscalationRow, PageRow
+from firebell.paging.timer_repo import SqlTimerRepo
 
 _esc = cast(sa.Table, EscalationRow.__table__)
 _pages = cast(sa.Table, PageRow.__table__)
 _del = cast(sa.Table, DeliveryRow.__table__)
 _att = cast(sa.Table, DeliveryAttemptRow.__table__)
 _inc = cast(sa.Table, IncidentRow.__table__)
+_events = cast(sa.Table, IncidentEventRow.__table__)
 _svc = cast(sa.Table, ServiceRow.__table__)
 _users = cast(sa.Table, UserRow.__table__)
 _policies = cast(sa.Table, EscalationPolicyRow.__table__)
@@ -211,6 +213,9 @@ class SqlPagingRepo:
             found[str(row["id"])] = ServicePaging(parse_urgency_map(row["urgency"] or {}), own)
         return found
 
+    def timers(self) -> SqlTimerRepo:
+        return SqlTimerRepo(self.conn)
+
     def incident_reached(self, incident_id: str) -> bool:
         """Whether any page notification of the incident was sent, or is still on its way."""
         query = sa.select(_del.c.id).where(
@@ -267,6 +272,39 @@ class SqlPagingRepo:
             .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
         )
         return int(self.conn.execute(statement).rowcount or 0)
+
+    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> int:
+        """Cancel the page notifications not yet sent of these escalations only; how many."""
+        ids = list(escalation_ids)
+        if not ids:
+            return 0
+        pages = sa.select(_pages.c.id).where(_pages.c.escalation_id.in_(ids))
+        statement = (
+            _del.update()
+            .where(
+                _del.c.page_id.in_(pages),
+                _del.c.status == _PENDING,
+                sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
+            )
+            .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
+        )
+        return int(self.conn.execute(statement).rowcount or 0)
+
+    def responder_requests(self, escalation_ids: Collection[str]) -> dict[str, str]:
+        """What each responder escalation's pages say about the request (who asked, and why), by
+        escalation id; kept on the timeline entry that records the request."""
+        ids = set(escalation_ids)
+        if not ids:
+            return {}
+        incidents = sa.select(_esc.c.incident_id).where(_esc.c.id.in_(list(ids)))
+        query = sa.select(_events.c.data).where(_events.c.incident_id.in_(incidents), _events.c.kind == RESPONDER_PAGED)
+        entries: list[Any] = list(self.conn.execute(query).scalars())
+        found: dict[str, str] = {}
+        for data in entries:
+            escalation_id = str((data or {}).get("escalation_id", ""))
+            if escalation_id in ids:
+                found[escalation_id] = str(data.get("request", ""))
+        return found
 
     def claim_deliveries(self, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
         """Lease up to `limit` due deliveries; each comes with its incident's status and escalation."""

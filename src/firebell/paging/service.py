@@ -14,19 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from firebell.incidents.ports import IncidentRepo
+from firebell.incidents.ports import IncidentRepo, ResponseRepo
+from firebell.incidents.response import take_command_on_acknowledgement
 from firebell.incidents.service import move
 from firebell.incidents.state import IncidentStatus
 from firebell.kernel.errors import Conflict, NotFound
 from firebell.kernel.ids import new_id
 from firebell.kernel.severity import Sev
+from firebell.oncall.escalation import Policy
 from firebell.oncall.service import policy_from_row
 from firebell.oncall.urgency import Urgency, urgency_for
 from firebell.paging.links import AckGrant, sign_ack
 from firebell.paging.model import (
+    RESPONDER,
+    Answer,
     EscalationState,
+    answered,
 )
 from firebell.paging.ports import PagingRepo
+from firebell.paging.timer_rules import ACK_TIMEOUT, UNRESOLVED, arm_acknowledgement_timeout
 
 ACK_LINK_LIFETIME = timedelta(hours=24)
 
@@ -124,17 +130,64 @@ def start_paging(
 
 
 def acknowledge(
-    *, incidents: IncidentRepo, paging: PagingRepo, incident_id: str, actor: str, via: str, now: datetime
-) -> None:
-    """Acknowledge: the incident moves to ACKNOWLEDGED (if it had not) and escalation stops."""
+    *,
+    incidents: ResponseRepo,
+    paging: PagingRepo,
+    incident_id: str,
+    actor: str,
+    via: str,
+    now: datetime,
+    actor_id: str | None = None,
+) -> Answer:
+    """Acknowledge: the incident moves to ACKNOWLEDGED (if it had not) and its paging stops; `actor_id`
+    is the person acknowledging, if a person is. A person asked to join answers their own request
+    only; see `answered` for whose pages stop."""
     row = _open_incident(incidents, incident_id, "acknowledge")
-    if IncidentStatus(row["status"]) is IncidentStatus.DETECTED:
+    first = IncidentStatus(row["status"]) is IncidentStatus.DETECTED
+    active = paging.active_escalations(incident_id)
+    answer, stopping = answered(
+        [(str(e.get("kind")), e["assignee_id"]) for e in active], actor_id, acknowledged=not first
+    )
+    stops = [active[i] for i in stopping]
+    if answer is Answer.NOTHING:
+        return answer
+    if answer is Answer.REQUEST:
+        incidents.add_event(incident_id, now, "acknowledged", f"Answered the request to join via {via}", actor=actor)
+    elif first:
         move(incidents, incident_id, IncidentStatus.ACKNOWLEDGED, now, actor=actor, note=f"via {via}")
-    elif not paging.active_escalations(incident_id):
-        return  # already acknowledged and nobody is being paged: nothing to do
+        if actor_id is not None:
+            incidents.update(incident_id, {"acknowledged_by": actor_id})
     else:
         incidents.add_event(incident_id, now, "acknowledged", f"Acknowledged via {via}", actor=actor)
-    _stop(paging, incident_id, EscalationState.ACKNOWLEDGED, now, f"acknowledged by {actor}")
+    _end(
+        paging,
+        incident_id,
+        stops,
+        EscalationState.ACKNOWLEDGED,
+        now,
+        f"acknowledged by {actor}",
+        everything=stops == active,
+    )
+    if actor_id is not None and answer is Answer.INCIDENT:
+        name = incidents.person_name(actor_id) or actor
+        take_command_on_acknowledgement(incidents, incident_id=incident_id, user=(actor_id, name), actor=actor, at=now)
+        arm_acknowledgement_timeout(
+            paging.timers(),
+            incident_id=incident_id,
+            policy=_running_policy(paging, incident_id),
+            sev=Sev(row["sev"]),
+            user_id=actor_id,
+            now=now,
+        )
+    return answer
+
+
+def _running_policy(paging: PagingRepo, incident_id: str) -> Policy | None:
+    """The policy the incident's paging ran last (its acknowledgement timeout applies)."""
+    escalations = paging.escalations_of(incident_id)
+    policy_id = next((str(e["policy_id"]) for e in reversed(escalations) if e["policy_id"]), None)
+    rows = paging.policies({policy_id}) if policy_id else []
+    return policy_from_row(rows[0]) if rows else None
 
 
 def resolve(
@@ -144,6 +197,8 @@ def resolve(
     alerts resolve with it (an alert that fires again opens a new incident and pages again)."""
     move(incidents, incident_id, IncidentStatus.RESOLVED, now, actor=actor, note=note or f"via {via}")
     _stop(paging, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
+    for kind in (ACK_TIMEOUT, UNRESOLVED):
+        paging.timers().cancel(incident_id, kind, now)
     closed = paging.resolve_open_alerts(incident_id, now)
     if closed:
         incidents.add_event(incident_id, now, "alerts_resolved", f"{closed} open alert(s) resolved with the incident")
@@ -162,7 +217,7 @@ def reassign(
     """Hand the incident to another policy or person (id, name): escalation restarts from level 1."""
     _open_incident(incidents, incident_id, "reassign")
     only = _drill_people(paging.escalations_of(incident_id))
-    _stop(paging, incident_id, EscalationState.REPLACED, now, "reassigned")
+    _stop(paging, incident_id, EscalationState.REPLACED, now, "reassigned", spare_responders=True)
     escalation_id = start_escalation(
         paging,
         incident_id=incident_id,
@@ -179,20 +234,37 @@ def reassign(
 
 
 def respond(
-    verb: str, *, incidents: IncidentRepo, paging: PagingRepo, incident_id: str, actor: str, via: str, now: datetime
-) -> None:
-    """`acknowledge` or `resolve`, as a person's button or link names it."""
+    verb: str,
+    *,
+    incidents: ResponseRepo,
+    paging: PagingRepo,
+    incident_id: str,
+    actor: str,
+    via: str,
+    now: datetime,
+    actor_id: str | None = None,
+) -> Answer | None:
+    """`acknowledge` or `resolve`, as a person's button or link names it (`actor_id`: the person's id);
+    what an acknowledgement answered."""
     if verb == "acknowledge":
-        acknowledge(incidents=incidents, paging=paging, incident_id=incident_id, actor=actor, via=via, now=now)
-    elif verb == "resolve":
+        return acknowledge(
+            incidents=incidents,
+            paging=paging,
+            incident_id=incident_id,
+            actor=actor,
+            via=via,
+            now=now,
+            actor_id=actor_id,
+        )
+    if verb == "resolve":
         resolve(incidents=incidents, paging=paging, incident_id=incident_id, actor=actor, via=via, note="", now=now)
-    else:
-        raise ValueError(f"cannot {verb} an incident")
+        return None
+    raise ValueError(f"cannot {verb} an incident")
 
 
 def move_to(
     *,
-    incidents: IncidentRepo,
+    incidents: ResponseRepo,
     paging: PagingRepo,
     incident_id: str,
     current: IncidentStatus,
@@ -200,14 +272,30 @@ def move_to(
     actor: str,
     via: str,
     now: datetime,
+    actor_id: str | None = None,
 ) -> None:
     """Any move of the lifecycle. Acknowledging and resolving answer the page; moving a detected
     incident to a working state acknowledges it first (someone is on it), then moves it."""
     verb = {IncidentStatus.ACKNOWLEDGED: "acknowledge", IncidentStatus.RESOLVED: "resolve"}.get(target)
     if verb is None and current is IncidentStatus.DETECTED and target.is_open:
         verb = "acknowledge"
+
+    def answer(what: str) -> None:
+        respond(
+            what,
+            incidents=incidents,
+            paging=paging,
+            incident_id=incident_id,
+            actor=actor,
+            via=via,
+            now=now,
+            actor_id=actor_id,
+        )
+
     if verb is not None:
-        respond(verb, incidents=incidents, paging=paging, incident_id=incident_id, actor=actor, via=via, now=now)
+        answer(verb)
+    if verb == "acknowledge" and target is not IncidentStatus.ACKNOWLEDGED:
+        answer(verb)  # moving the incident on acknowledges it, past the person's own request to join
     if target not in (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED):
         move(incidents, incident_id, target, now, actor=actor, note=f"via {via}")
 
@@ -230,7 +318,7 @@ def escalate_further(
     whole = policy_from_row(rows[0])
     policy = whole.for_severity(Sev(row["sev"])) or whole
     # Stop (and so lock) the running escalation first: a page it commits meanwhile is counted.
-    _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated")
+    _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated", spare_responders=True)
     highest = paging.highest_level_paged(incident_id, str(policy_id))
     above = [i for i in range(len(policy.levels)) if policy.number(i) > highest]
     index = above[0] if above else len(policy.levels) - 1
@@ -274,7 +362,35 @@ def _open_incident(incidents: IncidentRepo, incident_id: str, verb: str) -> Mapp
     return row
 
 
-def _stop(paging: PagingRepo, incident_id: str, state: EscalationState, now: datetime, reason: str) -> None:
-    for escalation in paging.active_escalations(incident_id):
+def _stop(
+    paging: PagingRepo,
+    incident_id: str,
+    state: EscalationState,
+    now: datetime,
+    reason: str,
+    *,
+    spare_responders: bool = False,
+) -> None:
+    """End the incident's active escalations; with `spare_responders`, people asked to join go on
+    being paged (handing the incident on does not answer their requests)."""
+    active = paging.active_escalations(incident_id)
+    ending = [e for e in active if not (spare_responders and e.get("kind") == RESPONDER)]
+    _end(paging, incident_id, ending, state, now, reason, everything=len(ending) == len(active))
+
+
+def _end(
+    paging: PagingRepo,
+    incident_id: str,
+    escalations: Sequence[Mapping[str, Any]],
+    state: EscalationState,
+    now: datetime,
+    reason: str,
+    *,
+    everything: bool,
+) -> None:
+    for escalation in escalations:
         paging.update_escalation(escalation["id"], {"state": state.value, "next_due_at": None, "ended_at": now})
-    paging.cancel_pending(incident_id, now, reason)
+    if everything:
+        paging.cancel_pending(incident_id, now, reason)
+    else:
+        paging.cancel_pending_of([str(e["id"]) for e in escalations], now, reason)

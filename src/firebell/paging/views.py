@@ -1,4 +1,5 @@
-"""Paging pages: the one-click acknowledge link, the delivery log and the page preview."""
+"""Paging pages: the one-click acknowledge link, the reassign and "Page more people" forms, the
+delivery log and the page preview."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound
 from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.paging import service
-from firebell.paging.api import delivery_log, reassign_target
+from firebell.paging import responders, service
+from firebell.paging.api import delivery_log, reassign_target, responder_targets
 from firebell.paging.links import BadLink, verify_ack
+from firebell.paging.model import Answer
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
@@ -51,20 +53,22 @@ def ack_action(request: Request, token: str, container: ContainerDep) -> Respons
         with transaction(container.engine, write=True) as conn:
             person = SqlIdentityRepo(conn).user(grant.user_id)
             actor = str(person["display_name"] or person["email"]) if person else "someone with a page link"
-            service.acknowledge(
+            answer = service.acknowledge(
                 incidents=SqlIncidentRepo(conn),
                 paging=SqlPagingRepo(conn),
                 incident_id=grant.incident_id,
                 actor=actor,
                 via="the link in a page",
                 now=container.clock.now(),
+                actor_id=grant.user_id if person else None,
             )
             incident = get_incident(conn, grant.incident_id)
     except (BadLink, DomainError) as exc:
         problem = exc.message if isinstance(exc, DomainError) else str(exc)
         return render(request, "ack.html", None, problem=problem, incident=None, token=token, status_code=409)
     container.changes.bump()
-    return render(request, "ack.html", None, incident=incident, token=token, problem=None, done=True)
+    joining = answer is Answer.REQUEST
+    return render(request, "ack.html", None, incident=incident, token=token, problem=None, done=True, joining=joining)
 
 
 def reassign_choices(conn: Any) -> list[tuple[str, str]]:
@@ -101,6 +105,57 @@ def reassign_form(ref: str, container: ContainerDep, session: CsrfSession, targe
     container.background.poke(EscalationRunner.name)
     container.changes.bump()
     return RedirectResponse(f"/incidents/{quote(ref)}", status_code=303)
+
+
+def responder_choices(conn: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The incident page's "Page more people" menu, in groups: people, schedules, teams."""
+    oncall = SqlOncallRepo(conn)
+    people = [
+        (f"user:{p['handle']}", f"{p['display_name'] or p['handle']} ({p['handle']})")
+        for p in SqlIdentityRepo(conn).people()
+        if p.get("handle")
+    ]
+    schedules = [(f"schedule:{s['name']}", f"on call on {s['name']}") for s in oncall.schedules()]
+    teams = [(f"team:{t['name']}", f"team {t['name']}") for t in oncall.teams()]
+    return [
+        (label, group) for label, group in (("People", people), ("Schedules", schedules), ("Teams", teams)) if group
+    ]
+
+
+@router.post("/incidents/{ref}/responders")
+def responders_form(
+    ref: str,
+    container: ContainerDep,
+    session: CsrfSession,
+    target: Annotated[list[str] | None, Form()] = None,
+    message: Annotated[str, Form()] = "",
+) -> Response:
+    """The "Page more people" form: `target` values are `user:`, `schedule:` or `team:` and a name."""
+    chosen: dict[str, list[str]] = {"user": [], "schedule": [], "team": []}
+    for value in target or []:
+        kind, _, name = value.partition(":")
+        chosen.setdefault(kind, []).append(name)
+    try:
+        with transaction(container.engine, write=True) as conn:
+            incident = get_incident(conn, ref)
+            ask = responder_targets(conn, users=chosen["user"], schedules=chosen["schedule"], teams=chosen["team"])
+            outcome = responders.page_responders(
+                incidents=SqlIncidentRepo(conn),
+                paging=SqlPagingRepo(conn),
+                incident_id=str(incident["id"]),
+                ask=ask,
+                message=message,
+                actor=session.email,
+                now=container.clock.now(),
+                actor_id=session.principal.user_id,
+            )
+    except DomainError as exc:
+        return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(exc.message)}#paging", status_code=303)
+    container.sent()
+    container.changes.bump()
+    said = "Paged " + ", ".join(p.name for p in outcome.paged)
+    said += "".join(f"; {s.name} {s.reason}" for s in outcome.skipped)
+    return RedirectResponse(f"/incidents/{quote(ref)}?notice={quote(said)}#paging", status_code=303)
 
 
 @router.get("/deliveries", response_class=HTMLResponse)

@@ -1,8 +1,9 @@
 """An incident run from its alert to its close through the web UI, in headless Chromium.
 
-A real server with the demo data, a real SMTP server for stakeholder email and a local HTTP
-receiver standing in for the #incidents Slack webhook. Screenshots land in
-test-artifacts/screenshots/ (incident-running.png, incident-composer.png, incident-closed.png).
+A real server with the demo data, a real SMTP server for stakeholder email, pages and role notices,
+and a local HTTP receiver standing in for the #incidents Slack webhook. Screenshots land in
+test-artifacts/screenshots/ (incident-running.png, incident-composer.png, incident-closed.png,
+incident-responders.png).
 """
 
 from __future__ import annotations
@@ -139,6 +140,14 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
         _submit(page, tool.get_by_role("button", name="Assign"))
         expect(page.locator("#roles tr", has_text=role)).to_contain_text(person)
     expect(page.get_by_text("Unfilled required role(s)")).to_have_count(0)
+    # Each person given a role is told, by email here (the demo's contact methods).
+    wait_for(
+        lambda: any("You are Technical Lead" in str(m.message["Subject"]) for m in smtp.mails),
+        what="Bob's role notice",
+    )
+    notice = next(m for m in smtp.mails if "You are Technical Lead" in str(m.message["Subject"]))
+    assert notice.recipients == ["bob@firebell.local"]
+    assert "Review monitoring and logs" in notice.message.get_payload(decode=True).decode()
 
     # Investigate: a checklist tick and a Scribe's note, both on the timeline.
     dashboards = page.locator("#checklists li", has_text="Dashboards checked")
@@ -208,8 +217,12 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
     composer.get_by_label("Resolution (the fix, briefly)").fill("Rolled back the certificate rotation")
     expect(composer.get_by_label("Subject")).to_have_value(re.compile(r"RESOLVED$"))
     _submit(page, composer.get_by_role("button", name="Send"))
-    wait_for(lambda: len(smtp.mails) >= 1, what="the resolution email")
-    assert smtp.mails[-1].message["Subject"].endswith("Push notifications failing for iOS - RESOLVED")
+    wait_for(
+        lambda: any(str(m.message["Subject"]).endswith(" - RESOLVED") for m in smtp.mails),
+        what="the resolution email",
+    )
+    resolution = next(m for m in smtp.mails if str(m.message["Subject"]).endswith(" - RESOLVED"))
+    assert resolution.message["Subject"].endswith("Push notifications failing for iOS - RESOLVED")
     page.once("dialog", lambda dialog: dialog.accept())
     _submit(page, page.get_by_role("button", name=re.compile(r"^\s*Resolve\b")))
     expect(page.locator(".lifecycle li.here")).to_have_text("resolved")
@@ -396,3 +409,35 @@ def test_a_paging_drill_is_fired_from_the_drills_page_and_reports_each_step(
     _shot(page, "drill-report.png")
     _submit(page, page.get_by_role("button", name="End the drill"))
     expect(page.locator(".badge.drill-passed")).to_have_count(1)
+
+
+def test_more_people_are_paged_in_from_the_incident_page(
+    page: Page, comms_server: DemoServer, peers: tuple[SmtpSink, HttpSink]
+) -> None:
+    smtp, _hooks = peers
+    server = comms_server
+    _log_in(page, server)
+    body = {"title": "Card payments declined", "severity": "SEV-2", "service": "checkout"}
+    made = server.api("POST", "/api/v1/incidents", json=body)
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+    page.goto(f"{server.url}/incidents/{number}")
+    tool = page.locator("#tool-responders")
+    tool.get_by_label("People, schedules or teams to page").select_option(["user:bob", "team:platform"])
+    tool.get_by_label("Message to the people paged").fill("Declines spiked after the PSP failover")
+    _submit(page, tool.get_by_role("button", name="Page more people"))
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("paged Bob Okafor (responder request): Declines spiked after the PSP failover")
+    expect(timeline).to_contain_text("paged Alice Moreau (responder request, team platform)")
+    expect(page.locator(".responder-page", has_text="Bob Okafor")).to_contain_text("paged until they acknowledge")
+    expect(page.locator("#incident-body .lifecycle li.here")).to_have_text("detected")  # still the on-call's to answer
+
+    def asked(mail: object) -> bool:
+        text = mail.message.get_payload(decode=True).decode()  # type: ignore[attr-defined]
+        return "asks you to join this incident: Declines spiked after the PSP failover" in text
+
+    wait_for(
+        lambda: any(m.recipients == ["bob@firebell.local"] and asked(m) for m in smtp.mails),
+        what="Bob's page to join",
+    )
+    _shot(page, "incident-responders.png")
