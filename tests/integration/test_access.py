@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from firebell.kernel.clock import ManualClock
 from firebell.paging.repo import SqlPagingRepo
 from firebell.web.app import create_app
 from tests.integration.conftest import App, apply_config
+from tests.integration.principals import browser_session, open_incident, root_user, service_token, user_token
 
 TEAMS = """\
 users:
@@ -44,50 +46,12 @@ services:
 """
 
 
-def user_token(app: App, email: str, scope: str = "admin") -> dict[str, str]:
-    """A token acting for the user with this email: limited by both the scope and their roles."""
-    with transaction(app.container.engine, write=True) as conn:
-        repo = SqlIdentityRepo(conn)
-        user = repo.user_by_email(email)
-        assert user is not None
-        token = create_token(repo=repo, name=f"{email}-{scope}", scope=scope, now=app.clock.now(), user_id=user["id"])
-    return {"authorization": f"Bearer {token}"}
-
-
-def root_user(app: App) -> None:
-    """root@example.com, an admin of everything, password pw-123456."""
-    with transaction(app.container.engine, write=True) as conn:
-        create_user(
-            repo=SqlIdentityRepo(conn),
-            email="root@example.com",
-            password="pw-123456",
-            role=Role.ADMIN,
-            now=app.clock.now(),
-        )
-
-
-def service_token(app: App, scope: str) -> dict[str, str]:
-    with transaction(app.container.engine, write=True) as conn:
-        token = create_token(repo=SqlIdentityRepo(conn), name=f"svc-{scope}", scope=scope, now=app.clock.now())
-    return {"authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def teams(app: App) -> App:
     app.add_service("payments-api")
     app.add_service("search-api")
     apply_config(app, TEAMS)
     return app
-
-
-def open_incident(app: App, service: str) -> int:
-    made = app.client.post(
-        "/api/v1/incidents",
-        json={"title": f"{service} is down", "service": service, "severity": "SEV-2"},
-        headers=app.auth(),
-    )
-    assert made.status_code == 201, made.text
-    return int(made.json()["number"])
 
 
 def test_token_scopes_read_respond_admin(teams: App) -> None:
@@ -377,3 +341,47 @@ def test_a_browser_session_changes_nothing_through_the_api_without_its_csrf_toke
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     ok = app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers={"x-csrf-token": csrf})
     assert ok.status_code == 200
+
+
+POLICY = "name: {name}\n{team}levels:\n  - {{targets: [{target}], timeout: 5m}}\n"
+
+
+def test_only_a_teams_admins_change_its_escalation_policy(teams: App) -> None:
+    app = teams
+    root_user(app)
+    policy = "{name: payments-policy, team: payments, levels: [{targets: [payments-primary], timeout: 5m}]}"
+    apply_config(app, f"escalation_policies:\n  - {policy}\n")
+
+    def save(email: str, document: str, name: str = "payments-policy") -> Any:
+        browser = browser_session(app, email)
+        form = {"csrf_token": browser.csrf, "document": document}
+        return app.client.post(f"/policies/{name}", data=form, headers=browser.headers, follow_redirects=False)
+
+    def levels() -> list[tuple[object, ...]]:
+        return app.rows("SELECT name, levels, team_id FROM escalation_policies ORDER BY name")
+
+    stored = levels()
+    # A responder of another team, a viewer and a responder of the team: none of them takes its pages.
+    for email in ("bob@example.com", "carol@example.com", "alice@example.com"):
+        handle = email.split("@")[0]
+        refused = save(email, POLICY.format(name="payments-policy", team="team: payments\n", target=handle))
+        assert refused.status_code == 403
+        assert "<h1>Not allowed</h1>" in refused.text
+        assert "escalation_policies[0]: this needs the admin role on team payments" in refused.text
+    assert levels() == stored
+    ours = POLICY.format(name="payments-policy", team="team: payments\n", target="alice")
+    assert save("dave@example.com", ours).status_code == 303
+    assert levels() != stored
+    # Its admin cannot hand it to another team, nor to no team; a site admin can.
+    elsewhere = save("dave@example.com", ours.replace("team: payments", "team: search"))
+    assert (elsewhere.status_code, "on team search" in elsewhere.text) == (403, True)
+    loose = save("dave@example.com", ours.replace("team: payments\n", ""))
+    assert (loose.status_code, "for what belongs to no team" in loose.text) == (403, True)
+    # A new policy: of his team, yes; of no team, only a site admin.
+    backup = POLICY.format(name="payments-backup", team="team: payments\n", target="dave")
+    assert save("dave@example.com", backup, "payments-backup").status_code == 303
+    orphan = POLICY.format(name="orphan", team="", target="dave")
+    assert save("dave@example.com", orphan, "orphan").status_code == 403
+    assert save("root@example.com", orphan, "orphan").status_code == 303
+    page = app.client.get("/policies/payments-backup", headers=browser_session(app, "carol@example.com").headers)
+    assert "team: payments" in page.text
