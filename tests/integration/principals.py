@@ -1,5 +1,5 @@
-"""Who calls in the access tests: tokens and browser sessions of users, tokens of no user, and an
-incident to act on, all made through the app's own use cases."""
+"""Who calls in the access tests: two teams, tokens and browser sessions of users, tokens of no user,
+and an incident to act on, all made through the app's own use cases."""
 
 from __future__ import annotations
 
@@ -11,7 +11,37 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token, create_user, open_session
 from firebell.infra.db import transaction
 from firebell.web.deps import SESSION_COOKIE
-from tests.integration.conftest import App
+from tests.integration.conftest import App, apply_config
+
+TEAMS = """\
+users:
+  - {name: Alice, handle: alice, email: alice@example.com}
+  - {name: Bob, handle: bob, email: bob@example.com}
+  - {name: Carol, handle: carol, email: carol@example.com}
+  - {name: Dave, handle: dave, email: dave@example.com}
+teams:
+  - name: payments
+    members: [alice]
+    admins: [dave]
+    viewers: [carol]
+  - name: search
+    members: [bob]
+schedules:
+  - {name: payments-primary, team: payments, participants: [alice]}
+  - {name: search-primary, team: search, participants: [bob]}
+services:
+  - {name: payments-api, owner_team: payments}
+  - {name: search-api, owner_team: search}
+"""
+
+
+def with_teams(app: App) -> App:
+    """Teams payments (Alice responds, Dave admins, Carol views) and search (Bob), with their
+    schedules and services."""
+    app.add_service("payments-api")
+    app.add_service("search-api")
+    apply_config(app, TEAMS)
+    return app
 
 
 def user_token(app: App, email: str, scope: str = "admin") -> dict[str, str]:

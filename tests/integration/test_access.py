@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,37 +20,13 @@ from firebell.infra.settings import Settings
 from firebell.kernel.clock import ManualClock
 from firebell.paging.repo import SqlPagingRepo
 from firebell.web.app import create_app
-from tests.integration.conftest import App, apply_config
-from tests.integration.principals import browser_session, open_incident, root_user, service_token, user_token
-
-TEAMS = """\
-users:
-  - {name: Alice, handle: alice, email: alice@example.com}
-  - {name: Bob, handle: bob, email: bob@example.com}
-  - {name: Carol, handle: carol, email: carol@example.com}
-  - {name: Dave, handle: dave, email: dave@example.com}
-teams:
-  - name: payments
-    members: [alice]
-    admins: [dave]
-    viewers: [carol]
-  - name: search
-    members: [bob]
-schedules:
-  - {name: payments-primary, team: payments, participants: [alice]}
-  - {name: search-primary, team: search, participants: [bob]}
-services:
-  - {name: payments-api, owner_team: payments}
-  - {name: search-api, owner_team: search}
-"""
+from tests.integration.conftest import App
+from tests.integration.principals import open_incident, root_user, service_token, user_token, with_teams
 
 
 @pytest.fixture
 def teams(app: App) -> App:
-    app.add_service("payments-api")
-    app.add_service("search-api")
-    apply_config(app, TEAMS)
-    return app
+    return with_teams(app)
 
 
 def test_token_scopes_read_respond_admin(teams: App) -> None:
@@ -341,47 +316,3 @@ def test_a_browser_session_changes_nothing_through_the_api_without_its_csrf_toke
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     ok = app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers={"x-csrf-token": csrf})
     assert ok.status_code == 200
-
-
-POLICY = "name: {name}\n{team}levels:\n  - {{targets: [{target}], timeout: 5m}}\n"
-
-
-def test_only_a_teams_admins_change_its_escalation_policy(teams: App) -> None:
-    app = teams
-    root_user(app)
-    policy = "{name: payments-policy, team: payments, levels: [{targets: [payments-primary], timeout: 5m}]}"
-    apply_config(app, f"escalation_policies:\n  - {policy}\n")
-
-    def save(email: str, document: str, name: str = "payments-policy") -> Any:
-        browser = browser_session(app, email)
-        form = {"csrf_token": browser.csrf, "document": document}
-        return app.client.post(f"/policies/{name}", data=form, headers=browser.headers, follow_redirects=False)
-
-    def levels() -> list[tuple[object, ...]]:
-        return app.rows("SELECT name, levels, team_id FROM escalation_policies ORDER BY name")
-
-    stored = levels()
-    # A responder of another team, a viewer and a responder of the team: none of them takes its pages.
-    for email in ("bob@example.com", "carol@example.com", "alice@example.com"):
-        handle = email.split("@")[0]
-        refused = save(email, POLICY.format(name="payments-policy", team="team: payments\n", target=handle))
-        assert refused.status_code == 403
-        assert "<h1>Not allowed</h1>" in refused.text
-        assert "escalation_policies[0]: this needs the admin role on team payments" in refused.text
-    assert levels() == stored
-    ours = POLICY.format(name="payments-policy", team="team: payments\n", target="alice")
-    assert save("dave@example.com", ours).status_code == 303
-    assert levels() != stored
-    # Its admin cannot hand it to another team, nor to no team; a site admin can.
-    elsewhere = save("dave@example.com", ours.replace("team: payments", "team: search"))
-    assert (elsewhere.status_code, "on team search" in elsewhere.text) == (403, True)
-    loose = save("dave@example.com", ours.replace("team: payments\n", ""))
-    assert (loose.status_code, "for what belongs to no team" in loose.text) == (403, True)
-    # A new policy: of his team, yes; of no team, only a site admin.
-    backup = POLICY.format(name="payments-backup", team="team: payments\n", target="dave")
-    assert save("dave@example.com", backup, "payments-backup").status_code == 303
-    orphan = POLICY.format(name="orphan", team="", target="dave")
-    assert save("dave@example.com", orphan, "orphan").status_code == 403
-    assert save("root@example.com", orphan, "orphan").status_code == 303
-    page = app.client.get("/policies/payments-backup", headers=browser_session(app, "carol@example.com").headers)
-    assert "team: payments" in page.text
