@@ -130,6 +130,11 @@ _OWNERS: tuple[tuple[str, str, Callable[[Connection, str], Team | None]], ...] =
 )
 
 
+def owner_parameter(route_path: str) -> str | None:
+    """The path parameter naming what owns a route's subject, when the table knows the route."""
+    return next((param for segment, param, _find in _OWNERS if segment in route_path), None)
+
+
 def owner_of_route(conn: Connection, route_path: str, params: Mapping[str, Any]) -> Team | None:
     """The team owning what the route `route_path` with these path parameters is about, if any."""
     for segment, param, find in _OWNERS:
