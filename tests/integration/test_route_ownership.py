@@ -161,10 +161,11 @@ users:
   - {name: Bea, handle: bea, email: bea@example.com}
   - {name: Bob, handle: bob, email: bob@example.com}
   - {name: Vic, handle: vic, email: vic@example.com}
+  - {name: Val, handle: val, email: val@example.com}
   - {name: Zed, handle: zed, email: zed@example.com}
 teams:
   - {name: alpha, members: [ann], admins: [abe]}
-  - {name: bravo, members: [bea, zed], admins: [bob], viewers: [vic]}
+  - {name: bravo, members: [bea, zed], admins: [bob], viewers: [vic, val]}
 schedules:
   - {name: bravo-primary, team: bravo, participants: [bea, bob]}
 escalation_policies:
@@ -173,12 +174,13 @@ services:
   - {name: bravo-api, owner_team: bravo, escalation_policy: bravo-policy}
   - {name: alpha-api, owner_team: alpha}
 """
-# Who is refused, by rule: a viewer of bravo, a responder and an admin of alpha, a read token; a
-# responder of bravo too for admin-only actions; and who is allowed.
+# Who is refused, by rule: viewers of bravo (Val a responder of what belongs to no team, Vic a viewer
+# of it too), a responder and an admin of alpha, a read token; a responder of bravo too for admin-only
+# actions; and who is allowed.
 REFUSED = {
-    ("owned", Role.RESPONDER): ["vic", "ann", "abe", READ],
-    ("owned", Role.ADMIN): ["vic", "ann", "abe", "bea", READ],
-    ("site admin", Role.ADMIN): ["vic", "ann", "abe", "bea", "bob", READ],
+    ("owned", Role.RESPONDER): ["val", "vic", "ann", "abe", READ],
+    ("owned", Role.ADMIN): ["val", "vic", "ann", "abe", "bea", READ],
+    ("site admin", Role.ADMIN): ["val", "vic", "ann", "abe", "bea", "bob", READ],
     ("no team", Role.RESPONDER): ["vic", READ],  # Vic is a viewer of what belongs to no team, too
 }
 ALLOWED = {
@@ -198,7 +200,7 @@ def _people(app: App) -> dict[str, Person]:
         repo.update_user(str(vic["id"]), {"role": Role.VIEWER.value})
     people = {
         handle: Person(user_token(app, f"{handle}@example.com"), browser_session(app, f"{handle}@example.com"))
-        for handle in ("vic", "ann", "abe", "bea", "bob", "root")
+        for handle in ("val", "vic", "ann", "abe", "bea", "bob", "root")
     }
     people[READ] = Person(user_token(app, "root@example.com", scope="read"), None)  # even a site admin's
     people[NOBODY] = Person({}, Browser({"accept": "text/html"}, ""))
@@ -214,7 +216,8 @@ def test_every_mutating_route_refuses_whoever_does_not_own_what_it_changes(walk_
     objects = make_objects(app, open_incident(app, "bravo-api"), open_incident(app, "bravo-api"))
     app.container.settings.slack.signing_secret = SecretStr("walk-secret")
     routes = mutating_routes(app)
-    rules, unclassified = {}, []
+    rules: dict[str, tuple[str, Role | None]] = {}
+    unclassified: list[str] = []
     for route in routes:
         try:
             rules[route.key] = classify(route)
