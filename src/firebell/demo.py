@@ -20,7 +20,7 @@ from firebell.drills.model import DEFAULT_HYPOTHESIS
 from firebell.drills.model import Kind as DrillKind
 from firebell.drills.repo import SqlDrillRepo
 from firebell.drills.service import plan as plan_drill
-from firebell.identity.model import Role
+from firebell.identity.model import Principal, Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra.db import transaction
@@ -28,7 +28,7 @@ from firebell.oncall.config_file import load as load_config
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from firebell.runbooks.repo import SqlRunbookRepo
-from firebell.runbooks.service import Draft, create_runbook
+from firebell.runbooks.service import Draft, Writer, create_runbook
 
 DEMO_EMAIL = "demo@firebell.local"
 DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
@@ -295,9 +295,11 @@ def _demo_events() -> dict[str, list[AlertEvent]]:
 def _demo_learning(conn: Connection, checkout_id: str, now: datetime) -> None:
     """A runbook for checkout (its lint shows what is missing) and a planned game day."""
     reviewed = (now - timedelta(days=20)).date().isoformat()
+    runbooks = SqlRunbookRepo(conn)
     create_runbook(
-        repo=SqlRunbookRepo(conn),
+        repo=runbooks,
         services=SqlCatalogRepo(conn),
+        writer=Writer(Principal.operator("demo"), runbooks),
         draft=Draft(body=DEMO_RUNBOOK.format(reviewed=reviewed), title="Checkout Runbook", service="checkout"),
         actor="demo",
         now=now,

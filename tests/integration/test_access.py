@@ -20,74 +20,13 @@ from firebell.infra.settings import Settings
 from firebell.kernel.clock import ManualClock
 from firebell.paging.repo import SqlPagingRepo
 from firebell.web.app import create_app
-from tests.integration.conftest import App, apply_config
-
-TEAMS = """\
-users:
-  - {name: Alice, handle: alice, email: alice@example.com}
-  - {name: Bob, handle: bob, email: bob@example.com}
-  - {name: Carol, handle: carol, email: carol@example.com}
-  - {name: Dave, handle: dave, email: dave@example.com}
-teams:
-  - name: payments
-    members: [alice]
-    admins: [dave]
-    viewers: [carol]
-  - name: search
-    members: [bob]
-schedules:
-  - {name: payments-primary, team: payments, participants: [alice]}
-  - {name: search-primary, team: search, participants: [bob]}
-services:
-  - {name: payments-api, owner_team: payments}
-  - {name: search-api, owner_team: search}
-"""
-
-
-def user_token(app: App, email: str, scope: str = "admin") -> dict[str, str]:
-    """A token acting for the user with this email: limited by both the scope and their roles."""
-    with transaction(app.container.engine, write=True) as conn:
-        repo = SqlIdentityRepo(conn)
-        user = repo.user_by_email(email)
-        assert user is not None
-        token = create_token(repo=repo, name=f"{email}-{scope}", scope=scope, now=app.clock.now(), user_id=user["id"])
-    return {"authorization": f"Bearer {token}"}
-
-
-def root_user(app: App) -> None:
-    """root@example.com, an admin of everything, password pw-123456."""
-    with transaction(app.container.engine, write=True) as conn:
-        create_user(
-            repo=SqlIdentityRepo(conn),
-            email="root@example.com",
-            password="pw-123456",
-            role=Role.ADMIN,
-            now=app.clock.now(),
-        )
-
-
-def service_token(app: App, scope: str) -> dict[str, str]:
-    with transaction(app.container.engine, write=True) as conn:
-        token = create_token(repo=SqlIdentityRepo(conn), name=f"svc-{scope}", scope=scope, now=app.clock.now())
-    return {"authorization": f"Bearer {token}"}
+from tests.integration.conftest import App
+from tests.integration.principals import open_incident, root_user, service_token, user_token, with_teams
 
 
 @pytest.fixture
 def teams(app: App) -> App:
-    app.add_service("payments-api")
-    app.add_service("search-api")
-    apply_config(app, TEAMS)
-    return app
-
-
-def open_incident(app: App, service: str) -> int:
-    made = app.client.post(
-        "/api/v1/incidents",
-        json={"title": f"{service} is down", "service": service, "severity": "SEV-2"},
-        headers=app.auth(),
-    )
-    assert made.status_code == 201, made.text
-    return int(made.json()["number"])
+    return with_teams(app)
 
 
 def test_token_scopes_read_respond_admin(teams: App) -> None:

@@ -25,6 +25,19 @@ from tests.integration.conftest import PagingApp, apply_config
 MATRIX = Path(__file__).resolve().parents[2] / "examples" / "escalation-matrix.yaml"
 
 
+TEAM_POLICIES = """\
+teams:
+  - {name: payments, members: [alice]}
+schedules:
+  - name: payments-oncall
+    team: payments
+    participants: [alice]
+    escalation_policy: [{targets: [current_on_call], timeout: 5m}]
+escalation_policies:
+  - {name: payments-leads, team: payments, levels: [{targets: [bob], timeout: 10m}]}
+"""
+
+
 def _export(engine: Engine) -> dict[str, Any]:
     with transaction(engine, write=False) as conn:
         return export(oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), services=SqlCatalogRepo(conn))
@@ -52,6 +65,7 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
     apply_config(
         paging, "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [billing]}\n"
     )
+    apply_config(paging, TEAM_POLICIES)
     override = {"user": "carol", "start": "2026-03-05T00:00:00Z", "end": "2026-03-06T00:00:00Z", "replaces": "alice"}
     assert paging.client.post(
         "/api/v1/schedules/checkout-primary/overrides", json=override, headers=paging.auth()
@@ -73,6 +87,9 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
         "timeout": "10m",
         "action": "Isolate the affected systems",
     }
+    # A policy names its team; one nested in a team's schedule is that team's.
+    assert (policies["payments-oncall"]["team"], policies["payments-leads"]["team"]) == ("payments", "payments")
+    assert "team" not in policies["checkout-primary"]
     services = {s["name"]: s for s in data["services"]}
     assert services["billing"]["categories"]["security"] == "security"
     assert services["checkout"]["depends_on"] == ["billing"]

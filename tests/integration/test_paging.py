@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from pydantic import SecretStr
 
+from firebell.identity.repo import SqlIdentityRepo
+from firebell.infra.db import transaction
 from firebell.paging.links import slack_signature
 from firebell.paging.messages import PageNotice, ShiftNotice, plain_text
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
@@ -290,10 +292,18 @@ def test_a_tampered_or_expired_link_acknowledges_nothing(paging: PagingApp) -> N
     assert _status(paging, number) == "detected"
 
 
-def _slack(app: PagingApp, action: str, number_or_id: str, *, secret: str = "s3cret", age: int = 0) -> Any:  # noqa: S107
+def _slack(
+    app: PagingApp,
+    action: str,
+    number_or_id: str,
+    *,
+    secret: str = "s3cret",  # noqa: S107
+    age: int = 0,
+    user: str = "U0BOB",
+) -> Any:
     payload = {
         "type": "block_actions",
-        "user": {"id": "U0BOB"},
+        "user": {"id": user},
         "actions": [{"action_id": action, "value": number_or_id}],
     }
     body = urlencode({"payload": json.dumps(payload)}).encode()
@@ -323,6 +333,39 @@ def test_slack_buttons_act_only_on_signed_recent_requests(paging: PagingApp) -> 
     again = _slack(paging, "resolve", incident_id)
     assert again.status_code == 200
     assert "resolved" in again.json()["text"]
+
+
+def test_slack_acts_only_for_a_linked_user_with_the_responder_role(paging: PagingApp) -> None:
+    paging.container.settings.slack.signing_secret = SecretStr("s3cret")
+    # checkout becomes the payments team's; Bob (Slack's U0BOB) is only a viewer there.
+    team = "teams:\n  - {name: payments, members: [alice], viewers: [bob]}\n"
+    apply_config(
+        paging, team + "services:\n  - {name: checkout, owner_team: payments, escalation_policy: checkout-primary}\n"
+    )
+    number = _fire(paging)
+    paging.tick()
+    incident_id = paging.recorder.sent[0][1].incident_id
+
+    stranger = _slack(paging, "acknowledge", incident_id, user="U0NOBODY")
+    assert stranger.status_code == 200
+    assert (stranger.json()["response_type"], stranger.json()["replace_original"]) == ("ephemeral", False)
+    text = stranger.json()["text"]
+    assert "not linked to a Firebell user" in text
+    assert "`slack_member_id: U0NOBODY` under your entry in `users:`" in text
+    viewer = _slack(paging, "resolve", incident_id)
+    assert viewer.json()["text"] == (
+        f"You may not resolve incident #{number}: this needs the responder role on team payments; you are viewer"
+    )
+    assert _status(paging, number) == "detected"
+    assert paging.scalar("SELECT count(*) FROM incident_events WHERE actor LIKE '%Slack%'") == 0
+
+    with transaction(paging.container.engine, write=True) as conn:
+        alice = SqlIdentityRepo(conn).user_by_handle("alice")
+        assert alice is not None
+        SqlIdentityRepo(conn).update_user(str(alice["id"]), {"slack_member_id": "U0ALICE"})
+    acked = _slack(paging, "acknowledge", incident_id, user="U0ALICE")
+    assert acked.json()["text"] == f"Incident #{number} acknowledged by Alice"
+    assert _status(paging, number) == "acknowledged"
 
 
 def test_slack_refuses_everything_when_no_signing_secret_is_set(paging: PagingApp) -> None:

@@ -153,13 +153,15 @@ def test_reading_needs_a_token_and_writing_the_write_scope(app: App) -> None:
     assert app.rows("select id from runbooks") == []
 
 
-def _log_in(app: App) -> str:
+def _log_in(app: App, role: Role = Role.ADMIN) -> str:
+    """Log in as ops@example.com; an admin by default, since runbooks of services of no team are changed
+    by admins of everything."""
     with transaction(app.container.engine, write=True) as conn:
         create_user(
             repo=SqlIdentityRepo(conn),
             email="ops@example.com",
             password="pw-123456",
-            role=Role.RESPONDER,
+            role=role,
             now=app.clock.now(),
         )
     app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})

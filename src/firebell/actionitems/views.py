@@ -14,10 +14,11 @@ from firebell.actionitems.mirror import item_view
 from firebell.actionitems.model import ItemStatus, Kind, Priority, completion, parse_reference
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.schemas import ActionItemChange, ActionItemCreate
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError
-from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.deps import ContainerDep, ReadConn, require_on_incident
 from firebell.web.pages import CsrfSession, UserSession, render
 
 router = APIRouter()
@@ -70,6 +71,8 @@ def add(
     owner: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",
 ) -> Response:
+    # As the API does: the responder role on the team owning the incident (refused: the 403 page).
+    require_on_incident(container, session.principal, incident, Role.RESPONDER)
     try:
         body = ActionItemCreate(
             incident=incident.strip().lstrip("#"),

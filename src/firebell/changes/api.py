@@ -14,9 +14,10 @@ from firebell.changes.model import ChangeKind, guess_kind
 from firebell.changes.repo import SqlChangeRepo
 from firebell.changes.schemas import ChangeCreate, ChangeRead, DeployEvent, PagerDutyChange
 from firebell.changes.service import record
+from firebell.identity.model import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, ValidationFailed
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
 
 intake = APIRouter(tags=["changes"])
 router = APIRouter(prefix="/api/v1", tags=["changes"])
@@ -87,6 +88,7 @@ def _record(container: Container, service_id: str, integration_id: str | None, b
 
 @router.post("/changes", response_model=ChangeRead, status_code=201, summary="Record a change to a service")
 def create_change(body: ChangeCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    require_on_service(container, caller, body.service, Role.RESPONDER)
     with container.engine.connect() as conn:
         service = SqlCatalogRepo(conn).service_by_name(body.service)
     if service is None:

@@ -93,6 +93,7 @@ def lint_files(
 def import_file(
     path: Annotated[Path, typer.Argument(help="the markdown runbook", show_default=False)],
     service: Annotated[str | None, typer.Option(help="the catalog service it is for (its runbook is replaced)")] = None,
+    team: Annotated[str | None, typer.Option(help="without a service: the team whose admins may change it")] = None,
     title: Annotated[str | None, typer.Option(help="default: the document's first heading")] = None,
     source: Annotated[str | None, typer.Option(help="where it lives, e.g. a repository URL; default: PATH")] = None,
     url: UrlOpt = "http://127.0.0.1:8080",
@@ -102,6 +103,8 @@ def import_file(
     """Upload a runbook: it replaces the service's runbook (or the one imported from the same path), else is added."""
     with errors():
         body = {"body": _read(path), "source_path": source or path.as_posix(), "service": service, "title": title}
+        if team is not None:
+            body["team"] = team
         row = Api(url, token).request("POST", "/api/v1/runbooks/import", json=body)
     if as_json:
         print(json.dumps(row))

@@ -61,8 +61,8 @@ async def start(
     page: Annotated[list[str] | None, Form()] = None,
     hypothesis: Annotated[str, Form()] = "",
 ) -> Response:
+    await run_in_threadpool(require_on_service, container, session.principal, service, Role.RESPONDER)
     try:
-        await run_in_threadpool(require_on_service, container, session.principal, service, Role.RESPONDER)
         body = DrillCreate(
             service=service,
             kind=kind,

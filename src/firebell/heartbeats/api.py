@@ -12,11 +12,12 @@ from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats import service
 from firebell.heartbeats.repo import SqlHeartbeatRepo
 from firebell.heartbeats.runner import HeartbeatWatch
+from firebell.identity.model import Role
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound
 from firebell.oncall.escalation import parse_duration
 from firebell.paging.runner import EscalationRunner
-from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader
+from firebell.web.deps import AdminScope, ContainerDep, ReadConn, Reader, require_on_service
 
 router = APIRouter(prefix="/api/v1", tags=["heartbeats"])
 
@@ -53,7 +54,9 @@ class HeartbeatRead(BaseModel):
 
 
 @router.post("/heartbeats", response_model=HeartbeatCreated, status_code=201, summary="Create a heartbeat monitor")
-def create(body: HeartbeatCreate, container: ContainerDep, _caller: Admin) -> dict[str, Any]:
+def create(body: HeartbeatCreate, container: ContainerDep, caller: AdminScope) -> dict[str, Any]:
+    # A missed ping pages the service's team: its admins decide that, as for the service's integrations.
+    require_on_service(container, caller, body.service, Role.ADMIN)
     with transaction(container.engine, write=True) as conn:
         heartbeat_id, key = service.create(
             catalog=SqlCatalogRepo(conn),

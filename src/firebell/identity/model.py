@@ -130,6 +130,12 @@ class Principal:
         where = f"on team {team.name}" if team is not None else "for what belongs to no team"
         raise PermissionDenied(f"this needs the {needed} role {where}; you are {self.role_on(team)}")
 
+    @classmethod
+    def operator(cls, name: str) -> Principal:
+        """Whoever runs Firebell's own commands on its database (the demo's seeding): an admin of
+        everything, as the database's credentials make them anyway."""
+        return cls(name=name, scopes=frozenset({Scope.ADMIN}))
+
     @property
     def is_admin(self) -> bool:
         """An admin everywhere: may manage users, teams, tokens and settings."""

@@ -185,6 +185,21 @@ def log_out(*, repo: IdentityRepo, token: str) -> None:
     repo.delete_session(secret_digest(token))
 
 
+def principal_for_slack_member(*, repo: IdentityRepo, member_id: str) -> Principal | None:
+    """The Firebell user whose Slack member id this is, acting through Slack's buttons (which only
+    respond); None when no user has it."""
+    user = repo.user_by_slack_member(member_id) if member_id else None
+    if user is None:
+        return None
+    return Principal(
+        name=str(user["display_name"] or user["email"]),
+        scopes=frozenset({Scope.RESPOND}),
+        user_id=str(user["id"]),
+        role=Role(user["role"]),
+        teams=repo.team_roles(str(user["id"])),
+    )
+
+
 def _user_principal(email: str, role: Role, user_id: str, teams: Mapping[str, Role]) -> Principal:
     return Principal(name=email, scopes=frozenset(Scope), user_id=user_id, role=role, teams=teams)
 

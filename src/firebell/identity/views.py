@@ -18,8 +18,8 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, PermissionDenied
-from firebell.web.deps import ContainerDep, admin
-from firebell.web.pages import FormSession, UserSession, render
+from firebell.web.deps import ContainerDep
+from firebell.web.pages import AdminCsrfSession, FormSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,6 +89,8 @@ def revoke_token(token_id: str, container: ContainerDep, session: FormSession) -
             row = service.revoke_token(
                 repo=SqlIdentityRepo(conn), token_id=token_id, by=session.principal, now=container.clock.now()
             )
+    except PermissionDenied:
+        raise  # someone else's token: the 403 page, as for every refusal
     except DomainError as exc:
         return _back(error=exc.message)
     return _back(notice=f"revoked token {row['name']}")
@@ -96,11 +98,9 @@ def revoke_token(token_id: str, container: ContainerDep, session: FormSession) -
 
 @router.post("/access/users/{email}/role")
 def set_user_role(
-    email: str, container: ContainerDep, session: FormSession, role: Annotated[str, Form()] = ""
+    email: str, container: ContainerDep, _session: AdminCsrfSession, role: Annotated[str, Form()] = ""
 ) -> Response:
     try:
-        if not session.principal.is_admin:
-            raise PermissionDenied("changing people's roles needs an admin of all of Firebell")
         with transaction(container.engine, write=True) as conn:
             service.set_user_role(repo=SqlIdentityRepo(conn), email=email, role=parse_role(role))
     except DomainError as exc:
@@ -111,14 +111,12 @@ def set_user_role(
 @router.post("/access/teams/{name}/members")
 def set_member(
     name: str,
-    request: Request,
     container: ContainerDep,
-    session: FormSession,
+    _session: AdminCsrfSession,  # an admin of this team, or of everything
     person: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        admin(request, container, session.principal)  # an admin of this team, or of everything
         chosen = None if role == "remove" else parse_role(role)
         with transaction(container.engine, write=True) as conn:
             said = service.set_team_role(repo=SqlIdentityRepo(conn), team=name, person=person.strip(), role=chosen)

@@ -107,8 +107,8 @@ def declare_action(
     impact: Annotated[str, Form()] = "",
     source: Annotated[str, Form()] = "user_report",
 ) -> Response:
+    require_on_service(container, session.principal, service, AccessRole.RESPONDER)  # refused: the 403 page
     try:
-        require_on_service(container, session.principal, service, AccessRole.RESPONDER)
         sev = Sev.parse(severity)
         now = container.clock.now()
         with transaction(container.engine, write=True) as conn:

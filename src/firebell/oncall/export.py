@@ -183,7 +183,10 @@ def policy_document(
             if level.get(key):
                 out[key] = level[key]
         levels.append(out)
-    policy: dict[str, Any] = {"name": row["name"], "levels": levels}
+    policy: dict[str, Any] = {"name": row["name"]}
+    if row.get("team_id") and str(row["team_id"]) in teams:
+        policy["team"] = teams[str(row["team_id"])]["name"]
+    policy["levels"] = levels
     if row["repeat"]:
         policy["repeat"] = row["repeat"]
     rules = row.get("rules") or {}

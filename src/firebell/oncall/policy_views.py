@@ -1,7 +1,9 @@
 """The policy editor: every escalation policy, and one policy edited as the YAML `apply` reads.
 
 Saving goes through the same use case as `firebell apply`, so the editor validates exactly as the
-file does (targets that must exist, durations, levels) and changes nothing when a field is wrong.
+file does (targets that must exist, durations, levels) and changes nothing when a field is wrong. It
+saves as the logged-in user: only admins of the policy's team (before and after the change), or site
+admins for a policy of no team, may save; anyone else gets the "Not allowed" page.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError, ValidationFailed
+from firebell.kernel.errors import DomainError, PermissionDenied, ValidationFailed
 from firebell.oncall.config_file import load
 from firebell.oncall.export import policy_documents
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from firebell.web.deps import ContainerDep, ReadConn
-from firebell.web.pages import CsrfSession, UserSession, render
+from firebell.web.pages import FormSession, UserSession, render
 
 router = APIRouter()
 
 NEW_POLICY = """\
 name: new-policy
+team: your-team  # its admins may change the policy; without a team, only site admins may
 repeat: 0
 levels:
   - targets: [a-schedule-name]
@@ -69,8 +72,10 @@ def policy_page(request: Request, name: str, conn: ReadConn, session: UserSessio
 
 @router.post("/policies/{name}", response_class=HTMLResponse)
 def save_policy(
-    request: Request, name: str, container: ContainerDep, session: CsrfSession, document: Annotated[str, Form()]
+    request: Request, name: str, container: ContainerDep, session: FormSession, document: Annotated[str, Form()]
 ) -> Response:
+    # Not a route guard: a new policy has no team until its document names one, so the use case
+    # checks the caller against the team the policy has and the team the document gives it.
     try:
         parsed = yaml.safe_load(document)
         if not isinstance(parsed, dict):
@@ -89,7 +94,10 @@ def save_policy(
                 services=SqlCatalogRepo(conn),
                 now=container.clock.now(),
                 outbound=container.settings.outbound.policy(),
+                caller=session.principal,
             )
+    except PermissionDenied:
+        raise
     except (DomainError, ValueError, yaml.YAMLError) as exc:
         message = exc.message if isinstance(exc, DomainError) else f"not valid: {exc}"
         # Line numbers would point into the normalized copy, not the text in the box: name the field only.

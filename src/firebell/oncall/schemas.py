@@ -242,6 +242,8 @@ class PolicyIn(_Strict):
     name: str = Field(min_length=1, max_length=200)
     repeat: int = Field(default=0, ge=0, le=20)
     levels: list[LevelIn] = Field(min_length=1)
+    # The team whose admins may change it (omitted: no team, and only site admins may).
+    team: str | None = Field(default=None, min_length=1, max_length=200)
     # Still unresolved this long after opening: page further (default: SEV-1 and SEV-2 after 1h, the
     # next level up). An empty mapping turns it off.
     unresolved: dict[str, UnresolvedIn] | None = None
@@ -268,8 +270,8 @@ class ScheduleIn(_Strict):
     length: int = Field(default=1, ge=1, le=24 * 31)
     layers: list[LayerIn] = Field(default_factory=list)
     overrides: list[OverrideIn] = Field(default_factory=list)
-    escalation_policy: list[LevelIn] | None = None  # a policy named after the schedule
-    # The team that owns it: its responders may change it, others only read it (omitted: no team).
+    escalation_policy: list[LevelIn] | None = None  # a policy named after the schedule, of its team
+    # The team that owns it: its responders add overrides, its admins change it (omitted: no team).
     team: str | None = Field(default=None, min_length=1, max_length=200)
 
     _check_zone = field_validator("timezone")(_zone)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from firebell.catalog.service import apply_facts
+from firebell.identity.model import Principal
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.incidents.severity_config import SeverityStore, apply_severities
@@ -35,6 +36,7 @@ from firebell.oncall.escalation import (
     category_key,
     parse_duration,
 )
+from firebell.oncall.gate import Gate
 from firebell.oncall.notification_rules import ContactKind
 from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
@@ -87,17 +89,41 @@ def apply(
     now: datetime,
     outbound: OutboundPolicy | None = None,
     severities: SeverityStore | None = None,
+    caller: Principal | None = None,
 ) -> list[str]:
     """Make the stored configuration match `config`; the list of what changed, in words.
 
     Webhook addresses at internal IP addresses (or localhost) are refused unless `outbound` allows
-    them (default: none allowed); names are checked again each time a message is sent.
+    them (default: none allowed); names are checked again each time a message is sent. With a
+    `caller`, a change the caller may not make (see oncall.gate) refuses the whole file.
     """
     _refuse_duplicates(config)
     _refuse_internal_addresses(config, outbound or OutboundPolicy())
+    gate = Gate(caller, {str(t["id"]): str(t["name"]) for t in oncall.teams()}) if caller else Gate()
     changes: list[str] = []
+    people = _apply_users(config, oncall, identity, now, gate, changes)
+    _apply_teams(config, oncall, people, now, gate, changes)
+    schedule_ids = {
+        declared.name: _apply_schedule(declared, where, oncall, people, now, gate, changes)
+        for where, declared in _schedule_places(config)
+    }
+    policy_ids = _apply_policies(config, schedule_ids, oncall, people, now, gate, changes)
+    for i, service in enumerate(config.services):
+        _apply_service(i, service, services, oncall, policy_ids, gate, changes)
+    if config.severities:
+        if severities is None:
+            raise ValidationFailed.field("severities", "severity targets are not applied here: use firebell apply")
+        gate.admin("severities", None)
+        changes += apply_severities(config.severities, store=severities, now=now)
+    return changes
+
+
+def _apply_users(
+    config: OncallConfig, oncall: OncallRepo, identity: IdentityRepo, now: datetime, gate: Gate, changes: list[str]
+) -> _People:
     people = _People({}, lambda key: _stored_user(identity, key))
     for i, user in enumerate(config.users):
+        before = len(changes)
         try:
             user_id, change = upsert_person(
                 repo=identity,
@@ -133,111 +159,182 @@ def apply(
             rows = [{"id": new_id(), "user_id": user_id, **w} for w in wanted]
             oncall.set_contact_methods(user_id, rows)
             changes.append(f"set {len(rows)} contact methods of user {user.handle} (users[{i}])")
+        if len(changes) > before:
+            # People belong to no team. Asked once the change is known: a refusal rolls it all back.
+            gate.admin(f"users[{i}]", None)
+    return people
 
+
+def _apply_teams(
+    config: OncallConfig, oncall: OncallRepo, people: _People, now: datetime, gate: Gate, changes: list[str]
+) -> None:
     for i, team in enumerate(config.teams):
         members, roles = _team_members(team, i, people)
         row = oncall.team_by_name(team.name)
         if row is None:
+            gate.admin(f"teams[{i}]", None)  # a new team is a site admin's to make
             team_id = new_id()
             oncall.add_team({"id": team_id, "name": team.name, "created_at": now})
             changes.append(f"created team {team.name}")
         else:
             team_id = str(row["id"])
         if oncall.team_members(team_id) != members:
+            gate.admin(f"teams[{i}]", team_id)
             oncall.set_team_members(team_id, members, roles)
             changes.append(f"set members of team {team.name}")
         elif roles is not None and oncall.team_roles(team_id) != roles:
+            gate.admin(f"teams[{i}]", team_id)
             oncall.set_team_members(team_id, members, roles)
             changes.append(f"set roles in team {team.name}")
 
-    schedule_ids: dict[str, str] = {}
-    schedules = config.all_schedules()
-    for i, declared in enumerate(schedules):
-        where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
-        schedule_ids[declared.name] = _apply_schedule(declared, where, oncall, people, now, changes)
 
-    policies: list[tuple[str, int, list[LevelIn], str, PolicyIn | None]] = [
-        (p.name, p.repeat, p.levels, f"escalation_policies[{i}]", p) for i, p in enumerate(config.escalation_policies)
+def _schedule_places(config: OncallConfig) -> list[tuple[str, ScheduleIn]]:
+    """Every declared schedule with where the file declares it (`schedule` or `schedules[i]`)."""
+    places = [("schedule", config.schedule)] if config.schedule is not None else []
+    return places + [(f"schedules[{i}]", s) for i, s in enumerate(config.schedules)]
+
+
+@dataclass(frozen=True, slots=True)
+class _DeclaredPolicy:
+    name: str
+    repeat: int
+    levels: list[LevelIn]
+    where: str  # the policy's place in the file
+    levels_at: str  # the place of its levels
+    team: str | None
+    declared: PolicyIn | None = None  # the file's entry (rules); None for a schedule's nested policy
+
+
+def _declared_policies(config: OncallConfig) -> list[_DeclaredPolicy]:
+    """The file's policies, then those nested in schedules (named after the schedule, of its team)."""
+    found = [
+        _DeclaredPolicy(
+            p.name, p.repeat, p.levels, f"escalation_policies[{i}]", f"escalation_policies[{i}].levels", p.team, p
+        )
+        for i, p in enumerate(config.escalation_policies)
     ]
-    for i, declared in enumerate(schedules):
+    for where, declared in _schedule_places(config):
         if declared.escalation_policy is not None:
-            where = "schedule" if declared is config.schedule else f"schedules[{i - (config.schedule is not None)}]"
-            policies.append((declared.name, 0, declared.escalation_policy, f"{where}.escalation_policy", None))
+            at = f"{where}.escalation_policy"
+            found.append(_DeclaredPolicy(declared.name, 0, declared.escalation_policy, at, at, declared.team))
+    return found
+
+
+def _apply_policies(
+    config: OncallConfig,
+    schedule_ids: Mapping[str, str],
+    oncall: OncallRepo,
+    people: _People,
+    now: datetime,
+    gate: Gate,
+    changes: list[str],
+) -> dict[str, str]:
     only_schedule = next(iter(schedule_ids.values())) if len(schedule_ids) == 1 else None
     policy_ids: dict[str, str] = {}
-    for name, repeat, levels, where, declared_policy in policies:
-        own = schedule_ids.get(name, only_schedule)
+    for declared in _declared_policies(config):
+        own = schedule_ids.get(declared.name, only_schedule)
 
         def resolve(text: str, field: str, own: str | None = own) -> dict[str, str]:
             return _target(text, field, oncall, people, schedule_ids, own)
 
-        prefix = where if declared_policy is None else f"{where}.levels"
-        stored_levels = [_level_document(level, f"{prefix}[{li}]", resolve) for li, level in enumerate(levels)]
-        rules = _rules_document(declared_policy, where, resolve)
-        row = oncall.policy_by_name(name)
-        if row is None:
-            policy_id = new_id()
-            oncall.add_policy(
-                {
-                    "id": policy_id,
-                    "name": name,
-                    "repeat": repeat,
-                    "levels": stored_levels,
-                    "rules": rules,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            changes.append(f"created escalation policy {name}")
-        else:
-            policy_id = str(row["id"])
-            if row["levels"] != stored_levels or row["repeat"] != repeat or (row.get("rules") or {}) != rules:
-                oncall.update_policy(
-                    policy_id, {"levels": stored_levels, "repeat": repeat, "rules": rules, "updated_at": now}
-                )
-                changes.append(f"updated escalation policy {name}")
-        policy_ids[name] = policy_id
-
-    for i, service in enumerate(config.services):
-        row = services.service_by_name(service.name)
-        if row is None:
-            raise ValidationFailed.field(f"services[{i}].name", f"no service named {service.name!r}")
-        bound = _policy_id(service.escalation_policy, f"services[{i}].escalation_policy", oncall, policy_ids)
-        if row.get("escalation_policy_id") != bound:
-            services.update_service(str(row["id"]), {"escalation_policy_id": bound})
-            changes.append(f"set the escalation policy of service {service.name}")
-        by_category = {
-            category_key(category): _policy_id(name, f"services[{i}].categories.{category}", oncall, policy_ids)
-            for category, name in service.categories.items()
+        at = declared.levels_at
+        wanted = {
+            "levels": [_level_document(level, f"{at}[{li}]", resolve) for li, level in enumerate(declared.levels)],
+            "repeat": declared.repeat,
+            "rules": _rules_document(declared.declared, declared.where, resolve),
+            "team_id": _team_id(oncall, declared.team, f"{declared.where}.team"),
         }
-        if (row.get("category_policies") or {}) != by_category:
-            services.update_service(str(row["id"]), {"category_policies": by_category})
-            changes.append(f"set the policies by category of service {service.name}")
-        if service.depends_on is not None:
-            needs: list[str] = []
-            for j, name in enumerate(service.depends_on):
-                dep = services.service_by_name(name)
-                if dep is None or name == service.name:
-                    problem = "a service cannot depend on itself" if dep else f"no service named {name!r}"
-                    raise ValidationFailed.field(f"services[{i}].depends_on[{j}]", problem)
-                needs.append(str(dep["id"]))
-            needs = list(dict.fromkeys(needs))
-            if list(row.get("dependencies") or []) != needs:
-                services.update_service(str(row["id"]), {"dependencies": needs})
-                changes.append(f"set the dependencies of service {service.name}")
-        paging = _service_paging(service)
-        if paging and any((row.get(k) or None) != (v or None) for k, v in paging.items()):
-            services.update_service(str(row["id"]), paging)
-            changes.append(f"set the urgency and working hours of service {service.name}")
-        facts = service.model_dump(include=CATALOG_FACTS, exclude_none=True)
-        changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
-        if changed:
-            changes.append(f"set the {', '.join(changed)} of service {service.name}")
-    if config.severities:
-        if severities is None:
-            raise ValidationFailed.field("severities", "severity targets are not applied here: use firebell apply")
-        changes += apply_severities(config.severities, store=severities, now=now)
-    return changes
+        policy_ids[declared.name] = _store_policy(declared, wanted, oncall, now, gate, changes)
+    return policy_ids
+
+
+def _store_policy(
+    declared: _DeclaredPolicy, wanted: dict[str, Any], oncall: OncallRepo, now: datetime, gate: Gate, changes: list[str]
+) -> str:
+    row = oncall.policy_by_name(declared.name)
+    if row is None:
+        gate.admin(declared.where, wanted["team_id"])
+        policy_id = new_id()
+        oncall.add_policy({"id": policy_id, "name": declared.name, **wanted, "created_at": now, "updated_at": now})
+        changes.append(f"created escalation policy {declared.name}")
+        return policy_id
+    if any((row[k] or {} if k == "rules" else row[k]) != v for k, v in wanted.items()):
+        # Both the team that has it and the one it is given to: no one hands a policy over alone.
+        gate.admin(declared.where, row["team_id"], wanted["team_id"])
+        oncall.update_policy(str(row["id"]), {**wanted, "updated_at": now})
+        changes.append(f"updated escalation policy {declared.name}")
+    return str(row["id"])
+
+
+def _team_id(oncall: OncallRepo, name: str | None, field: str) -> str | None:
+    if name is None:
+        return None
+    team = oncall.team_by_name(name)
+    if team is None:
+        raise ValidationFailed.field(field, f"no team named {name}; declare it under teams")
+    return str(team["id"])
+
+
+def _apply_service(
+    i: int,
+    service: ServiceIn,
+    services: ServiceBinding,
+    oncall: OncallRepo,
+    policy_ids: Mapping[str, str],
+    gate: Gate,
+    changes: list[str],
+) -> None:
+    row = services.service_by_name(service.name)
+    if row is None:
+        raise ValidationFailed.field(f"services[{i}].name", f"no service named {service.name!r}")
+    before = len(changes)
+    bound = _policy_id(service.escalation_policy, f"services[{i}].escalation_policy", oncall, policy_ids)
+    if row.get("escalation_policy_id") != bound:
+        services.update_service(str(row["id"]), {"escalation_policy_id": bound})
+        changes.append(f"set the escalation policy of service {service.name}")
+    by_category = {
+        category_key(category): _policy_id(name, f"services[{i}].categories.{category}", oncall, policy_ids)
+        for category, name in service.categories.items()
+    }
+    if (row.get("category_policies") or {}) != by_category:
+        services.update_service(str(row["id"]), {"category_policies": by_category})
+        changes.append(f"set the policies by category of service {service.name}")
+    if service.depends_on is not None:
+        _apply_dependencies(i, service, row, services, changes)
+    paging = _service_paging(service)
+    if paging and any((row.get(k) or None) != (v or None) for k, v in paging.items()):
+        services.update_service(str(row["id"]), paging)
+        changes.append(f"set the urgency and working hours of service {service.name}")
+    facts = service.model_dump(include=CATALOG_FACTS, exclude_none=True)
+    changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
+    if changed:
+        changes.append(f"set the {', '.join(changed)} of service {service.name}")
+    if len(changes) > before:
+        # The team owning the service, and the one it is handed to; a refusal rolls it all back.
+        owners = [row.get("owner_team"), *([service.owner_team] if service.owner_team is not None else [])]
+        gate.admin(f"services[{i}]", *(_owner_id(oncall, owner) for owner in owners))
+
+
+def _owner_id(oncall: OncallRepo, name: object) -> str | None:
+    """The id of the team a service's `owner_team` names (None: no such team, so no team owns it)."""
+    team = oncall.team_by_name(str(name)) if name else None
+    return str(team["id"]) if team is not None else None
+
+
+def _apply_dependencies(
+    i: int, service: ServiceIn, row: Mapping[str, Any], services: ServiceBinding, changes: list[str]
+) -> None:
+    needs: list[str] = []
+    for j, name in enumerate(service.depends_on or []):
+        dep = services.service_by_name(name)
+        if dep is None or name == service.name:
+            problem = "a service cannot depend on itself" if dep else f"no service named {name!r}"
+            raise ValidationFailed.field(f"services[{i}].depends_on[{j}]", problem)
+        needs.append(str(dep["id"]))
+    needs = list(dict.fromkeys(needs))
+    if list(row.get("dependencies") or []) != needs:
+        services.update_service(str(row["id"]), {"dependencies": needs})
+        changes.append(f"set the dependencies of service {service.name}")
 
 
 def _level_document(level: LevelIn, where: str, resolve: Callable[[str, str], dict[str, str]]) -> dict[str, Any]:
@@ -404,7 +501,13 @@ def _layer_document(layer: LayerIn, zone: str, where: str, people: _People) -> d
 
 
 def _apply_schedule(
-    declared: ScheduleIn, where: str, oncall: OncallRepo, people: _People, now: datetime, changes: list[str]
+    declared: ScheduleIn,
+    where: str,
+    oncall: OncallRepo,
+    people: _People,
+    now: datetime,
+    gate: Gate,
+    changes: list[str],
 ) -> str:
     layers = [
         _layer_document(
@@ -412,14 +515,10 @@ def _apply_schedule(
         )
         for k, layer in enumerate(declared.all_layers())
     ]
-    team_id = None
-    if declared.team is not None:
-        team = oncall.team_by_name(declared.team)
-        if team is None:
-            raise ValidationFailed.field(f"{where}.team", f"no team named {declared.team}; declare it under teams")
-        team_id = str(team["id"])
+    team_id = _team_id(oncall, declared.team, f"{where}.team")
     row = oncall.schedule_by_name(declared.name)
     if row is None:
+        gate.admin(where, team_id)
         schedule_id = new_id()
         oncall.add_schedule(
             {
@@ -437,6 +536,7 @@ def _apply_schedule(
         schedule_id = str(row["id"])
         wanted = {"layers": layers, "zone": declared.timezone, "team_id": team_id}
         if any(row[k] != v for k, v in wanted.items()):
+            gate.admin(where, row["team_id"], team_id)
             oncall.update_schedule(schedule_id, {**wanted, "updated_at": now})
             changes.append(f"updated schedule {declared.name}")
     # Declared overrides are added once; overrides made elsewhere (the UI, the API) are kept.
@@ -445,6 +545,7 @@ def _apply_schedule(
         user_id = people.resolve(override.user, f"{where}.overrides[{j}].user")
         replaces = people.resolve(override.replaces, f"{where}.overrides[{j}].replaces") if override.replaces else None
         if (user_id, override.start, override.end) not in stored:
+            gate.admin(where, team_id)
             oncall.add_override(
                 {
                     "id": new_id(),

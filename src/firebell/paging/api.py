@@ -17,12 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from firebell.catalog.repo import SqlCatalogRepo
+from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import principal_for_slack_member
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.schemas import IncidentRead, MoveRequest
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
+from firebell.kernel.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import responders, service
@@ -33,6 +35,7 @@ from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import EscalationRunner
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.ownership import owner_of_incident
 
 router = APIRouter(prefix="/api/v1", tags=["paging"])
 
@@ -357,11 +360,27 @@ async def slack_actions(request: Request, container: ContainerDep) -> JSONRespon
     return JSONResponse({"response_type": "ephemeral", "replace_original": False, "text": text})
 
 
+NOT_LINKED = (
+    "Your Slack account ({member}) is not linked to a Firebell user, so Firebell cannot tell whether you "
+    "may {verb} incident #{number}. Ask a Firebell admin to set your Slack member id on your user: "
+    "`slack_member_id: {member}` under your entry in `users:` of the on-call file, then `firebell apply`. "
+    "(Your member id is in your Slack profile: ⋮, Copy member ID.)"
+)
+
+
 def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) -> str:
+    """Act for the Firebell user linked to this Slack user, with the responder role on the incident's
+    team; anyone else is refused with how to link (Slack shows it to them alone)."""
     with transaction(container.engine, write=True) as conn:
-        person = SqlIdentityRepo(conn).user_by_slack_member(slack_user)
-        actor = str(person["display_name"] or person["email"]) if person else f"Slack user {slack_user}"
         incident = get_incident(conn, incident_ref)
+        caller = principal_for_slack_member(repo=SqlIdentityRepo(conn), member_id=slack_user)
+        if caller is None:
+            raise PermissionDenied(NOT_LINKED.format(member=slack_user, verb=verb, number=incident["number"]))
+        try:
+            caller.require(Role.RESPONDER, owner_of_incident(conn, str(incident["id"])))
+        except PermissionDenied as exc:
+            raise PermissionDenied(f"You may not {verb} incident #{incident['number']}: {exc.message}") from None
+        actor = caller.name
         answer = service.respond(
             verb,
             incidents=SqlIncidentRepo(conn),
@@ -370,7 +389,7 @@ def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) ->
             actor=actor,
             via="Slack",
             now=container.clock.now(),
-            actor_id=str(person["id"]) if person else None,
+            actor_id=caller.user_id,
         )
     container.changes.bump()
     if answer is Answer.REQUEST:

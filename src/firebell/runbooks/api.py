@@ -22,7 +22,7 @@ from firebell.runbooks.schemas import (
     RunbookUpdate,
 )
 from firebell.runbooks.service import Draft
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import Admin, AdminScope, ContainerDep, ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["runbooks"])
 StaleAfter = Annotated[
@@ -87,9 +87,13 @@ def list_runbooks(
 
 
 @router.post("/runbooks", response_model=RunbookRead, status_code=201, summary="Add a runbook")
-def create(body: RunbookCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
-    draft = Draft(body.body, body.title, body.service, body.source_path, body.last_reviewed_at, body.reviewed_by)
-    return _read(container, writes.save(container, draft, actor=caller.name))
+def create(body: RunbookCreate, container: ContainerDep, caller: AdminScope) -> dict[str, Any]:
+    """An admin of the team it belongs to (its service's, or the `team` named) may add it; a runbook
+    of no team, site admins only."""
+    draft = Draft(
+        body.body, body.title, body.service, body.team, body.source_path, body.last_reviewed_at, body.reviewed_by
+    )
+    return _read(container, writes.save(container, draft, caller=caller, actor=caller.name))
 
 
 @router.post(
@@ -98,11 +102,11 @@ def create(body: RunbookCreate, container: ContainerDep, caller: Responder) -> d
     summary="Import a runbook file",
     responses={201: {"model": RunbookImported, "description": "A new runbook was added"}},
 )
-def import_file(body: RunbookImport, response: Response, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+def import_file(body: RunbookImport, response: Response, container: ContainerDep, caller: AdminScope) -> dict[str, Any]:
     """Replace the service's runbook (or the unattached one imported from the same path); else add it
-    (201). Run it from CI on every change to the file."""
-    draft = Draft(body.body, body.title, body.service, body.source_path)
-    runbook_id, created = writes.import_file(container, draft, actor=caller.name)
+    (201). Run it from CI on every change to the file, with a token of an admin of the team."""
+    draft = Draft(body.body, body.title, body.service, body.team, body.source_path)
+    runbook_id, created = writes.import_file(container, draft, caller=caller, actor=caller.name)
     response.status_code = 201 if created else 200
     return {**_read(container, runbook_id), "created": created}
 
@@ -120,11 +124,12 @@ def get_runbook(runbook_id: str, container: ContainerDep, _caller: Reader, stale
 
 
 @router.patch("/runbooks/{runbook_id}", response_model=RunbookRead, summary="Change a runbook")
-def update(runbook_id: str, body: RunbookUpdate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+def update(runbook_id: str, body: RunbookUpdate, container: ContainerDep, caller: Admin) -> dict[str, Any]:
     sent = body.model_fields_set
     service = body.service if body.service is not None else ("" if "service" in sent else None)
-    draft = Draft(body.body, body.title, service, body.source_path, body.last_reviewed_at, body.reviewed_by)
-    return _read(container, writes.save(container, draft, actor=caller.name, runbook_id=runbook_id))
+    team = body.team if body.team is not None else ("" if "team" in sent else None)
+    draft = Draft(body.body, body.title, service, team, body.source_path, body.last_reviewed_at, body.reviewed_by)
+    return _read(container, writes.save(container, draft, caller=caller, actor=caller.name, runbook_id=runbook_id))
 
 
 @router.get("/runbooks/{runbook_id}/lint", response_model=LintRead, summary="Lint a runbook against the checklist")

@@ -10,6 +10,11 @@ from firebell.runbooks.service import MAX_BODY, MAX_TITLE
 
 _BODY = Field(min_length=1, max_length=MAX_BODY, description="the runbook in markdown")
 _SERVICE = Field(default=None, max_length=200, description="the catalog service it is for; one runbook each")
+_TEAM = Field(
+    default=None,
+    max_length=200,
+    description="for a runbook of no service, the team whose admins may change it (without one: site admins)",
+)
 
 
 class RunbookCreate(BaseModel):
@@ -18,6 +23,7 @@ class RunbookCreate(BaseModel):
     body: str = _BODY
     title: str | None = Field(default=None, max_length=MAX_TITLE, description="default: its first heading")
     service: str | None = _SERVICE
+    team: str | None = _TEAM
     source_path: str = Field(default="", max_length=1000, description="where it was written, e.g. a repository path")
     last_reviewed_at: AwareDatetime | None = Field(default=None, description="default: the date the document states")
     reviewed_by: str | None = Field(default=None, max_length=200)
@@ -31,17 +37,20 @@ class RunbookImport(BaseModel):
     body: str = _BODY
     source_path: str = Field(min_length=1, max_length=1000)
     service: str | None = _SERVICE
+    team: str | None = _TEAM
     title: str | None = Field(default=None, max_length=MAX_TITLE)
 
 
 class RunbookUpdate(BaseModel):
-    """Only the fields sent change; `"service": null` detaches the runbook from its service."""
+    """Only the fields sent change; `"service": null` detaches the runbook from its service, and
+    `"team": null` from its team."""
 
     model_config = ConfigDict(extra="forbid")
 
     body: str | None = Field(default=None, min_length=1, max_length=MAX_BODY)
     title: str | None = Field(default=None, max_length=MAX_TITLE)
     service: str | None = _SERVICE
+    team: str | None = _TEAM
     source_path: str | None = Field(default=None, max_length=1000)
     last_reviewed_at: AwareDatetime | None = None
     reviewed_by: str | None = Field(default=None, max_length=200)
@@ -69,6 +78,7 @@ class RunbookSummary(BaseModel):
     id: str
     title: str
     service: str | None
+    team: str | None = Field(description="the team of a runbook of no service (a service's is its owner team's)")
     source_path: str
     last_reviewed_at: datetime | None
     reviewed_by: str

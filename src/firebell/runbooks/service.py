@@ -1,4 +1,9 @@
-"""Runbook use cases: write, edit and import a runbook, and lint a stored one with what the catalog knows."""
+"""Runbook use cases: write, edit and import a runbook, and lint a stored one with what the catalog knows.
+
+A runbook says how a team is paged and what its responders do, so it is its team's to change: the
+team owning its service, or (for a runbook of no service) the team it names. Only that team's admins
+and site admins may write it, both as it was and as it will be; a runbook of no team, site admins only.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any, Protocol
 
+from firebell.identity.model import Principal, Role, Team
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.runbooks.checklist import LintContext
@@ -36,6 +42,25 @@ class ServiceLookup(Protocol):
     def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
 
 
+class RunbookOwners(Protocol):
+    def team_named(self, name: str) -> Team | None: ...
+
+    def owner(self, service_id: str | None, team_id: str | None) -> Team | None:
+        """The team owning a runbook of this service (when given), else of this team."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """Who writes, and how to find the team a runbook belongs to."""
+
+    caller: Principal
+    owners: RunbookOwners
+
+    def require(self, values: Mapping[str, Any]) -> None:
+        self.caller.require(Role.ADMIN, self.owners.owner(values.get("service_id"), values.get("team_id")))
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """What a caller writes; None keeps what is stored."""
@@ -43,6 +68,7 @@ class Draft:
     body: str | None = None
     title: str | None = None
     service: str | None = None  # a service name; "" for no service
+    team: str | None = None  # a team's name, for a runbook of no service; "" for no team
     source_path: str | None = None
     reviewed_at: datetime | None = None
     reviewed_by: str | None = None
@@ -52,24 +78,35 @@ def create_runbook(
     *,
     repo: RunbookRepo,
     services: ServiceLookup,
+    writer: Writer,
     draft: Draft,
     actor: str,
     now: datetime,
     make_id: Callable[[], str] = new_id,
 ) -> str:
     runbook_id = make_id()
-    values = _values(repo, services, draft, None, now, runbook_id)
+    values = _values(repo, services, writer.owners, draft, None, now, runbook_id)
+    writer.require(values)
     repo.add({**values, "id": runbook_id, "created_at": now, "updated_at": now, "updated_by": actor[:200]})
     return runbook_id
 
 
 def update_runbook(
-    *, repo: RunbookRepo, services: ServiceLookup, runbook_id: str, draft: Draft, actor: str, now: datetime
+    *,
+    repo: RunbookRepo,
+    services: ServiceLookup,
+    writer: Writer,
+    runbook_id: str,
+    draft: Draft,
+    actor: str,
+    now: datetime,
 ) -> None:
     current = repo.get(runbook_id)
     if current is None:
         raise NotFound(f"no runbook {runbook_id}")
-    values = _values(repo, services, draft, current, now, runbook_id)
+    writer.require(current)
+    values = _values(repo, services, writer.owners, draft, current, now, runbook_id)
+    writer.require(values)  # handing it to another team takes the admin role there too
     repo.update(runbook_id, {**values, "updated_at": now, "updated_by": actor[:200]})
 
 
@@ -77,6 +114,7 @@ def import_runbook(
     *,
     repo: RunbookRepo,
     services: ServiceLookup,
+    writer: Writer,
     draft: Draft,
     actor: str,
     now: datetime,
@@ -91,14 +129,21 @@ def import_runbook(
         row = services.service_by_name(draft.service)
         existing = repo.by_service(str(row["id"])) if row is not None else None
     if existing is None:
-        return create_runbook(repo=repo, services=services, draft=draft, actor=actor, now=now, make_id=make_id), True
-    update_runbook(repo=repo, services=services, runbook_id=str(existing["id"]), draft=draft, actor=actor, now=now)
-    return str(existing["id"]), False
+        made = create_runbook(
+            repo=repo, services=services, writer=writer, draft=draft, actor=actor, now=now, make_id=make_id
+        )
+        return made, True
+    runbook_id = str(existing["id"])
+    update_runbook(
+        repo=repo, services=services, writer=writer, runbook_id=runbook_id, draft=draft, actor=actor, now=now
+    )
+    return runbook_id, False
 
 
 def _values(
     repo: RunbookRepo,
     services: ServiceLookup,
+    owners: RunbookOwners,
     draft: Draft,
     current: Mapping[str, Any] | None,
     now: datetime,
@@ -114,10 +159,12 @@ def _values(
     if len(source_path) > 1000:
         raise ValidationFailed.field("source_path", "is longer than 1000 characters")
     reviewed_at, reviewed_by = _review(draft, doc, current, now)
+    service_id = _service_id(repo, services, draft, current, runbook_id)
     return {
         "body": body,
         "title": _title(draft, doc, current, source_path),
-        "service_id": _service_id(repo, services, draft, current, runbook_id),
+        "service_id": service_id,
+        "team_id": _team_id(owners, draft, current, service_id),
         "source_path": source_path,
         "last_reviewed_at": reviewed_at,
         "reviewed_by": reviewed_by[:200],
@@ -155,6 +202,24 @@ def _service_id(
             details=[{"field": "service", "runbook_id": str(other["id"])}],
         )
     return str(row["id"])
+
+
+def _team_id(
+    owners: RunbookOwners, draft: Draft, current: Mapping[str, Any] | None, service_id: str | None
+) -> str | None:
+    """A runbook of a service follows the service's team; one of no service names its own team."""
+    if service_id is not None:
+        if draft.team:
+            raise ValidationFailed.field("team", "a runbook of a service is its owner team's: give a service or a team")
+        return None
+    if draft.team is None:
+        return str(current["team_id"]) if current and current.get("team_id") else None
+    if not draft.team.strip():
+        return None
+    team = owners.team_named(draft.team.strip())
+    if team is None:
+        raise ValidationFailed.field("team", f"no team named {draft.team!r}")
+    return team.id
 
 
 def _review(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.engine import Connection
 
 from firebell.bootstrap import Container
+from firebell.identity.model import Role
 from firebell.incidents.checklists import Happening
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
@@ -33,7 +34,7 @@ from firebell.statuspage.schemas import (
     StatusUpdatePublish,
     UpdateCreate,
 )
-from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Responder
+from firebell.web.deps import Admin, ContainerDep, ReadConn, Reader, Responder, require_on_incident
 
 router = APIRouter(prefix="/api/v1", tags=["status page"])
 T = TypeVar("T")
@@ -142,6 +143,8 @@ def _internal_id(conn: Connection, ref: str) -> str:
     "/status-page/incidents", response_model=PublicIncidentRead, status_code=201, summary="Open a public incident"
 )
 def create_incident(body: PublicIncidentCreate, container: ContainerDep, caller: Responder) -> dict[str, Any]:
+    # Linked to an incident, it speaks for that incident's team, as publishing from the incident does.
+    require_on_incident(container, caller, body.incident, Role.RESPONDER)
     now = container.clock.now()
 
     def run(conn: Connection, repo: SqlStatusPageRepo) -> dict[str, Any]:

@@ -131,6 +131,15 @@ def admin(request: Request, container: ContainerDep, caller: Caller) -> Principa
     return _guard(request, container, caller, Role.ADMIN)
 
 
+def admin_scope(caller: Caller) -> Principal:
+    """For a request whose body names what it changes: the credential's admin scope here; the admin
+    role on the team owning what the body names is checked once that is known (`require_on_service`,
+    or the use case given the caller)."""
+    if not caller.cap().at_least(Role.ADMIN):
+        caller.require(Role.ADMIN)
+    return caller
+
+
 def site_admin(caller: Caller) -> Principal:
     """An admin of everything: users, teams, tokens, the audit log."""
     if not caller.is_admin:
@@ -142,4 +151,5 @@ def site_admin(caller: Caller) -> Principal:
 Reader = Annotated[Principal, Depends(reader)]
 Responder = Annotated[Principal, Depends(responder)]
 Admin = Annotated[Principal, Depends(admin)]
+AdminScope = Annotated[Principal, Depends(admin_scope)]
 SiteAdmin = Annotated[Principal, Depends(site_admin)]

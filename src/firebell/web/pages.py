@@ -16,7 +16,7 @@ from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
 from firebell.metrics.model import format_duration as metric_duration
 from firebell.oncall.escalation import format_duration
-from firebell.web.deps import ContainerDep, OptionalSession, responder
+from firebell.web.deps import ContainerDep, OptionalSession, admin, responder
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -84,6 +84,16 @@ def check_csrf(request: Request, container: ContainerDep, session: FormSession) 
 
 
 CsrfSession = Annotated[WebSession, Depends(check_csrf)]
+
+
+def check_csrf_admin(request: Request, container: ContainerDep, session: FormSession) -> WebSession:
+    """A form post that only admins may make: of the team owning what the page is about, or (when no
+    team owns it) of everything."""
+    admin(request, container, session.principal)
+    return session
+
+
+AdminCsrfSession = Annotated[WebSession, Depends(check_csrf_admin)]
 
 
 def render(request: Request, name: str, session: WebSession | None, **context: Any) -> HTMLResponse:
