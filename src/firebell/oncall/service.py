@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from firebell.catalog.service import apply_facts
+from firebell.alerts.grouping import GroupingFields
+from firebell.catalog.service import apply_facts, apply_grouping
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
@@ -205,6 +206,10 @@ def apply(
         changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
         if changed:
             changes.append(f"set the {', '.join(changed)} of service {service.name}")
+        fields = GroupingFields.in_file(f"services[{i}]")
+        mode, labels, window = service.grouping, service.group_by, service.grouping_window
+        if apply_grouping(repo=services, row=row, mode=mode, by_labels=labels, window=window, fields=fields):
+            changes.append(f"set the grouping of service {service.name}")
     return changes
 
 
