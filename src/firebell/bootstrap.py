@@ -56,6 +56,7 @@ from firebell.paging.channels.smtp import EmailChannel, SmtpConfig
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
 from firebell.paging.escalation_pass import FollowUp
 from firebell.paging.gaps import UnreachedIncidents
+from firebell.paging.joins import alert_joined
 from firebell.paging.ports import Channel
 from firebell.paging.reminders import ShiftReminders
 from firebell.paging.repo import SqlPagingRepo
@@ -198,7 +199,7 @@ class _Opened:
 
 
 def _intake_batch(
-    clock: Clock, cache: ConfigCache, opened: _Opened
+    clock: Clock, cache: ConfigCache, opened: _Opened, places: Destinations
 ) -> Callable[[Connection, list[Submission]], list[list[EventResult]]]:
     def process(conn: Connection, batch: list[Submission]) -> list[list[EventResult]]:
         alerts = SqlAlertRepo(conn)
@@ -232,7 +233,36 @@ def _intake_batch(
         def drill_check(drill: str, service_id: str) -> bool:
             return drills.running_participants(drill, service_id) is not None
 
-        incidents = IncidentIntake(SqlIncidentRepo(conn), start_paging=start_paging, drills=drill_check)
+        joined: set[str] = set()  # incidents this batch already reacted to (a storm joins one by one)
+
+        def on_join(
+            incident_id: str,
+            *,
+            alert_id: str,  # noqa: ARG001 - the protocol names it; the reaction is per incident
+            summary: str,
+            severity: Sev,
+            raised_from: Sev | None,
+            at: datetime,
+        ) -> None:
+            if raised_from is None and incident_id in joined:
+                return
+            joined.add(incident_id)
+            repo = SqlIncidentRepo(conn)
+            alert_joined(
+                paging=paging,
+                incidents=repo,
+                roles=repo,
+                messenger=DeliveryMessenger(paging, places),
+                incident_id=incident_id,
+                summary=summary,
+                severity=severity,
+                raised_from=raised_from,
+                at=at,
+            )
+
+        incidents = IncidentIntake(
+            SqlIncidentRepo(conn), start_paging=start_paging, drills=drill_check, on_join=on_join
+        )
         configs = SqlServiceConfigs(conn, cache)
         results = ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
         opened.count += incidents.opened
@@ -318,7 +348,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
 
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
         engine,
-        _intake_batch(clock, configs, opened),
+        _intake_batch(clock, configs, opened, destinations(settings)),
         max_batch=settings.ingest.max_batch,
         on_batch=on_batch,
         lock=_intake_lock(engine),
@@ -362,7 +392,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         changes.bump()  # live pages show the page at once, not at the next change-watch poll
 
     escalations = EscalationRunner(engine, links, on_paged=on_paged, follow_ups=_follow_ups(settings))
-    intake_in = _intake_batch(clock, configs, _Opened())
+    intake_in = _intake_batch(clock, configs, _Opened(), destinations(settings))
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))
     watch = TargetWatch(engine, destinations(settings), on_reminded=lambda: background.poke(DeliveryRunner.name))

@@ -63,7 +63,9 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
     ]
     apply_config(paging, "\n".join(matrix).replace("name: checkout\n", "name: billing\n"))
     apply_config(
-        paging, "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [billing]}\n"
+        paging,
+        "services:\n  - {name: checkout, escalation_policy: checkout-primary, depends_on: [billing],"
+        " group_by: [cluster], grouping_window: 10m}\n",
     )
     apply_config(paging, TEAM_POLICIES)
     override = {"user": "carol", "start": "2026-03-05T00:00:00Z", "end": "2026-03-06T00:00:00Z", "replaces": "alice"}
@@ -93,6 +95,10 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
     services = {s["name"]: s for s in data["services"]}
     assert services["billing"]["categories"]["security"] == "security"
     assert services["checkout"]["depends_on"] == ["billing"]
+    grouping = {key: services["checkout"][key] for key in ("grouping", "group_by", "grouping_window")}
+    assert grouping == {"grouping": "labels", "group_by": ["cluster"], "grouping_window": "10m"}
+    assert services["billing"]["grouping_window"] == "0s"
+    assert "grouping" not in services["billing"]  # the default, alert, is not written
 
     fresh = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}"))
     try:

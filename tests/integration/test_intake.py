@@ -71,7 +71,12 @@ def test_alertmanager_group_opens_one_incident_and_resolves_it(app: App) -> None
     assert after["resolved_at"] is not None
     kinds = [e["kind"] for e in after["timeline"]]
     assert [k for k in kinds if not k.startswith("alert_")] == ["opened", "status_changed"]
-    assert sorted(k for k in kinds if k.startswith("alert_")) == ["alert_fired"] * 2 + ["alert_resolved"] * 2
+    alert_kinds = sorted(k for k in kinds if k.startswith("alert_"))
+    assert alert_kinds == ["alert_fired"] * 2 + ["alert_joined"] + ["alert_resolved"] * 2
+    joined = next(e for e in after["timeline"] if e["kind"] == "alert_joined")
+    assert joined["message"].endswith("(same Alertmanager group)")
+    reasons = {a["dedup_key"]: a["join_reason"] for a in after["alerts"]}
+    assert reasons == {"a": None, "b": "same Alertmanager group"}
 
 
 def test_service_runbook_used_when_alert_has_none(app: App) -> None:

@@ -20,7 +20,7 @@ def _fire(app: App, summary: str, alertname: str, dedup_key: str, severity: str 
 
 
 def _setup(app: App) -> tuple[str, str, int]:
-    app.add_service("api")
+    app.add_service("api", grouping_mode="service")  # one incident holding two different alerts
     app.add_integration("api", "webhook")
     first = _fire(app, "p99 above 2 s", "HighLatency", "lat")
     second = _fire(app, "5xx above 5%", "ErrorRate", "err")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from firebell.alerts.grouping import GroupingMode, GroupingPolicy
 from firebell.alerts.model import (
     DEFAULT_SEVERITY_MAP,
     AlertRule,
     AlertSeverity,
-    GroupingPolicy,
     MaintenanceWindow,
 )
 from firebell.kernel.errors import ValidationFailed
@@ -47,6 +47,15 @@ def parse_severity_map(raw: Mapping[str, object]) -> dict[AlertSeverity, Sev | N
     return mapping
 
 
+_MODES = frozenset(m.value for m in GroupingMode)
+
+
+def stored_grouping(mode: str, window_seconds: int, by_labels: Sequence[str]) -> GroupingPolicy:
+    """A service's grouping as stored; an unknown mode reads as `alert`, the default."""
+    chosen = GroupingMode(mode) if mode in _MODES else GroupingMode.ALERT
+    return GroupingPolicy(chosen, timedelta(seconds=window_seconds), tuple(by_labels))
+
+
 def service_config(
     *,
     service_id: str,
@@ -57,13 +66,14 @@ def service_config(
     severity_map: Mapping[str, object],
     runbook_url: str | None,
     maintenance: tuple[MaintenanceWindow, ...] = (),
+    grouping_mode: str = GroupingMode.ALERT.value,
 ) -> ServiceConfig:
     return ServiceConfig(
         service_id=service_id,
         name=name,
         auto_resolve=auto_resolve,
         rule=AlertRule(severity_map=parse_severity_map(severity_map), maintenance=maintenance),
-        grouping=GroupingPolicy(window=timedelta(seconds=grouping_window_seconds), by_labels=tuple(group_by_labels)),
+        grouping=stored_grouping(grouping_mode, grouping_window_seconds, group_by_labels),
         runbook_url=runbook_url,
     )
 

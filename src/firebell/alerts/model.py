@@ -1,15 +1,13 @@
-"""The pure alert core: normalized events, dedup, grouping and the alert-to-incident rule.
+"""The pure alert core: normalized events, dedup and the alert-to-incident rule (grouping: grouping.py).
 
 No I/O, no clock: every function that needs the time takes `now`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from firebell.kernel.severity import Sev
@@ -84,6 +82,9 @@ class AlertEvent:
     links: tuple[Link, ...] = ()
     runbook_url: str | None = None
     occurred_at: datetime | None = None
+    # What makes two events of a sender that names no alert (PagerDuty, Opsgenie) the same alert, as
+    # named parts; empty: the `alertname` label, else the summary (see grouping.identity_of).
+    identity: tuple[tuple[str, str], ...] = ()
 
 
 class Disposition(StrEnum):
@@ -141,18 +142,6 @@ def classify(event: AlertEvent, rule: AlertRule, now: datetime) -> Classificatio
 
 
 @dataclass(frozen=True, slots=True)
-class GroupingPolicy:
-    """How a service gathers alerts into incidents.
-
-    `window` of zero turns time-based grouping off (each alert opens its own incident, unless it
-    belongs to an Alertmanager group). `by_labels` are the labels alerts must share to group.
-    """
-
-    window: timedelta = timedelta(minutes=5)
-    by_labels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class OpenIncidentRef:
     incident_id: str
     group_key: str
@@ -171,32 +160,9 @@ def alert_name(event: AlertEvent) -> str:
     return str(name or event.summary)[:MAX_NAME]
 
 
-MAX_GROUP_KEY = 1024
 # The label a drill's synthetic alert carries (the drill's id): its incident is practice, and its
 # escalation notifies only the people the drill names.
 DRILL_LABEL = "firebell_drill"
-
-
-def group_key_for(event: AlertEvent, policy: GroupingPolicy) -> str:
-    """The key under which an alert looks for an incident to join (at most 1,024 characters)."""
-    if event.group_key:
-        key = "group:" + event.group_key
-    else:
-        values = {name: event.labels.get(name, "") for name in policy.by_labels}
-        key = "labels:" + json.dumps(values, sort_keys=True, separators=(",", ":"))
-    if len(key) > MAX_GROUP_KEY:
-        # Stable and still distinct per group; the prefix keeps Alertmanager groups recognisable.
-        key = key.split(":", 1)[0] + ":sha256:" + hashlib.sha256(key.encode()).hexdigest()
-    return key
-
-
-def joins(candidate: OpenIncidentRef, key: str, policy: GroupingPolicy, now: datetime) -> bool:
-    """Whether an alert with group `key` arriving at `now` joins the open `candidate` incident."""
-    if candidate.group_key != key:
-        return False
-    if key.startswith("group:"):
-        return True
-    return policy.window > timedelta(0) and now - candidate.opened_at <= policy.window
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,9 @@ class AlertRepo(Protocol):
 class IncidentGateway(Protocol):
     """The incident domain, as seen by alert intake (same transaction)."""
 
-    def find_open_by_group(self, service_id: str, group_key: str) -> OpenIncidentRef | None: ...
+    def find_open_by_groups(self, service_id: str, group_keys: Collection[str]) -> dict[str, OpenIncidentRef]:
+        """The latest open incident of the service in each of these groups that has one."""
+        ...
 
     def open_from_alert(
         self,
@@ -51,7 +53,27 @@ class IncidentGateway(Protocol):
 
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None: ...
 
+    def alert_joined(
+        self,
+        incident_id: str,
+        *,
+        alert_id: str,
+        summary: str,
+        severity: Sev,
+        raised_from: Sev | None,
+        at: datetime,
+        reason: str = "",
+    ) -> None:
+        """A new alert joined the open incident (after `raise_severity` when it raised it: then
+        `raised_from` is the severity before). Called once per joining alert, never for a repeat;
+        the alert's row is written with the rest of the batch, after this call."""
+        ...
+
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None: ...
+
+    def flush(self) -> None:
+        """Write what the calls above left for the end of the batch (in one statement, not one each)."""
+        ...
 
     def all_alerts_resolved(self, incident_id: str, at: datetime) -> None: ...
 

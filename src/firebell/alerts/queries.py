@@ -47,6 +47,7 @@ def list_alerts(
             _a.c.disposition,
             _a.c.incident_id,
             _i.c.number.label("incident_number"),
+            _a.c.join_reason,
             _a.c.count,
             _a.c.labels,
             _a.c.links,

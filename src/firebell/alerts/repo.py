@@ -45,6 +45,7 @@ _COLUMNS = (
     "acknowledged_at",
     "resolved_at",
     "name",
+    "join_reason",
 )
 
 
@@ -113,6 +114,7 @@ class SqlAlertRepo:
                 ts(r["acknowledged_at"]),
                 ts(r["resolved_at"]),
                 r["name"],
+                r["join_reason"],
             )
             for r in rows
         ]

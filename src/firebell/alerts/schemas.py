@@ -137,6 +137,9 @@ class AlertRead(BaseModel):
     disposition: str
     incident_id: str | None
     incident_number: int | None
+    join_reason: str | None = Field(
+        description="why it joined its incident ('same alert name HighLatency within 5m'); null when it opened it"
+    )
     count: int
     labels: dict[str, Any]
     links: list[dict[str, Any]]

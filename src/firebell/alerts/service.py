@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from firebell.alerts.config import ServiceConfig
+from firebell.alerts.grouping import group_key_for, join_reason, joins
 from firebell.alerts.model import (
     DRILL_LABEL,
     AlertEvent,
@@ -29,8 +30,6 @@ from firebell.alerts.model import (
     alert_name,
     classify,
     dedup_step,
-    group_key_for,
-    joins,
 )
 from firebell.alerts.ports import AlertRepo, IncidentGateway, ServiceConfigs
 from firebell.kernel.ids import new_id
@@ -113,9 +112,24 @@ class _Batch:
     open: dict[tuple[str, str], _Tracked] = field(default_factory=dict)
     touched: dict[str, _Tracked] = field(default_factory=dict)
     groups: dict[tuple[str, str], OpenIncidentRef | None] = field(default_factory=dict)
+    # Each new alert's group key, by service and id(event) (the batch holds every event it applies).
+    keys: dict[tuple[str, int], str | None] = field(default_factory=dict)
     in_incident: dict[str, list[_Tracked]] = field(default_factory=lambda: defaultdict(list))
     stored_open: dict[str, int] = field(default_factory=dict)
     verdicts: dict[tuple[str, AlertSeverity], Classification] = field(default_factory=dict)
+
+    def key_of(self, event: AlertEvent, config: ServiceConfig) -> str | None:
+        # Worked out once per event: in advance for the batch's one lookup, then when it is created.
+        memo = (config.service_id, id(event))
+        if memo not in self.keys:
+            self.keys[memo] = group_key_for(event, config.grouping)
+        return self.keys[memo]
+
+    def find_groups(self, service_id: str, keys: set[str]) -> None:
+        """Load the open incident of each of these groups of the service: one query, not one a group."""
+        found = self.incidents.find_open_by_groups(service_id, keys) if keys else {}
+        for key in keys:
+            self.groups[(service_id, key)] = found.get(key)
 
     def track(self, service_id: str, dedup_key: str, tracked: _Tracked) -> None:
         self.open[(service_id, dedup_key)] = tracked
@@ -188,29 +202,30 @@ class _Batch:
         if verdict is None:
             verdict = classify(event, config.rule, self.now)
             self.verdicts[(config.service_id, event.severity)] = verdict
-        group = group_key_for(event, config.grouping)
-        incident_id = None
-        if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
-            incident_id = self._incident_for(event, config, group, verdict.sev)
         alert_id, encoded = prepared if prepared.alert_id else (self.make_id(), None)
+        key = self.key_of(event, config)
+        group = key if key is not None else f"alone:{alert_id}"  # a group of its own: nothing joins it
+        incident_id = reason = None
+        if verdict.disposition is Disposition.OPEN_INCIDENT and verdict.sev is not None:
+            incident_id, reason = self._incident_for(event, config, key, group, verdict.sev, alert_id)
         tracked = _Tracked(alert_id, AlertStatus.TRIGGERED, incident_id)
         tracked.row = _new_row(
-            alert_id, event, encoded, sub, config, raw_id, group, verdict.disposition, incident_id, self.now
+            alert_id, event, encoded, sub, config, raw_id, group, verdict.disposition, (incident_id, reason), self.now
         )
         self.track(config.service_id, event.dedup_key, tracked)
         self.touched[alert_id] = tracked
         return EventResult(_OUTCOME[verdict.disposition], event.dedup_key, alert_id, incident_id)
 
-    def _incident_for(self, event: AlertEvent, config: ServiceConfig, group: str, sev: Sev) -> str:
-        cache_key = (config.service_id, group)
-        if cache_key not in self.groups:
-            self.groups[cache_key] = self.incidents.find_open_by_group(config.service_id, group)
-        candidate = self.groups[cache_key]
-        if candidate is not None and joins(candidate, group, config.grouping, self.now):
-            if sev.rank < candidate.sev.rank:
-                self.incidents.raise_severity(candidate.incident_id, candidate.sev, sev, self.now)
-                self.groups[cache_key] = OpenIncidentRef(candidate.incident_id, group, candidate.opened_at, sev)
-            return candidate.incident_id
+    def _incident_for(
+        self, event: AlertEvent, config: ServiceConfig, key: str | None, group: str, sev: Sev, alert_id: str
+    ) -> tuple[str, str | None]:
+        """The incident the alert joins, and why in words; or the one it opens, and None."""
+        if key is not None:
+            if (config.service_id, key) not in self.groups:
+                self.find_groups(config.service_id, {key})
+            candidate = self.groups[(config.service_id, key)]
+            if candidate is not None and joins(candidate, key, config.grouping, self.now):
+                return candidate.incident_id, self._join(candidate, event, config, key, sev, alert_id)
         incident_id = self.incidents.open_from_alert(
             service_id=config.service_id,
             group_key=group[:1024],
@@ -222,8 +237,31 @@ class _Batch:
             drill=event.labels.get(DRILL_LABEL),
             alert_name=alert_name(event),
         )
-        self.groups[cache_key] = OpenIncidentRef(incident_id, group, self.now, sev)
-        return incident_id
+        if key is not None:
+            self.groups[(config.service_id, key)] = OpenIncidentRef(incident_id, key, self.now, sev)
+        return incident_id, None
+
+    def _join(
+        self, candidate: OpenIncidentRef, event: AlertEvent, config: ServiceConfig, key: str, sev: Sev, alert_id: str
+    ) -> str:
+        reason = join_reason(event, config.grouping, key, config.name)
+        raised_from = None
+        if sev.rank < candidate.sev.rank:
+            raised_from = candidate.sev
+            self.incidents.raise_severity(candidate.incident_id, candidate.sev, sev, self.now)
+            self.groups[(config.service_id, key)] = OpenIncidentRef(
+                candidate.incident_id, key, candidate.opened_at, sev
+            )
+        self.incidents.alert_joined(
+            candidate.incident_id,
+            alert_id=alert_id,
+            summary=event.summary[:1024],
+            severity=sev,
+            raised_from=raised_from,
+            at=self.now,
+            reason=reason,
+        )
+        return reason
 
     def flush(self) -> None:
         new_rows = [t.row for t in self.touched.values() if t.row is not None]
@@ -280,14 +318,16 @@ def ingest_batch(
     for service_id, keys in wanted.items():
         for ref in alerts.find_open_many(service_id, keys):
             batch.track(service_id, ref.dedup_key, _Tracked(ref.alert_id, ref.status, ref.incident_id))
+    service_configs = [configs.get(sub.service_id, now) for sub in submissions]
+    _find_groups(batch, submissions, service_configs)
     results = []
-    for raw_id, sub in zip(raw_ids, submissions, strict=True):
-        config = configs.get(sub.service_id, now)
+    for raw_id, sub, config in zip(raw_ids, submissions, service_configs, strict=True):
         prepared = sub.prepared or (_UNPREPARED,) * len(sub.events)
         results.append(
             [batch.apply(event, ready, sub, raw_id, config) for event, ready in zip(sub.events, prepared, strict=True)]
         )
     batch.flush()
+    incidents.flush()
     return results
 
 
@@ -302,6 +342,24 @@ def ingest(
 ) -> list[EventResult]:
     """One submission on its own (a batch of one)."""
     return ingest_batch([submission], alerts=alerts, incidents=incidents, configs=configs, now=now, make_id=make_id)[0]
+
+
+def _find_groups(batch: _Batch, submissions: list[Submission], service_configs: list[ServiceConfig]) -> None:
+    """Load in advance the open incidents the batch's new alerts may join, per service in one query.
+
+    A trigger whose key is open now is a repeat (it joins nothing) unless the batch resolves it
+    first; such a rare re-fire looks its group up when it comes.
+    """
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for sub, config in zip(submissions, service_configs, strict=True):
+        keys = wanted[sub.service_id]
+        for event in sub.events:
+            if event.action is EventAction.TRIGGER and (sub.service_id, event.dedup_key) not in batch.open:
+                key = batch.key_of(event, config)
+                if key is not None:
+                    keys.add(key)
+    for service_id, keys in wanted.items():
+        batch.find_groups(service_id, keys)
 
 
 def _ref(tracked: _Tracked | None) -> OpenAlertRef | None:
@@ -319,7 +377,7 @@ def _new_row(
     raw_id: str,
     group: str,
     disposition: Disposition,
-    incident_id: str | None,
+    joined: tuple[str | None, str | None],  # the incident's id, and why the alert joined it (None: opened it)
     now: datetime,
 ) -> dict[str, Any]:
     return {
@@ -341,7 +399,8 @@ def _new_row(
         "links": event.links,
         "runbook_url": event.runbook_url[:2000] if event.runbook_url else None,
         "disposition": _VALUE[disposition],
-        "incident_id": incident_id,
+        "incident_id": joined[0],
+        "join_reason": joined[1],
         "count": 1,
         "occurred_at": event.occurred_at,
         "first_seen_at": now,

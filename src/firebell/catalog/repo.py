@@ -122,6 +122,7 @@ class SqlServiceConfigs:
             auto_resolve=row["auto_resolve"],
             grouping_window_seconds=row["grouping_window_seconds"],
             group_by_labels=list(row["group_by_labels"] or []),
+            grouping_mode=row["grouping_mode"],
             severity_map=row["severity_map"] or {},
             runbook_url=row["runbook_url"],
             maintenance=windows,

@@ -7,6 +7,13 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+GroupingModeIn = Literal["alert", "labels", "service", "none"]
+_MODES = (
+    "how alerts join an open incident: alert (the same alert only, the default; with group_by_labels "
+    "alone: labels), labels (the same group_by_labels values), service (any alert of the service) or "
+    "none (each alert opens its own); an Alertmanager group stays one incident in every mode"
+)
+
 
 class ServiceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -17,8 +24,9 @@ class ServiceCreate(BaseModel):
     tier: int = Field(default=2, ge=1, le=3, description="1 business critical, 2 important, 3 supporting")
     runbook_url: str | None = None
     auto_resolve: bool = True
+    grouping_mode: GroupingModeIn | None = Field(default=None, description=_MODES)
     grouping_window_seconds: int = Field(default=300, ge=0, le=86_400)
-    group_by_labels: list[str] = Field(default_factory=list)
+    group_by_labels: list[str] = Field(default_factory=list, description="labels alerts must share (labels mode)")
     severity_map: dict[str, str | None] = Field(default_factory=dict)
 
 
@@ -63,6 +71,9 @@ class ServiceUpdate(BaseModel):
     slis: list[SliIn] | None = None
     dashboards: list[DashboardIn] | None = None
     dependencies: list[str] | None = Field(default=None, description="names of the services it depends on")
+    grouping_mode: GroupingModeIn | None = Field(default=None, description=_MODES)
+    group_by_labels: list[str] | None = Field(default=None, description="labels alerts must share (labels mode)")
+    grouping_window_seconds: int | None = Field(default=None, ge=0, le=86_400)
 
 
 class SloRead(BaseModel):
@@ -105,6 +116,7 @@ class ServiceRead(BaseModel):
     dependencies: list[str] = Field(description="names of the services it depends on")
     external_dependencies: list[str] = Field(description="Backstage references to what Firebell has no service for")
     auto_resolve: bool
+    grouping_mode: str = Field(description="alert, labels, service or none")
     grouping_window_seconds: int
     group_by_labels: list[str]
     severity_map: dict[str, Any]

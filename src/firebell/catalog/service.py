@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from firebell.alerts.config import WebhookMapping, parse_severity_map
+from firebell.alerts.config import WebhookMapping, parse_severity_map, stored_grouping
+from firebell.alerts.grouping import GroupingFields, GroupingPolicy, settle_grouping
 from firebell.catalog.fields import runbook_url_value, stored_values
 from firebell.catalog.model import IntegrationKind, check_service_name, check_tier
 from firebell.kernel.errors import Conflict, NotFound, ValidationFailed
@@ -49,14 +50,18 @@ def create_service(
     grouping_window_seconds: int = 300,
     group_by_labels: list[str] | None = None,
     severity_map: Mapping[str, object] | None = None,
+    grouping_mode: str | None = None,
+    grouping_fields: GroupingFields | None = None,
 ) -> str:
+    """Create a service; `group_by_labels` without a `grouping_mode` means the `labels` mode."""
     check_service_name(name)
     if repo.service_by_name(name) is not None:
         raise Conflict(f"a service named {name} already exists", details=[{"field": "name"}])
     check_tier(tier)
     runbook_url = runbook_url_value(runbook_url, "runbook_url")
-    if grouping_window_seconds < 0:
-        raise ValidationFailed.field("grouping_window_seconds", "must not be negative")
+    grouping = settle_grouping(
+        mode=grouping_mode, by_labels=group_by_labels, window=grouping_window_seconds, fields=grouping_fields
+    )
     stored_map = dict(severity_map or {})
     parse_severity_map(stored_map)
     service_id = new_id()
@@ -69,13 +74,40 @@ def create_service(
             "tier": tier,
             "runbook_url": runbook_url,
             "auto_resolve": auto_resolve,
-            "grouping_window_seconds": grouping_window_seconds,
-            "group_by_labels": list(group_by_labels or []),
+            **grouping_values(grouping),
             "severity_map": stored_map,
             "created_at": now,
         }
     )
     return service_id
+
+
+def grouping_values(policy: GroupingPolicy) -> dict[str, object]:
+    """A grouping as the service row stores it."""
+    return {
+        "grouping_mode": policy.mode.value,
+        "group_by_labels": list(policy.by_labels),
+        "grouping_window_seconds": int(policy.window.total_seconds()),
+    }
+
+
+def apply_grouping(
+    *,
+    repo: ServiceWriter,
+    row: Mapping[str, Any],
+    mode: str | None = None,
+    by_labels: Sequence[object] | None = None,
+    window: object = None,
+    fields: GroupingFields | None = None,
+) -> list[str]:
+    """Change a service's grouping (None: left as is); the stored fields that changed."""
+    if mode is None and by_labels is None and window is None:
+        return []
+    current = stored_grouping(
+        str(row["grouping_mode"]), int(row["grouping_window_seconds"]), list(row["group_by_labels"] or [])
+    )
+    policy = settle_grouping(mode=mode, by_labels=by_labels, window=window, current=current, fields=fields)
+    return write_changes(repo, row, grouping_values(policy))
 
 
 def create_integration(
@@ -231,12 +263,20 @@ def update_service(
     changes: Mapping[str, object],
     policy_ids: Mapping[str, str],
 ) -> list[str]:
-    """Change a service's catalog facts (fields.FIELDS), its escalation policy (by name, None to
-    unset) and its dependencies (names); only what differs is written. The changed fields' names."""
+    """Change a service's catalog facts (fields.FIELDS), its grouping, its escalation policy (by
+    name, None to unset) and its dependencies (names); only what differs is written. The changed
+    fields' names."""
     row = repo.service_by_name(name)
     if row is None:
         raise NotFound(f"no service named {name}", details=[{"field": "name"}])
     given = dict(changes)
+    grouped = apply_grouping(
+        repo=repo,
+        row=row,
+        mode=_text_or_none(given.pop("grouping_mode", None)),
+        by_labels=_list_or_none(given.pop("group_by_labels", None)),
+        window=given.pop("grouping_window_seconds", None),
+    )
     extra: dict[str, object] = {}
     if "escalation_policy" in given:
         policy = given.pop("escalation_policy")
@@ -248,7 +288,19 @@ def update_service(
         if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
             raise ValidationFailed.field("dependencies", "must be a list of service names")
         extra["dependencies"] = dependency_ids(repo, name, names, "dependencies")
-    return write_changes(repo, row, {**stored_values(given), **extra})
+    return sorted(grouped + write_changes(repo, row, {**stored_values(given), **extra}))
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _list_or_none(value: object) -> list[object] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple):
+        raise ValidationFailed.field("group_by_labels", "must be a list of label names")
+    return list(value)
 
 
 def apply_facts(*, repo: ServiceWriter, row: Mapping[str, Any], facts: Mapping[str, object], where: str) -> list[str]:

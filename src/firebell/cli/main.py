@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from firebell.alerts.grouping import GroupingFields
 from firebell.cli.client import Api, ApiError
 from firebell.kernel.errors import DomainError
 
@@ -24,7 +25,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users (admin, on the configured database).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (admin, on the configured database).", no_args_is_help=True)
 service_app = typer.Typer(
-    help="Services: create and maintenance on the configured database (admin); show through a server's API.",
+    help="Services: create, update and maintenance on the configured database (admin); show through a server's API.",
     no_args_is_help=True,
 )
 integration_app = typer.Typer(help="Integrations (admin, on the configured database).", no_args_is_help=True)
@@ -241,20 +242,33 @@ def token_create(
     print(token)
 
 
+GroupingOpt = Annotated[
+    str | None,
+    typer.Option(help="alert (the same alert joins; the default), labels (same --group-by values), service or none"),
+]
+WindowOpt = Annotated[str, typer.Option(help="how long after an incident opens alerts may join it: 5m, 90s, 0 = off")]
+GroupByOpt = Annotated[list[str] | None, typer.Option(help="a label alerts must share (repeatable); implies labels")]
+CLI_GROUPING = GroupingFields("--grouping", "--group-by", "--grouping-window")
+
+
 @service_app.command("create")
 def service_create(
     name: str,
     owner_team: Annotated[str, typer.Option(help="the team that owns it")] = "",
     tier: Annotated[int, typer.Option(help="1 business critical, 2 important, 3 supporting")] = 2,
     runbook_url: Annotated[str | None, typer.Option(help="default runbook for its incidents")] = None,
-    grouping_window: Annotated[int, typer.Option(help="seconds in which alerts join one incident; 0 = off")] = 300,
-    group_by: Annotated[list[str] | None, typer.Option(help="label alerts must share to group (repeatable)")] = None,
+    grouping: GroupingOpt = None,
+    grouping_window: WindowOpt = "5m",
+    group_by: GroupByOpt = None,
     no_auto_resolve: Annotated[bool, typer.Option(help="keep incidents open when their alerts resolve")] = False,
 ) -> None:
     """Create a service."""
+    from firebell.alerts.grouping import parse_window
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.catalog.service import create_service
 
+    with errors():
+        window = int(parse_window(grouping_window, "--grouping-window").total_seconds())
     service_id = _admin(
         lambda conn, now: create_service(
             repo=SqlCatalogRepo(conn),
@@ -263,8 +277,10 @@ def service_create(
             owner_team=owner_team,
             tier=tier,
             runbook_url=runbook_url,
-            grouping_window_seconds=grouping_window,
-            group_by_labels=group_by or [],
+            grouping_mode=grouping,
+            grouping_window_seconds=window,
+            group_by_labels=group_by,
+            grouping_fields=CLI_GROUPING,
             auto_resolve=not no_auto_resolve,
         )
     )
@@ -603,6 +619,7 @@ from firebell.cli import paging as _paging  # noqa: E402, F401
 from firebell.cli import playbooks as _playbooks  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401
 from firebell.cli import runbooks as _runbooks  # noqa: E402, F401
+from firebell.cli import services as _services  # noqa: E402, F401
 from firebell.cli import severity as _severity  # noqa: E402, F401
 from firebell.cli import statuspage as _statuspage  # noqa: E402, F401
 from firebell.cli import verdicts as _verdicts  # noqa: E402, F401

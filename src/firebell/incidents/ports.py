@@ -13,7 +13,9 @@ from firebell.kernel.severity import Sev
 class IncidentRepo(Protocol):
     def get(self, incident_id: str) -> Mapping[str, Any] | None: ...
 
-    def latest_open_in_group(self, service_id: str, group_key: str) -> Mapping[str, Any] | None: ...
+    def open_in_groups(self, service_id: str, group_keys: Collection[str]) -> Sequence[Mapping[str, Any]]:
+        """The service's open incidents in these groups, oldest first."""
+        ...
 
     def next_number(self) -> int: ...
 
@@ -34,6 +36,10 @@ class IncidentRepo(Protocol):
         actor: str = "firebell",
         data: dict[str, Any] | None = None,
     ) -> None: ...
+
+    def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Timeline entries in bulk, each with its id, incident_id, at, kind, actor, message and data."""
+        ...
 
     def set_item(self, incident_id: str, list_key: str, item_key: str, done_at: datetime | None, by: str) -> int: ...
 
@@ -59,6 +65,22 @@ class PagingStarter(Protocol):
         category: str | None,
         drill: str | None = None,
         sev: Sev = Sev.SEV1,
+    ) -> None: ...
+
+
+class JoinWatcher(Protocol):
+    """Told of each alert that joins an open incident, in the transaction that records it
+    (`raised_from`: the severity before, when the alert raised it; else None)."""
+
+    def __call__(
+        self,
+        incident_id: str,
+        *,
+        alert_id: str,
+        summary: str,
+        severity: Sev,
+        raised_from: Sev | None,
+        at: datetime,
     ) -> None: ...
 
 

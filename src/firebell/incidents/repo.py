@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -49,18 +50,23 @@ class SqlIncidentRepo:
     def get(self, incident_id: str) -> dict[str, Any] | None:
         return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.id == incident_id)))
 
-    def latest_open_in_group(self, service_id: str, group_key: str) -> dict[str, Any] | None:
-        # On the intake hot path (once per batch and group), hence driver-level SQL.
+    def open_in_groups(self, service_id: str, group_keys: Collection[str]) -> list[dict[str, Any]]:
+        """The service's open incidents in these groups, oldest first."""
+        # On the intake hot path (once per batch and service), hence driver-level SQL.
         db = DriverSql(self.conn)
-        query = (
-            "SELECT id, group_key, opened_at, sev FROM incidents WHERE service_id = :service_id "  # noqa: S608
-            f"AND group_key = :group_key AND status IN ({_OPEN_SQL}) ORDER BY opened_at DESC LIMIT 1"
-        )
-        rows = db.execute(query, {"service_id": service_id, "group_key": group_key})
-        if not rows:
-            return None
-        row = rows[0]
-        return {"id": row[0], "group_key": row[1], "opened_at": db.read_ts(row[2]), "sev": row[3]}
+        keys = list(group_keys)
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = (
+                f"SELECT id, group_key, opened_at, sev FROM incidents WHERE service_id = {db.mark} "  # noqa: S608
+                f"AND group_key IN ({', '.join([db.mark] * len(chunk))}) AND status IN ({_OPEN_SQL})"
+            )
+            found += [
+                {"id": r[0], "group_key": r[1], "opened_at": db.read_ts(r[2]), "sev": r[3]}
+                for r in db.fetch_positional(query, [service_id, *chunk])
+            ]
+        return sorted(found, key=lambda row: row["opened_at"])
 
     def opened_since(self, service_id: str | None, recurrence_key: str, since: datetime) -> bool:
         if not recurrence_key:
@@ -117,6 +123,23 @@ class SqlIncidentRepo:
                 "data": data or {},
             },
         )
+
+    def add_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        # Intake writes one for each alert joining an incident: in bulk on the driver (see driver_sql).
+        db = DriverSql(self.conn)
+        values = [
+            (
+                r["id"],
+                r["incident_id"],
+                db.ts(r["at"]),
+                r["kind"],
+                r["actor"],
+                r["message"],
+                orjson.dumps(r["data"]).decode(),
+            )
+            for r in rows
+        ]
+        db.insert_rows("incident_events", ("id", "incident_id", "at", "kind", "actor", "message", "data"), values)
 
     # --- roles ----------------------------------------------------------------------------------
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from enum import StrEnum
 
 from firebell.alerts.model import OpenIncidentRef
 from firebell.incidents.checklists import Happening, auto_ticks
-from firebell.incidents.ports import DrillCheck, IncidentRepo, PagingStarter
+from firebell.incidents.ports import DrillCheck, IncidentRepo, JoinWatcher, PagingStarter
 from firebell.incidents.recurrence import RECURRENCE_WINDOW, recurrence_key
 from firebell.incidents.spans import spans
 from firebell.incidents.state import IncidentStatus, transition
@@ -100,18 +100,19 @@ class IncidentIntake:
         make_id: Callable[[], str] = new_id,
         start_paging: PagingStarter | None = None,
         drills: DrillCheck | None = None,
+        on_join: JoinWatcher | None = None,
     ) -> None:
         self.repo = repo
         self.make_id = make_id
         self.start_paging = start_paging
         self.drills = drills
+        self.on_join = on_join
         self.opened = 0  # incidents this instance opened (the caller wakes the paging engine)
+        self.pending: list[dict[str, object]] = []  # timeline entries written together by `flush`
 
-    def find_open_by_group(self, service_id: str, group_key: str) -> OpenIncidentRef | None:
-        row = self.repo.latest_open_in_group(service_id, group_key)
-        if row is None:
-            return None
-        return OpenIncidentRef(row["id"], row["group_key"], row["opened_at"], Sev(row["sev"]))
+    def find_open_by_groups(self, service_id: str, group_keys: Collection[str]) -> dict[str, OpenIncidentRef]:
+        rows = self.repo.open_in_groups(service_id, group_keys)  # oldest first: the latest one stays
+        return {r["group_key"]: OpenIncidentRef(r["id"], r["group_key"], r["opened_at"], Sev(r["sev"])) for r in rows}
 
     def open_from_alert(
         self,
@@ -159,6 +160,41 @@ class IncidentIntake:
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:
         self.repo.update(incident_id, {"sev": new.value})
         self.repo.add_event(incident_id, at, "severity_changed", f"Raised from {old} to {new} by a new alert")
+
+    def alert_joined(
+        self,
+        incident_id: str,
+        *,
+        alert_id: str,
+        summary: str,
+        severity: Sev,
+        raised_from: Sev | None,
+        at: datetime,
+        reason: str = "",
+    ) -> None:
+        """Put a joining alert on the incident's timeline (written by `flush`) and tell `on_join`."""
+        why = f" ({reason})" if reason else ""
+        self.pending.append(
+            {
+                "id": new_id(),
+                "incident_id": incident_id,
+                "at": at,
+                "kind": "alert_joined",
+                "actor": "firebell",
+                "message": f"Alert joined: {summary[:200]}{why}",
+                "data": {"alert_id": alert_id, "severity": severity.value},
+            }
+        )
+        if self.on_join is not None:
+            self.on_join(
+                incident_id, alert_id=alert_id, summary=summary, severity=severity, raised_from=raised_from, at=at
+            )
+
+    def flush(self) -> None:
+        """Write the timeline entries the batch's joining alerts left, in one statement."""
+        if self.pending:
+            self.repo.add_events(self.pending)
+            self.pending = []
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None:
         row = self.repo.get(incident_id)

@@ -25,6 +25,7 @@ _SECTION_BY_KIND = {
     "imported": "Detection",
     "declared": "Detection",
     "alert_fired": "Detection",
+    "alert_joined": "Detection",
     "severity_changed": "Detection",
     "acknowledged": "Response",
     "paged": "Response",

@@ -66,6 +66,7 @@ def export(
                     *_FACTS,
                 )
             )
+            or _grouping(s)
         ],
         **export_severities(severities),
     }
@@ -228,4 +229,19 @@ def _service(
         service["working_hours"] = {"timezone": hours["zone"], "windows": _windows(hours["windows"])}
     service.update({key: row[key] for key in _FACTS if row.get(key)})
     service["tier"] = row["tier"]
+    service.update(_grouping(row))
     return service
+
+
+def _grouping(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The service's grouping as `apply` reads it, where it differs from the default (alert, 5m)."""
+    found: dict[str, Any] = {}
+    mode = row.get("grouping_mode") or "alert"
+    if mode != "alert":
+        found["grouping"] = mode
+    if mode == "labels":
+        found["group_by"] = list(row.get("group_by_labels") or [])
+    seconds = int(row.get("grouping_window_seconds", 300))
+    if seconds != 300:
+        found["grouping_window"] = format_duration_seconds(seconds)
+    return found

@@ -324,6 +324,11 @@ class ServiceIn(_Strict):
     slos: list[SloIn] | None = None
     slis: list[SliIn] | None = None
     dashboards: list[DashboardIn] | None = None
+    # How its alerts join open incidents (alert, labels, service or none; see alerts.grouping);
+    # `group_by` alone means labels. Each omitted one is left as is.
+    grouping: str | None = None
+    group_by: list[str] | None = None
+    grouping_window: str | int | None = Field(default=None, description="5m, 90s, 1h or seconds; 0 = off")
 
 
 class OncallConfig(_Strict):

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from firebell.catalog.service import apply_facts
+from firebell.alerts.grouping import GroupingFields
+from firebell.catalog.service import apply_facts, apply_grouping
 from firebell.identity.model import Principal
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
@@ -309,6 +310,10 @@ def _apply_service(
     changed = apply_facts(repo=services, row=row, facts=facts, where=f"services[{i}]")
     if changed:
         changes.append(f"set the {', '.join(changed)} of service {service.name}")
+    fields = GroupingFields.in_file(f"services[{i}]")
+    mode, labels, window = service.grouping, service.group_by, service.grouping_window
+    if apply_grouping(repo=services, row=row, mode=mode, by_labels=labels, window=window, fields=fields):
+        changes.append(f"set the grouping of service {service.name}")
     if len(changes) > before:
         # The team owning the service, and the one it is handed to; a refusal rolls it all back.
         owners = [row.get("owner_team"), *([service.owner_team] if service.owner_team is not None else [])]

@@ -21,6 +21,8 @@ from firebell.paging.model import EscalationState
 from firebell.paging.ports import PagingRepo
 from firebell.paging.service import start_escalation
 
+TELL_EVERY_SECONDS = 300
+
 
 class Messenger(Protocol):
     def remind(
@@ -47,7 +49,6 @@ def alert_joined(
     roles: RoleHolders,
     messenger: Messenger,
     incident_id: str,
-    alert_id: str,
     summary: str,
     severity: Sev,
     raised_from: Sev | None,
@@ -59,7 +60,7 @@ def alert_joined(
         return
     responders = _responders(incident, roles)
     if responders:
-        _tell(messenger, incident, responders, alert_id, summary, severity, raised_from, at)
+        _tell(messenger, incident, responders, summary, severity, raised_from, at)
     service_id = str(incident["service_id"] or "")
     if not service_id:
         return
@@ -104,7 +105,6 @@ def _tell(
     messenger: Messenger,
     incident: Mapping[str, Any],
     people: list[str],
-    alert_id: str,
     summary: str,
     severity: Sev,
     raised_from: Sev | None,
@@ -118,6 +118,7 @@ def _tell(
         number=number,
         subject=f"[{incident['sev']}] #{number} new alert: {summary}"[:200],
         text=f"A {severity} alert joined incident #{number} ({incident['title']}){raised}: {summary}",
-        key=f"joined:{alert_id}",
+        # One message per incident per few minutes, however many alerts join meanwhile.
+        key=f"joined:{incident['id']}:{int(at.timestamp()) // TELL_EVERY_SECONDS}",
         now=at,
     )

@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from tests.conftest import FIREBELL, Server, cli, last_line
 
 
@@ -17,7 +19,7 @@ def responder(server: Server, token: str, *args: str) -> subprocess.CompletedPro
 
 
 def test_send_list_and_filter_through_the_cli(server: Server) -> None:
-    cli(server.database_url, "service", "create", "api")
+    cli(server.database_url, "service", "create", "api", "--grouping", "service")  # any api alert joins
     cli(server.database_url, "service", "create", "db")
     cli(server.database_url, "integration", "create", "--service", "api", "--kind", "webhook")
     cli(server.database_url, "integration", "create", "--service", "db", "--kind", "webhook")
@@ -60,6 +62,8 @@ def test_cli_errors_are_one_line_and_nonzero(server: Server) -> None:
         cli(server.database_url, "service", "create", "has space", check=False),
         cli(server.database_url, "integration", "create", "--service", "x", "--kind", "smoke-signal", check=False),
         cli(server.database_url, "token", "create", "--name", "t", "--scope", "root", check=False),
+        cli(server.database_url, "service", "create", "edge", "--grouping", "labels", check=False),
+        cli(server.database_url, "service", "create", "edge", "--grouping-window", "soon", check=False),
     ]
     for result in cases:
         assert result.returncode == 1, result
@@ -74,6 +78,35 @@ def test_cli_errors_are_one_line_and_nonzero(server: Server) -> None:
     )
     assert unreachable.returncode == 1
     assert unreachable.stderr.startswith("error: cannot reach")
+
+
+def test_grouping_from_the_cli(server: Server) -> None:
+    def grouping(name: str) -> tuple[object, ...]:
+        engine = sa.create_engine(server.database_url)
+        try:
+            with engine.connect() as conn:
+                query = "select grouping_mode, group_by_labels, grouping_window_seconds from services where name = :n"
+                row = conn.execute(sa.text(query), {"n": name}).one()
+        finally:
+            engine.dispose()
+        labels = row[1] if isinstance(row[1], list) else json.loads(row[1])
+        return row[0], labels, row[2]
+
+    cli(server.database_url, "service", "create", "plain")
+    assert grouping("plain") == ("alert", [], 300)
+    cli(server.database_url, "service", "create", "edge", "--group-by", "cluster", "--grouping-window", "10m")
+    assert grouping("edge") == ("labels", ["cluster"], 600)
+    done = cli(server.database_url, "service", "update", "edge", "--group-by", "cluster", "--group-by", "team")
+    assert done.stdout.strip() == "updated service edge: grouping labels by cluster, team within 10m"
+    cli(server.database_url, "service", "update", "edge", "--grouping", "none", "--grouping-window", "0")
+    assert grouping("edge") == ("none", [], 0)
+    same = cli(server.database_url, "service", "update", "edge", "--grouping", "none")
+    assert same.stdout.strip() == "service edge: nothing changed"
+    refused = cli(server.database_url, "service", "update", "edge", "--grouping", "labels", check=False)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "error: --group-by: the labels grouping needs at least one label to group by"
+    unknown = cli(server.database_url, "service", "update", "nope", "--grouping", "none", check=False)
+    assert unknown.stderr.strip() == "error: no service named nope"
 
 
 def test_maintenance_window_from_the_cli_suppresses_new_alerts(server: Server) -> None:

@@ -149,3 +149,21 @@ def test_pagerduty_client_library_works_by_changing_the_url(server: Server) -> N
     bad.url = server.url
     with pytest.raises(pdpyras.PDClientError):
         bad.trigger("nope", "h")
+
+
+def test_pagerduty_events_of_different_classes_open_separate_incidents(server: Server) -> None:
+    import pdpyras
+
+    cli(server.database_url, "service", "create", "storage")  # default grouping: the same alert only
+    key = last_line(cli(server.database_url, "integration", "create", "--service", "storage", "--kind", "pagerduty"))
+    session = pdpyras.EventsAPISession(key)
+    session.url = server.url
+    on_db = {"component": "postgres"}
+    session.trigger("Disk 91% full on db-1", "db-1", severity="warning", payload={"class": "disk full", **on_db})
+    session.trigger("CPU load 93% on db-1", "db-1", payload={"class": "cpu load", **on_db})
+    session.trigger("CPU load 97% on db-1", "db-1", payload={"class": "cpu load", **on_db})
+    incidents = sorted(query(server, "select title, sev from incidents"))
+    assert incidents == [("CPU load 93% on db-1", "SEV-1"), ("Disk 91% full on db-1", "SEV-3")]
+    assert query(server, "select summary, join_reason from alerts where join_reason is not null") == [
+        ("CPU load 97% on db-1", "same alert class=cpu load, source=db-1, component=postgres within 5m")
+    ]

@@ -203,9 +203,12 @@ def test_board_and_alert_list_update_live_without_a_reload(user_page: Page, demo
     page.evaluate("() => { window.__sameDocument = true }")
     expect(_row(page, 2).locator("td.num")).to_have_text("1")
 
-    # The search service groups alerts for 5 minutes, so this alert joins incident #2 and raises
-    # it to SEV-1 rather than opening a new incident: the row shows the new count and severity.
-    demo_server.send_alert(service="search", summary="Live update check", severity="critical")
+    # The search alert fires again under a new key within the 5-minute window: the same alert, so it
+    # joins incident #2 and raises it to SEV-1 rather than opening a new incident, and the row shows
+    # the new count and severity.
+    demo_server.send_alert(
+        service="search", summary="Search index disk 85% full", severity="critical", dedup_key="live-update-check"
+    )
     expect(_row(page, 2).locator("td.num")).to_have_text("2", timeout=LIVE_TIMEOUT_MS)
     expect(_row(page, 2)).to_contain_text("SEV-1", timeout=LIVE_TIMEOUT_MS)
 

@@ -21,6 +21,7 @@ class FakeAlert:
     incident_id: str | None
     count: int
     disposition: str
+    join_reason: str | None = None
 
 
 @dataclass
@@ -34,6 +35,19 @@ class FakeIncident:
     drill: str | None = None  # the drill label: a drill's synthetic alert
 
 
+@dataclass(frozen=True)
+class Joined:
+    """One call of `alert_joined`."""
+
+    incident_id: str
+    alert_id: str
+    summary: str
+    severity: Sev
+    raised_from: Sev | None
+    at: datetime
+    reason: str
+
+
 @dataclass
 class FakeStore:
     raw: list[str] = field(default_factory=list)
@@ -41,6 +55,9 @@ class FakeStore:
     incidents: dict[str, FakeIncident] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
     keys: dict[str, str] = field(default_factory=dict)  # integration id -> current key digest
+    joined: list[Joined] = field(default_factory=list)
+    lookups: list[list[str]] = field(default_factory=list)  # the group keys of each incident lookup
+    flushes: int = 0
 
     def make_id(self) -> str:
         return f"id{next(self.ids)}"
@@ -66,7 +83,7 @@ class FakeAlertRepo:
     def insert_many(self, rows: list[dict[str, Any]]) -> None:
         for r in rows:
             self.s.alerts[r["id"]] = FakeAlert(
-                r["id"], r["dedup_key"], r["status"], r["incident_id"], r["count"], r["disposition"]
+                r["id"], r["dedup_key"], r["status"], r["incident_id"], r["count"], r["disposition"], r["join_reason"]
             )
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
@@ -83,11 +100,13 @@ class FakeIncidents:
     def __init__(self, store: FakeStore) -> None:
         self.s = store
 
-    def find_open_by_group(self, service_id: str, group_key: str) -> OpenIncidentRef | None:
-        found = [
-            i for i in self.s.incidents.values() if i.group_key == group_key and i.status not in ("resolved", "closed")
-        ]
-        return OpenIncidentRef(found[-1].id, found[-1].group_key, found[-1].opened_at, found[-1].sev) if found else None
+    def find_open_by_groups(self, service_id: str, group_keys: Collection[str]) -> dict[str, OpenIncidentRef]:
+        self.s.lookups.append(sorted(group_keys))
+        return {
+            i.group_key: OpenIncidentRef(i.id, i.group_key, i.opened_at, i.sev)
+            for i in self.s.incidents.values()  # in the order opened: the latest of a group stays
+            if i.group_key in group_keys and i.status not in ("resolved", "closed")
+        }
 
     def open_from_alert(
         self,
@@ -109,6 +128,22 @@ class FakeIncidents:
     def raise_severity(self, incident_id: str, old: Sev, new: Sev, at: datetime) -> None:
         assert new.rank < old.rank
         self.s.incidents[incident_id].sev = new
+
+    def alert_joined(
+        self,
+        incident_id: str,
+        *,
+        alert_id: str,
+        summary: str,
+        severity: Sev,
+        raised_from: Sev | None,
+        at: datetime,
+        reason: str = "",
+    ) -> None:
+        self.s.joined.append(Joined(incident_id, alert_id, summary, severity, raised_from, at, reason))
+
+    def flush(self) -> None:
+        self.s.flushes += 1
 
     def alert_acknowledged(self, incident_id: str, at: datetime) -> None:
         if self.s.incidents[incident_id].status == "detected":
@@ -133,6 +168,7 @@ def config(**overrides: object) -> ServiceConfig:
         "auto_resolve": True,
         "grouping_window_seconds": 300,
         "group_by_labels": [],
+        "grouping_mode": "alert",
         "severity_map": {},
         "runbook_url": None,
     }

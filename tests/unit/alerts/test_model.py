@@ -11,15 +11,11 @@ from firebell.alerts.model import (
     AlertStatus,
     Disposition,
     EventAction,
-    GroupingPolicy,
     MaintenanceWindow,
     OpenAlertRef,
-    OpenIncidentRef,
     Step,
     classify,
     dedup_step,
-    group_key_for,
-    joins,
 )
 from firebell.kernel.severity import Sev
 
@@ -74,28 +70,3 @@ def test_dedup_steps() -> None:
     assert dedup_step(EventAction.ACKNOWLEDGE, open_alert) is Step.ACKNOWLEDGE
     assert dedup_step(EventAction.ACKNOWLEDGE, acked) is Step.IGNORE
     assert dedup_step(EventAction.ACKNOWLEDGE, None) is Step.IGNORE
-
-
-def test_alertmanager_group_key_wins_over_labels() -> None:
-    policy = GroupingPolicy(by_labels=("alertname",))
-    assert group_key_for(event(group_key='{}:{alertname="X"}'), policy) == 'group:{}:{alertname="X"}'
-    a = group_key_for(event(labels={"alertname": "A", "pod": "1"}), policy)
-    b = group_key_for(event(labels={"alertname": "A", "pod": "2"}), policy)
-    c = group_key_for(event(labels={"alertname": "B"}), policy)
-    assert a == b != c
-
-
-def test_joins_within_window_only() -> None:
-    policy = GroupingPolicy(window=timedelta(minutes=5))
-    key = group_key_for(event(), policy)
-    candidate = OpenIncidentRef("i1", key, NOW)
-    assert joins(candidate, key, policy, NOW + timedelta(minutes=5))
-    assert not joins(candidate, key, policy, NOW + timedelta(minutes=5, seconds=1))
-    assert not joins(candidate, "labels:other", policy, NOW)
-    assert not joins(candidate, key, GroupingPolicy(window=timedelta(0)), NOW)
-
-
-def test_alertmanager_group_joins_regardless_of_window() -> None:
-    policy = GroupingPolicy(window=timedelta(0))
-    candidate = OpenIncidentRef("i1", "group:g", NOW)
-    assert joins(candidate, "group:g", policy, NOW + timedelta(days=3))

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 from firebell.alerts.model import AlertEvent, AlertSeverity, EventAction, Outcome
 from firebell.alerts.service import EventResult, Submission, ingest
 from firebell.kernel.severity import Sev
-from tests.unit.alerts.fakes import FakeAlertRepo, FakeConfigs, FakeIncidents, FakeStore, config
+from tests.unit.alerts.fakes import FakeAlertRepo, FakeConfigs, FakeIncidents, FakeStore, Joined, config
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DISK = {"alertname": "Disk"}
 
 
 class Harness:
@@ -48,9 +49,9 @@ def test_repeat_trigger_bumps_count_and_opens_one_incident() -> None:
 
 def test_alerts_within_window_group_and_later_ones_do_not() -> None:
     h = Harness(grouping_window_seconds=60)
-    first = h.send(trig("a"))[0]
-    second = h.send(trig("b"), at=NOW + timedelta(seconds=60))[0]
-    third = h.send(trig("c"), at=NOW + timedelta(seconds=61))[0]
+    first = h.send(trig("a", labels=DISK))[0]
+    second = h.send(trig("b", labels=DISK), at=NOW + timedelta(seconds=60))[0]
+    third = h.send(trig("c", labels=DISK), at=NOW + timedelta(seconds=61))[0]
     assert first.incident_id == second.incident_id != third.incident_id
 
 
@@ -64,15 +65,19 @@ def test_group_by_labels_separates_incidents() -> None:
 
 def test_joining_alert_raises_incident_severity() -> None:
     h = Harness()
-    first = h.send(trig("a", AlertSeverity.WARNING))[0]
-    h.send(trig("b", AlertSeverity.CRITICAL))
+    first = h.send(trig("a", AlertSeverity.WARNING, labels=DISK))[0]
+    second = h.send(trig("b", AlertSeverity.CRITICAL, labels=DISK))[0]
     assert first.incident_id is not None
     assert h.store.incidents[first.incident_id].sev is Sev.SEV1
+    assert second.alert_id is not None
+    assert h.store.joined == [
+        Joined(first.incident_id, second.alert_id, "alert b", Sev.SEV1, Sev.SEV3, NOW, "same alert name Disk within 5m")
+    ]
 
 
 def test_incident_auto_resolves_when_its_last_alert_resolves() -> None:
     h = Harness()
-    a = h.send(trig("a"), trig("b"))[0]
+    a = h.send(trig("a", labels=DISK), trig("b", labels=DISK))[0]
     assert a.incident_id is not None
     h.send(resolve("a"))
     assert h.store.incidents[a.incident_id].status == "detected"
