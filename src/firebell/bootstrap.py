@@ -193,7 +193,8 @@ class Container:
 
 
 class _Opened:
-    """Incidents the intake writer opened since the paging engine was last woken (writer thread only)."""
+    """Incidents the intake writer opened (or alerts joined) since the paging engine was last woken
+    (writer thread only)."""
 
     count = 0
 
@@ -247,6 +248,7 @@ def _intake_batch(
             if raised_from is None and incident_id in joined:
                 return
             joined.add(incident_id)
+            opened.count += 1  # it may page or queue messages: wake the engine after the commit
             repo = SqlIncidentRepo(conn)
             alert_joined(
                 paging=paging,
@@ -344,7 +346,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         changes.bump()
         if opened.count:
             opened.count = 0
-            background.poke(EscalationRunner.name)
+            background.poke(EscalationRunner.name, DeliveryRunner.name)
 
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
         engine,

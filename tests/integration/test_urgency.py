@@ -64,8 +64,9 @@ def _alert(app: PagingApp, severity: str, summary: str) -> int:
         headers=app.auth(),
     )
     assert sent.status_code == 202, sent.text
-    incidents = app.client.get("/api/v1/incidents?status=open", headers=app.auth()).json()
-    return int(next(i["number"] for i in incidents if summary in i["title"]))
+    (result,) = sent.json()
+    incident = app.client.get(f"/api/v1/incidents/{result['incident_id']}", headers=app.auth()).json()
+    return int(incident["number"])
 
 
 def _to(app: PagingApp) -> list[str]:
@@ -330,3 +331,40 @@ def test_page_preview_says_per_level_whether_when_and_why(paging_app: PagingApp)
     )
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "severity"
+
+
+def test_a_critical_alert_joining_an_incident_nobody_is_working_pages_again(paging_app: PagingApp) -> None:
+    _setup(paging_app, "  - {name: checkout, escalation_policy: backend, grouping: service, grouping_window: 1h}\n")
+    number = _alert(paging_app, "critical", "checkout 5xx")
+    paging_app.tick()
+    # Acknowledged by a token of no person (a script): nobody is known to be responding.
+    paging_app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=paging_app.auth())
+    _at(paging_app, paging_app.clock.now() + timedelta(minutes=20))
+    assert _to(paging_app) == ["alice@example.com"]
+    again = _alert(paging_app, "critical", "checkout latency")
+    assert again == number  # it joined
+    paging_app.tick()
+    assert _to(paging_app) == ["alice@example.com", "alice@example.com"]
+    assert _timeline(paging_app, number, "paging_restarted") == [
+        "Paging again under SEV-1's urgency: a SEV-1 alert joined and nobody is responding"
+    ]
+
+
+def test_a_join_that_raises_the_severity_pages_under_the_new_urgency(paging_app: PagingApp) -> None:
+    _setup(paging_app, "  - {name: checkout, escalation_policy: backend, grouping: service, grouping_window: 1h}\n")
+    # Thursday 04:58 in New York: a SEV-3 waits for the morning...
+    _at(paging_app, datetime(2026, 3, 5, 9, 58, tzinfo=UTC))
+    number = _alert(paging_app, "warning", "checkout slow")
+    paging_app.tick()
+    assert _to(paging_app) == []
+    # ...until a critical alert joins it: now a SEV-1, it pages at once, and the VP level counts.
+    _at(paging_app, datetime(2026, 3, 5, 10, 5, tzinfo=UTC))
+    assert _alert(paging_app, "critical", "checkout down") == number
+    paging_app.tick()
+    assert _incident(paging_app, number)["sev"] == "SEV-1"
+    assert _to(paging_app) == ["alice@example.com"]
+    assert _timeline(paging_app, number, "paging_restarted") == [
+        "Paging again under SEV-1's urgency: raised from SEV-3 by a new alert"
+    ]
+    _at(paging_app, datetime(2026, 3, 5, 10, 40, tzinfo=UTC))
+    assert _to(paging_app) == ["alice@example.com", "dave@example.com", "vera@example.com"]

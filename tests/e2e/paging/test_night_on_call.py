@@ -259,6 +259,8 @@ def test_a_night_on_call(night: Night) -> None:
     night.tick()
     assert night.inbox[-1] == ("02:00", "erin@example.com", "[SEV-1] #3 refunds failing (billing)")
     night.api("POST", "/api/v1/incidents/3/acknowledge")
+    night.at("02:40")
+    night.api("POST", "/api/v1/incidents/3/resolve")
 
     # 04:00 a warning from a generic webhook (SEV-3): it waits for Alice's working day.
     night.at("04:00")
