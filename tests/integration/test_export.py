@@ -85,6 +85,7 @@ def test_an_export_applies_as_no_change_and_rebuilds_the_same_setup(paging: Pagi
     policies = {p["name"]: p for p in data["escalation_policies"]}
     assert policies["checkout-primary"]["repeat"] == 1
     assert policies["security"]["levels"][0] == {
+        "level": 1,  # levels are written with their numbers
         "targets": ["primary"],
         "timeout": "10m",
         "action": "Isolate the affected systems",
