@@ -13,7 +13,7 @@ import yaml
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
-from firebell.identity.service import create_user
+from firebell.identity.service import create_token, create_user
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load
 from firebell.oncall.export import export
@@ -368,3 +368,50 @@ def test_a_join_that_raises_the_severity_pages_under_the_new_urgency(paging_app:
     ]
     _at(paging_app, datetime(2026, 3, 5, 10, 40, tzinfo=UTC))
     assert _to(paging_app) == ["alice@example.com", "dave@example.com", "vera@example.com"]
+
+
+def test_an_acknowledgement_left_alone_pages_the_acknowledger_again(paging_app: PagingApp) -> None:
+    _setup(
+        paging_app,
+        """escalation_policies:
+  - name: checkout-urgent
+    acknowledgement_timeout: 20m
+    unresolved: {}
+    levels: [{targets: [backend], timeout: 10m}]
+""",
+    )
+    with transaction(paging_app.container.engine, write=True) as conn:
+        catalog, oncall = SqlCatalogRepo(conn), SqlOncallRepo(conn)
+        row, policy = catalog.service_by_name("checkout"), oncall.policy_by_name("checkout-urgent")
+        assert row is not None
+        assert policy is not None
+        catalog.update_service(str(row["id"]), {"escalation_policy_id": policy["id"]})
+        alice = SqlIdentityRepo(conn).user_by_handle("alice")
+        assert alice is not None
+        token = create_token(
+            repo=SqlIdentityRepo(conn),
+            name="alice",
+            scope="respond",
+            now=paging_app.clock.now(),
+            user_id=str(alice["id"]),
+        )
+    start = paging_app.clock.now()
+    number = _alert(paging_app, "error", "refunds slow")
+    paging_app.tick()
+    acked = paging_app.client.post(
+        f"/api/v1/incidents/{number}/acknowledge", headers={"authorization": f"Bearer {token}"}
+    )
+    assert acked.status_code == 200, acked.text
+    _at(paging_app, start + timedelta(minutes=19, seconds=59))
+    assert _to(paging_app) == ["alice@example.com"]
+    _at(paging_app, start + timedelta(minutes=20))
+    paging_app.tick()
+    assert _to(paging_app) == ["alice@example.com", "alice@example.com"]
+    assert _timeline(paging_app, number, "paged_again") == [
+        "Acknowledged by Alice and still unresolved after the acknowledgement timeout: paging Alice again"
+    ]
+    # Acknowledging again sets the timeout again; resolving ends it.
+    paging_app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers={"authorization": f"Bearer {token}"})
+    paging_app.client.post(f"/api/v1/incidents/{number}/resolve", headers=paging_app.auth())
+    _at(paging_app, start + timedelta(hours=2))
+    assert len(_to(paging_app)) == 2
