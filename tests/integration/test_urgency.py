@@ -415,3 +415,44 @@ def test_an_acknowledgement_left_alone_pages_the_acknowledger_again(paging_app: 
     paging_app.client.post(f"/api/v1/incidents/{number}/resolve", headers=paging_app.auth())
     _at(paging_app, start + timedelta(hours=2))
     assert len(_to(paging_app)) == 2
+
+
+def test_a_severity_raised_by_hand_pages_under_the_new_urgency_and_a_lowering_replans(paging_app: PagingApp) -> None:
+    _setup(paging_app)
+    # 04:58 in New York: a SEV-3 waits for Alice's morning...
+    _at(paging_app, datetime(2026, 3, 5, 9, 58, tzinfo=UTC))
+    number = _alert(paging_app, "warning", "checkout slow")
+    paging_app.tick()
+    assert _to(paging_app) == []
+    # ...until the IC raises it to SEV-1 at 05:20: it pages at once, and the SEV-1-only VP counts.
+    _at(paging_app, datetime(2026, 3, 5, 10, 20, tzinfo=UTC))
+    raised = paging_app.client.post(
+        f"/api/v1/incidents/{number}/severity", json={"severity": "SEV-1", "reason": "checkout is down"},
+        headers=paging_app.auth(),
+    )  # fmt: skip
+    assert raised.status_code == 200, raised.text
+    paging_app.tick()
+    assert _to(paging_app) == ["alice@example.com"]
+    assert _timeline(paging_app, number, "paging_restarted") == [
+        "Paging again under SEV-1's urgency: raised from SEV-3 to SEV-1 by hand"
+    ]
+    # Lowered to SEV-2 while nobody acknowledged: the VP level drops out; Dave after Alice's 2m.
+    paging_app.client.post(
+        f"/api/v1/incidents/{number}/severity", json={"severity": "SEV-2"}, headers=paging_app.auth()
+    )
+    _at(paging_app, datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
+    assert "vera@example.com" not in _to(paging_app)
+    assert _to(paging_app)[-1] == "dave@example.com"
+
+
+def test_escalating_by_hand_pages_at_once_whatever_the_urgency(paging_app: PagingApp) -> None:
+    _setup(paging_app)
+    _at(paging_app, datetime(2026, 3, 5, 9, 58, tzinfo=UTC))  # 04:58 in New York
+    number = _alert(paging_app, "warning", "checkout slow")
+    paging_app.tick()
+    escalated = paging_app.client.post(
+        f"/api/v1/incidents/{number}/escalate", json={"note": "I need the lead now"}, headers=paging_app.auth()
+    )
+    assert escalated.status_code == 200, escalated.text
+    paging_app.tick()
+    assert _to(paging_app) == ["alice@example.com"]  # level 1: nobody was paged yet, so it is next

@@ -38,6 +38,7 @@ from firebell.kernel.errors import ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import reassign_target
+from firebell.paging.joins import change_severity
 from firebell.paging.repo import SqlPagingRepo
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 
@@ -156,8 +157,9 @@ def set_severity(ref: str, body: SeverityRequest, container: ContainerDep, calle
         raise ValidationFailed.field("severity", str(exc)) from None
 
     def act(conn: Connection, incident_id: str) -> None:
-        response.set_severity(
-            SqlIncidentRepo(conn),
+        change_severity(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
             incident_id=incident_id,
             sev=sev,
             actor=caller.name,

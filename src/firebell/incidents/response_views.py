@@ -25,6 +25,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
+from firebell.paging.joins import change_severity
 from firebell.paging.repo import SqlPagingRepo
 from firebell.statuspage.model import ComponentStatus
 from firebell.statuspage.model import IncidentStatus as PublicState
@@ -135,8 +136,9 @@ def set_severity(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     def act(conn: Connection, incident_id: str) -> None:
-        response.set_severity(
-            SqlIncidentRepo(conn),
+        change_severity(
+            incidents=SqlIncidentRepo(conn),
+            paging=SqlPagingRepo(conn),
             incident_id=incident_id,
             sev=Sev.parse(severity),
             actor=session.email,

@@ -146,7 +146,7 @@ class TargetWatch:
         message = f"Status update overdue: none sent for {cadence}{_counted(terms)} ({sev}; due {due})"
         roles = repo.roles(deadline.incident_id)
         paged = paging.pages_of(deadline.incident_id)
-        pages = [Paged(int(p["level"]), str(p["user_id"]), p["paged_at"]) for p in paged]
+        pages = [Paged(int(p["level"]), str(p["user_id"]), p["paged_at"]) for p in paged if p["paged_at"] <= now]
         chosen = whom_to_remind(
             [(Role(r["role"]), str(r["user_id"])) for r in roles], row.get("acknowledged_by"), pages
         )

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from firebell.paging.service import Links
 
 # Escalations that page a person someone asked for: they page at once, whatever the severity.
-_DIRECT_KINDS = frozenset({"responder", "unresolved", "ack_timeout"})
+_DIRECT_KINDS = frozenset({"responder", "unresolved", "ack_timeout", "escalated"})
 
 
 class FollowUp(Protocol):
@@ -140,7 +140,9 @@ def escalate(
         if stop is not None or policy is None:
             updates.append(_update(row, row["steps_taken"], None, stop or EscalationState.EXHAUSTED, now))
             if stop is None:
-                _no_policy(timeline, row, base, sev, now)
+                service_of = directory.services.get(str(row.get("service_id") or ""))
+                quiet = urgency_for(sev, service_of.urgency if service_of else {}) is Urgency.FOLLOW_UP
+                _no_policy(timeline, row, base, sev, now, flag=not quiet)
             continue
         if timers is not None and row.get("kind", "policy") == "policy" and row["policy_id"] and not row["steps_taken"]:
             arm_unresolved(
@@ -159,7 +161,7 @@ def escalate(
         due += _dues(row, policy, plan)
         _tell(timeline, row, policy, plan, sev, people, now)
         ended = plan.ended
-        if ended is EscalationState.EXHAUSTED and plan.steps and all(s.skipped for s in plan.steps):
+        if ended is EscalationState.EXHAUSTED and not row["steps_taken"] and all(s.skipped for s in plan.steps):
             ended = EscalationState.FOLLOW_UP
             _open_follow_up(timeline, follow_up, row, sev, now)
         elif ended is EscalationState.EXHAUSTED:
@@ -244,15 +246,21 @@ def _tell(
     )
 
 
-def _no_policy(timeline: IncidentRepo, row: Mapping[str, Any], base: Policy | None, sev: Sev, now: datetime) -> None:
+def _no_policy(
+    timeline: IncidentRepo, row: Mapping[str, Any], base: Policy | None, sev: Sev, now: datetime, *, flag: bool
+) -> None:
+    """The escalation ends with nobody to page; unless its severity pages nobody by design (`flag`
+    False), the incident is flagged as having reached nobody."""
     if base is None:
         timeline.add_event(row["incident_id"], now, "escalation_ended", "The escalation policy was deleted")
-        timeline.flag_page_gap(row["incident_id"], "no_policy")
+        if flag:
+            timeline.flag_page_gap(row["incident_id"], "no_policy")
         return
     timeline.add_event(
         row["incident_id"], now, "escalation_ended", f"No level of escalation policy {base.name} pages for {sev}"
     )
-    timeline.flag_page_gap(row["incident_id"], "no_level")
+    if flag:
+        timeline.flag_page_gap(row["incident_id"], "no_level")
 
 
 def _open_follow_up(
@@ -405,7 +413,7 @@ def _page_person(
             opened_at=row["opened_at"],
             due_at=step.due_at,
             incident_url=links.incident(int(row["number"])),
-            ack_url=links.acknowledge(row["incident_id"], user_id, now),
+            ack_url=links.acknowledge(row["incident_id"], user_id, max(now, reached.at)),
             after_hours=late_hours,
             person=name,
             idempotency_key=key,

@@ -1,4 +1,4 @@
-"""What paging does when a new alert joins an open incident.
+"""What paging does when a new alert joins an open incident, or a person changes its severity.
 
 A join that raises the incident's severity applies the new severity's urgency again: the policy
 starts over for it (a SEV-1-only level now counts, and an earlier acknowledgement does not answer
@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from firebell.incidents.ports import IncidentRepo
+from firebell.incidents.ports import IncidentRepo, ResponseRepo
+from firebell.incidents.response import set_severity
 from firebell.incidents.state import IncidentStatus
 from firebell.kernel.severity import Sev
 from firebell.oncall.urgency import Urgency, urgency_for
-from firebell.paging.model import EscalationState
+from firebell.paging.model import RESPONDER, EscalationState
 from firebell.paging.ports import PagingRepo
 from firebell.paging.service import start_escalation
 
@@ -65,15 +66,50 @@ def alert_joined(
     if not service_id:
         return
     if raised_from is not None:
-        _page_again(paging, incidents, incident, Sev(incident["sev"]), at, f"raised from {raised_from} by a new alert")
+        page_again(paging, incidents, incident, Sev(incident["sev"]), at, f"raised from {raised_from} by a new alert")
         return
-    working = IncidentStatus(incident["status"]) is not IncidentStatus.DETECTED
-    if working and not responders and not paging.active_escalations(incident_id):
+    if not responders and not _paging_now(paging, incident_id):
         service = paging.service_paging([service_id]).get(service_id)
         if urgency_for(severity, service.urgency if service else {}) is Urgency.PAGE:
-            _page_again(
-                paging, incidents, incident, severity, at, f"a {severity} alert joined and nobody is responding"
-            )
+            page_again(paging, incidents, incident, severity, at, f"a {severity} alert joined and nobody is responding")
+
+
+def severity_changed(
+    *, paging: PagingRepo, incidents: IncidentRepo, incident_id: str, old: Sev, new: Sev, at: datetime
+) -> None:
+    """A severity changed by hand: a raise pages again under the new severity's urgency (levels for
+    it alone now count); a lowering re-plans paging still under way (the VP level drops out, a
+    SEV-3 waits for working hours), and pages nobody who is not paged already."""
+    incident = incidents.get(incident_id)
+    if incident is None or not IncidentStatus(incident["status"]).is_open or old is new:
+        return
+    if new.rank < old.rank or _paging_now(paging, incident_id):
+        verb = "raised" if new.rank < old.rank else "lowered"
+        page_again(paging, incidents, incident, new, at, f"{verb} from {old} to {new} by hand")
+
+
+def change_severity(
+    *,
+    incidents: ResponseRepo,
+    paging: PagingRepo,
+    incident_id: str,
+    sev: Sev,
+    actor: str,
+    at: datetime,
+    reason: str = "",
+) -> bool:
+    """Change an incident's severity by hand (API and form alike), and its paging with it."""
+    row = incidents.get(incident_id)
+    old = Sev(row["sev"]) if row is not None else sev
+    changed = set_severity(incidents, incident_id=incident_id, sev=sev, actor=actor, at=at, reason=reason)
+    if changed:
+        severity_changed(paging=paging, incidents=incidents, incident_id=incident_id, old=old, new=sev, at=at)
+    return changed
+
+
+def _paging_now(paging: PagingRepo, incident_id: str) -> bool:
+    """Whether the incident's own paging (not a request to join) is under way."""
+    return any(e.get("kind") != RESPONDER for e in paging.active_escalations(incident_id))
 
 
 def _responders(incident: Mapping[str, Any], roles: RoleHolders) -> list[str]:
@@ -83,16 +119,29 @@ def _responders(incident: Mapping[str, Any], roles: RoleHolders) -> list[str]:
     return list(dict.fromkeys(people))
 
 
-def _page_again(
+def page_again(
     paging: PagingRepo, incidents: IncidentRepo, incident: Mapping[str, Any], sev: Sev, at: datetime, why: str
 ) -> None:
+    """Restart the incident's policy (the one it ran last, else the service's) for `sev`, answered only
+    by an acknowledgement from now on; people asked to join go on being paged, and a drill stays one."""
     incident_id = str(incident["id"])
+    escalations = paging.escalations_of(incident_id)
     for running in paging.active_escalations(incident_id):
-        paging.update_escalation(
-            running["id"], {"state": EscalationState.REPLACED.value, "next_due_at": None, "ended_at": at}
-        )
+        if running.get("kind") != RESPONDER:
+            paging.update_escalation(
+                running["id"], {"state": EscalationState.REPLACED.value, "next_due_at": None, "ended_at": at}
+            )
+    last_policy = next((str(e["policy_id"]) for e in reversed(escalations) if e["policy_id"]), None)
+    drill = next((list(e["only_user_ids"]) for e in escalations if e.get("only_user_ids") is not None), None)
     started = start_escalation(
-        paging, incident_id=incident_id, service_id=str(incident["service_id"]), at=at, sev=sev, answer_after=at
+        paging,
+        incident_id=incident_id,
+        service_id=str(incident["service_id"] or "") or None,
+        at=at,
+        policy_id=last_policy,
+        sev=sev,
+        answer_after=at,
+        only_user_ids=drill,
     )
     if started is None:
         incidents.add_event(incident_id, at, "not_paged", f"Nobody paged ({why}): the service has no escalation policy")

@@ -247,6 +247,9 @@ def plan_pass(policy: Policy, started_at: datetime, taken: int, now: datetime, l
         people = tuple(Reached(user, now, delay) for user, delay in reached)
         if urgency is Urgency.WORKING_HOURS and people:
             people = tuple(Reached(p.user, look.hours(p.user).next_start(now), p.delay) for p in people)
+            if current.round and any(p.at <= now for p in people):
+                # A later round pages only those at work: the others' pages already wait for their day.
+                people = tuple(p for p in people if p.at <= now)
             if all(p.at > now for p in people):
                 until = min(p.at for p in people)
                 hold = Hold(current.level, until, tuple(p.user for p in people))

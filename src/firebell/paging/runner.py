@@ -35,7 +35,7 @@ from firebell.paging.ports import Channel, PermanentDeliveryError, RetryableDeli
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.service import Links
 from firebell.paging.timer_repo import SqlTimerRepo
-from firebell.paging.timers import fire
+from firebell.paging.timers import Fired, fire
 
 log = logging.getLogger("firebell.paging")
 
@@ -367,12 +367,33 @@ class PagingTimers:
         with self.engine.connect() as conn:
             upcoming = SqlTimerRepo(conn).next_due()
         if upcoming is not None and upcoming <= now:
-            with claim_transaction(self.engine) as conn:
-                timers = SqlTimerRepo(conn)
-                rows = timers.claim_due(now, self.batch)
-                fired = fire(timers, SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now)
+            try:
+                fired = self._fire(now, None)
+            except Exception:
+                # One bad timer must not hold up the others: fire them one at a time.
+                log.exception("paging_timers_failed")
+                fired = self._one_by_one(now)
             if any(f.state == "done" for f in fired):
                 self.on_paged()  # new escalations are due now
             with self.engine.connect() as conn:
                 upcoming = SqlTimerRepo(conn).next_due()
         return min(upcoming, now + POLL) if upcoming is not None and upcoming > now else now + POLL
+
+    def _fire(self, now: datetime, only: str | None) -> list[Fired]:
+        with claim_transaction(self.engine) as conn:
+            timers = SqlTimerRepo(conn)
+            rows = [r for r in timers.claim_due(now, self.batch) if only is None or r["id"] == only]
+            return fire(timers, SqlPagingRepo(conn), SqlIncidentRepo(conn), rows, now=now)
+
+    def _one_by_one(self, now: datetime) -> list[Fired]:
+        with self.engine.connect() as conn:
+            ids = [str(r["id"]) for r in SqlTimerRepo(conn).claim_due(now, self.batch)]
+        fired: list[Fired] = []
+        for timer_id in ids:
+            try:
+                fired += self._fire(now, timer_id)
+            except Exception:
+                log.exception("paging_timer_failed", extra={"timer_id": timer_id})
+                with claim_transaction(self.engine) as conn:
+                    SqlTimerRepo(conn).finish(timer_id, "failed", now)
+        return fired

@@ -159,6 +159,16 @@ def acknowledge(
             incidents.update(incident_id, {"acknowledged_by": actor_id})
     else:
         incidents.add_event(incident_id, now, "acknowledged", f"Acknowledged via {via}", actor=actor)
+    if actor_id is not None and answer is Answer.INCIDENT:
+        # Timers before escalations: the timer engine locks in that order too (no deadlock).
+        arm_acknowledgement_timeout(
+            paging.timers(),
+            incident_id=incident_id,
+            policy=_running_policy(paging, incident_id),
+            sev=Sev(row["sev"]),
+            user_id=actor_id,
+            now=now,
+        )
     _end(
         paging,
         incident_id,
@@ -171,14 +181,6 @@ def acknowledge(
     if actor_id is not None and answer is Answer.INCIDENT:
         name = incidents.person_name(actor_id) or actor
         take_command_on_acknowledgement(incidents, incident_id=incident_id, user=(actor_id, name), actor=actor, at=now)
-        arm_acknowledgement_timeout(
-            paging.timers(),
-            incident_id=incident_id,
-            policy=_running_policy(paging, incident_id),
-            sev=Sev(row["sev"]),
-            user_id=actor_id,
-            now=now,
-        )
     return answer
 
 
@@ -196,9 +198,9 @@ def resolve(
     """Resolve: the incident moves to RESOLVED, every page and pending notification stops, and its
     alerts resolve with it (an alert that fires again opens a new incident and pages again)."""
     move(incidents, incident_id, IncidentStatus.RESOLVED, now, actor=actor, note=note or f"via {via}")
-    _stop(paging, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
     for kind in (ACK_TIMEOUT, UNRESOLVED):
         paging.timers().cancel(incident_id, kind, now)
+    _stop(paging, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
     closed = paging.resolve_open_alerts(incident_id, now)
     if closed:
         incidents.add_event(incident_id, now, "alerts_resolved", f"{closed} open alert(s) resolved with the incident")
@@ -217,6 +219,7 @@ def reassign(
     """Hand the incident to another policy or person (id, name): escalation restarts from level 1."""
     _open_incident(incidents, incident_id, "reassign")
     only = _drill_people(paging.escalations_of(incident_id))
+    paging.timers().cancel(incident_id, ACK_TIMEOUT, now)  # the acknowledger handed it on
     _stop(paging, incident_id, EscalationState.REPLACED, now, "reassigned", spare_responders=True)
     escalation_id = start_escalation(
         paging,
@@ -315,8 +318,9 @@ def escalate_further(
     rows = paging.policies({policy_id}) if policy_id else []
     if not rows:
         return None
-    whole = policy_from_row(rows[0])
-    policy = whole.for_severity(Sev(row["sev"])) or whole
+    policy = policy_from_row(rows[0]).for_severity(Sev(row["sev"]))
+    if policy is None:
+        return None  # no level of the policy pages for this severity
     # Stop (and so lock) the running escalation first: a page it commits meanwhile is counted.
     _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated", spare_responders=True)
     highest = paging.highest_level_paged(incident_id, str(policy_id))
@@ -336,6 +340,9 @@ def escalate_further(
             "ended_at": None,
             "answer_after": now,
             "only_user_ids": only,
+            # Someone asked for it (a person, or the unresolved rule): it pages at once, whatever
+            # the severity's urgency.
+            "kind": "escalated",
         }
     )
     why = f": {reason.strip()[:300]}" if reason.strip() else ""
