@@ -148,6 +148,7 @@ def _path_value(route: Route, param: str, o: Objects) -> str:
         "role": "commander",
         "target": "acknowledged",
         "tool": "five_whys",
+        "sev": "SEV-3",
     }
     if param in plain:
         return plain[param]

@@ -77,3 +77,11 @@ def test_export_then_import_gives_the_same_service(
     assert read.annotations == service.annotations
     assert read.escalation_policy == service.escalation_policy
     assert read.depends_on == service.depends_on
+
+
+def test_characters_yaml_reads_as_line_breaks_come_back_unchanged() -> None:
+    raw = {"system": "a\x85b", "slis": [{"name": "a", "query": "0\x850"}], "description": "x\u2028y\u2029"}
+    service = Service("edge", {**DEFAULTS, **stored_values(raw)}, {"example.com/a": "\x85"}, None, ())
+    (_index, read), *_rest = read_catalog(load_documents(dump_documents([entity_of(service)]))).services
+    assert {**DEFAULTS, **read.values} == service.values
+    assert read.annotations == service.annotations
