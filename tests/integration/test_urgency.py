@@ -366,7 +366,8 @@ def test_a_join_that_raises_the_severity_pages_under_the_new_urgency(paging_app:
     assert _timeline(paging_app, number, "paging_restarted") == [
         "Paging again under SEV-1's urgency: raised from SEV-3 by a new alert"
     ]
-    _at(paging_app, datetime(2026, 3, 5, 10, 40, tzinfo=UTC))
+    _at(paging_app, datetime(2026, 3, 5, 10, 8, tzinfo=UTC))  # Alice's own 2m: Dave
+    _at(paging_app, datetime(2026, 3, 5, 10, 40, tzinfo=UTC))  # Dave's level's 30m: Vera
     assert _to(paging_app) == ["alice@example.com", "dave@example.com", "vera@example.com"]
 
 
@@ -440,9 +441,10 @@ def test_a_severity_raised_by_hand_pages_under_the_new_urgency_and_a_lowering_re
     paging_app.client.post(
         f"/api/v1/incidents/{number}/severity", json={"severity": "SEV-2"}, headers=paging_app.auth()
     )
-    _at(paging_app, datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
-    assert "vera@example.com" not in _to(paging_app)
-    assert _to(paging_app)[-1] == "dave@example.com"
+    _at(paging_app, datetime(2026, 3, 5, 10, 21, tzinfo=UTC))
+    _at(paging_app, datetime(2026, 3, 5, 10, 23, tzinfo=UTC))
+    _at(paging_app, datetime(2026, 3, 5, 10, 55, tzinfo=UTC))
+    assert _to(paging_app)[1:] == ["alice@example.com", "dave@example.com"]  # paged again as a SEV-2
 
 
 def test_escalating_by_hand_pages_at_once_whatever_the_urgency(paging_app: PagingApp) -> None:

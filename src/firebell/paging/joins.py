@@ -144,8 +144,11 @@ def page_again(
         only_user_ids=drill,
     )
     if started is None:
-        incidents.add_event(incident_id, at, "not_paged", f"Nobody paged ({why}): the service has no escalation policy")
-        incidents.flag_page_gap(incident_id, "no_policy")
+        if incident.get("page_gap") is None:  # said once, not at every alert that joins
+            incidents.add_event(
+                incident_id, at, "not_paged", f"Nobody paged ({why}): the service has no escalation policy"
+            )
+            incidents.flag_page_gap(incident_id, "no_policy")
         return
     incidents.add_event(incident_id, at, "paging_restarted", f"Paging again under {sev}'s urgency: {why}")
 
