@@ -77,7 +77,7 @@ schedules:
     escalation_policy:
       - {targets: [current_on_call], timeout: 15m}
 services:
-  - {name: checkout, escalation_policy: backend, owner_team: backend}
+  - {name: checkout, escalation_policy: backend, owner_team: backend, grouping_window: 30m}
   - {name: billing, escalation_policy: payments, owner_team: payments}
 """
 
@@ -234,7 +234,7 @@ def test_a_night_on_call(night: Night) -> None:
     # Nobody acknowledges #2: after Alice's own 5 minutes, Dave; the VP is never paged for a SEV-2.
     night.at("22:25")
     assert night.inbox[-1] == ("22:25", "dave@example.com", "[SEV-2] #2 db-2 disk 90% full (checkout)")
-    night.api("POST", "/api/v1/incidents/2/acknowledge")
+    night.api("POST", "/api/v1/incidents/2/acknowledge")  # by a script's token: no person is on it
 
     # 22:30 a second instance fires in the same Alertmanager group: it joins #1, which Alice is on,
     # and she is told (a message, not a page).
@@ -242,6 +242,14 @@ def test_a_night_on_call(night: Night) -> None:
     _alertmanager(night, "HighLatency", "critical", '{}:{alertname="HighLatency"}', "web-2")
     night.tick()
     assert ("22:30", "alice@example.com", "[SEV-1] #1 new alert: HighLatency on web-2") in night.messages
+
+    # 22:40 the disk fills further: a critical event of the same check joins #2, acknowledged but with
+    # nobody known to be on it, and raises it to SEV-1: paging starts again, under SEV-1's urgency.
+    night.at("22:40")
+    session.trigger("db-2 disk 90% full", "db-2", severity="critical", dedup_key="db-2-disk-critical")
+    night.tick()
+    assert night.inbox[-1] == ("22:40", "alice@example.com", "[SEV-1] #2 db-2 disk 90% full (checkout)")
+    night.api("POST", "/api/v1/incidents/2/acknowledge")
 
     # 23:10 #1 (SEV-1) has been open an hour, acknowledged and unresolved: the next level, Dave.
     night.at("23:09")
@@ -284,6 +292,7 @@ def test_a_night_on_call(night: Night) -> None:
         ("22:10", "alice@example.com"),
         ("22:20", "alice@example.com"),
         ("22:25", "dave@example.com"),
+        ("22:40", "alice@example.com"),
         ("23:10", "dave@example.com"),
         ("02:00", "erin@example.com"),
         ("09:00", "alice@example.com"),
