@@ -17,11 +17,9 @@ from firebell.postmortems.export import Document, ItemLine, SignOffLine, markdow
 from firebell.postmortems.facts import AlertFact, IncidentFacts, starter_rows
 from firebell.postmortems.model import SignOff, Status, starter_tables
 from firebell.postmortems.rca_view import parse_tool, rca_view
-from tests.conftest import need_peer
 
 ROOT = Path(__file__).resolve().parents[3]
 GOLDEN = ROOT / "tests" / "golden" / "postmortem" / "export.md"
-SEEDS = ROOT.parent / "shared" / "seeds"
 T0 = datetime(2025, 1, 15, 14, 20, tzinfo=UTC)
 
 
@@ -118,26 +116,29 @@ def _headings(text: str, deepest: int = 3) -> list[str]:
     return found
 
 
-def _seed_template() -> str:
-    seed = next(iter(sorted(SEEDS.glob("000_*.txt"))), None)
-    need_peer(None if seed else f"the seeds are not at {SEEDS}")
-    assert seed is not None
-    text = seed.read_text(encoding="utf-8")
-    start = text.index("# Incident Postmortem: {Incident Title}")
-    return text[start : text.index("````", start)]
+# The playbook's postmortem template (seed 000), its sections in order (levels 2 and 3), and the
+# header fields it asks for; written here so the tests need nothing outside the repository.
+TEMPLATE_SECTIONS = (
+    "Incident Team", "Executive Summary", "Impact Assessment", "User Impact", "Business Impact",
+    "Technical Impact", "SLO Impact", "Timeline", "Timeline Visualization", "Root Cause Analysis",
+    "What Happened", "Why It Happened (5 Whys Analysis)", "Root Causes", "Detection",
+    "How Was the Incident Detected?", "Detection Gap Analysis", "Response", "What Went Well",
+    "What Could Be Improved", "Recovery", "Actions Taken to Restore Service", "Verification Steps",
+    "Lessons Learned", "What We Learned", "Surprising Findings", "Action Items", "Immediate (This Week)",
+    "Short-term (This Sprint)", "Long-term (This Quarter)", "Prevention",
+    "How Do We Prevent This From Happening Again?", "Similar Incidents to Review", "Appendix",
+    "Supporting Data", "Related Documents", "Postmortem Meeting Notes", "Sign-off",
+)  # fmt: skip
+TEMPLATE_FIELDS = ("Incident ID", "Date", "Duration", "Severity", "Status")
 
 
 def test_every_section_of_the_seeds_template_is_in_the_export_in_order() -> None:
-    template = _seed_template()
-    wanted = [h for h in _headings(template) if not h.startswith("Incident Postmortem")]
     exported = _headings(markdown(_document()))
-    assert len(wanted) >= 35
     position = 0
-    for heading in wanted:
+    for heading in TEMPLATE_SECTIONS:
         assert heading in exported[position:], f"{heading!r} missing or out of order"
         position = exported.index(heading, position) + 1
-    for field in ("Incident ID", "Date", "Duration", "Severity", "Status"):
-        assert f"**{field}**" in template
+    for field in TEMPLATE_FIELDS:
         assert f"**{field}**: " in markdown(_document())
 
 
