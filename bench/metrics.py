@@ -181,6 +181,7 @@ def set_up_org(database_url: str, started: datetime) -> tuple[Org, str, str]:
 
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.catalog.service import create_integration, create_service
+    from firebell.identity.model import Role
     from firebell.identity.repo import SqlIdentityRepo
     from firebell.identity.service import create_token, create_user, log_in
     from firebell.infra.db import make_engine, transaction
@@ -210,7 +211,7 @@ def set_up_org(database_url: str, started: datetime) -> tuple[Org, str, str]:
         identity = SqlIdentityRepo(conn)
         token = create_token(repo=identity, name="bench-metrics", scope="admin", now=now)
         password = uuid.uuid4().hex
-        create_user(repo=identity, email="bench-admin@example.com", password=password, admin=True, now=now)
+        create_user(repo=identity, email="bench-admin@example.com", password=password, role=Role.ADMIN, now=now)
         month = timedelta(days=30)
         session = log_in(repo=identity, email="bench-admin@example.com", password=password, now=now, lifetime=month)
         # The organisation predates its history.
