@@ -1,0 +1,56 @@
+"""Every benchmark under bench/ runs here at a tiny size, so none of them rots unnoticed. The figures
+mean nothing at this size; what is checked is that each runs to the end and prints its results."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need_peer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench(script: str, *args: str, timeout: int = 300) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, f"bench/{script} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def test_the_escalation_benchmark_runs() -> None:
+    out = _bench("escalation.py", "--only", "sqlite", "--incidents", "20", "--spread", "2", "--alerts", "3")
+    assert "| sqlite | 20 | 20 (20) |" in out
+    assert "A fixed 5 s polling cycle" in out
+
+
+def test_the_ingest_benchmark_runs(tmp_path: Path) -> None:
+    need_peer(None if shutil.which("wrk") else "wrk is not installed (Debian package wrk)")
+    output = tmp_path / "ingest.json"
+    _bench(
+        "ingest.py", "--quick", "--only", "sqlite", "--scenarios", "single", "--concurrency", "4",
+        "--duration", "1", "--warmup", "1", "--repeats", "1", "--output", str(output),
+    )  # fmt: skip
+    assert json.loads(output.read_text())
+
+
+def test_the_metrics_benchmark_runs() -> None:
+    out = _bench("metrics.py", "--alerts", "2000", "--incidents", "200", "--only", "sqlite", "--repeat", "1")
+    assert "| SQLite |" in out
+
+
+@pytest.mark.timeout(300)
+def test_the_soak_runs(tmp_path: Path) -> None:
+    output = tmp_path / "soak.json"
+    _bench("soak.py", "--db", "sqlite", "--minutes", "0.1", "--rate", "5", "--output", str(output))
+    assert json.loads(output.read_text())
