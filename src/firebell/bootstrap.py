@@ -248,9 +248,9 @@ def _intake_batch(
             if raised_from is None and incident_id in joined:
                 return
             joined.add(incident_id)
-            opened.count += 1  # it may page or queue messages: wake the engine after the commit
             repo = SqlIncidentRepo(conn)
-            alert_joined(
+            # Wake the engine after the commit only when the join paged or queued messages.
+            opened.count += alert_joined(
                 paging=paging,
                 incidents=repo,
                 roles=repo,

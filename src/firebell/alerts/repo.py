@@ -119,7 +119,7 @@ class SqlAlertRepo:
             for r in rows
         ]
         self.db.insert_rows("alerts", _COLUMNS, values)
-        daily.add_fired(self.conn, rows)
+        daily.add_fired(self.db, rows)
 
     def update_many(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:

@@ -41,6 +41,24 @@ _u = cast(sa.Table, UserRow.__table__)
 _OPEN = [s.value for s in OPEN_STATUSES]
 _OPEN_SQL = ", ".join(f"'{s}'" for s in _OPEN)
 
+# Built once (the intake writer reads these for every batch an alert joins an incident in).
+_GET = sa.select(_inc).where(_inc.c.id == sa.bindparam("incident_id"))
+_ROLES = (
+    sa.select(
+        _roles.c.role,
+        _roles.c.user_id,
+        _roles.c.assigned_at,
+        _roles.c.assigned_by,
+        _u.c.display_name,
+        _u.c.handle,
+        _u.c.email,
+        _u.c.slack_member_id,
+    )
+    .join(_u, _u.c.id == _roles.c.user_id)
+    .where(_roles.c.incident_id == sa.bindparam("incident_id"), _roles.c.ended_at.is_(None))
+    .order_by(_roles.c.assigned_at, _roles.c.id)
+)
+
 
 class SqlIncidentRepo:
     def __init__(self, conn: Connection) -> None:
@@ -48,7 +66,7 @@ class SqlIncidentRepo:
         self._targets: SeverityTargets | None = None
 
     def get(self, incident_id: str) -> dict[str, Any] | None:
-        return first_dict(self.conn.execute(sa.select(_inc).where(_inc.c.id == incident_id)))
+        return first_dict(self.conn.execute(_GET, {"incident_id": incident_id}))
 
     def open_in_groups(self, service_id: str, group_keys: Collection[str]) -> list[dict[str, Any]]:
         """The service's open incidents in these groups, oldest first."""
@@ -145,22 +163,7 @@ class SqlIncidentRepo:
 
     def roles(self, incident_id: str) -> list[dict[str, Any]]:
         """Who holds which role, with each person's name and Slack id, in the order assigned."""
-        query = (
-            sa.select(
-                _roles.c.role,
-                _roles.c.user_id,
-                _roles.c.assigned_at,
-                _roles.c.assigned_by,
-                _u.c.display_name,
-                _u.c.handle,
-                _u.c.email,
-                _u.c.slack_member_id,
-            )
-            .join(_u, _u.c.id == _roles.c.user_id)
-            .where(_roles.c.incident_id == incident_id, _roles.c.ended_at.is_(None))
-            .order_by(_roles.c.assigned_at, _roles.c.id)
-        )
-        rows = [dict(r) for r in self.conn.execute(query).mappings()]
+        rows = [dict(r) for r in self.conn.execute(_ROLES, {"incident_id": incident_id}).mappings()]
         for row in rows:
             row["name"] = row["display_name"] or row["handle"] or row["email"]
         return rows

@@ -54,24 +54,31 @@ def alert_joined(
     severity: Sev,
     raised_from: Sev | None,
     at: datetime,
-) -> None:
-    """React to an alert joining the open incident `incident_id` (in the intake's transaction)."""
+) -> bool:
+    """React to an alert joining the open incident `incident_id` (in the intake's transaction).
+    True when it may have queued pages or messages (the paging engine has work), else False."""
     incident = incidents.get(incident_id)
     if incident is None or not IncidentStatus(incident["status"]).is_open:
-        return
+        return False
     responders = _responders(incident, roles)
-    if responders:
-        _tell(messenger, incident, responders, summary, severity, raised_from, at)
+    told = bool(responders) and _tell(messenger, incident, responders, summary, severity, raised_from, at) > 0
     service_id = str(incident["service_id"] or "")
     if not service_id:
-        return
+        return told
     if raised_from is not None:
-        page_again(paging, incidents, incident, Sev(incident["sev"]), at, f"raised from {raised_from} by a new alert")
-        return
-    if not responders and not _paging_now(paging, incident_id):
-        service = paging.service_paging([service_id]).get(service_id)
-        if urgency_for(severity, service.urgency if service else {}) is Urgency.PAGE:
-            page_again(paging, incidents, incident, severity, at, f"a {severity} alert joined and nobody is responding")
+        why = f"raised from {raised_from} by a new alert"
+        return page_again(paging, incidents, incident, Sev(incident["sev"]), at, why) or told
+    if responders:
+        return told
+    # One read of the incident's escalations serves both the check and a restart (once per batch).
+    escalations = paging.escalations_of(incident_id)
+    if _paging_now(paging, incident_id, escalations):
+        return told
+    service = paging.service_paging([service_id]).get(service_id)
+    if urgency_for(severity, service.urgency if service else {}) is not Urgency.PAGE:
+        return told
+    why = f"a {severity} alert joined and nobody is responding"
+    return page_again(paging, incidents, incident, severity, at, why, escalations=escalations) or told
 
 
 def severity_changed(
@@ -107,9 +114,18 @@ def change_severity(
     return changed
 
 
-def _paging_now(paging: PagingRepo, incident_id: str) -> bool:
+def _paging_now(paging: PagingRepo, incident_id: str, escalations: Sequence[Mapping[str, Any]] | None = None) -> bool:
     """Whether the incident's own paging (not a request to join) is under way."""
-    return any(e.get("kind") != RESPONDER for e in paging.active_escalations(incident_id))
+    return any(e.get("kind") != RESPONDER for e in _active(paging, incident_id, escalations))
+
+
+def _active(
+    paging: PagingRepo, incident_id: str, escalations: Sequence[Mapping[str, Any]] | None
+) -> list[Mapping[str, Any]]:
+    """The incident's active escalations: from `escalations` (all of them, read just before) if given."""
+    if escalations is None:
+        return list(paging.active_escalations(incident_id))
+    return [e for e in escalations if e.get("state") == EscalationState.ACTIVE.value]
 
 
 def _responders(incident: Mapping[str, Any], roles: RoleHolders) -> list[str]:
@@ -120,13 +136,22 @@ def _responders(incident: Mapping[str, Any], roles: RoleHolders) -> list[str]:
 
 
 def page_again(
-    paging: PagingRepo, incidents: IncidentRepo, incident: Mapping[str, Any], sev: Sev, at: datetime, why: str
-) -> None:
+    paging: PagingRepo,
+    incidents: IncidentRepo,
+    incident: Mapping[str, Any],
+    sev: Sev,
+    at: datetime,
+    why: str,
+    *,
+    escalations: Sequence[Mapping[str, Any]] | None = None,
+) -> bool:
     """Restart the incident's policy (the one it ran last, else the service's) for `sev`, answered only
-    by an acknowledgement from now on; people asked to join go on being paged, and a drill stays one."""
+    by an acknowledgement from now on; people asked to join go on being paged, and a drill stays one.
+    `escalations`: all of the incident's, oldest first, if just read. True when paging restarted."""
     incident_id = str(incident["id"])
-    escalations = paging.escalations_of(incident_id)
-    for running in paging.active_escalations(incident_id):
+    if escalations is None:
+        escalations = paging.escalations_of(incident_id)
+    for running in _active(paging, incident_id, escalations):
         if running.get("kind") != RESPONDER:
             paging.update_escalation(
                 running["id"], {"state": EscalationState.REPLACED.value, "next_due_at": None, "ended_at": at}
@@ -149,8 +174,9 @@ def page_again(
                 incident_id, at, "not_paged", f"Nobody paged ({why}): the service has no escalation policy"
             )
             incidents.flag_page_gap(incident_id, "no_policy")
-        return
+        return False
     incidents.add_event(incident_id, at, "paging_restarted", f"Paging again under {sev}'s urgency: {why}")
+    return True
 
 
 def _tell(
@@ -161,10 +187,10 @@ def _tell(
     severity: Sev,
     raised_from: Sev | None,
     at: datetime,
-) -> None:
+) -> int:
     number = int(incident["number"])
     raised = f" and raised it from {raised_from} to {incident['sev']}" if raised_from else ""
-    messenger.remind(
+    return messenger.remind(
         user_ids=people,
         incident_id=str(incident["id"]),
         number=number,

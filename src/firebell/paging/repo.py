@@ -54,6 +54,16 @@ _alerts = cast(sa.Table, AlertRow.__table__)
 _ACTIVE = EscalationState.ACTIVE.value
 _PENDING = DeliveryStatus.PENDING.value
 
+# Built once (the intake writer reads these for every batch an alert joins an incident in).
+_SERVICE_POLICY = sa.select(_svc.c.escalation_policy_id, _svc.c.category_policies).where(
+    _svc.c.id == sa.bindparam("service_id")
+)
+_ACTIVE_ESCALATIONS = sa.select(_esc).where(_esc.c.incident_id == sa.bindparam("incident_id"), _esc.c.state == _ACTIVE)
+_ESCALATIONS_OF = sa.select(_esc).where(_esc.c.incident_id == sa.bindparam("incident_id")).order_by(_esc.c.started_at)
+_SERVICE_PAGING = sa.select(_svc.c.id, _svc.c.urgency, _svc.c.working_hours).where(
+    _svc.c.id.in_(sa.bindparam("service_ids", expanding=True))
+)
+
 
 class SqlPagingRepo:
     def __init__(self, conn: Connection) -> None:
@@ -63,8 +73,7 @@ class SqlPagingRepo:
     # --- escalations --------------------------------------------------------------------------
 
     def service_policy(self, service_id: str, category: str | None = None) -> str | None:
-        query = sa.select(_svc.c.escalation_policy_id, _svc.c.category_policies).where(_svc.c.id == service_id)
-        row = first_dict(self.conn.execute(query))
+        row = first_dict(self.conn.execute(_SERVICE_POLICY, {"service_id": service_id}))
         if row is None:
             return None
         default = row["escalation_policy_id"]
@@ -77,12 +86,10 @@ class SqlPagingRepo:
         self.conn.execute(_esc.insert(), values)
 
     def active_escalations(self, incident_id: str) -> list[dict[str, Any]]:
-        query = sa.select(_esc).where(_esc.c.incident_id == incident_id, _esc.c.state == _ACTIVE)
-        return all_dicts(self.conn.execute(query))
+        return all_dicts(self.conn.execute(_ACTIVE_ESCALATIONS, {"incident_id": incident_id}))
 
     def escalations_of(self, incident_id: str) -> list[dict[str, Any]]:
-        query = sa.select(_esc).where(_esc.c.incident_id == incident_id).order_by(_esc.c.started_at)
-        return all_dicts(self.conn.execute(query))
+        return all_dicts(self.conn.execute(_ESCALATIONS_OF, {"incident_id": incident_id}))
 
     def highest_level_paged(self, incident_id: str, policy_id: str) -> int:
         """The highest level (1-based) of this policy anyone was paged at for the incident; 0 if none."""
@@ -206,9 +213,8 @@ class SqlPagingRepo:
         ids = list(service_ids)
         if not ids:
             return {}
-        query = sa.select(_svc.c.id, _svc.c.urgency, _svc.c.working_hours).where(_svc.c.id.in_(ids))
         found = {}
-        for row in all_dicts(self.conn.execute(query)):
+        for row in all_dicts(self.conn.execute(_SERVICE_PAGING, {"service_ids": ids})):
             own = from_doc(row["working_hours"], "UTC") if row["working_hours"] else None
             found[str(row["id"])] = ServicePaging(parse_urgency_map(row["urgency"] or {}), own)
         return found
