@@ -20,6 +20,15 @@ def test_stale_needs_enough_changes_relative_to_size(changed: int, live: int, ex
     assert stale(changed, live, min_changes=500, ratio=0.5) is expected
 
 
+@pytest.mark.parametrize(
+    ("changed", "live", "expected"),
+    [(49_999, 10**6, False), (50_000, 10**6, True), (400, 10**6, False), (20_000, 100_000, True)],
+)
+def test_a_large_table_is_analyzed_after_a_fixed_number_of_changes(changed: int, live: int, expected: bool) -> None:
+    # At a million alerts, waiting for a share of the table would leave the planner behind for minutes.
+    assert stale(changed, live, min_changes=500, ratio=0.2, max_changes=50_000) is expected
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a PostgreSQL-only module
 def test_analyzes_alerts_once_they_have_grown(app: App) -> None:
     app.add_service("grow")

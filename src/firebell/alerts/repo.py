@@ -20,6 +20,8 @@ _raw = cast(sa.Table, RawPayloadRow.__table__)
 
 
 _OPEN = AlertStatus.RESOLVED.value
+# The open-dedup lookup up to its keys, in the words of the partial index `uq_alerts_open_dedup`.
+_FIND_OPEN = f"SELECT id, status, incident_id, dedup_key FROM alerts WHERE status != '{_OPEN}' AND "  # noqa: S608
 _COLUMNS = (
     "id",
     "service_id",
@@ -77,14 +79,17 @@ class SqlAlertRepo:
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         keys = list(dedup_keys)
         found: list[OpenAlertRef] = []
-        mark = self.db.mark
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            query = (
-                f"SELECT id, status, incident_id, dedup_key FROM alerts WHERE service_id = {mark} "  # noqa: S608
-                f"AND status != '{_OPEN}' AND dedup_key IN ({', '.join([mark] * len(chunk))})"
-            )
-            rows = self.db.fetch_positional(query, [service_id, *chunk])
+            if self.db.sqlite:
+                query = f"{_FIND_OPEN}service_id = ? AND dedup_key IN ({', '.join(['?'] * len(chunk))})"
+                rows = self.db.fetch_positional(query, [service_id, *chunk])
+            else:
+                # One statement whatever the batch's size (an array, not a list of marks), planned for
+                # its own keys each time (see infra/db.py dedicated_writer): the open-dedup index.
+                rows = self.db.fetch_positional(
+                    f"{_FIND_OPEN}service_id = %s AND dedup_key = ANY(%s)", [service_id, chunk]
+                )
             found.extend(OpenAlertRef(r[0], AlertStatus(r[1]), r[2], r[3]) for r in rows)
         return found
 

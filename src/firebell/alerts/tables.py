@@ -34,6 +34,17 @@ class AlertRow(Base):
             postgresql_where=sa.text("status != 'resolved'"),
         ),
         sa.Index("ix_alerts_last_seen", "last_seen_at"),
+        # The list filters, each in the listing's order (newest first), so none walks every alert.
+        sa.Index("ix_alerts_status_seen", "status", "last_seen_at", "id"),
+        sa.Index(
+            "ix_alerts_open_seen",
+            "last_seen_at",
+            "id",
+            sqlite_where=sa.text("status != 'resolved'"),
+            postgresql_where=sa.text("status != 'resolved'"),
+        ),
+        sa.Index("ix_alerts_service_seen", "service_id", "last_seen_at", "id"),
+        sa.Index("ix_alerts_verdict_seen", "verdict", "last_seen_at", "id"),
         # The metrics and the hygiene review read alerts by when they fired, per service and name.
         sa.Index("ix_alerts_metrics", "first_seen_at", "service_id", "name", "verdict"),
         # Imported history: one row per record of the export, however often it is imported.

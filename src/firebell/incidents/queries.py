@@ -17,8 +17,8 @@ from firebell.incidents.mitigation import PLANS, Outcome, Strategy, next_step
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.response import already_done
 from firebell.incidents.roles import LABELS, NEEDS, Role, assembled_at, staffing
-from firebell.incidents.state import OPEN_STATUSES, IncidentStatus
-from firebell.incidents.tables import IncidentEventRow, IncidentRow
+from firebell.incidents.state import IncidentStatus
+from firebell.incidents.tables import OPEN_WHERE, IncidentEventRow, IncidentRow
 from firebell.incidents.targets import (
     Progress,
     Terms,
@@ -89,7 +89,7 @@ def list_incidents(
         if status not in STATUS_FILTERS:
             raise ValidationFailed.field("status", f"use one of {', '.join(sorted(STATUS_FILTERS))}")
         if status == "open":
-            query = query.where(_i.c.status.in_([s.value for s in OPEN_STATUSES]))
+            query = query.where(sa.text(OPEN_WHERE.replace("status", "incidents.status", 1)))
         else:
             query = query.where(_i.c.status == status)
     if service:
