@@ -11,6 +11,7 @@ the full results as JSON to bench/results/. See bench/README.md for what is meas
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
 import contextlib
 import hashlib
@@ -31,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,6 +216,198 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
+# --- steady rate (open loop) ------------------------------------------------------------------
+#
+# wrk is a closed-loop generator: a connection sends its next request only once the last one is
+# answered, so a slow server slows the load down and its queueing hides from the latency figures.
+# With --rate the requests are sent on a fixed schedule instead (request i at start + i / rate),
+# whatever the server does, and each latency runs from the request's *scheduled* send time to the
+# end of its answer: a server (or a generator) that falls behind shows it in full. Requests go over
+# keep-alive HTTP/1.1 connections written by hand on asyncio streams, as many at once as are in
+# flight, up to --concurrency (then a request waits for a connection; its wait counts too).
+
+Body = Callable[[int], bytes]
+
+
+def _am_alert(key: str, starts: str, *, webhook: bool) -> dict[str, Any]:
+    alert: dict[str, Any] = {
+        "labels": {"alertname": "BenchAlert", "instance": key, "job": "bench", "severity": "critical"},
+        "annotations": {"summary": f"Bench alert {key} is firing"},
+        "startsAt": starts,
+        "generatorURL": "http://prometheus.bench/graph?g0.expr=up",
+    }
+    if webhook:
+        alert.update({"status": "firing", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": key})
+    return alert
+
+
+def firebell_am_body(prefix: str, n: int, starts: str) -> Body:
+    """The same Alertmanager webhook as the wrk script sends, for request number i."""
+
+    def body(i: int) -> bytes:
+        alerts = [_am_alert(f"{prefix}-{i}-{j}", starts, webhook=True) for j in range(n)]
+        return json.dumps(
+            {
+                "version": "4",
+                "groupKey": '{}:{alertname="BenchAlert"}',
+                "status": "firing",
+                "receiver": "firebell",
+                "groupLabels": {"alertname": "BenchAlert"},
+                "commonLabels": {"alertname": "BenchAlert", "job": "bench", "severity": "critical"},
+                "commonAnnotations": {},
+                "externalURL": "http://alertmanager.bench",
+                "alerts": alerts,
+            }
+        ).encode()
+
+    return body
+
+
+def firebell_pd_body(prefix: str, routing_key: str) -> Body:
+    def body(i: int) -> bytes:
+        key = f"{prefix}-{i}"
+        payload = {"summary": f"Bench alert {key} is firing", "source": "bench-host", "severity": "critical"}
+        event = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": key, "payload": payload}
+        event["payload"]["component"] = "bench"
+        return json.dumps(event).encode()
+
+    return body
+
+
+def alertmanager_body(prefix: str, n: int, starts: str) -> Body:
+    def body(i: int) -> bytes:
+        return json.dumps([_am_alert(f"{prefix}-{i}-{j}", starts, webhook=False) for j in range(n)]).encode()
+
+    return body
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """(status, whether the connection stays open) of one HTTP/1.1 answer, its body read and dropped."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.strip().lower(): v.strip().lower() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if headers.get("transfer-encoding") == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers.get("connection") != "close"
+
+
+@dataclass
+class OpenLoopResult:
+    scheduled: int
+    latencies_ms: list[float]  # one per request, answered or not (an unanswered one counts its timeout)
+    non_2xx: int
+    errors: dict[str, int]
+    seconds: float
+    max_lag_ms: float  # how late the generator itself sent a request, at worst
+
+
+async def open_loop(
+    base_url: str, path: str, body: Body, *, rate: float, seconds: float, connections: int, timeout_s: float
+) -> OpenLoopResult:
+    host, port = base_url.removeprefix("http://").split(":")
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: "
+    loop = asyncio.get_running_loop()
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    slots = asyncio.Semaphore(connections)
+    latencies: list[float] = []
+    errors = {"connect": 0, "read": 0, "timeout": 0}
+    non_2xx = 0
+    max_lag = 0.0
+
+    async def one(i: int, due: float) -> None:
+        nonlocal non_2xx
+        data = body(i)
+        request = (head + f"{len(data)}\r\n\r\n").encode() + data
+        async with slots:
+            try:
+                reader, writer = idle.pop() if idle else await asyncio.open_connection(host, int(port))
+            except OSError:
+                errors["connect"] += 1
+                latencies.append(timeout_s * 1000)
+                return
+            try:
+                writer.write(request)
+                status, keep = await asyncio.wait_for(_read_answer(reader), timeout_s)
+            except TimeoutError:
+                errors["timeout"] += 1
+                latencies.append(timeout_s * 1000)
+                writer.close()
+                return
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                errors["read"] += 1
+                latencies.append(timeout_s * 1000)
+                writer.close()
+                return
+        latencies.append((loop.time() - due) * 1000)
+        if not 200 <= status < 300:
+            non_2xx += 1
+        if keep:
+            idle.append((reader, writer))
+        else:
+            writer.close()
+
+    count = max(1, round(rate * seconds))
+    start = loop.time() + 0.05
+    tasks = []
+    for i in range(count):
+        due = start + i / rate
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        else:
+            max_lag = max(max_lag, -wait)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    elapsed = loop.time() - start
+    for _reader, writer in idle:
+        writer.close()
+    return OpenLoopResult(count, latencies, non_2xx, errors, elapsed, max_lag * 1000)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def run_open_loop(
+    base_url: str, path: str, body: Body, *, rate: float, seconds: int, connections: int, timeout_s: int
+) -> tuple[WrkResult, str]:
+    """One steady-rate run, reported in wrk's terms (latency percentiles from scheduled send times)."""
+    done = asyncio.run(
+        open_loop(base_url, path, body, rate=rate, seconds=seconds, connections=connections, timeout_s=timeout_s)
+    )
+    lat = done.latencies_ms
+    answered = done.scheduled - sum(done.errors.values())
+    result = WrkResult(
+        requests=answered,
+        seconds=done.seconds,
+        requests_per_s=answered / done.seconds if done.seconds else 0.0,
+        non_2xx=done.non_2xx,
+        socket_errors=dict(done.errors),
+        p50_ms=percentile(lat, 0.50),
+        p75_ms=percentile(lat, 0.75),
+        p90_ms=percentile(lat, 0.90),
+        p99_ms=percentile(lat, 0.99),
+        max_ms=max(lat) if lat else None,
+    )
+    summary = (
+        f"open loop: {done.scheduled} requests at {rate:g}/s over {done.seconds:.1f} s; "
+        f"latency from the scheduled send: p50 {_num(result.p50_ms, 2)} ms, p99 {_num(result.p99_ms, 2)} ms, "
+        f"max {_num(result.max_ms, 2)} ms; non-2xx {done.non_2xx}, errors {done.errors}; "
+        f"generator late by up to {done.max_lag_ms:.1f} ms"
+    )
+    return result, summary
+
+
 # --- CPU accounting ----------------------------------------------------------------------------
 
 
@@ -259,12 +453,13 @@ class CpuSample:
 
 def cpu_sample(server_pid: int | None, with_postgres: bool) -> CpuSample:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)  # the open-loop generator runs in this process
     return CpuSample(
         wall=time.monotonic(),
         server=proc_cpu_seconds(server_pid) if server_pid else 0.0,
         postgres=postgres_cpu() if with_postgres else {},
         machine=machine_ticks(),
-        children=usage.ru_utime + usage.ru_stime,
+        children=usage.ru_utime + usage.ru_stime + own.ru_utime + own.ru_stime,
     )
 
 
@@ -275,7 +470,8 @@ def cpu_percent(before: CpuSample, after: CpuSample) -> dict[str, float | None]:
     busy = after.machine[0] - before.machine[0]
     total = after.machine[1] - before.machine[1]
     server = 100 * (after.server - before.server) / wall
-    # wrk is the only child reaped during a measurement, so the children's rusage delta is wrk's.
+    # wrk is the only child reaped during a measurement, so the children's rusage delta is wrk's; with
+    # --rate the generator is this process itself (which otherwise only waits for wrk).
     wrk = 100 * (after.children - before.children) / wall
     machine = 100 * busy / total if total else None
     # What everything else on the machine used, in the same units (percent of one core).
@@ -413,6 +609,61 @@ def drop_pg_database(name: str) -> None:
         _pg_databases.remove(name)
 
 
+# --- history -----------------------------------------------------------------------------------
+
+# Written straight into the database before the server starts: the bench service's past alerts over
+# the last 30 days, one in HISTORY_OPEN_EVERY still open (triggered), the rest resolved; none in an
+# incident. Intake then looks its keys up among all of them, as it would after months of use.
+HISTORY_OPEN_EVERY = 10
+HISTORY_SPAN_S = 30 * 86_400
+
+_HISTORY_COLUMNS = (
+    "id, service_id, integration_id, raw_payload_id, source, dedup_key, status, severity, summary, origin, "
+    "group_key, labels, details, links, disposition, count, first_seen_at, last_seen_at, name, verdict_by"
+)
+
+
+def _history_select(postgres: bool, n: int) -> str:
+    """SELECT of the n history rows, numbered g = 1..n (its parameters: service id, integration id)."""
+    mark = "%s" if postgres else "?"
+    ago = f"(g * {HISTORY_SPAN_S // max(n, 1) or 1})"
+    if postgres:
+        stamp = f"now() - {ago} * interval '1 second'"
+        key, rows = "'h' || lpad(g::text, 25, '0')", f"generate_series(1, {n}) AS s(g)"
+    else:
+        stamp = f"strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || {ago} || ' seconds')"
+        key, rows = "'h' || substr('0000000000000000000000000' || g, -25)", "s"
+    modulo = "%%" if postgres else "%"  # psycopg takes a lone % for a placeholder
+    status = f"CASE WHEN g {modulo} {HISTORY_OPEN_EVERY} = 0 THEN 'triggered' ELSE 'resolved' END"
+    return (
+        f"SELECT {key}, {mark}, {mark}, '', 'alertmanager', 'history-' || g, {status}, 'critical', "
+        "'History alert ' || g, '', 'history', '{}', '{}', '[]', 'log_only', 1, "
+        f"{stamp}, {stamp}, 'HistoryAlert', '' FROM {rows}"
+    )
+
+
+def load_history(url: str, n: int) -> float:
+    """Insert n past alerts of the bench service straight into the database; the seconds it took."""
+    started = time.monotonic()
+    find = "SELECT s.id, i.id FROM services s JOIN integrations i ON i.service_id = s.id WHERE s.name = 'bench'"
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60)
+        try:
+            ids = conn.execute(find).fetchone()
+            recursive = f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {n}) "
+            conn.execute(f"{recursive}INSERT INTO alerts ({_HISTORY_COLUMNS}) {_history_select(False, n)}", ids)
+            conn.commit()
+        finally:
+            conn.close()
+    else:
+        with pg_connect(url) as conn:
+            ids = conn.execute(find).fetchone()
+            conn.execute(f"INSERT INTO alerts ({_HISTORY_COLUMNS}) {_history_select(True, n)}", ids)
+            # A history this size would long since have been analyzed by autovacuum.
+            conn.execute("ANALYZE alerts")
+    return time.monotonic() - started
+
+
 # --- targets -----------------------------------------------------------------------------------
 
 
@@ -456,6 +707,10 @@ class Target:
     def wrk_script(self, scenario: Scenario, prefix: str, starts: str) -> tuple[str, str]:
         raise NotImplementedError
 
+    def payload(self, scenario: Scenario, prefix: str, starts: str) -> tuple[str, Body]:
+        """The path and request bodies of the open-loop generator (the same as the wrk script's)."""
+        raise NotImplementedError
+
     def counts(self) -> tuple[int, int] | None:
         return None
 
@@ -464,9 +719,10 @@ class Target:
 
 
 class FirebellTarget(Target):
-    def __init__(self, key: str, workdir: Path, tag: str, pg_base: str) -> None:
+    def __init__(self, key: str, workdir: Path, tag: str, pg_base: str, history: int = 0) -> None:
         super().__init__(workdir, tag)
         self.key = key
+        self.history = history
         self.pg_base = pg_base.rstrip("/")
         self.url = ""
         self.db_name = ""
@@ -504,6 +760,9 @@ class FirebellTarget(Target):
         admin("service", "create", "bench", "--grouping", "service")
         self.am_key = admin("integration", "create", "--service", "bench", "--kind", "alertmanager")
         self.pd_key = admin("integration", "create", "--service", "bench", "--kind", "pagerduty")
+        if self.history:
+            took = load_history(self.url, self.history)
+            print(f"  history: {self.history:,} alerts written in {took:.1f} s", flush=True)
         self._spawn([fb, "serve"], env, port, "/healthz")
 
     def stop(self) -> None:
@@ -551,6 +810,13 @@ class FirebellTarget(Target):
         path = f"/integrations/alertmanager/{self.am_key}"
         return path, lua_script("firebell-am", path=path, n=scenario.alerts_per_request, prefix=prefix, starts=starts)
 
+    def payload(self, scenario: Scenario, prefix: str, starts: str) -> tuple[str, Body]:
+        if scenario.firebell_api == "pagerduty":
+            return "/v2/enqueue", firebell_pd_body(prefix, self.pd_key)
+        return f"/integrations/alertmanager/{self.am_key}", firebell_am_body(
+            prefix, scenario.alerts_per_request, starts
+        )
+
 
 class AlertmanagerTarget(Target):
     key = "alertmanager"
@@ -578,6 +844,9 @@ class AlertmanagerTarget(Target):
     def wrk_script(self, scenario: Scenario, prefix: str, starts: str) -> tuple[str, str]:
         path = "/api/v2/alerts"
         return path, lua_script("alertmanager", path=path, n=scenario.alerts_per_request, prefix=prefix, starts=starts)
+
+    def payload(self, scenario: Scenario, prefix: str, starts: str) -> tuple[str, Body]:
+        return "/api/v2/alerts", alertmanager_body(prefix, scenario.alerts_per_request, starts)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -637,22 +906,34 @@ def measure(
     target: Target, scenario: Scenario, concurrency: int, args: argparse.Namespace, wrk: str, script: Path, seconds: int
 ) -> dict[str, Any]:
     """One wrk run, with CPU, group-commit and database counters sampled around it."""
-    path, lua = target.wrk_script(scenario, script.stem, args.starts)
-    script.write_text(lua)
     with_pg = target.key == "postgres"
     rows_before = target.counts()
     batches_before = target.batch_stats()
     before = cpu_sample(target.pid, with_pg)
     try:
-        result, wrk_output = run_wrk(
-            wrk,
-            target.base_url + path,
-            script,
-            threads=args.threads,
-            connections=concurrency,
-            seconds=seconds,
-            timeout_s=args.timeout,
-        )
+        if args.rate:
+            path, body = target.payload(scenario, script.stem, args.starts)
+            result, wrk_output = run_open_loop(
+                target.base_url,
+                path,
+                body,
+                rate=args.rate / scenario.alerts_per_request,
+                seconds=seconds,
+                connections=concurrency,
+                timeout_s=args.timeout,
+            )
+        else:
+            path, lua = target.wrk_script(scenario, script.stem, args.starts)
+            script.write_text(lua)
+            result, wrk_output = run_wrk(
+                wrk,
+                target.base_url + path,
+                script,
+                threads=args.threads,
+                connections=concurrency,
+                seconds=seconds,
+                timeout_s=args.timeout,
+            )
     except RuntimeError:
         target.check_alive()  # a dead server explains a failed wrk better than wrk does
         raise
@@ -791,7 +1072,7 @@ def render(cells: list[Cell]) -> str:
         )
     lines += [
         "",
-        "| Scenario | Conc. | Target | server CPU % | PostgreSQL CPU % | wrk CPU % | other processes CPU % "
+        "| Scenario | Conc. | Target | server CPU % | PostgreSQL CPU % | load generator CPU % | other processes CPU % "
         "| machine busy % | submissions/commit | errors | durability: rows in DB ≥ alerts in 2xx |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -878,7 +1159,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="measured repeats per cell; median taken (default 3)")
     parser.add_argument("--only", default=",".join(TARGETS), help="targets: sqlite,postgres,alertmanager")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"scenarios: {','.join(SCENARIOS)}")
-    parser.add_argument("--concurrency", default="16,64", help="wrk connections, comma-separated (default 16,64)")
+    parser.add_argument(
+        "--concurrency",
+        default=None,
+        help="wrk connections, comma-separated (default 16,64); with --rate, the most connections open at once "
+        "(default 512)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="alerts per second sent on a fixed schedule (open loop) instead of wrk; latency from scheduled send",
+    )
+    parser.add_argument(
+        "--history", type=int, default=0, help="alerts written into each Firebell database before it starts"
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--timeout", type=int, default=10, help="wrk per-request timeout in seconds (default 10)")
     parser.add_argument("--retries", type=int, default=1, help="retries of a failed cell (default 1)")
@@ -897,6 +1192,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration, args.repeats, args.warmup = 3, 1, 1
     args.targets = [t.strip() for t in args.only.split(",") if t.strip()]
     args.scenario_list = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    if args.concurrency is None:
+        args.concurrency = "512" if args.rate else "16,64"
     args.concurrencies = [int(c) for c in args.concurrency.split(",") if c.strip()]
     for t in args.targets:
         if t not in TARGETS:
@@ -906,9 +1203,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"unknown scenario {s!r}; choose from {', '.join(SCENARIOS)}")
     if args.repeats < 1 or args.duration < 1 or args.warmup < 1:
         parser.error("--duration, --warmup and --repeats must be at least 1")
+    if args.rate < 0 or args.history < 0:
+        parser.error("--rate and --history cannot be negative")
     if any(c < args.threads for c in args.concurrencies):
         parser.error("each concurrency must be at least --threads")
     return args
+
+
+def _load_words(args: argparse.Namespace) -> str:
+    load = f"open loop at {args.rate:g} alerts/s" if args.rate else f"wrk -t{args.threads}"
+    return load + (f", {args.history:,} alerts of history" if args.history else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -919,7 +1223,7 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_signal)
 
-    wrk = ensure_tool("wrk", "wrk")
+    wrk = "" if args.rate else ensure_tool("wrk", "wrk")
     am_bin = ensure_tool("prometheus-alertmanager", "prometheus-alertmanager") if "alertmanager" in args.targets else ""
     postgres: dict[str, str] = {}
     if "postgres" in args.targets:
@@ -961,7 +1265,7 @@ def main(argv: list[str] | None = None) -> int:
                 target: Target = (
                     AlertmanagerTarget(am_bin, workdir, tag)
                     if key == "alertmanager"
-                    else FirebellTarget(key, workdir, tag, args.pg_url)
+                    else FirebellTarget(key, workdir, tag, args.pg_url, args.history)
                 )
                 try:
                     cells.append(run_cell(target, scenario, conc, args, wrk, number, attempt))
@@ -990,7 +1294,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"Ingest benchmark, {finished:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; "
-        f"{args.repeats} × {args.duration} s per cell after {args.warmup} s warm-up, wrk -t{args.threads}; "
+        f"{args.repeats} × {args.duration} s per cell after {args.warmup} s warm-up, {_load_words(args)}; "
         f"medians. fdatasync p50 {fsync['p50_ms']} ms. Code: {source.get('commit', '?')[:10]}"
         f"{' + uncommitted changes in src/' if source.get('src_modified') else ''} (src digest {source['src_digest']})."
     )
@@ -1015,6 +1319,8 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "repeats": args.repeats,
             "threads": args.threads,
+            "rate_alerts_per_s": args.rate or None,
+            "history_alerts": args.history,
             "concurrency": args.concurrencies,
             "targets": args.targets,
             "scenarios": {s.name: s.description for s in scenarios},

@@ -44,6 +44,25 @@ def test_the_ingest_benchmark_runs(tmp_path: Path) -> None:
     assert json.loads(output.read_text())
 
 
+def test_the_ingest_benchmark_runs_at_a_steady_rate_over_a_history(tmp_path: Path) -> None:
+    need_peer(None if shutil.which("prometheus-alertmanager") else "Debian package prometheus-alertmanager")
+    output = tmp_path / "steady.json"
+    out = _bench(
+        "ingest.py", "--only", "sqlite,alertmanager", "--scenarios", "single", "--rate", "40",
+        "--duration", "1", "--warmup", "1", "--repeats", "1", "--history", "500", "--output", str(output),
+    )  # fmt: skip
+    assert "history: 500 alerts written" in out
+    assert "open loop at 40 alerts/s, 500 alerts of history" in out
+    cells = {cell["target"]: cell for cell in json.loads(output.read_text())["cells"]}
+    for target in ("sqlite", "alertmanager"):
+        run = cells[target]["runs"][0]
+        assert run["requests"] == 40, run  # every scheduled request was answered
+        assert run["non_2xx"] == 0, run
+        assert run["p99_ms"] is not None, run
+        assert run["p50_ms"] <= run["p99_ms"], run
+    assert cells["sqlite"]["durability"]["rows"] >= 500 + 80  # the history, and the warm-up's and run's alerts
+
+
 def test_the_metrics_benchmark_runs() -> None:
     out = _bench("metrics.py", "--alerts", "2000", "--incidents", "200", "--only", "sqlite", "--repeat", "1")
     assert "| SQLite |" in out
