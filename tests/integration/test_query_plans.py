@@ -103,6 +103,7 @@ ALERT_FILTERS: dict[str, Callable[[Connection], object]] = {
     "status=open": lambda c: list_alerts(c, status="open"),
     "service=hist": lambda c: list_alerts(c, service="hist"),
     "verdict=no_action": lambda c: list_alerts(c, verdict="no_action"),
+    "verdict=unset": lambda c: list_alerts(c, verdict="unset"),
     "status=acknowledged&service=hist": lambda c: list_alerts(c, status="acknowledged", service="hist"),
 }
 INCIDENT_FILTERS: dict[str, Callable[[Connection], object]] = {
