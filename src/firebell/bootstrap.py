@@ -35,6 +35,7 @@ from firebell.incidents.watch import TargetWatch
 from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
 from firebell.infra.checkpoint import WalCheckpoint
+from firebell.infra.clock import ClockSync, database_clock
 from firebell.infra.db import make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
 from firebell.infra.engine import EngineModule
@@ -328,8 +329,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     `inline_delivery` sends notifications in the engine's own thread, so a test that ticks the
     engine by hand sees every send finished when `tick()` returns.
     """
-    clock = clock or SystemClock()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    # One time for every node: the database's clock (infra/clock.py), kept by the engine's ClockSync.
+    reference = database_clock(engine) if clock is None else None
+    clock = reference or clock or SystemClock()
     audit.install(engine, clock)
     metrics = Metrics()
     metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
@@ -337,7 +340,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
-    modules: list[EngineModule] = []
+    modules: list[EngineModule] = [] if reference is None else [ClockSync(reference)]
     background = BackgroundEngine(modules, clock)
     opened = _Opened()
 
