@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from firebell.infra.db import dedicated_writer, write_transaction
-from firebell.infra.failures import storage_failure
+from firebell.infra.failures import report_failure, storage_failure
 
 log = logging.getLogger("firebell.writer")
 
@@ -136,7 +136,7 @@ class GroupCommitWriter(Generic[T, R]):
             if storage_failure(exc) is not None:
                 # The database is down or full for every item alike: fail them all now (each sender
                 # is answered 503 or 507 and retries) rather than try each on its own.
-                log.warning("intake_batch_unavailable", extra={"size": len(batch), "error": str(exc)[:300]})
+                report_failure(log, "intake_batch_unavailable", exc, size=len(batch))  # now and then
                 for item in batch:
                     _fail(item, exc)
                 return
