@@ -68,6 +68,8 @@ def _postgres(error: psycopg.Error) -> DomainError | None:
 def storage_failure(exc: BaseException) -> DomainError | None:
     """The 503 or 507 this failure means, or None when it is not the database's."""
     for error in _chain(exc):
+        if isinstance(error, Unavailable | StorageFull):  # refused before the database was asked
+            return error
         if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
             return _down()
         if isinstance(error, sa.exc.TimeoutError | sa.exc.DisconnectionError):

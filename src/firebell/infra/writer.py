@@ -47,7 +47,11 @@ class GroupCommitWriter(Generic[T, R]):
         max_batch: int = 512,
         on_batch: Callable[[int, int], None] | None = None,
         lock: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
+        precheck: Callable[[], Exception | None] | None = None,
     ) -> None:
+        """`precheck`, when given, is asked before each batch; an error it returns fails the batch
+        unwritten (the disk nearly full, infra/checkpoint.py)."""
+        self.precheck = precheck
         self.lock = lock or contextlib.nullcontext
         self.engine = engine
         self.process = process
@@ -128,6 +132,12 @@ class GroupCommitWriter(Generic[T, R]):
                 conn.close()
 
     def _commit(self, batch: list[_Item[T, R]]) -> None:
+        refused = self.precheck() if self.precheck is not None else None
+        if refused is not None:
+            report_failure(log, "intake_refused", refused, size=len(batch))  # now and then
+            for item in batch:
+                _fail(item, refused)
+            return
         try:
             with self.lock(), write_transaction(self._connection()) as conn:
                 results = self.process(conn, [item.work for item in batch])
