@@ -132,7 +132,8 @@ def _full_disk(small_disk: Path, tmp_path: Path, hooks: HttpSink) -> None:
         + f", answers {dict(tally.statuses)}, integrity {integrity}, "
         + (f"first 2xx {recovery:.1f} s after room returned" if recovery is not None else "never recovered")
         + f" (full after {full_at - began:.1f} s of load); {len(second)} of {INCIDENTS} second-level pages, "
-        + f"the last {max(paged_after, default=-1):.1f} s after it was due or room returned; "
+        + f"the last {max(second, default=opened) - opened - DELAY:.1f} s after its due time "
+        + f"({'before' if max(second, default=grown_at) < grown_at else 'after'} room returned); "
         + f"{len(log.splitlines())} log lines, {log.count('Traceback')} tracebacks"
     )
     assert tally.statuses[507] > 0
