@@ -189,3 +189,17 @@ def test_a_module_that_fails_for_another_reason_logs_its_traceback_and_waits_lon
     assert pauses[-1] == 30
     assert len(caplog.records) == 10
     assert all(r.exc_info is not None for r in caplog.records)
+
+
+def test_a_reading_that_took_long_is_set_aside() -> None:
+    times = Times()
+    clock = _shared(times)
+    slow_read = times.read
+
+    def slow() -> datetime:
+        times.elapsed += 0.4  # the query waited for a connection, then read the clock at its end
+        return slow_read()
+
+    clock.read = slow
+    assert clock.sync() is False
+    assert clock.now() == START + timedelta(seconds=0.4)  # not moved 0.2 s ahead by the reading

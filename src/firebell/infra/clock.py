@@ -16,9 +16,10 @@ clock moves; `now()` is arithmetic only, never a database read.
   keeps counting elapsed time: no page goes early, late or twice. The host's clock as it reads then is
   taken up at the next start (times shown after a step are off by the step until then).
 
-Firebell's time never goes back by less than a second (a reading a few milliseconds behind the last
-estimate holds the clock still for that long instead); the database server's own clock stepped by more
-is followed, and logged.
+A reading that took more than a tenth of a second is set aside (after the first), so the error of any
+reading stays within some 50 ms. Firebell's time never goes back by less than a second (a reading a
+few milliseconds behind the last estimate holds the clock still for that long instead); the database
+server's own clock stepped by more is followed, and logged.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ log = logging.getLogger("firebell.clock")
 RESYNC = timedelta(seconds=5)  # how often the reference is read
 RETRY = timedelta(seconds=1)  # how soon after a failed reading it is read again
 TOLERANCE = 1.0  # seconds: a larger difference is a step (or an offset worth a line in the log)
+ROUND_TRIP = 0.1  # seconds: a later reading that took longer (a busy pool or machine) is not trusted
 
 
 class ReferenceClock:
@@ -83,6 +85,8 @@ class ReferenceClock:
             report_failure(log, "clock_reference_unreadable", exc)
             return False
         after = self.monotonic()
+        if self.synced and after - before > ROUND_TRIP:
+            return False  # where in that time the reference was read is unknown: read again soon
         at = (before + after) / 2
         with self._lock:
             estimate = self._anchor + timedelta(seconds=at - self._anchor_at)
