@@ -34,7 +34,8 @@ from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.watch import TargetWatch
 from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
-from firebell.infra.checkpoint import WalCheckpoint
+from firebell.infra.checkpoint import DiskRoom, WalCheckpoint
+from firebell.infra.clock import ClockSync, database_clock
 from firebell.infra.db import make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
 from firebell.infra.engine import EngineModule
@@ -322,14 +323,24 @@ def _intake_lock(engine: Engine) -> Callable[[], AbstractContextManager[None]] |
     return FileLock(f"{database}.intake-lock").hold
 
 
+def _disk_room(engine: Engine) -> DiskRoom | None:
+    """A SQLite database file's disk, where intake stops short of the last of the space."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return DiskRoom(database)
+
+
 def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery: bool = False) -> Container:
     """Wire every concrete adapter from the settings. Nothing runs until `start()`.
 
     `inline_delivery` sends notifications in the engine's own thread, so a test that ticks the
     engine by hand sees every send finished when `tick()` returns.
     """
-    clock = clock or SystemClock()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    # One time for every node: the database's clock (infra/clock.py), kept by the engine's ClockSync.
+    reference = database_clock(engine) if clock is None else None
+    clock = reference or clock or SystemClock()
     audit.install(engine, clock)
     metrics = Metrics()
     metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
@@ -337,7 +348,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
-    modules: list[EngineModule] = []
+    modules: list[EngineModule] = [] if reference is None else [ClockSync(reference)]
     background = BackgroundEngine(modules, clock)
     opened = _Opened()
 
@@ -348,12 +359,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
             opened.count = 0
             background.poke(EscalationRunner.name, DeliveryRunner.name)
 
+    room = _disk_room(engine)
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
         engine,
         _intake_batch(clock, configs, opened, destinations(settings)),
         max_batch=settings.ingest.max_batch,
         on_batch=on_batch,
         lock=_intake_lock(engine),
+        precheck=room.refusal if room is not None else None,
     )
     retention = RawPayloadRetention(
         engine,
@@ -417,7 +430,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         ChangeWatch(engine, changes.bump),
     ]
     if engine.dialect.name == "sqlite":
-        modules.append(WalCheckpoint(engine))
+        modules.append(WalCheckpoint(engine, room=room, on_room=background.poke))
     elif engine.dialect.name == "postgresql":
         modules.append(PlannerStatistics(engine))
     metrics.queue_depth.set_function(writer.depth)

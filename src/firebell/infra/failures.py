@@ -8,7 +8,10 @@ the message text, which can carry the request's own data. Anything else stays a 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
+import time
 
 import psycopg
 import sqlalchemy as sa
@@ -65,6 +68,8 @@ def _postgres(error: psycopg.Error) -> DomainError | None:
 def storage_failure(exc: BaseException) -> DomainError | None:
     """The 503 or 507 this failure means, or None when it is not the database's."""
     for error in _chain(exc):
+        if isinstance(error, Unavailable | StorageFull):  # refused before the database was asked
+            return error
         if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
             return _down()
         if isinstance(error, sa.exc.TimeoutError | sa.exc.DisconnectionError):
@@ -74,3 +79,49 @@ def storage_failure(exc: BaseException) -> DomainError | None:
         if isinstance(error, psycopg.Error):
             return _postgres(error)
     return None
+
+
+class FailureLog:
+    """Logs failures: the database's (down, busy, full) as a warning of one line per event and kind
+    every `every` seconds, saying how many like it were left out; any other with its traceback.
+
+    A storage failure hits every request and every engine pass alike while it lasts, and a traceback
+    for each would bury the one line that matters."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self.every = every
+        self._reported: dict[tuple[str, str], tuple[float, int]] = {}  # (event, kind) -> (logged at, left out)
+        self._lock = threading.Lock()
+
+    def report(self, logger: logging.Logger, event: str, exc: BaseException, **extra: object) -> DomainError | None:
+        """Log `exc`; return the storage failure it is, or None."""
+        failure = storage_failure(exc)
+        if failure is None:
+            logger.error(event, exc_info=exc, extra=extra)
+            return None
+        key = (event, failure.message)
+        now = time.monotonic()
+        with self._lock:
+            last, left_out = self._reported.get(key, (float("-inf"), 0))
+            if now - last < self.every:
+                self._reported[key] = (last, left_out + 1)
+                return failure
+            self._reported[key] = (now, 0)
+        more = f" ({left_out} more like it since the last line)" if left_out else ""
+        logger.warning(
+            "%s: %s [%s]%s",
+            event,
+            failure.message,
+            _first_line(exc),
+            more,
+            extra={**extra, "failure": failure.code, "left_out": left_out},
+        )
+        return failure
+
+
+report_failure = FailureLog().report  # the process's own, for requests and the clock
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:200]

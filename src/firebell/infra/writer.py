@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from firebell.infra.db import dedicated_writer, write_transaction
-from firebell.infra.failures import storage_failure
+from firebell.infra.failures import report_failure, storage_failure
 
 log = logging.getLogger("firebell.writer")
 
@@ -47,7 +47,11 @@ class GroupCommitWriter(Generic[T, R]):
         max_batch: int = 512,
         on_batch: Callable[[int, int], None] | None = None,
         lock: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
+        precheck: Callable[[], Exception | None] | None = None,
     ) -> None:
+        """`precheck`, when given, is asked before each batch; an error it returns fails the batch
+        unwritten (the disk nearly full, infra/checkpoint.py)."""
+        self.precheck = precheck
         self.lock = lock or contextlib.nullcontext
         self.engine = engine
         self.process = process
@@ -128,6 +132,12 @@ class GroupCommitWriter(Generic[T, R]):
                 conn.close()
 
     def _commit(self, batch: list[_Item[T, R]]) -> None:
+        refused = self.precheck() if self.precheck is not None else None
+        if refused is not None:
+            report_failure(log, "intake_refused", refused, size=len(batch))  # now and then
+            for item in batch:
+                _fail(item, refused)
+            return
         try:
             with self.lock(), write_transaction(self._connection()) as conn:
                 results = self.process(conn, [item.work for item in batch])
@@ -136,7 +146,7 @@ class GroupCommitWriter(Generic[T, R]):
             if storage_failure(exc) is not None:
                 # The database is down or full for every item alike: fail them all now (each sender
                 # is answered 503 or 507 and retries) rather than try each on its own.
-                log.warning("intake_batch_unavailable", extra={"size": len(batch), "error": str(exc)[:300]})
+                report_failure(log, "intake_batch_unavailable", exc, size=len(batch))  # now and then
                 for item in batch:
                     _fail(item, exc)
                 return

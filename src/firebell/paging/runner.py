@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.state import IncidentStatus
 from firebell.infra.db import claim_transaction
+from firebell.infra.failures import storage_failure
 from firebell.kernel.clock import Clock
 from firebell.kernel.ids import new_id
 from firebell.oncall.notification_rules import RetryPolicy
@@ -76,7 +77,9 @@ class EscalationRunner:
                 with claim_transaction(self.engine) as conn:
                     rows = SqlPagingRepo(conn).claim_due_escalations(now, self.batch)
                     made = self._escalate(conn, rows, now)
-            except Exception:
+            except Exception as exc:
+                if storage_failure(exc) is not None:
+                    raise  # the database is down, busy or full for all alike: the engine retries in a moment
                 # One bad escalation must not hold up the others: page them one at a time.
                 log.exception("escalation_batch_failed")
                 rows, made = self._one_by_one(now)
@@ -114,7 +117,9 @@ class EscalationRunner:
                     repo = SqlPagingRepo(conn)
                     rows = [row for row in repo.claim_due_escalations(now, self.batch) if row["id"] == escalation_id]
                     made += self._escalate(conn, rows, now)
-            except Exception:
+            except Exception as exc:
+                if storage_failure(exc) is not None:
+                    raise  # not this escalation's fault: it is not put off, the engine retries in a moment
                 log.exception("escalation_failed", extra={"escalation_id": escalation_id})
                 with claim_transaction(self.engine) as conn:
                     SqlPagingRepo(conn).update_escalation(escalation_id, {"next_due_at": now + RETRY_FAILED})

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from firebell.infra.failures import storage_failure
+from firebell.infra.failures import report_failure
 from firebell.kernel.errors import (
     Conflict,
     DomainError,
@@ -150,12 +150,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        failure = storage_failure(exc)
-        if failure is not None:
-            log.warning("database_unavailable", extra={"path": request.url.path, "error": str(exc)[:300]})
-            return await _domain(request, failure)
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)
-        log.exception("unhandled_error", extra={"request_id": request_id, "path": request.url.path})
+        failure = report_failure(log, "unhandled_error", exc, request_id=request_id, path=request.url.path)
+        if failure is not None:  # the database is down, busy or full: one warning now and then
+            return await _domain(request, failure)
         return json_response(
             {"error": {"code": "internal", "message": "unexpected error", "details": [], "request_id": request_id}},
             status_code=500,

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from firebell.alerts import intake_api
 from firebell.alerts.model import EventAction
 from firebell.bootstrap import Container
-from firebell.infra.failures import storage_failure
+from firebell.infra.failures import report_failure
 from firebell.kernel.errors import DomainError
 from firebell.kernel.ratelimit import retry_after_header
 from firebell.web.errors import error_body, pydantic_details, status_of, validation_status
@@ -123,11 +123,9 @@ class IntakeApp:
         except DomainError as exc:
             return self._refused(path, exc)
         except Exception as exc:
-            failure = storage_failure(exc)
+            failure = report_failure(log, "intake_failed", exc, path=path)  # a storage failure: one line now and then
             if failure is not None:  # the database is down or full: say so, with when to retry
-                log.warning("intake_unavailable", extra={"path": path, "error": str(exc)[:300]})
                 return self._refused(path, failure)
-            log.exception("intake_failed", extra={"path": path})
             return 500, error_body(path, "internal", "the alert could not be stored; retry", []), ""
 
     def _refused(self, path: str, exc: DomainError) -> tuple[int, dict[str, object], str]:
