@@ -176,21 +176,21 @@ class NotifySettings(BaseModel):
     )
     backoff_cap_seconds: float = Field(default=300.0, gt=0, description="The longest wait between tries.")
     lease_seconds: float = Field(
-        default=12.0,
-        ge=3,
+        default=8.0,
+        ge=2,
         le=600,
-        description="How long a claimed notification is held; renewed every third of it while the send goes on, "
+        description="How long a claimed notification is held; renewed every quarter of it while the send goes on, "
         "so a node that dies mid-send hands it on to another within this.",
     )
     workers: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=256,
         description="Notifications of one channel kind (email, webhook, Slack...) a process sends at once; "
         "each kind has its own senders, so a dead SMTP relay cannot hold up a webhook page.",
     )
     destination_workers: int = Field(
-        default=4,
+        default=8,
         ge=1,
         le=256,
         description="Notifications a process sends at once to one destination: one webhook host, one Slack "

@@ -153,8 +153,8 @@ class SendLimits:
     webhook host, one Slack webhook host; the SMTP relay, Slack's API and the SMS gateway are each
     one destination), so one slow receiver cannot take every sender of its kind."""
 
-    per_channel: int = 8
-    per_destination: int = 4
+    per_channel: int = 16
+    per_destination: int = 8
 
 
 # Channels whose address is a URL of its own destination; every other channel sends to one server.
@@ -180,7 +180,7 @@ class DeliveryRunner:
     Every channel kind sends on a pool of its own, and sends to one destination are capped, so a
     receiver that hangs holds up only its own notifications. A claim takes only rows of channels and
     destinations with a free sender and hands back at once any it cannot start, so a lease never runs
-    out in a queue. Leases are short and renewed every third of their length while the send is in
+    out in a queue. Leases are short and renewed every quarter of their length while the send is in
     progress: a process that dies mid-send hands its rows on within one lease. An outcome is written
     only while this process still holds the row's lease, so a row another process took over is never
     overwritten with a stale result.
@@ -195,7 +195,7 @@ class DeliveryRunner:
         clock: Clock,
         *,
         retry: RetryPolicy | None = None,
-        lease: timedelta = timedelta(seconds=12),
+        lease: timedelta = timedelta(seconds=8),
         batch: int = 200,
         limits: SendLimits | None = None,
         on_done: Callable[[], None] = lambda: None,
@@ -405,7 +405,7 @@ class DeliveryRunner:
             self._renewer.start()
 
     def _renew_loop(self) -> None:
-        every = max(0.2, self.lease.total_seconds() / 3)
+        every = max(0.2, self.lease.total_seconds() / 4)
         while not self._stopping.wait(every):
             try:
                 self.renew(self.clock.now())
@@ -441,7 +441,7 @@ class DeliveryRunner:
             try:
                 self._write(done, now)
             except Exception:
-                # Keep the outcomes for the next run (the leases are renewed meanwhile), rather than send again.
+                # Keep the outcomes for the next run (their leases are renewed meanwhile) rather than send again.
                 for item in done:
                     self._done.put(item)
                 raise
