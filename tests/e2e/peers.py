@@ -184,6 +184,9 @@ class SlackApi:
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel id, message)
     calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The next this many posts are refused as Slack does when rate limited: 429, Retry-After.
+    rate_limited: int = 0
+    retry_after: str = "30"
 
     def _channel(self, ref: str) -> str | None:
         ref = ref.lstrip("#")
@@ -237,12 +240,21 @@ def slack_api(token: str = "xoxb-test-token") -> Iterator[SlackApi]:  # noqa: S1
                 args.update(json.loads(raw or b"{}"))
             else:
                 args.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+            status, extra = 200, {}
+            with fake.lock:
+                limited = fake.rate_limited > 0 and path.endswith("chat.postMessage")
+                if limited:
+                    fake.rate_limited -= 1
             if self.headers.get("authorization") != f"Bearer {fake.token}":
                 body = {"ok": False, "error": "invalid_auth"}
+            elif limited:
+                body, status, extra = {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": fake.retry_after}
             else:
                 body = fake.answer(path.rsplit("/", 1)[-1], args)
             data = json.dumps(body).encode()
-            self.send_response(200)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

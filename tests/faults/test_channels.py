@@ -13,10 +13,14 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
+from firebell.paging.channels.slack_api import SlackApiChannel
+from firebell.paging.messages import MessageNotice
+from firebell.paging.ports import RetryableDeliveryError
 from tests.conftest import REPORTS, cli, last_line, start_server
-from tests.e2e.peers import HttpSink, Received, hanging_smtp, http_sink, smtp_sink, wait_for
+from tests.e2e.peers import HttpSink, Received, hanging_smtp, http_sink, slack_api, smtp_sink, wait_for
 
 ATTEMPTS = 4
 
@@ -267,6 +271,19 @@ def _sent(database_url: str) -> int:
             return int(conn.execute(sa.text("SELECT count(*) FROM deliveries WHERE status = 'sent'")).scalar_one())
     finally:
         engine.dispose()
+
+
+def test_the_slack_api_rate_limit_reaches_the_engine_with_its_wait() -> None:
+    with slack_api() as slack:
+        slack.rate_limited, slack.retry_after = 1, "7"
+        channel = SlackApiChannel(slack.token, slack.url, timeout=5)
+        notice = MessageNotice("communication", "i", 1, "checkout down", "update", "update", "http://x/1", "k")
+        with pytest.raises(RetryableDeliveryError) as refused:
+            channel.send("#incidents", notice)
+        channel.send("#incidents", notice)  # the next post goes through
+    assert refused.value.retry_after == "7"
+    assert "ratelimited" in str(refused.value)
+    assert len(slack.posted_to("incidents")) == 1
 
 
 SEND = 2.0  # the receiver takes this long to answer, so pages are in flight when the node dies

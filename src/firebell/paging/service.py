@@ -400,7 +400,8 @@ def _end(
     *,
     everything: bool,
 ) -> None:
-    for escalation in escalations:
+    # In id order, as the delivery claim locks them (no deadlock with a claim on PostgreSQL).
+    for escalation in sorted(escalations, key=lambda e: str(e["id"])):
         paging.update_escalation(escalation["id"], {"state": state.value, "next_due_at": None, "ended_at": now})
     if everything:
         cancelled = paging.cancel_pending(incident_id, now, reason)
