@@ -183,14 +183,14 @@ class NotifySettings(BaseModel):
         "so a node that dies mid-send hands it on to another within this.",
     )
     workers: int = Field(
-        default=16,
+        default=32,
         ge=1,
         le=256,
         description="Notifications of one channel kind (email, webhook, Slack...) a process sends at once; "
         "each kind has its own senders, so a dead SMTP relay cannot hold up a webhook page.",
     )
     destination_workers: int = Field(
-        default=8,
+        default=16,
         ge=1,
         le=256,
         description="Notifications a process sends at once to one destination: one webhook host, one Slack "

@@ -337,30 +337,19 @@ class SqlPagingRepo:
                 found[escalation_id] = str(data.get("request", ""))
         return found
 
-    def claim_deliveries(
+    def due_deliveries(
         self,
         now: datetime,
-        lease_until: datetime,
         limit: int,
         *,
         skip_channels: Collection[str] = (),
         skip_prefixes: Collection[str] = (),
-        skip_ids: Collection[str] = (),
     ) -> list[dict[str, Any]]:
-        """Lease up to `limit` due deliveries; each comes with its incident's status and escalation.
-
-        Rows of `skip_channels`, rows whose address starts with one of `skip_prefixes` (lower case:
-        destinations with no free sender) and `skip_ids` are left for later.
-
-        The claim is the gate a page passes before it is sent: it reads the escalation's state after
-        any acknowledgement that touched it committed. On SQLite the claim's write transaction does
-        that; on PostgreSQL the escalations are locked FOR SHARE first (in id order, before the
-        deliveries, the order an acknowledgement takes them in), so an acknowledgement either
-        commits first and the page is dropped, or waits for the claim and then sees the page leased.
-        """
+        """Up to `limit` due deliveries no process holds, oldest first: `id`, `channel`, `address`.
+        Rows of `skip_channels`, and rows whose address starts with one of `skip_prefixes` (lower case:
+        destinations with no free sender) are left for later. Nothing is locked: see `lease_deliveries`."""
         due = (
-            sa.select(_del.c.id, _pages.c.escalation_id)
-            .outerjoin(_pages, _pages.c.id == _del.c.page_id)
+            sa.select(_del.c.id, _del.c.channel, _del.c.address)
             .where(
                 _del.c.status == _PENDING,
                 _del.c.due_at <= now,
@@ -374,32 +363,43 @@ class SqlPagingRepo:
         for prefix in skip_prefixes:
             address = sa.func.lower(_del.c.address)
             due = due.where(sa.not_(sa.or_(address == prefix, address.startswith(prefix + "/", autoescape=True))))
-        if skip_ids:
-            due = due.where(_del.c.id.not_in(list(skip_ids)))
-        candidates = self.conn.execute(due).all()
-        if not candidates:
+        return all_dicts(self.conn.execute(due))
+
+    def lease_deliveries(self, ids: Collection[str], now: datetime, lease_until: datetime) -> list[dict[str, Any]]:
+        """Lease those of these deliveries still due and free; each comes with its incident's status and
+        escalation, read after the lease was taken.
+
+        The lease is the gate a page passes before it is sent: it reads the escalation's state after
+        any acknowledgement that touched it committed. On SQLite the claim's write transaction does
+        that; on PostgreSQL the escalations are locked FOR SHARE first (in id order, before the
+        deliveries, the order an acknowledgement takes them in), so an acknowledgement either
+        commits first and the page is dropped, or waits for the claim and then sees the page leased.
+        """
+        wanted = list(ids)
+        if not wanted:
             return []
+        free = sa.and_(
+            _del.c.id.in_(wanted),
+            _del.c.status == _PENDING,
+            sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
+        )
         if self.postgres:
-            escalations = sorted({str(e) for _, e in candidates if e is not None})
+            pages = sa.select(_pages.c.escalation_id).join(_del, _del.c.page_id == _pages.c.id).where(free)
+            escalations: list[Any] = list(self.conn.execute(pages.distinct()).scalars())
             if escalations:
-                lock = sa.select(_esc.c.id).where(_esc.c.id.in_(escalations)).order_by(_esc.c.id)
+                lock = sa.select(_esc.c.id).where(_esc.c.id.in_([str(e) for e in escalations])).order_by(_esc.c.id)
                 self.conn.execute(lock.with_for_update(read=True))
-            still_due = (
-                sa.select(_del.c.id)
-                .where(
-                    _del.c.id.in_([str(i) for i, _ in candidates]),
-                    _del.c.status == _PENDING,
-                    sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
-                )
-                .with_for_update(skip_locked=True)
+            locked: list[Any] = list(
+                self.conn.execute(sa.select(_del.c.id).where(free).with_for_update(skip_locked=True)).scalars()
             )
-            locked: list[Any] = list(self.conn.execute(still_due).scalars())
-            ids = [str(i) for i in locked]
+            wanted = [str(i) for i in locked]
+            if not wanted:
+                return []
+            taken = self.conn.execute(_del.update().where(_del.c.id.in_(wanted)).values(lease_until=lease_until))
         else:
-            ids = [str(i) for i, _ in candidates]
-        if not ids:
+            taken = self.conn.execute(_del.update().where(free).values(lease_until=lease_until))
+        if not taken.rowcount:
             return []
-        self.conn.execute(_del.update().where(_del.c.id.in_(ids)).values(lease_until=lease_until))
         query = (
             sa.select(
                 _del,
@@ -414,17 +414,10 @@ class SqlPagingRepo:
             .outerjoin(_users, _users.c.id == _del.c.user_id)
             .outerjoin(_pages, _pages.c.id == _del.c.page_id)
             .outerjoin(_esc, _esc.c.id == _pages.c.escalation_id)
-            .where(_del.c.id.in_(ids))
+            .where(_del.c.id.in_(wanted), _del.c.lease_until == lease_until)
             .order_by(_del.c.due_at)
         )
         return all_dicts(self.conn.execute(query))
-
-    def release_leases(self, delivery_ids: Collection[str], lease_until: datetime) -> None:
-        """Hand back claimed rows this process cannot start at once (their destination is busy)."""
-        ids = list(delivery_ids)
-        if ids:
-            statement = _del.update().where(_del.c.id.in_(ids), _del.c.lease_until == lease_until)
-            self.conn.execute(statement.values(lease_until=None))
 
     def renew_leases(self, rows: Sequence[dict[str, Any]]) -> None:
         """Extend leases still held: each row has `b_id`, `b_lease` (held now) and `b_until` (new)."""

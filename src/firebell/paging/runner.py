@@ -153,8 +153,8 @@ class SendLimits:
     webhook host, one Slack webhook host; the SMTP relay, Slack's API and the SMS gateway are each
     one destination), so one slow receiver cannot take every sender of its kind."""
 
-    per_channel: int = 16
-    per_destination: int = 8
+    per_channel: int = 32
+    per_destination: int = 16
 
 
 # Channels whose address is a URL of its own destination; every other channel sends to one server.
@@ -252,9 +252,9 @@ class DeliveryRunner:
                 free += max(0, room)
         return full_channels, {d for d in full_destinations if "://" in d}, min(self.batch, free)
 
-    def _admit(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Take a sender for each row that can start now; the others are handed back."""
-        startable, over = [], []
+    def _admit(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Take a sender for each row that can start now (in order, while there are free ones)."""
+        startable = []
         limits = self.limits
         with self._lock:
             for row in rows:
@@ -266,9 +266,7 @@ class DeliveryRunner:
                     self._by_channel[channel] += 1
                     self._by_destination[where] += 1
                     startable.append(row)
-                else:
-                    over.append(row)
-        return startable, over
+        return startable
 
     def _release(self, row: Mapping[str, Any]) -> None:
         channel = str(row["channel"])
@@ -294,7 +292,6 @@ class DeliveryRunner:
     def run(self, now: datetime) -> datetime:
         self._record(now)
         upcoming = self._next_due()
-        handed_back: set[str] = set()
         while upcoming is not None and upcoming <= now:
             if self.inline:
                 full_channels: set[str] = set()
@@ -305,36 +302,36 @@ class DeliveryRunner:
             if free <= 0:
                 break
             lease = now + self.lease
-            startable: list[dict[str, Any]] = []
+            # Look at more rows than there are free senders: some may go to a destination that is busy.
+            look = free if self.inline else min(self.batch, free * 4)
+            picked: list[dict[str, Any]] = []
+            claimed: list[dict[str, Any]] = []
             try:
                 with claim_transaction(self.engine) as conn:
                     repo = SqlPagingRepo(conn)
-                    claimed = repo.claim_deliveries(
-                        now,
-                        lease,
-                        free,
-                        skip_channels=full_channels,
-                        skip_prefixes=full_destinations,
-                        skip_ids=handed_back,
-                    )
+                    due = repo.due_deliveries(now, look, skip_channels=full_channels, skip_prefixes=full_destinations)
+                    picked = due[:free] if self.inline else self._admit(due)
+                    claimed = repo.lease_deliveries([str(row["id"]) for row in picked], now, lease)
                     cancelled = [row for row in claimed if _unwanted(row)]
                     repo.finish_deliveries([_cancel(row, now, lease) for row in cancelled])
                     if cancelled:
                         steps = repo.steps_never_sent({str(row["page_id"]) for row in cancelled})
                         record_unsent_levels(SqlIncidentRepo(conn), steps, now, "the page was answered meanwhile")
-                    wanted = [row for row in claimed if not _unwanted(row)]
-                    startable, over = (wanted, []) if self.inline else self._admit(wanted)
-                    repo.release_leases([str(row["id"]) for row in over], lease)
             except Exception:
                 if not self.inline:
-                    for row in startable:
+                    for row in picked:
                         self._release(row)
                 raise
-            handed_back |= {str(row["id"]) for row in over}
+            wanted = [row for row in claimed if not _unwanted(row)]
+            if not self.inline:
+                starting = {str(row["id"]) for row in wanted}
+                for row in picked:
+                    if str(row["id"]) not in starting:
+                        self._release(row)  # taken by another process meanwhile, or cancelled
             with self._held_lock:
-                for row in startable:
+                for row in wanted:
                     self._held[str(row["id"])] = lease
-            for row in startable:
+            for row in wanted:
                 if self.inline:
                     self._send(row, lease)
                 else:
@@ -343,7 +340,7 @@ class DeliveryRunner:
             if self.inline:
                 self._record(now)
             upcoming = self._next_due()
-            if not claimed or (len(claimed) < free and not over):
+            if not picked or len(due) < look:
                 break
         return min(upcoming, now + POLL) if upcoming and upcoming > now else now + POLL
 
