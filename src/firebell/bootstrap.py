@@ -61,7 +61,7 @@ from firebell.paging.joins import alert_joined
 from firebell.paging.ports import Channel
 from firebell.paging.reminders import ShiftReminders
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.runner import DeliveryRunner, EscalationRunner, PagingTimers
+from firebell.paging.runner import DeliveryRunner, EscalationRunner, PagingTimers, SendLimits
 from firebell.paging.service import Links
 from firebell.paging.service import start_paging as start_incident_paging
 from firebell.postmortems.watch import LearningWatch
@@ -396,7 +396,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
             cap=timedelta(seconds=notify.backoff_cap_seconds),
         ),
         lease=timedelta(seconds=notify.lease_seconds),
-        workers=notify.workers,
+        limits=SendLimits(per_channel=notify.workers, per_destination=notify.destination_workers),
         on_done=lambda: background.poke(DeliveryRunner.name),
         on_attempt=on_attempt,
         inline=inline_delivery,

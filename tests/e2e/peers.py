@@ -3,6 +3,7 @@ webhooks. Each keeps what it received, in order, with the time it arrived."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import threading
@@ -39,6 +40,9 @@ class HttpSink:
     received: list[Received] = field(default_factory=list)
     status: Callable[[str], int] = lambda _path: 200
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Every request, refused ones too, and extra headers to answer with (such as Retry-After).
+    attempts: list[Received] = field(default_factory=list)
+    headers: Callable[[str], dict[str, str]] = lambda _path: {}
 
     def on(self, path: str) -> list[Received]:
         with self.lock:
@@ -54,13 +58,16 @@ def http_sink() -> Iterator[HttpSink]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            arrived = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+            with sink.lock:
+                sink.attempts.append(arrived)
             status = sink.status(self.path)
             if status < 300:
                 with sink.lock:
-                    sink.received.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
-                    )
+                    sink.received.append(arrived)
             self.send_response(status)
+            for name, value in sink.headers(self.path).items():
+                self.send_header(name, value)
             self.send_header("content-length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
@@ -123,6 +130,39 @@ def smtp_sink() -> Iterator[SmtpSink]:
         controller.stop()
 
 
+class _Silent:
+    """An SMTP server that takes every connection and mail, then never answers the DATA command."""
+
+    def __init__(self) -> None:
+        self.stalled = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, _server: Any, _session: Any, _envelope: Any) -> str:
+        with self.lock:
+            self.stalled += 1
+        await asyncio.sleep(3600)
+        return "451 too late"
+
+
+@dataclass
+class HangingSmtp:
+    host: str
+    port: int
+    handler: _Silent
+
+
+@contextmanager
+def hanging_smtp() -> Iterator[HangingSmtp]:
+    """A relay that accepts and never answers: every send waits out the client's timeout."""
+    handler = _Silent()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield HangingSmtp("127.0.0.1", controller.port, handler)
+    finally:
+        controller.stop(no_assert=True)
+
+
 def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -144,6 +184,9 @@ class SlackApi:
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (channel id, message)
     calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The next this many posts are refused as Slack does when rate limited: 429, Retry-After.
+    rate_limited: int = 0
+    retry_after: str = "30"
 
     def _channel(self, ref: str) -> str | None:
         ref = ref.lstrip("#")
@@ -197,12 +240,21 @@ def slack_api(token: str = "xoxb-test-token") -> Iterator[SlackApi]:  # noqa: S1
                 args.update(json.loads(raw or b"{}"))
             else:
                 args.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+            status, extra = 200, {}
+            with fake.lock:
+                limited = fake.rate_limited > 0 and path.endswith("chat.postMessage")
+                if limited:
+                    fake.rate_limited -= 1
             if self.headers.get("authorization") != f"Bearer {fake.token}":
                 body = {"ok": False, "error": "invalid_auth"}
+            elif limited:
+                body, status, extra = {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": fake.retry_after}
             else:
                 body = fake.answer(path.rsplit("/", 1)[-1], args)
             data = json.dumps(body).encode()
-            self.send_response(200)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()

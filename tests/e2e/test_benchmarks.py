@@ -73,3 +73,10 @@ def test_the_soak_runs(tmp_path: Path) -> None:
     output = tmp_path / "soak.json"
     _bench("soak.py", "--db", "sqlite", "--minutes", "0.1", "--rate", "5", "--output", str(output))
     assert json.loads(output.read_text())
+
+
+def test_the_acknowledgement_race_benchmark_runs(tmp_path: Path) -> None:
+    output = tmp_path / "race.json"
+    out = _bench("ack_race.py", "--only", "sqlite", "--races", "10", "--spread", "2", "--json", str(output))
+    assert "| sqlite | 10 | 10 | 0 | 0 |" in out
+    assert json.loads(output.read_text())["sqlite"]["races"] == 10

@@ -27,7 +27,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.runner import EscalationRunner
+from firebell.paging.runner import EscalationRunner, sends_finished
 from firebell.paging.service import move_to as paging_answer
 from firebell.paging.service import start_paging
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
@@ -134,4 +134,6 @@ def change_status(ref: str, body: StatusRequest, container: ContainerDep, caller
         )
         result = get_incident(conn, incident["id"])
     container.changes.bump()
+    if body.status in (IncidentStatus.ACKNOWLEDGED, IncidentStatus.RESOLVED) or incident["status"] == "detected":
+        sends_finished(container, str(incident["id"]))
     return result

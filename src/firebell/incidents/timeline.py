@@ -45,6 +45,7 @@ _SECTION_BY_KIND = {
     "alerts_resolved": "Recovery",
     "escalation_ended": "Response",
     "notification_failed": "Response",
+    "page_cancelled": "Response",
     "alert_verdict": "Response",
 }
 

@@ -42,6 +42,7 @@ from firebell.kernel.severity import Sev
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
+from firebell.paging.runner import sends_finished
 from firebell.paging.service import start_paging
 from firebell.paging.views import reassign_choices, responder_choices
 from firebell.playbooks.queries import incident_playbooks
@@ -233,6 +234,7 @@ def move_action(ref: str, target: str, container: ContainerDep, session: CsrfSes
         message = exc.message if isinstance(exc, DomainError) else f"unknown state {target}"
         return RedirectResponse(f"/incidents/{quote(ref)}?error={quote(message)}", status_code=303)
     container.changes.bump()
+    sends_finished(container, str(incident["id"]))  # the answer comes after the pages already on their way
     return RedirectResponse(f"/incidents/{ref}", status_code=303)
 
 

@@ -176,11 +176,33 @@ class NotifySettings(BaseModel):
     )
     backoff_cap_seconds: float = Field(default=300.0, gt=0, description="The longest wait between tries.")
     lease_seconds: float = Field(
-        default=60.0,
-        ge=5,
-        description="How long a claimed notification is held; a node that dies mid-send hands it on after this.",
+        default=8.0,
+        ge=2,
+        le=600,
+        description="How long a claimed notification is held; renewed every quarter of it while the send goes on, "
+        "so a node that dies mid-send hands it on to another within this.",
     )
-    workers: int = Field(default=16, ge=1, le=256, description="Notifications a process sends at once.")
+    workers: int = Field(
+        default=32,
+        ge=1,
+        le=256,
+        description="Notifications of one channel kind (email, webhook, Slack...) a process sends at once; "
+        "each kind has its own senders, so a dead SMTP relay cannot hold up a webhook page.",
+    )
+    destination_workers: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Notifications a process sends at once to one destination: one webhook host, one Slack "
+        "webhook host, the SMTP relay, Slack's API, the SMS gateway.",
+    )
+    ack_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="An acknowledgement answers after the pages of its incident already being sent have "
+        "finished, waiting at most this long (so no page arrives after the answer).",
+    )
     ack_link_hours: float = Field(default=24.0, gt=0, description="The lifetime of the acknowledge link in a page.")
     sms_url: str = Field(
         default="",

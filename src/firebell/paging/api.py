@@ -33,7 +33,7 @@ from firebell.paging.messages import shown_address
 from firebell.paging.model import Answer
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.runner import EscalationRunner
+from firebell.paging.runner import EscalationRunner, sends_finished
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
 from firebell.web.ownership import owner_of_incident
 
@@ -43,13 +43,18 @@ router = APIRouter(prefix="/api/v1", tags=["paging"])
 Named = tuple[str, str]  # (id, name)
 
 
-def _on_incident(container: Any, ref: str, act: Callable[[Connection, str], None]) -> dict[str, Any]:
-    """Run `act(conn, incident_id)` in one write transaction; the incident as it is afterwards."""
+def _on_incident(
+    container: Any, ref: str, act: Callable[[Connection, str], None], *, answers: bool = False
+) -> dict[str, Any]:
+    """Run `act(conn, incident_id)` in one write transaction; the incident as it is afterwards. An act
+    that `answers` the page returns once the pages already being sent have gone out."""
     with transaction(container.engine, write=True) as conn:
         incident_id = get_incident(conn, ref)["id"]
         act(conn, incident_id)
         result = get_incident(conn, incident_id)
     container.changes.bump()
+    if answers:
+        sends_finished(container, str(incident_id))
     return result
 
 
@@ -68,7 +73,7 @@ def acknowledge(
             actor_id=caller.user_id,
         )
 
-    return _on_incident(container, ref, act)
+    return _on_incident(container, ref, act, answers=True)
 
 
 @router.post("/incidents/{ref}/resolve", response_model=IncidentRead, summary="Resolve: stops every page")
@@ -84,7 +89,7 @@ def resolve(ref: str, container: ContainerDep, caller: Responder, body: MoveRequ
             now=container.clock.now(),
         )
 
-    return _on_incident(container, ref, act)
+    return _on_incident(container, ref, act, answers=True)
 
 
 class ReassignRequest(BaseModel):
@@ -392,6 +397,7 @@ def _slack_act(container: Any, verb: str, incident_ref: str, slack_user: str) ->
             actor_id=caller.user_id,
         )
     container.changes.bump()
+    sends_finished(container, str(incident["id"]))
     if answer is Answer.REQUEST:
         return f"{actor} is joining incident #{incident['number']}: your page has stopped"
     return f"Incident #{incident['number']} {verb}d by {actor}"

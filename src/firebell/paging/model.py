@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 from firebell.kernel.severity import Sev
@@ -154,15 +155,46 @@ class AfterAttempt:
 
 
 def after_attempt(
-    retry: RetryPolicy, attempt: int, *, sent: bool, permanent: bool, now: datetime, draw: float
+    retry: RetryPolicy,
+    attempt: int,
+    *,
+    sent: bool,
+    permanent: bool,
+    now: datetime,
+    draw: float,
+    asked_wait: timedelta | None = None,
 ) -> AfterAttempt:
-    """The delivery's state after attempt number `attempt` (1 for the first try)."""
+    """The delivery's state after attempt number `attempt` (1 for the first try).
+
+    `asked_wait` is how long the receiver asked us to wait (a 429 or 503's Retry-After): the retry
+    comes no sooner than that, but never later than the policy's longest wait (`retry.cap`), so a
+    receiver asking for an hour cannot hold a page past the point where it would still be useful.
+    """
     if sent:
         return AfterAttempt(DeliveryStatus.SENT, AttemptOutcome.SENT, None)
     wait = None if permanent else retry.wait_before(attempt + 1, draw)
     if wait is None:
         return AfterAttempt(DeliveryStatus.FAILED, AttemptOutcome.FAILED, None)
+    if asked_wait is not None and asked_wait > wait:
+        wait = min(asked_wait, max(retry.cap, wait))
     return AfterAttempt(DeliveryStatus.PENDING, AttemptOutcome.RETRY, now + wait)
+
+
+def retry_after(value: str, now: datetime) -> timedelta | None:
+    """The wait a Retry-After header asks for: delay-seconds or an HTTP date (RFC 9110 10.2.3);
+    None when it is absent or says nothing usable. A date in the past asks for no wait."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return timedelta(seconds=min(int(text), 86_400))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(timedelta(0), min(when - now, timedelta(days=1)))
 
 
 # --- one engine pass over one escalation, with urgency, working hours and escalation delays --------

@@ -12,7 +12,15 @@ from firebell.paging.timer_rules import TimerRepo
 
 
 class RetryableDeliveryError(Exception):
-    """The channel may accept the message later (a timeout, a 5xx, a 4xx SMTP reply)."""
+    """The channel may accept the message later (a timeout, a 5xx, a 4xx SMTP reply).
+
+    `retry_after` is the receiver's Retry-After header as it sent it (seconds or an HTTP date), if
+    it asked for a wait; the engine turns it into a time with its clock.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: str = "") -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentDeliveryError(Exception):
@@ -66,9 +74,11 @@ class PagingRepo(Protocol):
 
     def add_deliveries(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
-    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int: ...
+    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> list[str]: ...
 
-    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> int: ...
+    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> list[str]: ...
+
+    def steps_never_sent(self, page_ids: Collection[str]) -> list[dict[str, Any]]: ...
 
     def responder_requests(self, escalation_ids: Collection[str]) -> dict[str, str]: ...
 

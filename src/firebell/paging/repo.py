@@ -264,8 +264,8 @@ class SqlPagingRepo:
         )
         return all_dicts(self.conn.execute(query))
 
-    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> int:
-        """Cancel an incident's page notifications not yet sent; how many were cancelled."""
+    def cancel_pending(self, incident_id: str, now: datetime, reason: str) -> list[str]:
+        """Cancel an incident's page notifications not yet sent; the pages they belonged to."""
         # Rows being sent (leased) are left to their sender, which drops them if no longer wanted.
         statement = (
             _del.update()
@@ -276,14 +276,16 @@ class SqlPagingRepo:
                 sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
             )
             .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
+            .returning(_del.c.page_id)
         )
-        return int(self.conn.execute(statement).rowcount or 0)
+        found: list[Any] = list(self.conn.execute(statement).scalars())
+        return [str(p) for p in found]
 
-    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> int:
-        """Cancel the page notifications not yet sent of these escalations only; how many."""
+    def cancel_pending_of(self, escalation_ids: Collection[str], now: datetime, reason: str) -> list[str]:
+        """Cancel the page notifications not yet sent of these escalations only; their pages."""
         ids = list(escalation_ids)
         if not ids:
-            return 0
+            return []
         pages = sa.select(_pages.c.id).where(_pages.c.escalation_id.in_(ids))
         statement = (
             _del.update()
@@ -293,8 +295,37 @@ class SqlPagingRepo:
                 sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
             )
             .values(status=DeliveryStatus.CANCELLED.value, finished_at=now, last_error=reason)
+            .returning(_del.c.page_id)
         )
-        return int(self.conn.execute(statement).rowcount or 0)
+        found: list[Any] = list(self.conn.execute(statement).scalars())
+        return [str(p) for p in found]
+
+    def steps_never_sent(self, page_ids: Collection[str]) -> list[dict[str, Any]]:
+        """Of the escalation steps these pages belong to, those none of whose notifications was sent
+        or is still on its way (all cancelled or failed): each with `incident_id`, `level`, `step`."""
+        ids = list(set(page_ids))
+        if not ids:
+            return []
+        steps = (
+            sa.select(_pages.c.escalation_id, _pages.c.step, _pages.c.level, _pages.c.incident_id)
+            .where(_pages.c.id.in_(ids))
+            .distinct()
+        )
+        found = []
+        for row in all_dicts(self.conn.execute(steps)):
+            live = (
+                sa.select(_del.c.id)
+                .join(_pages, _pages.c.id == _del.c.page_id)
+                .where(
+                    _pages.c.escalation_id == row["escalation_id"],
+                    _pages.c.step == row["step"],
+                    _del.c.status.in_((DeliveryStatus.SENT.value, _PENDING)),
+                )
+                .limit(1)
+            )
+            if self.conn.execute(live).first() is None:
+                found.append({"incident_id": str(row["incident_id"]), "level": row["level"], "step": row["step"]})
+        return sorted(found, key=lambda r: (r["incident_id"], r["step"]))
 
     def responder_requests(self, escalation_ids: Collection[str]) -> dict[str, str]:
         """What each responder escalation's pages say about the request (who asked, and why), by
@@ -312,10 +343,19 @@ class SqlPagingRepo:
                 found[escalation_id] = str(data.get("request", ""))
         return found
 
-    def claim_deliveries(self, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
-        """Lease up to `limit` due deliveries; each comes with its incident's status and escalation."""
+    def due_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        skip_channels: Collection[str] = (),
+        skip_prefixes: Collection[str] = (),
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` due deliveries no process holds, oldest first: `id`, `channel`, `address`.
+        Rows of `skip_channels`, and rows whose address starts with one of `skip_prefixes` (lower case:
+        destinations with no free sender) are left for later. Nothing is locked: see `lease_deliveries`."""
         due = (
-            sa.select(_del.c.id)
+            sa.select(_del.c.id, _del.c.channel, _del.c.address)
             .where(
                 _del.c.status == _PENDING,
                 _del.c.due_at <= now,
@@ -324,13 +364,48 @@ class SqlPagingRepo:
             .order_by(_del.c.due_at)
             .limit(limit)
         )
-        if self.postgres:
-            due = due.with_for_update(skip_locked=True)
-        found: list[Any] = list(self.conn.execute(due).scalars())
-        ids = [str(i) for i in found]
-        if not ids:
+        if skip_channels:
+            due = due.where(_del.c.channel.not_in(list(skip_channels)))
+        for prefix in skip_prefixes:
+            address = sa.func.lower(_del.c.address)
+            due = due.where(sa.not_(sa.or_(address == prefix, address.startswith(prefix + "/", autoescape=True))))
+        return all_dicts(self.conn.execute(due))
+
+    def lease_deliveries(self, ids: Collection[str], now: datetime, lease_until: datetime) -> list[dict[str, Any]]:
+        """Lease those of these deliveries still due and free; each comes with its incident's status and
+        escalation, read after the lease was taken.
+
+        The lease is the gate a page passes before it is sent: it reads the escalation's state after
+        any acknowledgement that touched it committed. On SQLite the claim's write transaction does
+        that; on PostgreSQL the escalations are locked FOR SHARE first (in id order, before the
+        deliveries, the order an acknowledgement takes them in), so an acknowledgement either
+        commits first and the page is dropped, or waits for the claim and then sees the page leased.
+        """
+        wanted = list(ids)
+        if not wanted:
             return []
-        self.conn.execute(_del.update().where(_del.c.id.in_(ids)).values(lease_until=lease_until))
+        free = sa.and_(
+            _del.c.id.in_(wanted),
+            _del.c.status == _PENDING,
+            sa.or_(_del.c.lease_until.is_(None), _del.c.lease_until <= now),
+        )
+        if self.postgres:
+            pages = sa.select(_pages.c.escalation_id).join(_del, _del.c.page_id == _pages.c.id).where(free)
+            escalations: list[Any] = list(self.conn.execute(pages.distinct()).scalars())
+            if escalations:
+                lock = sa.select(_esc.c.id).where(_esc.c.id.in_([str(e) for e in escalations])).order_by(_esc.c.id)
+                self.conn.execute(lock.with_for_update(read=True))
+            locked: list[Any] = list(
+                self.conn.execute(sa.select(_del.c.id).where(free).with_for_update(skip_locked=True)).scalars()
+            )
+            wanted = [str(i) for i in locked]
+            if not wanted:
+                return []
+            taken = self.conn.execute(_del.update().where(_del.c.id.in_(wanted)).values(lease_until=lease_until))
+        else:
+            taken = self.conn.execute(_del.update().where(free).values(lease_until=lease_until))
+        if not taken.rowcount:
+            return []
         query = (
             sa.select(
                 _del,
@@ -345,10 +420,34 @@ class SqlPagingRepo:
             .outerjoin(_users, _users.c.id == _del.c.user_id)
             .outerjoin(_pages, _pages.c.id == _del.c.page_id)
             .outerjoin(_esc, _esc.c.id == _pages.c.escalation_id)
-            .where(_del.c.id.in_(ids))
+            .where(_del.c.id.in_(wanted), _del.c.lease_until == lease_until)
             .order_by(_del.c.due_at)
         )
         return all_dicts(self.conn.execute(query))
+
+    def renew_leases(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Extend leases still held: each row has `b_id`, `b_lease` (held now) and `b_until` (new)."""
+        if rows:
+            statement = (
+                _del.update()
+                .where(
+                    _del.c.id == sa.bindparam("b_id"),
+                    _del.c.lease_until == sa.bindparam("b_lease"),
+                    _del.c.status == _PENDING,
+                )
+                .values(lease_until=sa.bindparam("b_until"))
+            )
+            self.conn.execute(statement, list(rows))
+
+    def sends_in_flight(self, incident_id: str, now: datetime) -> int:
+        """How many of the incident's page notifications are being sent (leased) at `now`."""
+        query = sa.select(sa.func.count()).where(
+            _del.c.incident_id == incident_id,
+            _del.c.page_id.is_not(None),
+            _del.c.status == _PENDING,
+            _del.c.lease_until > now,
+        )
+        return int(self.conn.execute(query).scalar_one())
 
     def finish_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
         """Write outcomes: each row has `b_id`, `b_lease` (the lease the writer holds), `b_status`,

@@ -14,11 +14,13 @@ import random
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -31,10 +33,17 @@ from firebell.kernel.ids import new_id
 from firebell.oncall.notification_rules import RetryPolicy
 from firebell.paging.escalation_pass import FollowUp, escalate
 from firebell.paging.messages import notice_from_message
-from firebell.paging.model import AttemptOutcome, DeliveryStatus, EscalationState, after_attempt, stop_reason
+from firebell.paging.model import (
+    AttemptOutcome,
+    DeliveryStatus,
+    EscalationState,
+    after_attempt,
+    retry_after,
+    stop_reason,
+)
 from firebell.paging.ports import Channel, PermanentDeliveryError, RetryableDeliveryError
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.service import Links
+from firebell.paging.service import Links, record_unsent_levels
 from firebell.paging.timer_repo import SqlTimerRepo
 from firebell.paging.timers import Fired, fire
 
@@ -139,14 +148,47 @@ class _Done:
     error: str
     permanent: bool
     page: bool = False  # a page's notification (not a reminder or a message)
+    retry_after: str = ""  # the receiver's Retry-After, when it asked for a wait
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """How many notifications one process sends at once: per channel kind (each kind has senders of
+    its own, so a dead SMTP relay cannot hold up a webhook), and per destination within a kind (one
+    webhook host, one Slack webhook host; the SMTP relay, Slack's API and the SMS gateway are each
+    one destination), so one slow receiver cannot take every sender of its kind."""
+
+    per_channel: int = 32
+    per_destination: int = 16
+
+
+# Channels whose address is a URL of its own destination; every other channel sends to one server.
+_URL_CHANNELS = frozenset({"webhook", "slack"})
+
+
+def destination(channel: str, address: str) -> str:
+    """Where a notification goes, as the per-destination cap counts it: `scheme://host[:port]` in lower
+    case for a webhook or Slack webhook URL, otherwise the channel's one server (its name)."""
+    if channel in _URL_CHANNELS:
+        try:
+            parts = urlsplit(address.strip())
+        except ValueError:
+            return channel
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}".lower()
+    return channel
 
 
 class DeliveryRunner:
-    """Claims due deliveries, at most as many as it has free senders, and writes what became of them.
+    """Claims due deliveries, only as many as it has free senders for, and writes what became of them.
 
-    Claiming no more than can start at once keeps every lease well ahead of its send; an outcome is
-    written only while this process still holds the row's lease, so a row another process took over
-    is never overwritten with a stale result.
+    Every channel kind sends on a pool of its own, and sends to one destination are capped, so a
+    receiver that hangs holds up only its own notifications. A claim takes only rows of channels and
+    destinations with a free sender and hands back at once any it cannot start, so a lease never runs
+    out in a queue. Leases are short and renewed every quarter of their length while the send is in
+    progress: a process that dies mid-send hands its rows on within one lease. An outcome is written
+    only while this process still holds the row's lease, so a row another process took over is never
+    overwritten with a stale result.
     """
 
     name = "deliveries"
@@ -158,9 +200,9 @@ class DeliveryRunner:
         clock: Clock,
         *,
         retry: RetryPolicy | None = None,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=8),
         batch: int = 200,
-        workers: int = 16,
+        limits: SendLimits | None = None,
         on_done: Callable[[], None] = lambda: None,
         inline: bool = False,
         draw: Callable[[], float] = random.random,
@@ -172,50 +214,138 @@ class DeliveryRunner:
         self.retry = retry or RetryPolicy()
         self.lease = lease
         self.batch = batch
-        self.workers = workers
+        self.limits = limits or SendLimits()
         self.on_done = on_done
         self.inline = inline
         self.draw = draw
         self.on_attempt = on_attempt
         self.node = node_name()
         self._done: queue.SimpleQueue[_Done] = queue.SimpleQueue()
-        self._busy = 0  # sends handed to the pool and not yet finished
-        self._busy_lock = threading.Lock()
-        self._pool = None if inline else ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firebell-send")
+        self._lock = threading.Lock()  # guards the counts of sends in progress
+        self._by_channel: Counter[str] = Counter()
+        self._by_destination: Counter[str] = Counter()
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        # The rows this process holds and the lease it holds each with; renewed, and read when the
+        # outcome is written. The lock also keeps a renewal and an outcome from crossing.
+        self._held: dict[str, datetime] = {}
+        self._held_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     def stop(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=False)
+        self._stopping.set()
+        for pool in list(self._pools.values()):
+            pool.shutdown(wait=True, cancel_futures=False)
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
         self._record(self.clock.now())
 
-    def _free(self) -> int:
-        if self._pool is None:
-            return self.batch
-        with self._busy_lock:
-            return max(0, min(self.batch, self.workers - self._busy))
+    # --- capacity ---------------------------------------------------------------------------------
+
+    def _full(self) -> tuple[set[str], set[str], int]:
+        """The channels and URL destinations with no free sender, and how many sends may start."""
+        limits = self.limits
+        with self._lock:
+            full_destinations = {d for d, n in self._by_destination.items() if n >= limits.per_destination}
+            full_channels, free = set(), 0
+            for channel in self.channels:
+                room = limits.per_channel - self._by_channel[channel]
+                if channel not in _URL_CHANNELS:
+                    room = min(room, limits.per_destination - self._by_destination[channel])
+                if room <= 0:
+                    full_channels.add(channel)
+                free += max(0, room)
+        return full_channels, {d for d in full_destinations if "://" in d}, min(self.batch, free)
+
+    def _admit(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Take a sender for each row that can start now (in order, while there are free ones)."""
+        startable = []
+        limits = self.limits
+        with self._lock:
+            for row in rows:
+                channel = str(row["channel"])
+                where = destination(channel, str(row["address"]))
+                if self._by_channel[channel] < limits.per_channel and self._by_destination[where] < (
+                    limits.per_destination
+                ):
+                    self._by_channel[channel] += 1
+                    self._by_destination[where] += 1
+                    startable.append(row)
+        return startable
+
+    def _release(self, row: Mapping[str, Any]) -> None:
+        channel = str(row["channel"])
+        where = destination(channel, str(row["address"]))
+        with self._lock:
+            self._by_channel[channel] -= 1
+            self._by_destination[where] -= 1
+            if self._by_channel[channel] <= 0:
+                del self._by_channel[channel]
+            if self._by_destination[where] <= 0:
+                del self._by_destination[where]
+
+    def _pool(self, channel: str) -> ThreadPoolExecutor:
+        pool = self._pools.get(channel)
+        if pool is None:
+            name = "".join(c if c.isalnum() else "-" for c in channel)[:20]
+            pool = ThreadPoolExecutor(max_workers=self.limits.per_channel, thread_name_prefix=f"firebell-{name}")
+            self._pools[channel] = pool
+        return pool
+
+    # --- one pass -----------------------------------------------------------------------------------
 
     def run(self, now: datetime) -> datetime:
         self._record(now)
         upcoming = self._next_due()
-        while upcoming is not None and upcoming <= now and (free := self._free()) > 0:
+        while upcoming is not None and upcoming <= now:
+            if self.inline:
+                full_channels: set[str] = set()
+                full_destinations: set[str] = set()
+                free = self.batch
+            else:
+                full_channels, full_destinations, free = self._full()
+            if free <= 0:
+                break
             lease = now + self.lease
-            with claim_transaction(self.engine) as conn:
-                repo = SqlPagingRepo(conn)
-                claimed = repo.claim_deliveries(now, lease, free)
-                cancelled = [row for row in claimed if _unwanted(row)]
-                repo.finish_deliveries([_cancel(row, now, lease) for row in cancelled])
+            # Look at more rows than there are free senders: some may go to a destination that is busy.
+            look = free if self.inline else min(self.batch, free * 4)
+            picked: list[dict[str, Any]] = []
+            claimed: list[dict[str, Any]] = []
+            try:
+                with claim_transaction(self.engine) as conn:
+                    repo = SqlPagingRepo(conn)
+                    due = repo.due_deliveries(now, look, skip_channels=full_channels, skip_prefixes=full_destinations)
+                    picked = due[:free] if self.inline else self._admit(due)
+                    claimed = repo.lease_deliveries([str(row["id"]) for row in picked], now, lease)
+                    cancelled = [row for row in claimed if _unwanted(row)]
+                    repo.finish_deliveries([_cancel(row, now, lease) for row in cancelled])
+                    if cancelled:
+                        steps = repo.steps_never_sent({str(row["page_id"]) for row in cancelled})
+                        record_unsent_levels(SqlIncidentRepo(conn), steps, now, "the page was answered meanwhile")
+            except Exception:
+                if not self.inline:
+                    for row in picked:
+                        self._release(row)
+                raise
             wanted = [row for row in claimed if not _unwanted(row)]
+            if not self.inline:
+                starting = {str(row["id"]) for row in wanted}
+                for row in picked:
+                    if str(row["id"]) not in starting:
+                        self._release(row)  # taken by another process meanwhile, or cancelled
+            with self._held_lock:
+                for row in wanted:
+                    self._held[str(row["id"])] = lease
             for row in wanted:
-                if self._pool is None:
+                if self.inline:
                     self._send(row, lease)
                 else:
-                    with self._busy_lock:
-                        self._busy += 1
-                    self._pool.submit(self._send, row, lease)
-            if self._pool is None:
+                    self._start_renewing()
+                    self._pool(str(row["channel"])).submit(self._send, row, lease)
+            if self.inline:
                 self._record(now)
             upcoming = self._next_due()
-            if len(claimed) < free:
+            if not picked or len(due) < look:
                 break
         return min(upcoming, now + POLL) if upcoming and upcoming > now else now + POLL
 
@@ -224,9 +354,17 @@ class DeliveryRunner:
             return SqlPagingRepo(conn).next_delivery_due()
 
     def _send(self, row: Mapping[str, Any], lease: datetime) -> None:
+        try:
+            self._attempt(row, lease)
+        finally:
+            if not self.inline:
+                self._release(row)
+                self.on_done()
+
+    def _attempt(self, row: Mapping[str, Any], lease: datetime) -> None:
         started_at = self.clock.now()
         began = time.perf_counter()
-        error, permanent = "", False
+        error, permanent, asked = "", False, ""
         channel = self.channels.get(str(row["channel"]))
         try:
             if channel is None:
@@ -235,7 +373,7 @@ class DeliveryRunner:
         except PermanentDeliveryError as exc:
             error, permanent = str(exc) or type(exc).__name__, True
         except RetryableDeliveryError as exc:
-            error = str(exc) or type(exc).__name__
+            error, asked = str(exc) or type(exc).__name__, exc.retry_after
         except Exception as exc:  # a channel bug must not lose the page: log it and retry
             log.exception("delivery_channel_crashed", extra={"channel": row["channel"]})
             error = f"{type(exc).__name__}: {exc}"
@@ -257,12 +395,40 @@ class DeliveryRunner:
                 error,
                 permanent,
                 row["page_id"] is not None,
+                asked,
             )
         )
-        if self._pool is not None:
-            with self._busy_lock:
-                self._busy -= 1
-            self.on_done()
+
+    # --- leases ------------------------------------------------------------------------------------
+
+    def _start_renewing(self) -> None:
+        if self._renewer is None:
+            self._renewer = threading.Thread(target=self._renew_loop, name="firebell-leases", daemon=True)
+            self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        every = max(0.2, self.lease.total_seconds() / 4)
+        while not self._stopping.wait(every):
+            try:
+                self.renew(self.clock.now())
+            except Exception:  # the next renewal tries again, well within the lease
+                log.exception("delivery_lease_renewal_failed")
+
+    def renew(self, now: datetime) -> int:
+        """Extend the lease of every row this process is sending (or has sent and not yet written
+        back) to `now + lease`; how many it holds."""
+        with self._held_lock:
+            if not self._held:
+                return 0
+            until = now + self.lease
+            rows = [{"b_id": i, "b_lease": held, "b_until": until} for i, held in sorted(self._held.items())]
+            with claim_transaction(self.engine) as conn:
+                SqlPagingRepo(conn).renew_leases(rows)
+            for delivery_id in self._held:
+                self._held[delivery_id] = until
+            return len(rows)
+
+    # --- outcomes ----------------------------------------------------------------------------------
 
     def _record(self, now: datetime) -> None:
         done: list[_Done] = []
@@ -273,10 +439,29 @@ class DeliveryRunner:
                 break
         if not done:
             return
+        with self._held_lock:
+            try:
+                self._write(done, now)
+            except Exception:
+                # Keep the outcomes for the next run (their leases are renewed meanwhile) rather than send again.
+                for item in done:
+                    self._done.put(item)
+                raise
+            for item in done:
+                self._held.pop(item.delivery_id, None)
+
+    def _write(self, done: list[_Done], now: datetime) -> None:
         finishes, attempts, failures = [], [], []
         for item in sorted(done, key=lambda d: d.delivery_id):  # one lock order, as every writer uses
+            asked = retry_after(item.retry_after, now) if item.retry_after else None
             verdict = after_attempt(
-                self.retry, item.attempt, sent=not item.error, permanent=item.permanent, now=now, draw=self.draw()
+                self.retry,
+                item.attempt,
+                sent=not item.error,
+                permanent=item.permanent,
+                now=now,
+                draw=self.draw(),
+                asked_wait=asked,
             )
             if verdict.outcome is AttemptOutcome.FAILED:
                 log.warning(
@@ -288,7 +473,7 @@ class DeliveryRunner:
             finishes.append(
                 {
                     "b_id": item.delivery_id,
-                    "b_lease": item.lease,
+                    "b_lease": self._held.get(item.delivery_id, item.lease),
                     "b_status": verdict.status.value,
                     "b_due_at": verdict.retry_at or item.due_at,
                     "b_attempts": item.attempt,
@@ -308,25 +493,42 @@ class DeliveryRunner:
                     "node": self.node,
                 }
             )
-        try:
-            with claim_transaction(self.engine) as conn:
-                repo = SqlPagingRepo(conn)
-                repo.finish_deliveries(finishes)
-                repo.add_attempts(attempts)
-                timeline = SqlIncidentRepo(conn)
-                timeline.clear_page_gaps({str(i.incident_id) for i in done if i.page and i.incident_id and not i.error})
-                for item in failures:
-                    if item.page and not repo.incident_reached(str(item.incident_id)):
-                        timeline.flag_page_gap(str(item.incident_id), "delivery_failed")
-                    message = (
-                        f"Notification failed for good: {item.what}, after {item.attempt} attempt(s): {item.error}"
-                    )
-                    timeline.add_event(str(item.incident_id), now, "notification_failed", message[:1000])
-        except Exception:
-            # Keep the outcomes for the next run (well within the lease), rather than send again.
-            for item in done:
-                self._done.put(item)
-            raise
+        with claim_transaction(self.engine) as conn:
+            repo = SqlPagingRepo(conn)
+            repo.finish_deliveries(finishes)
+            repo.add_attempts(attempts)
+            timeline = SqlIncidentRepo(conn)
+            timeline.clear_page_gaps({str(i.incident_id) for i in done if i.page and i.incident_id and not i.error})
+            for item in failures:
+                if item.page and not repo.incident_reached(str(item.incident_id)):
+                    timeline.flag_page_gap(str(item.incident_id), "delivery_failed")
+                message = f"Notification failed for good: {item.what}, after {item.attempt} attempt(s): {item.error}"
+                timeline.add_event(str(item.incident_id), now, "notification_failed", message[:1000])
+
+
+def sends_finished(container: Any, incident_id: str) -> bool:
+    """After a person answered the incident's page (the transaction committed): wait for the pages
+    already being sent, as the settings allow; see `wait_for_sends`."""
+    wait = timedelta(seconds=container.settings.notify.ack_wait_seconds)
+    return wait_for_sends(container.engine, container.clock, incident_id, wait)
+
+
+def wait_for_sends(engine: Engine, clock: Clock, incident_id: str, timeout: timedelta) -> bool:
+    """Wait (at most `timeout`) until no page notification of the incident is being sent: called
+    after an acknowledgement committed, so its answer comes after every page that passed the gate
+    before it. False when the wait ran out (a sender that hangs, or died holding its lease)."""
+    deadline = time.monotonic() + timeout.total_seconds()
+    pause = 0.005
+    while True:
+        with engine.connect() as conn:
+            busy = SqlPagingRepo(conn).sends_in_flight(incident_id, clock.now())
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            log.warning("acknowledged_with_sends_in_flight", extra={"incident_id": incident_id, "sends": busy})
+            return False
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _unwanted(row: Mapping[str, Any]) -> bool:

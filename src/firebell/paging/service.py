@@ -35,6 +35,8 @@ from firebell.paging.ports import PagingRepo
 from firebell.paging.timer_rules import ACK_TIMEOUT, UNRESOLVED, arm_acknowledgement_timeout
 
 ACK_LINK_LIFETIME = timedelta(hours=24)
+# The timeline entry saying a level recorded as paged reached nobody: its notifications were cancelled.
+PAGE_CANCELLED = "page_cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ def acknowledge(
         )
     _end(
         paging,
+        incidents,
         incident_id,
         stops,
         EscalationState.ACKNOWLEDGED,
@@ -200,7 +203,7 @@ def resolve(
     move(incidents, incident_id, IncidentStatus.RESOLVED, now, actor=actor, note=note or f"via {via}")
     for kind in (ACK_TIMEOUT, UNRESOLVED):
         paging.timers().cancel(incident_id, kind, now)
-    _stop(paging, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
+    _stop(paging, incidents, incident_id, EscalationState.RESOLVED, now, f"resolved by {actor}")
     closed = paging.resolve_open_alerts(incident_id, now)
     if closed:
         incidents.add_event(incident_id, now, "alerts_resolved", f"{closed} open alert(s) resolved with the incident")
@@ -220,7 +223,7 @@ def reassign(
     _open_incident(incidents, incident_id, "reassign")
     only = _drill_people(paging.escalations_of(incident_id))
     paging.timers().cancel(incident_id, ACK_TIMEOUT, now)  # the acknowledger handed it on
-    _stop(paging, incident_id, EscalationState.REPLACED, now, "reassigned", spare_responders=True)
+    _stop(paging, incidents, incident_id, EscalationState.REPLACED, now, "reassigned", spare_responders=True)
     escalation_id = start_escalation(
         paging,
         incident_id=incident_id,
@@ -322,7 +325,7 @@ def escalate_further(
     if policy is None:
         return None  # no level of the policy pages for this severity
     # Stop (and so lock) the running escalation first: a page it commits meanwhile is counted.
-    _stop(paging, incident_id, EscalationState.REPLACED, now, "escalated", spare_responders=True)
+    _stop(paging, incidents, incident_id, EscalationState.REPLACED, now, "escalated", spare_responders=True)
     highest = paging.highest_level_paged(incident_id, str(policy_id))
     above = [i for i in range(len(policy.levels)) if policy.number(i) > highest]
     index = above[0] if above else len(policy.levels) - 1
@@ -371,6 +374,7 @@ def _open_incident(incidents: IncidentRepo, incident_id: str, verb: str) -> Mapp
 
 def _stop(
     paging: PagingRepo,
+    incidents: IncidentRepo,
     incident_id: str,
     state: EscalationState,
     now: datetime,
@@ -382,11 +386,12 @@ def _stop(
     being paged (handing the incident on does not answer their requests)."""
     active = paging.active_escalations(incident_id)
     ending = [e for e in active if not (spare_responders and e.get("kind") == RESPONDER)]
-    _end(paging, incident_id, ending, state, now, reason, everything=len(ending) == len(active))
+    _end(paging, incidents, incident_id, ending, state, now, reason, everything=len(ending) == len(active))
 
 
 def _end(
     paging: PagingRepo,
+    incidents: IncidentRepo,
     incident_id: str,
     escalations: Sequence[Mapping[str, Any]],
     state: EscalationState,
@@ -395,9 +400,26 @@ def _end(
     *,
     everything: bool,
 ) -> None:
-    for escalation in escalations:
+    # In id order, as the delivery claim locks them (no deadlock with a claim on PostgreSQL).
+    for escalation in sorted(escalations, key=lambda e: str(e["id"])):
         paging.update_escalation(escalation["id"], {"state": state.value, "next_due_at": None, "ended_at": now})
     if everything:
-        paging.cancel_pending(incident_id, now, reason)
+        cancelled = paging.cancel_pending(incident_id, now, reason)
     else:
-        paging.cancel_pending_of([str(e["id"]) for e in escalations], now, reason)
+        cancelled = paging.cancel_pending_of([str(e["id"]) for e in escalations], now, reason)
+    record_unsent_levels(incidents, paging.steps_never_sent(cancelled), now, reason)
+
+
+def record_unsent_levels(
+    incidents: IncidentRepo, steps: Sequence[Mapping[str, Any]], now: datetime, reason: str
+) -> None:
+    """The timeline says so when a level it recorded as paged reached nobody after all: every one
+    of its notifications was cancelled before it went out."""
+    for step in steps:
+        incidents.add_event(
+            str(step["incident_id"]),
+            now,
+            PAGE_CANCELLED,
+            f"Level {step['level']}'s notifications were cancelled before any went out: {reason}",
+            data={"level": step["level"], "step": step["step"]},
+        )

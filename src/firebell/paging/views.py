@@ -24,7 +24,7 @@ from firebell.paging.links import BadLink, verify_ack
 from firebell.paging.model import Answer
 from firebell.paging.preview import preview
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.runner import EscalationRunner
+from firebell.paging.runner import EscalationRunner, sends_finished
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import CsrfSession, UserSession, render
 
@@ -67,6 +67,7 @@ def ack_action(request: Request, token: str, container: ContainerDep) -> Respons
         problem = exc.message if isinstance(exc, DomainError) else str(exc)
         return render(request, "ack.html", None, problem=problem, incident=None, token=token, status_code=409)
     container.changes.bump()
+    sends_finished(container, grant.incident_id)
     joining = answer is Answer.REQUEST
     return render(request, "ack.html", None, incident=incident, token=token, problem=None, done=True, joining=joining)
 

@@ -40,7 +40,12 @@ class SlackApiChannel:
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             if error in _TRANSIENT or exc.response.status_code >= 500:
-                raise RetryableDeliveryError(f"Slack API: {error}") from exc
+                asked = ""
+                if exc.response.status_code in (429, 503) or error == "ratelimited":
+                    headers = {str(k).lower(): v for k, v in (exc.response.headers or {}).items()}
+                    value = headers.get("retry-after", "")
+                    asked = str(value[0] if isinstance(value, list) and value else value)
+                raise RetryableDeliveryError(f"Slack API: {error}", retry_after=asked) from exc
             raise PermanentDeliveryError(f"Slack API: {error}") from exc
         except (SlackClientError, OSError) as exc:
             raise RetryableDeliveryError(f"Slack API unreachable: {type(exc).__name__}: {exc}") from exc

@@ -28,7 +28,8 @@ def _post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) 
         return
     error = f"HTTP {response.status_code}: {response.text[:200]}"
     if response.status_code in (408, 425, 429) or response.status_code >= 500:
-        raise RetryableDeliveryError(error)
+        asked = response.headers.get("retry-after", "") if response.status_code in (429, 503) else ""
+        raise RetryableDeliveryError(error, retry_after=asked)
     raise PermanentDeliveryError(error)
 
 
