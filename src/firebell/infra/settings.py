@@ -6,6 +6,7 @@ reference (docs/configuration.md), so what is documented is what is read.
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -64,13 +65,22 @@ class PoolSettings(BaseModel):
     connect_timeout_seconds: float = Field(
         default=3.0, ge=2, description="Give up opening a database connection after this long (then 503)."
     )
+    web_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="Web requests (pages and the API) at work at once; the rest wait their turn up to "
+        "`web_wait_seconds`, then get 503 with Retry-After. 0: as many as the machine has CPUs, at least "
+        "2 (pages are mostly Python, which runs on one CPU at a time per process: more at once only "
+        "take time from intake and paging).",
+    )
     web_size: int = Field(default=8, ge=1, le=200, description="Connections kept for web requests.")
     web_overflow: int = Field(default=8, ge=0, le=200, description="More web connections opened under load.")
     web_wait_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="A web request waits this long for a free connection, then answers 503 with Retry-After "
-        "(readers filling their pool never hold up intake or paging).",
+        description="A web request waits this long for its turn and for a free connection, then answers 503 "
+        "with Retry-After (readers filling their share never hold up intake or paging).",
     )
     web_statement_timeout_seconds: float = Field(
         default=5.0, gt=0, description="The longest statement a web request may run (then 503)."
@@ -94,6 +104,10 @@ class PoolSettings(BaseModel):
     lock_timeout_seconds: float = Field(
         default=15.0, gt=0, description="The longest intake or the background engine waits for a lock."
     )
+
+    def web_turns(self) -> int:
+        """How many web requests may be at work at once (`web_concurrency`, or the CPUs)."""
+        return self.web_concurrency or max(2, os.cpu_count() or 2)
 
 
 class OutboundSettings(BaseModel):

@@ -163,7 +163,7 @@ def require_on_incident(container: Container, caller: Principal, ref: str | None
     caller.require(needed, team)
 
 
-def reader(caller: Caller) -> Principal:
+async def reader(caller: Caller) -> Principal:
     return caller  # every caller may read
 
 
@@ -175,7 +175,7 @@ def admin(request: Request, db: RequestDbDep, caller: Caller) -> Principal:
     return _guard(request, db, caller, Role.ADMIN)
 
 
-def admin_scope(caller: Caller) -> Principal:
+async def admin_scope(caller: Caller) -> Principal:
     """For a request whose body names what it changes: the credential's admin scope here; the admin
     role on the team owning what the body names is checked once that is known (`require_on_service`,
     or the use case given the caller)."""
@@ -184,7 +184,7 @@ def admin_scope(caller: Caller) -> Principal:
     return caller
 
 
-def site_admin(caller: Caller) -> Principal:
+async def site_admin(caller: Caller) -> Principal:
     """An admin of everything: users, teams, tokens, the audit log."""
     if not caller.is_admin:
         caller.require(Role.ADMIN)

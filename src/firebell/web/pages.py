@@ -57,7 +57,7 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def require_user(request: Request, session: OptionalSession) -> WebSession:
+async def require_user(request: Request, session: OptionalSession) -> WebSession:
     if session is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return session
@@ -66,7 +66,7 @@ def require_user(request: Request, session: OptionalSession) -> WebSession:
 UserSession = Annotated[WebSession, Depends(require_user)]
 
 
-def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+async def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
     """A form post by a logged-in user with the session's CSRF token."""
     if not secrets.compare_digest(csrf_token.encode(), session.csrf_token.encode()):
         raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
