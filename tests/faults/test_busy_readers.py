@@ -121,7 +121,8 @@ class Answers:
 async def _readers(base: str, ref: str, cookie: str, token: str, until: float) -> tuple[list[Read], list[str]]:
     reads: list[Read] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=READERS, max_keepalive_connections=READERS)
+    # Idle connections are dropped before the server would close them (5 s), so no request races a close.
+    limits = httpx.Limits(max_connections=READERS, max_keepalive_connections=READERS, keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
 
         async def read(reader: int, kind: str) -> None:
