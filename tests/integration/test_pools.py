@@ -4,6 +4,7 @@ the incidents they concern."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
@@ -154,3 +155,33 @@ def test_the_change_watch_names_the_incidents_that_changed(app: App) -> None:
         conn.execute(sa.text("update alerts set last_seen_at = :now where dedup_key = 'second'"), {"now": stamp})
     watch.run(now)
     assert told[1:] == [(incident_topic(grouped),)]  # a repeat of an alert: its incident, and only it
+
+
+def test_a_key_lookup_waiting_for_the_database_leaves_the_event_loop_free(app: App) -> None:
+    container = app.container
+    app.add_service("api")
+    key = app.add_integration("api", "pagerduty")
+    pool = container.intake_engine.pool
+    free = pool.size() + pool._max_overflow - pool.checkedout()  # type: ignore[attr-defined]  # the writer keeps one
+    held = [container.intake_engine.connect() for _ in range(free)]
+
+    async def scenario() -> tuple[int, bool]:
+        lookup = asyncio.ensure_future(container.integration(key))  # a miss: every intake connection is taken
+        ticks = 0
+        for _ in range(20):  # the loop goes on meanwhile
+            await asyncio.sleep(0.01)
+            ticks += 1
+        waiting = not lookup.done()
+        for conn in held:
+            conn.close()
+        found = await lookup
+        assert found is not None
+        return ticks, waiting
+
+    ticks, waiting = asyncio.run(scenario())
+    assert (ticks, waiting) == (20, True)
+
+    async def cached() -> bool:
+        return (await container.integration(key)) is not None
+
+    assert asyncio.run(cached())  # now a hit, answered on the loop
