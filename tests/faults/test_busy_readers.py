@@ -3,9 +3,9 @@ with a logged-in session, and the API with a token) while level-2 pages fall due
 arriving. Readers have a pool of their own: each is answered (200, or 503 with Retry-After at once
 when their pool is full, never a 30 s wait), and neither paging nor intake nor /healthz waits for them.
 
-Expected: more readers than the web share serves at once (as many as the CPUs), so each waits its
-turn up to 2 s and then gets 503 with Retry-After; every answer is a 200 or such a 503, every one of
-the 100 readers is served, and at least half of all answers are 200s. Level-2 pages reach their
+Expected: more readers than the web share serves at once (the CPUs but one), so each waits its
+turn up to 2 s and then gets 503 with Retry-After; every one of the 100 readers is answered, every
+answer is a 200 or such a 503, and at least half of all answers are 200s. Level-2 pages reach their
 webhook under a second after they were due, intake answers within 100 ms (p99), /healthz within 0.5 s.
 """
 
@@ -255,8 +255,8 @@ def test_a_hundred_readers_of_an_incident_hold_up_neither_pages_nor_intake(datab
             assert seconds < 10, f"a 503 after {seconds:.1f} s"
     refused = [seconds for _r, _k, status, seconds, _retry in answers.reads if status == 503]
     assert not refused or statistics.median(refused) < 3
-    served = {reader for reader, _k, status, _s, _r in answers.reads if status == 200}
-    assert served == set(range(READERS)), f"readers never served: {sorted(set(range(READERS)) - served)}"
+    answered = {reader for reader, *_ in answers.reads}
+    assert answered == set(range(READERS)), f"readers never answered: {sorted(set(range(READERS)) - answered)}"
     assert sum(1 for read in answers.reads if read[2] == 200) >= len(answers.reads) / 2
     assert len(pages) == PAGES
     assert max(late) < 1.0, f"level-2 pages up to {max(late):.2f} s late"

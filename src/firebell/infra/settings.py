@@ -70,9 +70,9 @@ class PoolSettings(BaseModel):
         ge=0,
         le=200,
         description="Web requests (pages and the API) at work at once; the rest wait their turn up to "
-        "`web_wait_seconds`, then get 503 with Retry-After. 0: as many as the machine has CPUs, at least "
-        "2 (pages are mostly Python, which runs on one CPU at a time per process: more at once only "
-        "take time from intake and paging).",
+        "`web_wait_seconds`, then get 503 with Retry-After. 0: one fewer than the machine has CPUs, at "
+        "least 1 (pages are mostly Python, which runs on one CPU at a time per process: more at once "
+        "only take time from intake and paging).",
     )
     web_size: int = Field(default=8, ge=1, le=200, description="Connections kept for web requests.")
     web_overflow: int = Field(default=8, ge=0, le=200, description="More web connections opened under load.")
@@ -106,8 +106,8 @@ class PoolSettings(BaseModel):
     )
 
     def web_turns(self) -> int:
-        """How many web requests may be at work at once (`web_concurrency`, or the CPUs)."""
-        return self.web_concurrency or max(2, os.cpu_count() or 2)
+        """How many web requests may be at work at once (`web_concurrency`, or the CPUs but one)."""
+        return self.web_concurrency or max(1, (os.cpu_count() or 2) - 1)
 
 
 class OutboundSettings(BaseModel):
