@@ -7,9 +7,10 @@ import hashlib
 import hmac
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,7 +37,7 @@ from firebell.infra.analyze import PlannerStatistics
 from firebell.infra.change_watch import ChangeWatch
 from firebell.infra.checkpoint import DiskRoom, WalCheckpoint
 from firebell.infra.clock import ClockSync, database_clock
-from firebell.infra.db import make_engine
+from firebell.infra.db import PoolRole, make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
 from firebell.infra.engine import EngineModule
 from firebell.infra.filelock import FileLock
@@ -76,36 +77,76 @@ class IntegrationRef:
     key_digest: str = ""
 
 
+def incident_topic(incident_id: str) -> str:
+    """What a change to one incident is called on the change feed (and what its page follows)."""
+    return f"incident:{incident_id}"
+
+
 class ChangeFeed:
-    """Tells live pages that data changed; a version counter and waiters on the event loop."""
+    """Tells live pages that data changed: a version counter, what each recent change concerned,
+    and waiters on the event loop.
+
+    A change names what it concerns (`incident_topic(id)`, "alerts"), or nothing: then it may concern
+    any page. A page following one incident hears only of changes to it and of unnamed ones, so a
+    storm on other incidents does not make every open incident page refetch.
+    """
+
+    REMEMBERED = 1024  # changes whose topics are kept; a waiter further behind hears of a change
 
     def __init__(self) -> None:
         self.version = 0
+        self._log: deque[tuple[int, frozenset[str]]] = deque(maxlen=self.REMEMBERED)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._lock = threading.Lock()
 
-    def bump(self) -> None:
+    def bump(self, *topics: str) -> None:
         with self._lock:
             self.version += 1
+            self._log.append((self.version, frozenset(topics)))
             waiters = list(self._waiters)
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
 
-    async def wait(self, seen: int, timeout: float) -> int:
-        if self.version != seen:
-            return self.version
+    def concerns(self, seen: int, upto: int, topic: str | None) -> bool:
+        """Whether a change after version `seen`, up to `upto`, may concern a page following `topic`
+        (None: every change does)."""
+        if upto <= seen:
+            return False
+        if topic is None:
+            return True
+        with self._lock:
+            if not self._log or self._log[0][0] > seen + 1:
+                return True  # older than what is remembered: say yes
+            for version, topics in reversed(self._log):
+                if version <= seen:
+                    return False
+                if version <= upto and (not topics or topic in topics):
+                    return True
+        return False
+
+    async def wait(self, seen: int, timeout: float, topic: str | None = None) -> tuple[int, bool]:
+        """(the version now, whether a change after `seen` concerns `topic`), once one does or after
+        `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         event = asyncio.Event()
-        entry = (asyncio.get_running_loop(), event)
+        entry = (loop, event)
         with self._lock:
             self._waiters.add(entry)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
+            while True:
+                event.clear()
+                version = self.version
+                if self.concerns(seen, version, topic):
+                    return version, True
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return version, False
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), remaining)
         finally:
             with self._lock:
                 self._waiters.discard(entry)
-        return self.version
 
 
 @dataclass
@@ -128,6 +169,12 @@ class Container:
     login_limiter: RateLimiter
     oidc: OidcClient | None
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
+    # Intake's pool (its writer, key lookups, the readiness probe) and the background engine's: each
+    # its own, so web readers filling theirs never hold up alerts or pages.
+    intake_engine: Engine = field(kw_only=True)
+    background_engine: Engine = field(kw_only=True)
+    # Key lookups that miss the cache run here, never on the event loop.
+    key_lookups: ThreadPoolExecutor = field(kw_only=True)
 
     def start(self) -> None:
         self.writer.start()
@@ -138,6 +185,9 @@ class Container:
         self.background.stop()
         self.deliveries.stop()
         self.http.close()
+        self.key_lookups.shutdown(wait=False, cancel_futures=True)
+        for engine in (self.engine, self.intake_engine, self.background_engine):
+            engine.dispose()
 
     def messenger(self, conn: Connection) -> DeliveryMessenger:
         """Incident messages onto the delivery log, in the caller's transaction."""
@@ -157,20 +207,28 @@ class Container:
         for key in [k for k, (_, ref) in self._key_cache.items() if ref is not None and ref.key_digest == digest]:
             self._key_cache.pop(key, None)
 
-    def integration_for_key(self, key: str) -> IntegrationRef | None:
-        """Look up an integration by its secret key, with a short cache for hot senders.
-
-        Unknown keys are remembered too, for less time, so a sender retrying with a wrong key costs
-        one database read per `unknown_key_cache_seconds` rather than one per request.
-        """
-        now = time.monotonic()
+    def cached_integration(self, key: str) -> tuple[bool, IntegrationRef | None]:
+        """(known, integration) from the key cache alone: (False, None) when it must be looked up."""
         hit = self._key_cache.get(key)
         if hit is not None:
             ingest = self.settings.ingest
             ttl = ingest.key_cache_seconds if hit[1] is not None else ingest.unknown_key_cache_seconds
-            if now - hit[0] < ttl:
-                return hit[1]
-        with self.engine.connect() as conn:
+            if time.monotonic() - hit[0] < ttl:
+                return True, hit[1]
+        return False, None
+
+    def integration_for_key(self, key: str) -> IntegrationRef | None:
+        """Look up an integration by its secret key, with a short cache for hot senders (blocking:
+        for a worker thread; the event loop awaits `integration` instead).
+
+        Unknown keys are remembered too, for less time, so a sender retrying with a wrong key costs
+        one database read per `unknown_key_cache_seconds` rather than one per request.
+        """
+        known, ref = self.cached_integration(key)
+        if known:
+            return ref
+        now = time.monotonic()
+        with self.intake_engine.connect() as conn:
             row = SqlCatalogRepo(conn).integration_by_digest(secret_digest(key))
         ref = (
             None
@@ -182,9 +240,22 @@ class Container:
         self._key_cache[key] = (now, ref)
         return ref
 
+    async def integration(self, key: str) -> IntegrationRef | None:
+        """`integration_for_key` for the event loop: a cache hit answers at once, a miss is looked up
+        in intake's own small pool of threads and connections."""
+        known, ref = self.cached_integration(key)
+        if known:
+            return ref
+        return await asyncio.get_running_loop().run_in_executor(self.key_lookups, self.integration_for_key, key)
+
     def dedup_key_of_alert(self, service_id: str, alert_id: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.intake_engine.connect() as conn:
             return SqlAlertRepo(conn).dedup_key_of(service_id, alert_id)
+
+    async def dedup_key(self, service_id: str, alert_id: str) -> str | None:
+        """`dedup_key_of_alert` off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.key_lookups, self.dedup_key_of_alert, service_id, alert_id)
 
     async def submit(self, submission: Submission) -> list[EventResult]:
         results = await self.writer.submit(prepare(submission, encode_fixed_fields))
@@ -194,10 +265,13 @@ class Container:
 
 
 class _Opened:
-    """Incidents the intake writer opened (or alerts joined) since the paging engine was last woken
-    (writer thread only)."""
+    """Incidents the intake writer opened (or alerts joined) since the paging engine was last woken,
+    and what its last batches changed, for live pages (writer thread only)."""
 
     count = 0
+
+    def __init__(self) -> None:
+        self.touched: set[str] = set()
 
 
 def _intake_batch(
@@ -269,6 +343,9 @@ def _intake_batch(
         configs = SqlServiceConfigs(conn, cache)
         results = ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
         opened.count += incidents.opened
+        opened.touched.update(
+            incident_topic(r.incident_id) if r.incident_id else "alerts" for each in results for r in each
+        )
         return results
 
     return process
@@ -331,20 +408,53 @@ def _disk_room(engine: Engine) -> DiskRoom | None:
     return DiskRoom(database)
 
 
+def pool_roles(settings: Settings) -> tuple[PoolRole, PoolRole, PoolRole]:
+    """The pools of web requests, intake and the background engine (see PoolSettings)."""
+    pools = settings.pools
+    connect, lock = pools.connect_timeout_seconds, pools.lock_timeout_seconds
+    return (
+        PoolRole(
+            "web",
+            pools.web_size,
+            pools.web_overflow,
+            pools.web_wait_seconds,
+            connect,
+            pools.web_statement_timeout_seconds,
+            pools.web_lock_timeout_seconds,
+        ),
+        # the writer's own connection, the key lookups (intake_size at once) and the readiness probe
+        PoolRole("intake", pools.intake_size + 2, 2, 10.0, connect, pools.intake_statement_timeout_seconds, lock),
+        PoolRole(
+            "engine",
+            pools.engine_size,
+            pools.engine_overflow,
+            30.0,
+            connect,
+            pools.engine_statement_timeout_seconds,
+            lock,
+        ),
+    )
+
+
 def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery: bool = False) -> Container:
     """Wire every concrete adapter from the settings. Nothing runs until `start()`.
 
     `inline_delivery` sends notifications in the engine's own thread, so a test that ticks the
     engine by hand sees every send finished when `tick()` returns.
     """
-    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    # Three pools, so that none of web requests, intake and the background engine can starve the others.
+    web_engine, intake_engine, engine = (
+        make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous, role=role)
+        for role in pool_roles(settings)
+    )
     # One time for every node: the database's clock (infra/clock.py), kept by the engine's ClockSync.
     reference = database_clock(engine) if clock is None else None
     clock = reference or clock or SystemClock()
-    audit.install(engine, clock)
+    for each in (web_engine, intake_engine, engine):
+        audit.install(each, clock)
     metrics = Metrics()
-    metrics.registry.register(IncidentMetrics(engine, clock, stale_after_days=settings.runbooks.stale_after_days))
-    metrics.registry.register(UnreachedIncidents(engine))
+    metrics.registry.register(IncidentMetrics(web_engine, clock, stale_after_days=settings.runbooks.stale_after_days))
+    metrics.registry.register(UnreachedIncidents(web_engine))
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)
 
@@ -354,14 +464,15 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
 
     def on_batch(size: int, _depth: int) -> None:
         metrics.batch_size.observe(size)
-        changes.bump()
+        touched, opened.touched = opened.touched, set()
+        changes.bump(*touched)  # what the batch changed (nothing named: any page may refresh)
         if opened.count:
             opened.count = 0
             background.poke(EscalationRunner.name, DeliveryRunner.name)
 
     room = _disk_room(engine)
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
-        engine,
+        intake_engine,
         _intake_batch(clock, configs, opened, destinations(settings)),
         max_batch=settings.ingest.max_batch,
         on_batch=on_batch,
@@ -437,7 +548,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     limits = settings.limits
     return Container(
         settings,
-        engine,
+        web_engine,
         clock,
         metrics,
         changes,
@@ -453,6 +564,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         # Password guesses: ten in a row, then one a minute, per address and email.
         login_limiter=RateLimiter(1 / 60, 10),
         oidc=_oidc(settings),
+        intake_engine=intake_engine,
+        background_engine=engine,
+        key_lookups=ThreadPoolExecutor(settings.pools.intake_size, thread_name_prefix="firebell-keys"),
     )
 
 

@@ -63,6 +63,12 @@ def test_the_ingest_benchmark_runs_at_a_steady_rate_over_a_history(tmp_path: Pat
     assert cells["sqlite"]["durability"]["rows"] >= 500 + 80  # the history, and the warm-up's and run's alerts
 
 
+def test_the_readers_benchmark_runs() -> None:
+    out = _bench("readers.py", "--only", "sqlite", "--readers", "4", "--seconds", "3", "--pages", "3")
+    assert "| sqlite | 4 |" in out
+    assert "| 3/3 |" in out  # every level-2 page due while they read went out
+
+
 def test_the_metrics_benchmark_runs() -> None:
     out = _bench("metrics.py", "--alerts", "2000", "--incidents", "200", "--only", "sqlite", "--repeat", "1")
     assert "| SQLite |" in out

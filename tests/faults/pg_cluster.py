@@ -3,9 +3,11 @@ one the rest of the suite uses: Debian's server binaries, a fresh data directory
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -48,10 +50,35 @@ class Cluster:
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def processes(self) -> list[int]:
+        """The postmaster and every process it started (its backends and helpers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        found = [postmaster]
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it ended meanwhile
+            if int(fields[1]) == postmaster:
+                found.append(int(stat.split("/")[2]))
+        return found
+
+    def freeze(self) -> None:
+        """Stop every server process (SIGSTOP): connections stay open, the kernel still accepts and
+        acknowledges, and nothing answers: a hung database, as a stalled disk or host makes one."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
+
     def create_database(self) -> None:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "firebell")
 
     def remove(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.thaw()  # a stopped server would not stop
         subprocess.run(
             [*self.prefix, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
             capture_output=True,

@@ -3,6 +3,7 @@ own codes, on a real SQLite database."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,31 @@ def test_a_locked_database_is_503_with_a_short_retry(tmp_path: Path) -> None:
     mapped = storage_failure(locked)
     assert isinstance(mapped, Unavailable)
     assert mapped.retry_after == 1
+
+
+def test_a_statement_over_its_time_is_interrupted_and_503(tmp_path: Path) -> None:
+    from firebell.infra.db import PoolRole, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'slow.db'}", role=PoolRole("test", 1, 0, 1.0, 3.0, 0.2, 1.0))
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    started = time.monotonic()
+    interrupted = _error(engine, slow)
+    assert time.monotonic() - started < 5
+    failure = storage_failure(interrupted)
+    assert isinstance(failure, Unavailable)
+    assert failure.retry_after == 1
+    with engine.connect() as conn:  # the connection serves the next statement as ever
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
+
+
+def test_a_full_pool_is_a_503_with_a_short_retry(tmp_path: Path) -> None:
+    from firebell.infra.db import PoolRole, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", role=PoolRole("test", 1, 0, 0.1, 3.0, 0.0, 1.0))
+    with engine.connect(), pytest.raises(sa.exc.TimeoutError) as raised, engine.connect():
+        pass
+    failure = storage_failure(raised.value)
+    assert isinstance(failure, Unavailable)
+    assert failure.retry_after == 1
+    engine.dispose()

@@ -36,8 +36,8 @@ from firebell.kernel.errors import NotFound, RateLimited, Unauthenticated, Valid
 Reply = tuple[int, dict[str, Any]]
 
 
-def _integration(container: Container, key: str, kind: IntegrationKind, field: str) -> IntegrationRef:
-    ref = container.integration_for_key(key) if 8 <= len(key) <= 128 else None
+async def _integration(container: Container, key: str, kind: IntegrationKind, field: str) -> IntegrationRef:
+    ref = await container.integration(key) if 8 <= len(key) <= 128 else None
     if ref is None or ref.kind != kind:
         container.metrics.rejected.labels(kind.value, "unknown_key").inc()
         raise NotFound(f"no {kind.value} integration has this key", details=[{"field": field}])
@@ -83,14 +83,14 @@ def _summary(results: list[EventResult]) -> dict[str, Any]:
 
 async def alertmanager(container: Container, key: str, raw: bytes) -> Reply:
     body = AlertmanagerWebhook.model_validate_json(raw)
-    ref = _integration(container, key, IntegrationKind.ALERTMANAGER, "key")
+    ref = await _integration(container, key, IntegrationKind.ALERTMANAGER, "key")
     return 202, _summary(await _submit(container, ref, Source.ALERTMANAGER, raw, from_alertmanager(body)))
 
 
 async def pagerduty(container: Container, raw: bytes) -> Reply:
     body = PagerDutyEvent.model_validate_json(raw)
     event = from_pagerduty(body)
-    ref = _integration(container, body.routing_key, IntegrationKind.PAGERDUTY, "routing_key")
+    ref = await _integration(container, body.routing_key, IntegrationKind.PAGERDUTY, "routing_key")
     results = await _submit(container, ref, Source.PAGERDUTY, raw, [event])
     return 202, {"status": "success", "message": "Event processed", "dedup_key": results[0].dedup_key}
 
@@ -110,7 +110,7 @@ def _opsgenie_accepted() -> Reply:
 
 
 async def opsgenie_create(container: Container, headers: Mapping[str, str], raw: bytes) -> Reply:
-    ref = _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
+    ref = await _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
     body = OpsgenieCreate.model_validate_json(raw)
     await _submit(container, ref, Source.OPSGENIE, raw, [from_opsgenie(body)])
     return _opsgenie_accepted()
@@ -124,14 +124,14 @@ async def opsgenie_action(
     headers: Mapping[str, str],
     raw: bytes,
 ) -> Reply:
-    ref = _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
+    ref = await _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
     if identifier_type not in {"alias", "id"}:
         raise ValidationFailed.field("identifierType", "use alias or id")
     if raw.strip():
         OpsgenieAction.model_validate_json(raw)
     dedup_key = fit_key(identifier)  # as stored at create time, long aliases included
     if identifier_type == "id":
-        found = container.dedup_key_of_alert(ref.service_id, identifier)
+        found = await container.dedup_key(ref.service_id, identifier)
         if found is None:
             raise NotFound(f"no open alert with id {identifier}", details=[{"field": "identifier"}])
         dedup_key = found
@@ -144,7 +144,7 @@ async def webhook(container: Container, key: str, raw: bytes) -> Reply:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValidationFailed.field("body", f"is not valid JSON ({exc})") from exc
-    ref = _integration(container, key, IntegrationKind.WEBHOOK, "key")
+    ref = await _integration(container, key, IntegrationKind.WEBHOOK, "key")
     config = ref.config.get("mapping", {})
     mapping = WebhookMapping.from_config(dict(config) if isinstance(config, dict) else {})
     return 202, _summary(await _submit(container, ref, Source.WEBHOOK, raw, [from_webhook(document, mapping)]))

@@ -163,6 +163,7 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
         "incident_body.html" if is_partial(request) else "incident.html",
         session,
         incident=incident,
+        live_incident=incident["id"],  # its live updates: changes to this incident only
         work=work,
         people=[p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")],
         roles=list(Role),

@@ -18,7 +18,9 @@ import sqlalchemy as sa
 
 from firebell.kernel.errors import DomainError, StorageFull, Unavailable
 
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 10, 13, 14
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_INTERRUPT, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 9, 10, 13, 14
+# statement_timeout and lock_timeout fired: the database is slow or contended right now
+_PG_TOO_SLOW = ("57014", "55P03")
 
 
 def _down() -> DomainError:
@@ -27,6 +29,10 @@ def _down() -> DomainError:
 
 def _busy() -> DomainError:
     return Unavailable("the database is busy: nothing was stored; retry", retry_after=1)
+
+
+def _crowded() -> DomainError:
+    return Unavailable("the server is busy: no database connection came free in time; retry", retry_after=1)
 
 
 def _full() -> DomainError:
@@ -47,7 +53,7 @@ def _sqlite(error: sqlite3.Error) -> DomainError | None:
     code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF  # the primary result code
     if code == _SQLITE_FULL:
         return _full()
-    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_INTERRUPT):
         return _busy()
     if code in (_SQLITE_IOERR, _SQLITE_CANTOPEN):
         return _down()
@@ -58,6 +64,8 @@ def _postgres(error: psycopg.Error) -> DomainError | None:
     state = error.sqlstate
     if state == "53100":  # disk_full
         return _full()
+    if state in _PG_TOO_SLOW:
+        return _busy()
     if isinstance(error, psycopg.InterfaceError):
         return _down()
     if isinstance(error, psycopg.OperationalError) and (state is None or state.startswith(("08", "57P", "53"))):
@@ -72,7 +80,9 @@ def storage_failure(exc: BaseException) -> DomainError | None:
             return error
         if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
             return _down()
-        if isinstance(error, sa.exc.TimeoutError | sa.exc.DisconnectionError):
+        if isinstance(error, sa.exc.TimeoutError):  # the pool's wait for a free connection ran out
+            return _crowded()
+        if isinstance(error, sa.exc.DisconnectionError):
             return _down()
         if isinstance(error, sqlite3.Error):
             return _sqlite(error)

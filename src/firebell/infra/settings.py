@@ -6,6 +6,7 @@ reference (docs/configuration.md), so what is documented is what is read.
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -52,6 +53,61 @@ class LimitSettings(BaseModel):
         default=20.0, ge=0, description="Requests a second per API token on /api/v1 (0: no limit); over it, 429."
     )
     api_burst: int = Field(default=200, ge=1, description="Requests per token allowed at once above the rate.")
+
+
+class PoolSettings(BaseModel):
+    """Database connections. Each process keeps three pools, so that one kind of work filling its own
+    cannot hold up the others: web requests (pages and the API), alert intake, and the background
+    engine (escalations, deliveries, timers). On PostgreSQL each pool's sessions get their own
+    statement and lock timeouts; a database that stops answering is given up on client-side a little
+    after the statement timeout, so requests answer 503 rather than hang."""
+
+    connect_timeout_seconds: float = Field(
+        default=3.0, ge=2, description="Give up opening a database connection after this long (then 503)."
+    )
+    web_concurrency: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="Web requests (pages and the API) at work at once; the rest wait their turn up to "
+        "`web_wait_seconds`, then get 503 with Retry-After. 0: one fewer than the machine has CPUs, at "
+        "least 1 (pages are mostly Python, which runs on one CPU at a time per process: more at once "
+        "only take time from intake and paging).",
+    )
+    web_size: int = Field(default=8, ge=1, le=200, description="Connections kept for web requests.")
+    web_overflow: int = Field(default=8, ge=0, le=200, description="More web connections opened under load.")
+    web_wait_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="A web request waits this long for its turn and for a free connection, then answers 503 "
+        "with Retry-After (readers filling their share never hold up intake or paging).",
+    )
+    web_statement_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="The longest statement a web request may run (then 503)."
+    )
+    web_lock_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="The longest a web request waits for a lock (then 503)."
+    )
+    intake_size: int = Field(
+        default=2, ge=1, le=50, description="Connections for intake's key lookups (its writer keeps one more)."
+    )
+    intake_statement_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="The longest statement intake may run (a key lookup, a statement of a batch)."
+    )
+    engine_size: int = Field(default=4, ge=1, le=200, description="Connections kept for the background engine.")
+    engine_overflow: int = Field(
+        default=12, ge=0, le=200, description="More background connections opened while notifications are sent."
+    )
+    engine_statement_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="The longest statement the background engine may run."
+    )
+    lock_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="The longest intake or the background engine waits for a lock."
+    )
+
+    def web_turns(self) -> int:
+        """How many web requests may be at work at once (`web_concurrency`, or the CPUs but one)."""
+        return self.web_concurrency or max(1, (os.cpu_count() or 2) - 1)
 
 
 class OutboundSettings(BaseModel):
@@ -279,6 +335,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=False, description="Log one JSON object per line.")
     ingest: IngestSettings = IngestSettings()
+    pools: PoolSettings = PoolSettings()
     limits: LimitSettings = LimitSettings()
     oidc: OidcSettings = OidcSettings()
     outbound: OutboundSettings = OutboundSettings()

@@ -41,7 +41,7 @@ from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, views
 from firebell.web.intake_app import IntakeApp
-from firebell.web.middleware import AuditScopes, BodyLimit, NulGuard, RequestMetrics
+from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -121,6 +121,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(BodyLimit, limit=ingest.max_body_bytes, wider=imports)
     app.add_middleware(AuditScopes)
     app.add_middleware(RequestMetrics, metrics=container.metrics)
+    pools = container.settings.pools
+    app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_wait_seconds)
     app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
     _document_intake(app)
     return app

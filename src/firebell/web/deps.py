@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from firebell.audit import capture as audit
 from firebell.bootstrap import Container
@@ -31,19 +32,62 @@ async def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def read_conn(container: ContainerDep) -> Iterator[Connection]:
-    with transaction(container.engine) as conn:
+class RequestDb:
+    """A request's database reads: at most one pooled connection at a time.
+
+    The caller lookup, the ownership check and the handler's reads share the request's read
+    connection once the handler has one, and otherwise each take one and give it back before anything
+    else is taken. A request never holds one pooled connection while waiting for another: with about
+    as many requests in flight as the pool holds, each would wait for the others until the pool's
+    timeout.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        if self.conn is not None:
+            yield self.conn
+            return
+        with transaction(self.engine) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[Connection]:
+        """The request's read connection, shared with the lookups made while it is held."""
+        with transaction(self.engine) as conn:
+            self.conn = conn
+            try:
+                yield conn
+            finally:
+                self.conn = None
+
+
+async def request_db(container: ContainerDep) -> RequestDb:
+    # one per request: FastAPI caches a dependency's value for the request
+    return RequestDb(container.engine)
+
+
+RequestDbDep = Annotated[RequestDb, Depends(request_db)]
+
+
+def read_conn(db: RequestDbDep) -> Iterator[Connection]:
+    with db.held() as conn:
         yield conn
 
 
-ReadConn = Annotated[Connection, Depends(read_conn)]
+# scope="function": the transaction ends when the handler returns, before the answer starts, so a
+# database failing at the commit still gets its 503 rather than a dropped connection.
+ReadConn = Annotated[Connection, Depends(read_conn, scope="function")]
 
 
-def web_session(request: Request, container: ContainerDep) -> WebSession | None:
+def web_session(request: Request, container: ContainerDep, db: RequestDbDep) -> WebSession | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    with transaction(container.engine) as conn:
+    with db.reading() as conn:
         session = session_for(repo=SqlIdentityRepo(conn), token=token, now=container.clock.now())
     if session is not None:
         _acting(request, session.principal)
@@ -58,11 +102,11 @@ def _acting(request: Request, caller: Principal) -> None:
 OptionalSession = Annotated[WebSession | None, Depends(web_session)]
 
 
-def principal(request: Request, container: ContainerDep, session: OptionalSession) -> Principal:
+def principal(request: Request, container: ContainerDep, db: RequestDbDep, session: OptionalSession) -> Principal:
     """The caller: a bearer API token, or else a logged-in browser session."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        with transaction(container.engine) as conn:
+        with db.reading() as conn:
             caller = principal_for_token(repo=SqlIdentityRepo(conn), token=header[7:].strip())
         wait = container.api_limiter.take(caller.token_id or caller.name, time.monotonic())
         if wait:
@@ -88,14 +132,14 @@ def principal(request: Request, container: ContainerDep, session: OptionalSessio
 Caller = Annotated[Principal, Depends(principal)]
 
 
-def _guard(request: Request, container: Container, caller: Principal, needed: Role) -> Principal:
+def _guard(request: Request, db: RequestDb, caller: Principal, needed: Role) -> Principal:
     """Refuse unless the caller has `needed` on the team owning what the route is about."""
     if not caller.cap().at_least(needed):
         caller.require(needed)  # the credential's scope alone refuses: no need to look further
     team = None
     if caller.user_id is not None and caller.role is not Role.ADMIN:
         route = request.scope.get("route")
-        with transaction(container.engine) as conn:
+        with db.reading() as conn:
             team = owner_of_route(conn, getattr(route, "path", ""), request.path_params)
     caller.require(needed, team)
     return caller
@@ -119,19 +163,19 @@ def require_on_incident(container: Container, caller: Principal, ref: str | None
     caller.require(needed, team)
 
 
-def reader(caller: Caller) -> Principal:
+async def reader(caller: Caller) -> Principal:
     return caller  # every caller may read
 
 
-def responder(request: Request, container: ContainerDep, caller: Caller) -> Principal:
-    return _guard(request, container, caller, Role.RESPONDER)
+def responder(request: Request, db: RequestDbDep, caller: Caller) -> Principal:
+    return _guard(request, db, caller, Role.RESPONDER)
 
 
-def admin(request: Request, container: ContainerDep, caller: Caller) -> Principal:
-    return _guard(request, container, caller, Role.ADMIN)
+def admin(request: Request, db: RequestDbDep, caller: Caller) -> Principal:
+    return _guard(request, db, caller, Role.ADMIN)
 
 
-def admin_scope(caller: Caller) -> Principal:
+async def admin_scope(caller: Caller) -> Principal:
     """For a request whose body names what it changes: the credential's admin scope here; the admin
     role on the team owning what the body names is checked once that is known (`require_on_service`,
     or the use case given the caller)."""
@@ -140,7 +184,7 @@ def admin_scope(caller: Caller) -> Principal:
     return caller
 
 
-def site_admin(caller: Caller) -> Principal:
+async def site_admin(caller: Caller) -> Principal:
     """An admin of everything: users, teams, tokens, the audit log."""
     if not caller.is_admin:
         caller.require(Role.ADMIN)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -148,6 +149,9 @@ def install(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    # Database errors get a handler of their own, not only the catch-all below: the framework hands
+    # a catch-all's exception on to the server after the answer, which then drops the connection.
+    @app.exception_handler(sa.exc.SQLAlchemyError)
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         request_id = getattr(request.state, "request_id", uuid.uuid4().hex)

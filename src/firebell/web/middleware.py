@@ -1,7 +1,9 @@
-"""ASGI middleware: body size limit (413 before the body is buffered) and request metrics."""
+"""ASGI middleware: body size limit (413 before the body is buffered), request metrics and the web
+requests' bulkhead."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell.audit import capture as audit
 from firebell.infra.metrics import Metrics
+from firebell.kernel.errors import Unavailable
+from firebell.kernel.ratelimit import retry_after_header
+from firebell.web.errors import error_body, status_of
 
 
 class BodyLimit:
@@ -219,3 +224,54 @@ async def _refuse_nul(send: Send, field: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 422, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class Admission:
+    """A bulkhead for web requests: at most `limit` at work at once (each holds a worker thread and at
+    most one of the web pool's connections). The rest wait their turn on the event loop, without a
+    thread, up to `wait` seconds; then they get 503 with Retry-After at once rather than queueing
+    for threads, and the process keeps its time for intake, paging and those being served.
+
+    Intake is answered before this (web/intake_app.py); liveness, readiness, metrics, the live-update
+    stream (open for as long as a page is) and static files never wait here.
+    """
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics", "/ui/stream", "/static/")
+
+    def __init__(self, app: ASGIApp, limit: int, wait: float) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait = wait
+        self._turns: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        if self._turns is None:
+            self._turns = asyncio.Semaphore(self.limit)  # on the server's own event loop
+        try:
+            await asyncio.wait_for(self._turns.acquire(), self.wait)
+        except TimeoutError:
+            await self._busy(scope, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._turns.release()
+
+    async def _busy(self, scope: Scope, send: Send) -> None:
+        refusal = Unavailable("the server is busy with other requests; retry", retry_after=1)
+        body = orjson.dumps(error_body(scope["path"], refusal.code, refusal.message, refusal.details))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status_of(refusal),
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", retry_after_header(refusal.retry_after).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -16,7 +16,7 @@ from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
 from firebell.metrics.model import format_duration as metric_duration
 from firebell.oncall.escalation import format_duration
-from firebell.web.deps import ContainerDep, OptionalSession, admin, responder
+from firebell.web.deps import OptionalSession, RequestDbDep, admin, responder
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -57,7 +57,7 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def require_user(request: Request, session: OptionalSession) -> WebSession:
+async def require_user(request: Request, session: OptionalSession) -> WebSession:
     if session is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     return session
@@ -66,7 +66,7 @@ def require_user(request: Request, session: OptionalSession) -> WebSession:
 UserSession = Annotated[WebSession, Depends(require_user)]
 
 
-def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+async def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
     """A form post by a logged-in user with the session's CSRF token."""
     if not secrets.compare_digest(csrf_token.encode(), session.csrf_token.encode()):
         raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
@@ -76,20 +76,20 @@ def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") 
 FormSession = Annotated[WebSession, Depends(form_session)]
 
 
-def check_csrf(request: Request, container: ContainerDep, session: FormSession) -> WebSession:
+def check_csrf(request: Request, db: RequestDbDep, session: FormSession) -> WebSession:
     """A form post that changes something: the CSRF token, and the responder role on what the page
     is about (its team's, when a team owns it)."""
-    responder(request, container, session.principal)
+    responder(request, db, session.principal)
     return session
 
 
 CsrfSession = Annotated[WebSession, Depends(check_csrf)]
 
 
-def check_csrf_admin(request: Request, container: ContainerDep, session: FormSession) -> WebSession:
+def check_csrf_admin(request: Request, db: RequestDbDep, session: FormSession) -> WebSession:
     """A form post that only admins may make: of the team owning what the page is about, or (when no
     team owns it) of everything."""
-    admin(request, container, session.principal)
+    admin(request, db, session.principal)
     return session
 
 

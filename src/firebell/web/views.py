@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
-from firebell.bootstrap import Container
+from firebell.bootstrap import Container, incident_topic
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
 from firebell.identity.model import Role
@@ -186,19 +186,27 @@ def logout(container: ContainerDep, session: FormSession) -> Response:
     return response
 
 
+# A page hears of changes at most this often: a burst of them is one refresh, not one each.
+COALESCE_SECONDS = 1.0
+
+
 @router.get("/ui/stream")
-async def stream(request: Request, container: ContainerDep, _session: UserSession) -> StreamingResponse:
-    """Server-sent events: `changed` whenever alerts or incidents change in this process."""
+async def stream(
+    request: Request, container: ContainerDep, _session: UserSession, incident: str = ""
+) -> StreamingResponse:
+    """Server-sent events: `changed` whenever something the page shows changes in this process (or
+    anywhere, within the change watch's second). A page about one incident names it, and hears only
+    of changes to it and of changes that name nothing."""
+    topic = incident_topic(incident[:64]) if incident else None
 
     async def events() -> AsyncIterator[bytes]:
         seen = container.changes.version
         yield b": connected\n\n"
         while not await request.is_disconnected():
-            version = await container.changes.wait(seen, timeout=15.0)
-            if version != seen:
-                seen = version
-                yield f"event: changed\ndata: {version}\n\n".encode()
-                await asyncio.sleep(0.5)  # coalesce bursts: at most two refreshes a second
+            seen, changed = await container.changes.wait(seen, timeout=15.0, topic=topic)
+            if changed:
+                yield f"event: changed\ndata: {seen}\n\n".encode()
+                await asyncio.sleep(COALESCE_SECONDS)  # what changes meanwhile comes in the next one
             else:
                 yield b": keep-alive\n\n"
 
