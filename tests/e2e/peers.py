@@ -26,7 +26,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
-    at: float  # time.time() when it arrived
+    at: float  # time.time() when it arrived (before a slow receiver answers)
 
     def json(self) -> Any:
         return json.loads(self.body)

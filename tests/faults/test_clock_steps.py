@@ -77,8 +77,7 @@ def _open(servers: list[Server], key: str, titles: list[str]) -> dict[str, tuple
 
 
 def _arrivals(hooks: HttpSink) -> dict[tuple[str, int], list[float]]:
-    """When each page arrived (the sink notes a request once answered: a slow answer is taken off)."""
-    slow = SEND if hooks.status is _slow_first_level else 0.0
+    """When each page arrived (the sink notes a request as it arrives, before a slow answer)."""
     with hooks.lock:
         received = list(hooks.received)
     found: dict[tuple[str, int], list[float]] = {}
@@ -86,8 +85,7 @@ def _arrivals(hooks: HttpSink) -> dict[tuple[str, int], list[float]]:
         page = r.json()
         if page.get("event") != "page":
             continue
-        at = r.at - (slow if r.path == "/hook/carol" else 0.0)
-        found.setdefault((page["incident"]["title"], int(page["page"]["level"])), []).append(at)
+        found.setdefault((page["incident"]["title"], int(page["page"]["level"])), []).append(r.at)
     return found
 
 

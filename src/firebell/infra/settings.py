@@ -253,7 +253,7 @@ class NotifySettings(BaseModel):
         "webhook host, the SMTP relay, Slack's API, the SMS gateway.",
     )
     ack_wait_seconds: float = Field(
-        default=10.0,
+        default=3.0,
         ge=0,
         le=60,
         description="An acknowledgement answers after the pages of its incident already being sent have "
