@@ -374,7 +374,8 @@ def test_an_alert_is_marked_no_action_needed_and_filtered_by_its_verdict(
         rows.first.locator('a[href^="/incidents/"]').click()
     expect(page.locator("#incident-body .badge.verdict-no-action")).to_have_count(1)
     expect(page.locator("#timeline")).to_contain_text(f"marked no action needed by {DEMO_EMAIL}")
-    page.locator("#alerts").scroll_into_view_if_needed()
+    # In one step, by id: a live refresh of the page may swap the section for a fresh copy meanwhile.
+    page.evaluate("document.getElementById('alerts').scrollIntoView()")
     _shot(page, "incident-verdict.png")
 
 
