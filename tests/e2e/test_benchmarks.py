@@ -18,18 +18,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _bench(script: str, *args: str, timeout: int = 300) -> str:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
+        [sys.executable, str(ROOT / script), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=ROOT,
     )
-    assert done.returncode == 0, f"bench/{script} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"{script} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 
 
 def test_the_escalation_benchmark_runs() -> None:
-    out = _bench("escalation.py", "--only", "sqlite", "--incidents", "20", "--spread", "2", "--alerts", "3")
+    out = _bench("bench/escalation.py", "--only", "sqlite", "--incidents", "20", "--spread", "2", "--alerts", "3")
     assert "| sqlite | 20 | 20 (20) |" in out
     assert "A fixed 5 s polling cycle" in out
 
@@ -38,7 +38,7 @@ def test_the_ingest_benchmark_runs(tmp_path: Path) -> None:
     need_peer(None if shutil.which("wrk") else "wrk is not installed (Debian package wrk)")
     output = tmp_path / "ingest.json"
     _bench(
-        "ingest.py", "--quick", "--only", "sqlite", "--scenarios", "single", "--concurrency", "4",
+        "bench/ingest.py", "--quick", "--only", "sqlite", "--scenarios", "single", "--concurrency", "4",
         "--duration", "1", "--warmup", "1", "--repeats", "1", "--output", str(output),
     )  # fmt: skip
     assert json.loads(output.read_text())
@@ -48,7 +48,7 @@ def test_the_ingest_benchmark_runs_at_a_steady_rate_over_a_history(tmp_path: Pat
     need_peer(None if shutil.which("prometheus-alertmanager") else "Debian package prometheus-alertmanager")
     output = tmp_path / "steady.json"
     out = _bench(
-        "ingest.py", "--only", "sqlite,alertmanager", "--scenarios", "single", "--rate", "40",
+        "bench/ingest.py", "--only", "sqlite,alertmanager", "--scenarios", "single", "--rate", "40",
         "--duration", "1", "--warmup", "1", "--repeats", "1", "--history", "500", "--output", str(output),
     )  # fmt: skip
     assert "history: 500 alerts written" in out
@@ -64,25 +64,25 @@ def test_the_ingest_benchmark_runs_at_a_steady_rate_over_a_history(tmp_path: Pat
 
 
 def test_the_readers_benchmark_runs() -> None:
-    out = _bench("readers.py", "--only", "sqlite", "--readers", "4", "--seconds", "3", "--pages", "3")
+    out = _bench("bench/readers.py", "--only", "sqlite", "--readers", "4", "--seconds", "3", "--pages", "3")
     assert "| sqlite | 4 |" in out
     assert "| 3/3 |" in out  # every level-2 page due while they read went out
 
 
 def test_the_metrics_benchmark_runs() -> None:
-    out = _bench("metrics.py", "--alerts", "2000", "--incidents", "200", "--only", "sqlite", "--repeat", "1")
+    out = _bench("bench/metrics.py", "--alerts", "2000", "--incidents", "200", "--only", "sqlite", "--repeat", "1")
     assert "| SQLite |" in out
 
 
 @pytest.mark.timeout(300)
 def test_the_soak_runs(tmp_path: Path) -> None:
     output = tmp_path / "soak.json"
-    _bench("soak.py", "--db", "sqlite", "--minutes", "0.1", "--rate", "5", "--output", str(output))
+    _bench("bench/soak.py", "--db", "sqlite", "--minutes", "0.1", "--rate", "5", "--output", str(output))
     assert json.loads(output.read_text())
 
 
 def test_the_acknowledgement_race_benchmark_runs(tmp_path: Path) -> None:
     output = tmp_path / "race.json"
-    out = _bench("ack_race.py", "--only", "sqlite", "--races", "10", "--spread", "2", "--json", str(output))
+    out = _bench("bench/ack_race.py", "--only", "sqlite", "--races", "10", "--spread", "2", "--json", str(output))
     assert "| sqlite | 10 | 10 | 0 | 0 |" in out
     assert json.loads(output.read_text())["sqlite"]["races"] == 10

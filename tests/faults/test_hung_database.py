@@ -6,28 +6,15 @@ once; and when the database answers again everything recovers by itself, with no
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import REPORTS, cli, last_line, need_peer, start_server
-from tests.faults.pg_cluster import Cluster, server_binaries
+from tests.conftest import REPORTS, cli, last_line, start_server
+from tests.faults.pg_cluster import Cluster
 
 HUNG_SECONDS = 12  # longer than any answer below may take
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    need_peer(None if server_binaries() else "PostgreSQL's server binaries (Debian postgresql) are not installed")
-    made = Cluster()
-    try:
-        made.start()
-        made.create_database()
-        yield made
-    finally:
-        made.remove()
 
 
 def _timed(client: httpx.Client, method: str, url: str, **options: object) -> tuple[httpx.Response, float]:

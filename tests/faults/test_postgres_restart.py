@@ -6,34 +6,20 @@ within 2 s of its return, and the log says what failed in a few lines, not a tra
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.conftest import REPORTS, cli, last_line, need_peer, start_server
+from tests.conftest import REPORTS, cli, last_line, start_server
 from tests.e2e.paging.test_crash_and_nodes import _open, _setup
 from tests.e2e.peers import HttpSink, http_sink, wait_for
 from tests.faults.load import Load, stored, verdict
-from tests.faults.pg_cluster import Cluster, server_binaries
+from tests.faults.pg_cluster import Cluster
 
 DOWN_SECONDS = 4
 INCIDENTS = 5
 DELAY = 6.0  # seconds between escalation levels: the second falls due while PostgreSQL is down or as it returns
 CAUGHT_UP = 2.0  # seconds after PostgreSQL is back (or the page is due) by which each page has gone out
-
-
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    need_peer(None if server_binaries() else "PostgreSQL's server binaries (Debian postgresql) are not installed")
-    made = Cluster()
-    try:
-        made.start()
-        made.create_database()
-        yield made
-    finally:
-        made.remove()
 
 
 def test_intake_answers_503_while_postgresql_is_down_and_recovers_by_itself(cluster: Cluster, tmp_path: Path) -> None:
