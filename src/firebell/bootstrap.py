@@ -43,6 +43,7 @@ from firebell.infra.engine import EngineModule
 from firebell.infra.filelock import FileLock
 from firebell.infra.metrics import Metrics
 from firebell.infra.settings import Settings
+from firebell.infra.snapshots import Snapshots
 from firebell.infra.writer import GroupCommitWriter
 from firebell.kernel.clock import Clock, SystemClock
 from firebell.kernel.ids import secret_digest
@@ -124,6 +125,21 @@ class ChangeFeed:
                     return True
         return False
 
+    def unnamed_since(self, seen: int) -> bool:
+        """Whether a change after version `seen` named no topic (a person's or the engine's: it may
+        concern anything)."""
+        with self._lock:
+            if self.version <= seen:
+                return False
+            if not self._log or self._log[0][0] > seen + 1:
+                return True  # older than what is remembered: say yes
+            for version, topics in reversed(self._log):
+                if version <= seen:
+                    return False
+                if not topics:
+                    return True
+        return False
+
     async def wait(self, seen: int, timeout: float, topic: str | None = None) -> tuple[int, bool]:
         """(the version now, whether a change after `seen` concerns `topic`), once one does or after
         `timeout` seconds."""
@@ -175,6 +191,8 @@ class Container:
     background_engine: Engine = field(kw_only=True)
     # Key lookups that miss the cache run here, never on the event loop.
     key_lookups: ThreadPoolExecutor = field(kw_only=True)
+    # What a crowd reads of one incident, built once a second at most (see infra/snapshots.py).
+    snapshots: Snapshots = field(kw_only=True)
 
     def start(self) -> None:
         self.writer.start()
@@ -567,6 +585,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         intake_engine=intake_engine,
         background_engine=engine,
         key_lookups=ThreadPoolExecutor(settings.pools.intake_size, thread_name_prefix="firebell-keys"),
+        # Aged by the clock the pages read (a snapshot holds "now"-dependent standings).
+        snapshots=Snapshots(
+            changes, ttl=settings.pools.web_snapshot_seconds, monotonic=lambda: clock.now().timestamp()
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from firebell.alerts.schemas import AlertRead, IngestResultRead, TestAlert
 from firebell.alerts.service import Submission
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role
+from firebell.incidents.queries import get_incident
 from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound
 from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, require_on_service
@@ -30,10 +31,19 @@ def get_alerts(
     status: Annotated[str | None, Query(description="open, triggered, acknowledged or resolved")] = None,
     service: Annotated[str | None, Query(description="service name")] = None,
     verdict: Annotated[str | None, Query(description="no_action, actionable, or unset (nobody said)")] = None,
+    incident: Annotated[str | None, Query(description="an incident's number or id: its alerts only")] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, object]]:
-    return list_alerts(conn, status=status, service=service, verdict=verdict, limit=limit, offset=offset)
+    incident_id = None
+    if incident:
+        try:
+            incident_id = str(get_incident(conn, incident)["id"])
+        except NotFound as exc:
+            raise NotFound(exc.message, details=[{"field": "incident"}]) from None
+    return list_alerts(
+        conn, status=status, service=service, verdict=verdict, incident_id=incident_id, limit=limit, offset=offset
+    )
 
 
 @router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")

@@ -92,3 +92,9 @@ def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:
     if not found:
         raise NotFound(f"alert {alert_id} not found", details=[{"field": "alert_id"}])
     return found[0]
+
+
+def count_alerts(conn: Connection, *, incident_id: str) -> int:
+    """How many alerts an incident has (its page shows only the most recent)."""
+    query = sa.select(sa.func.count()).select_from(_a).where(_a.c.incident_id == incident_id)
+    return int(conn.execute(query).scalar_one())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,15 +23,55 @@ from firebell.web.pages import CsrfSession, UserSession, is_partial, render
 router = APIRouter()
 
 
+PAGE_SIZE = 100  # alerts per page of the listing
+
+
 @router.get("/alerts", response_class=HTMLResponse)
 def recent(
-    request: Request, conn: ReadConn, session: UserSession, status: str = "", service: str = "", verdict: str = ""
+    request: Request,
+    conn: ReadConn,
+    session: UserSession,
+    status: str = "",
+    service: str = "",
+    verdict: str = "",
+    incident: str = "",
+    page: int = 1,
 ) -> Response:
     status = status if status in STATUS_FILTERS else ""
     verdict = verdict if verdict in VERDICT_FILTERS else ""
-    alerts = list_alerts(conn, status=status or None, service=service or None, verdict=verdict or None, limit=200)
+    page = max(1, page)
+    of_incident = get_incident(conn, incident) if incident else None
+    # One row more than a page says whether an older page exists.
+    alerts = list_alerts(
+        conn,
+        status=status or None,
+        service=service or None,
+        verdict=verdict or None,
+        incident_id=str(of_incident["id"]) if of_incident else None,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    older = len(alerts) > PAGE_SIZE
+    alerts = alerts[:PAGE_SIZE]
+    filters = {"status": status, "service": service, "verdict": verdict}
+    if of_incident:
+        filters["incident"] = str(of_incident["number"])
+    params = {k: v for k, v in filters.items() if v}
+
+    def url(**more: object) -> str:
+        return f"/alerts?{urlencode({**params, **more})}"
+
     back = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    context = {"alerts": alerts, "status": status, "service": service, "verdict": verdict, "back": back}
+    context = {
+        "alerts": alerts,
+        **filters,
+        "incident": of_incident,
+        "back": back,
+        "page": page,
+        "newer_url": url(page=page - 1) if page > 1 else None,
+        "older_url": url(page=page + 1) if older else None,
+        "refresh_url": url(page=page, partial=1),
+    }
     if is_partial(request):
         return render(request, "alerts_rows.html", session, **context)
     services = [s["name"] for s in SqlCatalogRepo(conn).services()]

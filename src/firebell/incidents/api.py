@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from firebell.alerts.queries import list_alerts
+from firebell.alerts.queries import count_alerts, list_alerts
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role
 from firebell.incidents.classifier import TEXT, classify
-from firebell.incidents.queries import get_incident, list_incidents, response_view, target_view, timeline
+from firebell.incidents.queries import fingerprint, get_incident, list_incidents, response_view, target_view, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.schemas import (
     ClassifyRead,
@@ -49,18 +50,41 @@ def get_incidents(
 
 
 @router.get("/incidents/{ref}", response_model=IncidentDetailRead, summary="One incident by id or number")
-def get_one(ref: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
+def get_one(
+    ref: str,
+    conn: ReadConn,
+    container: ContainerDep,
+    _caller: Reader,
+    alerts: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=1000,
+            description="how many of its most recently seen alerts to include; `alerts_total` says how many it "
+            "has, and `GET /api/v1/alerts?incident=` pages through all of them",
+        ),
+    ] = 100,
+) -> Response:
     incident = get_incident(conn, ref)
-    now = container.clock.now()
-    terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
-    incident["response"] = response_view(conn, incident, now, terms)
-    incident["targets"] = target_view(incident, now, terms, incident["response"]["next_update_due"])
-    incident["timeline"] = timeline(conn, incident["id"])
-    incident["alerts"] = [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()}
-        for a in list_alerts(conn, incident_id=incident["id"], limit=1000)
-    ]
-    return incident
+
+    def build() -> bytes:
+        now = container.clock.now()
+        terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
+        detail = dict(incident)
+        detail["response"] = response_view(conn, incident, now, terms)
+        detail["targets"] = target_view(incident, now, terms, detail["response"]["next_update_due"])
+        detail["timeline"] = timeline(conn, incident["id"])
+        listed = list_alerts(conn, incident_id=incident["id"], limit=alerts) if alerts else []
+        detail["alerts"] = [
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in a.items()} for a in listed
+        ]
+        whole = len(listed) < alerts
+        detail["alerts_total"] = len(listed) if whole else count_alerts(conn, incident_id=incident["id"])
+        return IncidentDetailRead.model_validate(detail).model_dump_json(by_alias=True).encode()
+
+    # Everyone reading this incident meanwhile shares one answer (see infra/snapshots.py).
+    body = container.snapshots.get(("api.incident", incident["id"], alerts), fingerprint(incident), build)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/classify", response_model=ClassifyRead, summary="The severity decision tree, one answer at a time")

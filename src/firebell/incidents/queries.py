@@ -110,6 +110,12 @@ def get_incident(conn: Connection, ref: str) -> dict[str, Any]:
     return dict(row)
 
 
+def fingerprint(incident: dict[str, Any]) -> dict[str, Any]:
+    """What of an incident's row must be current on its page and in its API answer: all of it but the
+    count of its alerts (a storm's alerts show within a second, see infra/snapshots.py)."""
+    return {k: v for k, v in incident.items() if k != "alert_count"}
+
+
 def timeline(conn: Connection, incident_id: str) -> list[dict[str, Any]]:
     """The incident's timeline entries, with its alerts firing and resolving woven in (read from the
     alerts themselves, so intake writes nothing more for them)."""

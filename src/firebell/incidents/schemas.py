@@ -82,7 +82,8 @@ class IncidentDetailRead(IncidentRead):
     identified_at: datetime | None
     resolving_at: datetime | None
     timeline: list[TimelineEntryRead]
-    alerts: list[dict[str, Any]]
+    alerts: list[dict[str, Any]] = Field(description="its most recently seen alerts, as many as `alerts=` asked")
+    alerts_total: int = Field(description="how many alerts it has in all")
     targets: TargetsRead
     response: dict[str, Any] = Field(
         description="roles, staffing warning, checklists, mitigations, communications, missed targets, "

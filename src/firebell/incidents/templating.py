@@ -8,12 +8,13 @@ clear 422, never a 500.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined
+from jinja2 import Template, TemplateSyntaxError, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from firebell.incidents.comms import TEMPLATES
@@ -40,6 +41,13 @@ class _Sandbox(SandboxedEnvironment):
 _env = _Sandbox(autoescape=False, undefined=Undefined, keep_trailing_newline=False)
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """A template compiled once per source text: the incident page renders its suggested update on
+    every load. A source that does not parse raises each time (exceptions are not cached)."""
+    return _env.from_string(source)
+
+
 def default_source(key: str) -> str:
     if key not in TEMPLATES:
         raise ValidationFailed.field("template", f"unknown template {key!r}; use one of {', '.join(TEMPLATES)}")
@@ -60,7 +68,7 @@ def render(source: str, variables: Mapping[str, Any], field: str = "body") -> st
     try:
         chunks: list[str] = []
         size = 0
-        for chunk in _env.from_string(source).generate(**variables):
+        for chunk in _compiled(source).generate(**variables):
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise ValueError(f"the message would be longer than {MAX_OUTPUT} characters")

@@ -7,9 +7,10 @@ until the next one, and the opening, acknowledgement and resolution are mileston
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +132,39 @@ def mermaid_gantt(entries: Sequence[Entry], title: str, end: datetime | None = N
         if by_section[name]:
             lines += ["", f"    section {name}", *by_section[name]]
     return "\n".join(lines) + "\n"
+
+
+ALERT_KINDS = frozenset({"alert_fired", "alert_joined", "alert_resolved"})
+
+
+def condense(entries: Sequence[Mapping[str, Any]], keep: int = 3) -> list[dict[str, Any]]:
+    """The timeline as a page shows it: a run of more than `keep` alert entries in a row (a storm
+    joining one incident) keeps its first `keep` and says how many more followed and until when, so
+    the people's own entries stay in sight. Other entries pass through unchanged."""
+    shown: list[dict[str, Any]] = []
+    run: list[Mapping[str, Any]] = []
+
+    def close_run() -> None:
+        shown.extend(dict(e) for e in run[:keep])
+        hidden = run[keep:]
+        if hidden:
+            shown.append(
+                {
+                    "id": f"{hidden[0]['id']}-more",
+                    "at": hidden[0]["at"],
+                    "kind": "alerts_condensed",
+                    "actor": "firebell",
+                    "message": f"{len(hidden)} more alert entries",
+                    "data": {"count": len(hidden), "until": hidden[-1]["at"]},
+                }
+            )
+        run.clear()
+
+    for entry in entries:
+        if entry["kind"] in ALERT_KINDS:
+            run.append(entry)
+            continue
+        close_run()
+        shown.append(dict(entry))
+    close_run()
+    return shown

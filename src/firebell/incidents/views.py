@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from firebell.actionitems.repo import SqlActionItemRepo
-from firebell.alerts.queries import list_alerts
+from firebell.alerts.queries import count_alerts, list_alerts
 from firebell.bootstrap import Container
 from firebell.catalog.queries import dependency_chain
 from firebell.catalog.repo import SqlCatalogRepo
@@ -23,6 +23,7 @@ from firebell.incidents.mitigation import TEXT as MITIGATION_TEXT
 from firebell.incidents.mitigation import Question as MitigationQuestion
 from firebell.incidents.queries import (
     STATUS_FILTERS,
+    fingerprint,
     get_incident,
     list_incidents,
     response_view,
@@ -36,6 +37,7 @@ from firebell.incidents.service import DetectionSource, declare
 from firebell.incidents.severity_config import listing
 from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import IncidentStatus, allowed_moves
+from firebell.incidents.timeline import condense
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
@@ -151,42 +153,74 @@ def declare_action(
     return RedirectResponse(f"/incidents/{number}", status_code=303)
 
 
+ALERTS_SHOWN = 20  # the most recent alerts an incident page lists
+
+
 @router.get("/incidents/{ref}", response_class=HTMLResponse)
 def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, session: UserSession) -> Response:
+    partial = is_partial(request)
+    full_timeline = request.query_params.get("timeline") == "full"
+
     incident = get_incident(conn, ref)
+
+    def build() -> dict[str, Any]:
+        return _detail_data(conn, container, incident, partial=partial, full_timeline=full_timeline)
+
+    # Everyone reading this incident meanwhile shares its data (see infra/snapshots.py); the page
+    # itself is rendered for each of them, with their own session and buttons.
+    key = ("page.incident", incident["id"], partial, full_timeline)
+    told = request.query_params.get("v", "")
+    data = container.snapshots.get(
+        key, fingerprint(incident), build, at_least=int(told) if told.isdigit() and len(told) < 19 else 0
+    )
+    return render(
+        request,
+        "incident_body.html" if partial else "incident.html",
+        session,
+        **data,
+        error=request.query_params.get("error"),
+    )
+
+
+def _detail_data(
+    conn: Connection, container: Container, incident: dict[str, Any], *, partial: bool, full_timeline: bool
+) -> dict[str, Any]:
+    """What an incident's page shows, the same for everyone who reads it."""
     now = container.clock.now()
     terms = SqlSeverityTargetsRepo(conn).terms_of(incident)
     work = response_view(conn, incident, now, terms)
-    alerts = list_alerts(conn, incident_id=incident["id"], limit=500)
-    return render(
-        request,
-        "incident_body.html" if is_partial(request) else "incident.html",
-        session,
-        incident=incident,
-        live_incident=incident["id"],  # its live updates: changes to this incident only
-        work=work,
-        people=[p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")],
-        roles=list(Role),
-        templates=[t for t in TEMPLATES.values() if t.audiences],
-        labels=FIELD_LABELS,
-        questions=[(q.value, MITIGATION_TEXT[q]) for q in MitigationQuestion],
-        sevs=[s.value for s in Sev],
-        public=public_view(conn, container, incident),
-        alerts=alerts,
-        runbook=incident_runbook(conn, incident, alerts),
-        playbooks=None if is_partial(request) else incident_playbooks(conn, incident, alerts),
-        dependencies=dependency_chain(conn, str(incident["service_id"])) if incident.get("service_id") else [],
-        timeline=timeline(conn, incident["id"]),
-        escalations=SqlPagingRepo(conn).escalations_of(incident["id"]),
-        deliveries=delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
-        reassign_to=reassign_choices(conn),
-        page_choices=responder_choices(conn),
-        targets=target_view(incident, now, terms, work["next_update_due"]),
-        postmortem=SqlPostmortemRepo(conn).for_incident(str(incident["id"])),
-        action_items=SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
-        moves=[m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
-        error=request.query_params.get("error"),
-    )
+    # A storm can put thousands of alerts into one incident that many people watch: the page shows the
+    # most recent and links to all of them, and shortens runs of alert entries on the timeline.
+    alerts = list_alerts(conn, incident_id=incident["id"], limit=ALERTS_SHOWN)
+    alerts_total = len(alerts) if len(alerts) < ALERTS_SHOWN else count_alerts(conn, incident_id=incident["id"])
+    entries = timeline(conn, incident["id"])
+    return {
+        "incident": incident,
+        "live_incident": incident["id"],  # its live updates: changes to this incident only
+        "work": work,
+        "people": [p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")],
+        "roles": list(Role),
+        "templates": [t for t in TEMPLATES.values() if t.audiences],
+        "labels": FIELD_LABELS,
+        "questions": [(q.value, MITIGATION_TEXT[q]) for q in MitigationQuestion],
+        "sevs": [s.value for s in Sev],
+        "public": public_view(conn, container, incident),
+        "alerts": alerts,
+        "alerts_total": alerts_total,
+        "runbook": incident_runbook(conn, incident, alerts),
+        "playbooks": None if partial else incident_playbooks(conn, incident, alerts),
+        "dependencies": dependency_chain(conn, str(incident["service_id"])) if incident.get("service_id") else [],
+        "timeline": entries if full_timeline else condense(entries),
+        "full_timeline": full_timeline,
+        "escalations": SqlPagingRepo(conn).escalations_of(incident["id"]),
+        "deliveries": delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
+        "reassign_to": reassign_choices(conn),
+        "page_choices": responder_choices(conn),
+        "targets": target_view(incident, now, terms, work["next_update_due"]),
+        "postmortem": SqlPostmortemRepo(conn).for_incident(str(incident["id"])),
+        "action_items": SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
+        "moves": [m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
+    }
 
 
 _PUBLIC_STATE = {"identified": "identified", "resolving": "monitoring", "resolved": "resolved", "closed": "resolved"}

@@ -69,18 +69,31 @@ class PoolSettings(BaseModel):
         default=0,
         ge=0,
         le=200,
-        description="Web requests (pages and the API) at work at once; the rest wait their turn up to "
-        "`web_wait_seconds`, then get 503 with Retry-After. 0: one fewer than the machine has CPUs, at "
-        "least 1 (pages are mostly Python, which runs on one CPU at a time per process: more at once "
-        "only take time from intake and paging).",
+        description="Web reads (pages and the API) at work at once, and as many writes besides; the rest "
+        "wait their turn up to `web_queue_seconds`, then get 503 with Retry-After. 0: one fewer than the "
+        "machine has CPUs, at least 1 (pages are mostly Python, which runs on one CPU at a time per "
+        "process: more at once only take time from intake and paging).",
     )
     web_size: int = Field(default=8, ge=1, le=200, description="Connections kept for web requests.")
     web_overflow: int = Field(default=8, ge=0, le=200, description="More web connections opened under load.")
+    web_queue_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=30,
+        description="A web request waits this long for its turn, then answers 503 with Retry-After at once "
+        "(readers filling their share never hold up intake or paging, and never wait long to hear so).",
+    )
+    web_snapshot_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="One incident's page data and API answer are built once and shared by its readers until "
+        "it changes, for up to this long (what other nodes change shows within it). 0: never shared.",
+    )
     web_wait_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="A web request waits this long for its turn and for a free connection, then answers 503 "
-        "with Retry-After (readers filling their share never hold up intake or paging).",
+        description="A web request at work waits this long for a free connection, then answers 503 with Retry-After.",
     )
     web_statement_timeout_seconds: float = Field(
         default=5.0, gt=0, description="The longest statement a web request may run (then 503)."

@@ -158,14 +158,15 @@ class GroupCommitWriter(Generic[T, R]):
             for item in batch:
                 self._commit([item])
             return
-        for item, result in zip(batch, results, strict=True):
-            with contextlib.suppress(RuntimeError):  # that caller's loop closed; nobody is waiting
-                item.loop.call_soon_threadsafe(_set_result, item.future, result)
+        # Told first, so that a sender reading what it sent, once answered, reads it fresh.
         if self.on_batch is not None:
             try:
                 self.on_batch(len(batch), self.depth())
             except Exception:
                 log.exception("intake_on_batch_failed")
+        for item, result in zip(batch, results, strict=True):
+            with contextlib.suppress(RuntimeError):  # that caller's loop closed; nobody is waiting
+                item.loop.call_soon_threadsafe(_set_result, item.future, result)
 
 
 def _set_result(future: asyncio.Future[R], result: R) -> None:

@@ -123,6 +123,14 @@ def _mentions(text: str, word: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
 
 
+# One pattern per incident type matching any of its words, so a text that mentions none (most alert
+# summaries in a storm) costs one search per type instead of one per word.
+_ANY_WORD = {
+    kind: re.compile(rf"(?<![a-z0-9])(?:{'|'.join(re.escape(w) for w in words)})(?![a-z0-9])")
+    for kind, words in WORDS.items()
+}
+
+
 def _norm(value: str) -> str:
     """`Third-Party`, `third_party` and `third party` are one category."""
     return " ".join(w for w in re.split(r"[\s_-]+", value.lower()) if w)
@@ -149,9 +157,11 @@ def incident_types(clues: Clues, known: Sequence[str] = ()) -> list[tuple[str, s
     texts += [(words_of(clues.impact), TEXT_WEIGHT, "the impact")]
     texts += [(words_of(s), TEXT_WEIGHT, "an alert") for s in clues.alert_summaries]
     texts += [(words_of(str(lb.get("alertname") or "")), TEXT_WEIGHT, "an alert's name") for lb in clues.labels]
-    for text, weight, where in texts:
+    for text, weight, where in dict.fromkeys(texts):  # a storm repeats itself: each text once
         for kind, words in WORDS.items():
-            said = next((w for w in words if text and _mentions(text, w)), None)
+            if not text or _ANY_WORD[kind].search(text) is None:
+                continue
+            said = next((w for w in words if _mentions(text, w)), None)
             if said is not None:
                 offer(kind, weight, f"{where} says “{said}”")
     order = list(names)

@@ -122,7 +122,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(AuditScopes)
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     pools = container.settings.pools
-    app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_wait_seconds)
+    app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
     app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
     _document_intake(app)
     return app

@@ -227,51 +227,76 @@ async def _refuse_nul(send: Send, field: str) -> None:
 
 
 class Admission:
-    """A bulkhead for web requests: at most `limit` at work at once (each holds a worker thread and at
-    most one of the web pool's connections). The rest wait their turn on the event loop, without a
-    thread, up to `wait` seconds; then they get 503 with Retry-After at once rather than queueing
-    for threads, and the process keeps its time for intake, paging and those being served.
+    """A bulkhead for web requests: at most `limit` reads (GET, HEAD) and, separately, `limit` writes at
+    work at once (each holds a worker thread and at most one of the web pool's connections), so the
+    acknowledgement pressed during a big incident never queues behind the crowd reading it. The rest
+    wait their turn on the event loop, without a thread, up to `wait` seconds; then they get 503 with
+    Retry-After at once (an HTML page that retries by itself for a browser, JSON for the API), and the
+    process keeps its time for intake, paging and those being served.
 
     Intake is answered before this (web/intake_app.py); liveness, readiness, metrics, the live-update
     stream (open for as long as a page is) and static files never wait here.
     """
 
     EXEMPT = ("/healthz", "/readyz", "/metrics", "/ui/stream", "/static/")
+    READS = frozenset({"GET", "HEAD", "OPTIONS"})
+    RETRY_AFTER = 1  # seconds
 
     def __init__(self, app: ASGIApp, limit: int, wait: float) -> None:
         self.app = app
         self.limit = limit
         self.wait = wait
-        self._turns: asyncio.Semaphore | None = None
+        self._lanes: dict[bool, asyncio.Semaphore] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
             await self.app(scope, receive, send)
             return
-        if self._turns is None:
-            self._turns = asyncio.Semaphore(self.limit)  # on the server's own event loop
+        if self._lanes is None:  # made on the server's own event loop
+            self._lanes = {True: asyncio.Semaphore(self.limit), False: asyncio.Semaphore(self.limit)}
+        lane = self._lanes[scope["method"] in self.READS]
         try:
-            await asyncio.wait_for(self._turns.acquire(), self.wait)
+            await asyncio.wait_for(lane.acquire(), self.wait)
         except TimeoutError:
             await self._busy(scope, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
-            self._turns.release()
+            lane.release()
 
     async def _busy(self, scope: Scope, send: Send) -> None:
-        refusal = Unavailable("the server is busy with other requests; retry", retry_after=1)
-        body = orjson.dumps(error_body(scope["path"], refusal.code, refusal.message, refusal.details))
+        refusal = Unavailable("the server is busy with other requests; retry", retry_after=self.RETRY_AFTER)
+        headers = {k.lower(): v for k, v in scope.get("headers") or []}
+        browser = b"text/html" in headers.get(b"accept", b"") and b"hx-request" not in headers
+        if browser:
+            body = _BUSY_PAGE.replace(b"{seconds}", str(self.RETRY_AFTER).encode())
+            kind = b"text/html; charset=utf-8"
+        else:
+            body = orjson.dumps(error_body(scope["path"], refusal.code, refusal.message, refusal.details))
+            kind = b"application/json"
         await send(
             {
                 "type": "http.response.start",
                 "status": status_of(refusal),
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", kind),
                     (b"content-length", str(len(body)).encode()),
                     (b"retry-after", retry_after_header(refusal.retry_after).encode()),
+                    (b"cache-control", b"no-store"),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# What a browser shows when its page could not get a turn: it loads the page again by itself.
+_BUSY_PAGE = (
+    b"<!doctype html><html lang=en><head><meta charset=utf-8>"
+    b'<meta name=viewport content="width=device-width, initial-scale=1">'
+    b'<meta http-equiv=refresh content="{seconds}"><title>Busy: retrying</title>'
+    b"<style>body{font:16px system-ui,sans-serif;background:#0f1318;color:#e6e8eb;margin:3rem auto;max-width:32rem;"
+    b"padding:0 1rem}</style></head><body><h1>Many people are reading right now</h1>"
+    b"<p>Firebell keeps its time for alerts and pages first. This page loads again in {seconds} s.</p>"
+    b"</body></html>"
+)

@@ -188,6 +188,9 @@ def logout(container: ContainerDep, session: FormSession) -> Response:
 
 # A page hears of changes at most this often: a burst of them is one refresh, not one each.
 COALESCE_SECONDS = 1.0
+# Pages are told on these ticks of the event loop's clock, so the many pages open on one incident
+# ask for the same version of it, which is built once (infra/snapshots.py).
+TICK_SECONDS = 0.25
 
 
 @router.get("/ui/stream")
@@ -205,6 +208,9 @@ async def stream(
         while not await request.is_disconnected():
             seen, changed = await container.changes.wait(seen, timeout=15.0, topic=topic)
             if changed:
+                loop = asyncio.get_running_loop()
+                await asyncio.sleep(TICK_SECONDS - loop.time() % TICK_SECONDS)
+                seen = container.changes.version  # the page asks for at least this version
                 yield f"event: changed\ndata: {seen}\n\n".encode()
                 await asyncio.sleep(COALESCE_SECONDS)  # what changes meanwhile comes in the next one
             else:

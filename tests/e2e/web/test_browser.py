@@ -252,6 +252,9 @@ def test_incident_is_acknowledged_with_a_and_resolved_with_the_button(user_page:
     page.evaluate("() => { window.__sameDocument = true }")
     latency = page.locator("table.grid tbody tr", has_text="latency")
     expect(latency.locator("td.num")).to_have_text("1")
+    # Another reader has just loaded it (its data is shared for a second): the refresh the change
+    # brings still shows the change.
+    assert page.request.get(f"{demo_server.url}/incidents/1?partial=1").status == 200
     demo_server.send_alert(
         service="checkout",
         summary="Checkout p99 latency above 2 s",

@@ -20,6 +20,22 @@
   setInterval(countdowns, 1000);
   document.addEventListener("DOMContentLoaded", function () { localize(document); countdowns(); });
   document.addEventListener("htmx:afterSwap", function (e) { localize(e.target); });
+  // A live refresh asks for at least the version of the data it was told of (see /ui/stream).
+  document.addEventListener("htmx:configRequest", function (e) {
+    var t = e.detail.triggeringEvent;
+    if (t && t.type === "sse:changed" && t.detail && t.detail.data) e.detail.parameters.v = t.detail.data;
+  });
+  // A live refresh turned away while the server is busy (503) is tried again when it says, so the
+  // page does not stay behind until the next change.
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr, config = e.detail.requestConfig;
+    if (!xhr || xhr.status !== 503 || !config || config.verb !== "get") return;
+    var seconds = parseInt(xhr.getResponseHeader("Retry-After") || "1", 10) || 1;
+    var target = e.detail.target;
+    setTimeout(function () {
+      if (document.body.contains(target)) htmx.ajax("GET", config.path, { target: target, swap: "innerHTML" });
+    }, Math.min(seconds, 30) * 1000);
+  });
   // Keyboard: a = acknowledge, r = resolve on an incident; g i / g a / g o / g s / g p / g d to move between pages.
   var pendingG = false;
   document.addEventListener("keydown", function (e) {
