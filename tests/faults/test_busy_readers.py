@@ -271,13 +271,14 @@ def test_a_hundred_readers_of_an_incident_hold_up_neither_pages_nor_intake(datab
     assert errors == []
     for reader, kind, status, seconds, retry in answers.reads:
         assert status in (200, 503), (reader, kind, status)
-        if status == 503:  # the readers' share was taken: said once its 2 s wait ran out, with when to retry
+        if status == 503:  # the readers' share was taken: said once its 0.5 s wait ran out, with when to retry
             assert retry, "a 503 without Retry-After"
-            # Never the pool's old 30 s; the margin over 2 s is the loaded machine's scheduling of
+            # Never the pool's old 30 s; the margin over 0.5 s is the loaded machine's scheduling of
             # the readers' own process, which this clock includes.
             assert seconds < 10, f"a 503 after {seconds:.1f} s"
     refused = [seconds for _r, _k, status, seconds, _retry in answers.reads if status == 503]
-    assert not refused or statistics.median(refused) < 1.5
+    # Told after the 0.5 s queue; the margin is the loaded machine's scheduling of the readers' process.
+    assert not refused or statistics.median(refused) < 2.5
     # Writes have turns of their own: the acknowledgement does not queue behind the crowd.
     assert answers.ack[0] == 200, answers.ack
     assert answers.ack[1] < 1.0, f"the acknowledgement took {answers.ack[1]:.2f} s"
