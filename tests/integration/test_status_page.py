@@ -3,6 +3,7 @@ incident, maintenance windows on a manual clock, and the public JSON, HTML and A
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -326,7 +327,7 @@ def test_nothing_internal_reaches_the_public_page(app: App) -> None:
     assert secrets["title"] in str(detail)  # the internal side does have them
     assert secrets["note"] in str(detail)
 
-    pages = [*V2, "/status", f"/status/incidents/{public_id}", "/status/feed.atom"]
+    pages = [*V2, "/status", f"/status/incidents/{public_id}", "/status/history.atom", "/status/history.rss"]
     for path in pages:
         answer = app.client.get(path)
         assert answer.status_code == 200, (path, answer.text)
@@ -355,6 +356,42 @@ def test_atom_feed_has_one_entry_per_published_update(app: App) -> None:
     ]
     assert entries[1].findtext("a:content", namespaces=ns) == "Looking into <errors>."
     assert len({e.findtext("a:id", namespaces=ns) for e in entries}) == 2
+
+
+def test_feeds_carry_any_text_and_rss_has_one_item_per_update(app: App) -> None:
+    _components(app, "API")
+    body = "Errors\x01 from \x1b[31mthe\x0b API\ufffe; tabs\tand\nnewlines stay"
+    opened = _post(app, "/api/v1/status-page/incidents", {"name": "API\x07 errors", "body": body})
+    app.clock.advance(timedelta(minutes=5))
+    _post(app, f"/api/v1/status-page/incidents/{opened.json()['id']}/updates", {"status": "resolved"})
+    clean = "Errors from [31mthe API; tabs\tand\nnewlines stay"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for path in ("/status/history.atom", "/status/feed.atom"):  # the old address still answers
+        atom = ET.fromstring(app.client.get(path).content)  # noqa: S314 - our own output
+        assert [e.findtext("a:content", namespaces=ns) for e in atom.findall("a:entry", ns)][1] == clean
+    answer = app.client.get("/status/history.rss")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/rss+xml")
+    rss = ET.fromstring(answer.content)  # noqa: S314 - our own output
+    assert rss.get("version") == "2.0"
+    items = rss.findall("channel/item")
+    assert [i.findtext("title") for i in items] == ["API errors: resolved", "API errors: investigating"]
+    assert items[1].findtext("description") == clean
+    assert items[1].findtext("category") == "Incident"
+    assert len({i.findtext("guid") for i in items}) == 2
+    assert all(i.findtext("link", "").endswith(f"/status/incidents/{opened.json()['id']}") for i in items)
+    # RFC 822 dates, as RSS readers expect: "Thu, 01 Jan 2026 00:05:00 +0000"
+    assert re.fullmatch(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", items[0].findtext("pubDate", ""))
+
+
+def test_the_public_json_may_be_read_from_any_site_and_nothing_else_may(app: App) -> None:
+    _components(app, "API")
+    for path in V2:
+        answer = app.client.get(path, headers={"origin": "https://www.example.com"})
+        assert answer.headers.get("access-control-allow-origin") == "*", path
+    for private in ("/api/v1/status-page/components", "/api/v1/incidents"):
+        answer = app.client.get(private, headers={"origin": "https://www.example.com", **app.auth()})
+        assert "access-control-allow-origin" not in answer.headers, private
 
 
 def test_public_html_page_reads_without_login(app: App) -> None:
