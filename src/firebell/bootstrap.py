@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import Counter as PromCounter
 from sqlalchemy.engine import Connection, Engine
 
 from firebell.actionitems.mirror import WebhookMirror
@@ -185,6 +186,7 @@ class Container:
     login_limiter: RateLimiter
     oidc: OidcClient | None
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
+    _ingested_children: dict[tuple[str, str], PromCounter] = field(default_factory=dict)
     # Intake's pool (its writer, key lookups, the readiness probe) and the background engine's: each
     # its own, so web readers filling theirs never hold up alerts or pages.
     intake_engine: Engine = field(kw_only=True)
@@ -277,9 +279,19 @@ class Container:
 
     async def submit(self, submission: Submission) -> list[EventResult]:
         results = await self.writer.submit(prepare(submission, encode_fixed_fields))
-        for outcome, count in Counter(result.outcome for result in results).items():
-            self.metrics.ingested.labels(submission.source, outcome).inc(count)
+        if len(results) == 1:
+            self._ingested(submission.source, results[0].outcome).inc()
+        else:
+            for outcome, count in Counter(result.outcome for result in results).items():
+                self._ingested(submission.source, outcome).inc(count)
         return results
+
+    def _ingested(self, source: str, outcome: str) -> PromCounter:
+        """The intake counter of a source and outcome (looked up once: `labels()` costs per call)."""
+        child = self._ingested_children.get((source, outcome))
+        if child is None:
+            child = self._ingested_children[(source, outcome)] = self.metrics.ingested.labels(source, outcome)
+        return child
 
 
 class _Opened:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -72,12 +72,19 @@ def prepare(
     submission: Submission, encode: Callable[[AlertEvent], object], make_id: Callable[[], str] = new_id
 ) -> Submission:
     """The submission with each triggering event's new-alert id and encoded fields made in advance."""
-    return replace(
-        submission,
-        prepared=tuple(
-            Prepared(make_id(), encode(event)) if event.action is EventAction.TRIGGER else _UNPREPARED
-            for event in submission.events
-        ),
+    trigger = EventAction.TRIGGER
+    prepared = tuple(
+        [Prepared(make_id(), encode(event)) if event.action is trigger else _UNPREPARED for event in submission.events]
+    )
+    # Built directly rather than by `dataclasses.replace`, which inspects the fields on every call.
+    return Submission(
+        submission.integration_id,
+        submission.service_id,
+        submission.source,
+        submission.raw_body,
+        submission.events,
+        prepared,
+        submission.key_digest,
     )
 
 

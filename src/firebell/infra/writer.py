@@ -164,14 +164,20 @@ class GroupCommitWriter(Generic[T, R]):
                 self.on_batch(len(batch), self.depth())
             except Exception:
                 log.exception("intake_on_batch_failed")
+        # One wake-up per event loop for the whole batch, not one per caller: each is a system call
+        # and a turn of the loop, and a batch answers tens of callers of the same loop.
+        answers: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[R], R]]] = {}
         for item, result in zip(batch, results, strict=True):
-            with contextlib.suppress(RuntimeError):  # that caller's loop closed; nobody is waiting
-                item.loop.call_soon_threadsafe(_set_result, item.future, result)
+            answers.setdefault(item.loop, []).append((item.future, result))
+        for loop, pairs in answers.items():
+            with contextlib.suppress(RuntimeError):  # that loop closed; nobody is waiting
+                loop.call_soon_threadsafe(_set_results, pairs)
 
 
-def _set_result(future: asyncio.Future[R], result: R) -> None:
-    if not future.done():
-        future.set_result(result)
+def _set_results(pairs: list[tuple[asyncio.Future[R], R]]) -> None:
+    for future, result in pairs:
+        if not future.done():
+            future.set_result(result)
 
 
 def _set_exception(future: asyncio.Future[R], exc: BaseException) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from firebell import __version__
 from firebell.actionitems import api as actionitems_api
@@ -47,6 +48,26 @@ from firebell.web.pages import LoginRequired, login_redirect
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+class _Firebell(FastAPI):
+    """The app, with the intake front (web/intake_app.py) ahead of the framework's own stack.
+
+    As a middleware the front would come after the framework's entry and its outer middlewares
+    (server errors, telemetry, body limit), a cost on every alert; here a request it does not
+    serve goes on to the framework untouched.
+    """
+
+    intake: IntakeApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.intake is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self.intake(scope, receive, send)
+
+    async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAPI:
     """Build the app around a container; by default it starts and stops the container with it."""
 
@@ -65,7 +86,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         # Newer FastAPI asks OpenTelemetry on every request whether it is configured; we export
         # Prometheus metrics instead, so skip that per-request cost.
         extra["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
-    app = FastAPI(
+    app = _Firebell(
         title="Firebell",
         version=__version__,
         description="Self-hosted incident response: alert intake, incidents and on-call.",
@@ -123,7 +144,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     pools = container.settings.pools
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
-    app.add_middleware(IntakeApp, container=container)  # outermost: intake skips the rest
+    app.intake = IntakeApp(app.framework, container)  # in front of everything: intake skips the rest
     _document_intake(app)
     return app
 
