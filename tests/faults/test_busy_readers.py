@@ -33,6 +33,7 @@ from tests.conftest import REPORTS, cli, last_line, start_server
 from tests.e2e.peers import HttpSink, http_sink
 
 READERS = 100  # half the web page with a session, half the API with a token
+PROCESSES = 4  # the readers are spread over
 PAGES = 20  # level-2 pages falling due while they read
 SPREAD = 6.0  # seconds over which the pages fall due
 LEAD = 25.0  # seconds from planting the timers to the first one due (the server starts meanwhile)
@@ -136,11 +137,13 @@ class Answers:
     ack: tuple[int, float] = (0, 0.0)
 
 
-async def _readers(base: str, ref: str, cookie: str, token: str, until: float) -> tuple[list[Read], list[str]]:
+async def _readers(
+    base: str, ref: str, cookie: str, token: str, until: float, numbers: range
+) -> tuple[list[Read], list[str]]:
     reads: list[Read] = []
     errors: list[str] = []
     # Idle connections are dropped before the server would close them (5 s), so no request races a close.
-    limits = httpx.Limits(max_connections=READERS, max_keepalive_connections=READERS, keepalive_expiry=3)
+    limits = httpx.Limits(max_connections=len(numbers), max_keepalive_connections=len(numbers), keepalive_expiry=3)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
 
         async def read(reader: int, kind: str) -> None:
@@ -160,14 +163,17 @@ async def _readers(base: str, ref: str, cookie: str, token: str, until: float) -
                 if answer.status_code == 503 and retry.isdigit():
                     await asyncio.sleep(int(retry))  # as a well-behaved client does
 
-        await asyncio.gather(*(read(n, "page" if n % 2 else "api") for n in range(READERS)))
+        await asyncio.gather(*(read(n, "page" if n % 2 else "api") for n in numbers))
     return reads, errors
 
 
-def read_in_a_process(base: str, ref: str, cookie: str, token: str, until: float) -> tuple[list[Read], list[str]]:
-    """The readers, in a process of their own: the test's intake and health timings must not wait
-    for the readers' share of this process's interpreter."""
-    return asyncio.run(_readers(base, ref, cookie, token, until))
+def read_in_a_process(
+    base: str, ref: str, cookie: str, token: str, until: float, numbers: range
+) -> tuple[list[Read], list[str]]:
+    """Some of the readers, in a process of their own: the test's intake and health timings must not
+    wait for the readers' share of this process's interpreter, and one process of a hundred clients
+    would spend more time parsing answers than the server takes to give them."""
+    return asyncio.run(_readers(base, ref, cookie, token, until, numbers))
 
 
 def _send_alerts(base: str, key: str, until: float, answers: Answers) -> None:
@@ -242,10 +248,17 @@ def test_a_hundred_readers_of_an_incident_hold_up_neither_pages_nor_intake(datab
             for thread in background:
                 thread.start()
             spawn = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(1, mp_context=spawn) as readers:
-                answers.reads, errors = readers.submit(read_in_a_process, server.url, ref, cookie, token, until).result(
-                    timeout=120
-                )
+            groups = [range(n, READERS, PROCESSES) for n in range(PROCESSES)]
+            with ProcessPoolExecutor(PROCESSES, mp_context=spawn) as readers:
+                running = [
+                    readers.submit(read_in_a_process, server.url, ref, cookie, token, until, numbers)
+                    for numbers in groups
+                ]
+                errors = []
+                for each in running:
+                    reads, failed = each.result(timeout=120)
+                    answers.reads += reads
+                    errors += failed
             for thread in background:
                 thread.join(timeout=60)
             deadline = time.monotonic() + 15
@@ -285,6 +298,9 @@ def test_a_hundred_readers_of_an_incident_hold_up_neither_pages_nor_intake(datab
     answered = {reader for reader, *_ in answers.reads}
     assert answered == set(range(READERS)), f"readers never answered: {sorted(set(range(READERS)) - answered)}"
     assert sum(1 for read in answers.reads if read[2] == 200) >= len(answers.reads) / 2
+    # Every answer within the 0.5 s queue and the page's work (bench/readers.py measures p99 < 1 s on
+    # a quiet machine; the margin here is for a loaded one).
+    assert _p(read_seconds, 0.99) < 2.0, f"reads p99 {_p(read_seconds, 0.99):.2f} s"
     assert len(pages) == PAGES
     assert max(late) < 1.0, f"level-2 pages up to {max(late):.2f} s late"
     assert min(late) >= 0, "a page went out before it was due"
