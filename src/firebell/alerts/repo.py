@@ -86,9 +86,10 @@ class SqlAlertRepo:
                 rows = self.db.fetch_positional(query, [service_id, *chunk])
             else:
                 # One statement whatever the batch's size (an array, not a list of marks), planned for
-                # its own keys each time (see infra/db.py dedicated_writer): the open-dedup index.
+                # its own keys each time: prepared, the server would settle on a generic plan that reads
+                # every open alert of the service (25 ms a batch at a million alerts, against 0.15 ms).
                 rows = self.db.fetch_positional(
-                    f"{_FIND_OPEN}service_id = %s AND dedup_key = ANY(%s)", [service_id, chunk]
+                    f"{_FIND_OPEN}service_id = %s AND dedup_key = ANY(%s)", [service_id, chunk], planned_each_time=True
                 )
             found.extend(OpenAlertRef(r[0], AlertStatus(r[1]), r[2], r[3]) for r in rows)
         return found

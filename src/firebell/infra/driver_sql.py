@@ -50,8 +50,15 @@ class DriverSql:
             sql, names = _positional(text, self.sqlite)
             self.cursor.executemany(sql, [[row[name] for name in names] for row in rows])
 
-    def fetch_positional(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run `sql` written with `mark` placeholders; its rows."""
+    def fetch_positional(
+        self, sql: str, values: Sequence[Any], *, planned_each_time: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run `sql` written with `mark` placeholders; its rows. `planned_each_time`: never prepared on
+        PostgreSQL, so the server plans it for its own values every run instead of settling on one
+        generic plan blind to them (the rest of the writer's statements keep their prepared plans)."""
+        if planned_each_time and not self.sqlite:
+            self.cursor.execute(sql, values, prepare=False)
+            return list(self.cursor.fetchall()) if self.cursor.description else []
         self.cursor.execute(sql, values)
         return list(self.cursor.fetchall()) if self.cursor.description else []
 
