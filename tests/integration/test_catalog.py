@@ -247,3 +247,42 @@ def test_slo_rows_for_a_postmortem(app: App) -> None:
         ("checkout", "Latency (p99)", "< 500ms (5-minute window)"),
         ("checkout", "Error rate", "< 0.1% (5-minute window)"),
     ]
+
+
+def test_every_kind_of_integration_prints_an_address_that_takes_what_its_sender_sends(app: App) -> None:
+    from firebell.catalog.model import IntegrationKind, intake_url
+    from tests.integration.test_intake import am_alert, am_payload
+
+    app.add_service("api")
+    bodies: dict[IntegrationKind, Any] = {
+        IntegrationKind.ALERTMANAGER: am_payload(am_alert("a")),
+        IntegrationKind.PAGERDUTY: {
+            "event_action": "trigger",
+            "payload": {"summary": "x", "source": "s", "severity": "error"},
+        },
+        IntegrationKind.OPSGENIE: {"message": "x"},
+        IntegrationKind.WEBHOOK: {"title": "x"},
+        IntegrationKind.HEARTBEAT: None,
+        IntegrationKind.CHANGE: {"summary": "Deploy api v2"},
+    }
+    assert set(bodies) == set(IntegrationKind) - {IntegrationKind.IMPORT}  # a new kind needs its line here
+    for kind, body in bodies.items():
+        if kind is IntegrationKind.HEARTBEAT:  # made with its monitor
+            made = app.client.post(
+                "/api/v1/heartbeats",
+                json={"name": "nightly", "service": "api", "interval": "5m", "grace": "1m"},
+                headers=app.auth(),
+            )
+            key = made.json()["ping_url"].rsplit("/", 1)[1]
+        else:
+            key = app.add_integration("api", kind.value)
+        url = intake_url(kind, key, "http://testserver")
+        if kind is IntegrationKind.HEARTBEAT:
+            answer = app.client.get(url)
+        elif kind is IntegrationKind.PAGERDUTY:
+            answer = app.client.post(url, json={**body, "routing_key": key})
+        elif kind is IntegrationKind.OPSGENIE:
+            answer = app.client.post(url, json=body, headers={"authorization": f"GenieKey {key}"})
+        else:
+            answer = app.client.post(url, json=body)
+        assert 200 <= answer.status_code < 300, (kind, url, answer.status_code, answer.text)

@@ -76,4 +76,6 @@ def intake_url(kind: IntegrationKind, key: str, base_url: str) -> str:
         return f"{base}/v2/alerts"
     if kind is IntegrationKind.HEARTBEAT:
         return f"{base}/heartbeat/{key}"  # GET or POST it from the job
+    if kind is IntegrationKind.CHANGE:
+        return f"{base}/integrations/deploy/{key}"  # deployments and config changes
     return f"{base}/integrations/{kind.value}/{key}"
