@@ -90,21 +90,23 @@ class ChangeFeed:
 
     A change names what it concerns (`incident_topic(id)`, "alerts"), or nothing: then it may concern
     any page. A page following one incident hears only of changes to it and of unnamed ones, so a
-    storm on other incidents does not make every open incident page refetch.
+    storm on other incidents does not make every open incident page refetch. Intake's changes are
+    told as `minor` (alerts joined and repeated; what changes an incident's own row shows in its
+    row): shared snapshots of an incident (infra/snapshots.py) only age with them.
     """
 
     REMEMBERED = 1024  # changes whose topics are kept; a waiter further behind hears of a change
 
     def __init__(self) -> None:
         self.version = 0
-        self._log: deque[tuple[int, frozenset[str]]] = deque(maxlen=self.REMEMBERED)
+        self._log: deque[tuple[int, frozenset[str], bool]] = deque(maxlen=self.REMEMBERED)
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._lock = threading.Lock()
 
-    def bump(self, *topics: str) -> None:
+    def bump(self, *topics: str, minor: bool = False) -> None:
         with self._lock:
             self.version += 1
-            self._log.append((self.version, frozenset(topics)))
+            self._log.append((self.version, frozenset(topics), minor and bool(topics)))
             waiters = list(self._waiters)
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
@@ -119,25 +121,25 @@ class ChangeFeed:
         with self._lock:
             if not self._log or self._log[0][0] > seen + 1:
                 return True  # older than what is remembered: say yes
-            for version, topics in reversed(self._log):
+            for version, topics, _minor in reversed(self._log):
                 if version <= seen:
                     return False
                 if version <= upto and (not topics or topic in topics):
                     return True
         return False
 
-    def unnamed_since(self, seen: int) -> bool:
-        """Whether a change after version `seen` named no topic (a person's or the engine's: it may
-        concern anything)."""
+    def changed_since(self, seen: int, topic: str) -> bool:
+        """Whether a change after version `seen` may concern `topic` and is not minor: one naming it,
+        or one naming nothing (a person's or the engine's: it may concern anything)."""
         with self._lock:
             if self.version <= seen:
                 return False
             if not self._log or self._log[0][0] > seen + 1:
                 return True  # older than what is remembered: say yes
-            for version, topics in reversed(self._log):
+            for version, topics, minor in reversed(self._log):
                 if version <= seen:
                     return False
-                if not topics:
+                if not topics or (topic in topics and not minor):
                     return True
         return False
 
@@ -495,7 +497,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     def on_batch(size: int, _depth: int) -> None:
         metrics.batch_size.observe(size)
         touched, opened.touched = opened.touched, set()
-        changes.bump(*touched)  # what the batch changed (nothing named: any page may refresh)
+        changes.bump(*touched, minor=True)  # what the batch changed (nothing named: any page may refresh)
         if opened.count:
             opened.count = 0
             background.poke(EscalationRunner.name, DeliveryRunner.name)
@@ -539,6 +541,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         lease=timedelta(seconds=notify.lease_seconds),
         limits=SendLimits(per_channel=notify.workers, per_destination=notify.destination_workers),
         on_done=lambda: background.poke(DeliveryRunner.name),
+        on_recorded=lambda ids: changes.bump(*map(incident_topic, sorted(ids))) if ids else None,
         on_attempt=on_attempt,
         inline=inline_delivery,
     )
@@ -547,7 +550,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         background.poke(DeliveryRunner.name)
         changes.bump()  # live pages show the page at once, not at the next change-watch poll
 
-    escalations = EscalationRunner(engine, links, on_paged=on_paged, follow_ups=_follow_ups(settings))
+    escalations = EscalationRunner(
+        engine, links, on_paged=on_paged, on_changed=changes.bump, follow_ups=_follow_ups(settings)
+    )
     intake_in = _intake_batch(clock, configs, _Opened(), destinations(settings))
     heartbeats = HeartbeatWatch(engine, intake_in, on_raised=lambda: background.poke(EscalationRunner.name))
     reminders = ShiftReminders(engine, settings.base_url(), on_planned=lambda: background.poke(DeliveryRunner.name))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from firebell.alerts.queries import count_alerts, list_alerts
+from firebell.bootstrap import incident_topic
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role
 from firebell.incidents.classifier import TEXT, classify
@@ -83,7 +84,8 @@ def get_one(
         return IncidentDetailRead.model_validate(detail).model_dump_json(by_alias=True).encode()
 
     # Everyone reading this incident meanwhile shares one answer (see infra/snapshots.py).
-    body = container.snapshots.get(("api.incident", incident["id"], alerts), fingerprint(incident), build)
+    topic = incident_topic(str(incident["id"]))
+    body = container.snapshots.get(("api.incident", incident["id"], alerts), topic, fingerprint(incident), build)
     return Response(body, media_type="application/json")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.alerts.queries import count_alerts, list_alerts
-from firebell.bootstrap import Container
+from firebell.bootstrap import Container, incident_topic
 from firebell.catalog.queries import dependency_chain
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role as AccessRole
@@ -170,9 +170,8 @@ def detail(request: Request, ref: str, conn: ReadConn, container: ContainerDep, 
     # itself is rendered for each of them, with their own session and buttons.
     key = ("page.incident", incident["id"], partial, full_timeline)
     told = request.query_params.get("v", "")
-    data = container.snapshots.get(
-        key, fingerprint(incident), build, at_least=int(told) if told.isdigit() and len(told) < 19 else 0
-    )
+    at_least = int(told) if told.isdigit() and len(told) < 19 else 0
+    data = container.snapshots.get(key, incident_topic(str(incident["id"])), fingerprint(incident), build, at_least)
     return render(
         request,
         "incident_body.html" if partial else "incident.html",

@@ -67,14 +67,18 @@ class EscalationRunner:
         links: Links,
         *,
         on_paged: Callable[[], None] = lambda: None,
+        on_changed: Callable[[], None] = lambda: None,
         batch: int = 500,
         poll: timedelta = POLL,
         follow_ups: Callable[[Connection], FollowUp] | None = None,
     ) -> None:
+        """`on_paged`: pages were queued; `on_changed`: escalations moved without paging (a page held
+        for working hours, a level skipped, an escalation ended), which their incidents' pages show."""
         self.engine = engine
         self.links = links
         self.follow_ups = follow_ups
         self.on_paged = on_paged
+        self.on_changed = on_changed
         self.batch = batch
         self.poll = poll
 
@@ -94,6 +98,8 @@ class EscalationRunner:
                 rows, made = self._one_by_one(now)
             if made:
                 self.on_paged()
+            elif rows:
+                self.on_changed()
             upcoming = self._next_due()
             if len(rows) < self.batch:
                 break
@@ -207,8 +213,12 @@ class DeliveryRunner:
         inline: bool = False,
         draw: Callable[[], float] = random.random,
         on_attempt: Callable[[str, str, float], None] = lambda _channel, _outcome, _seconds: None,
+        on_recorded: Callable[[set[str]], None] = lambda _incident_ids: None,
     ) -> None:
+        """`on_recorded(incident_ids)`: outcomes were written for these incidents' notifications
+        (their pages show who was reached)."""
         self.engine = engine
+        self.on_recorded = on_recorded
         self.channels = channels
         self.clock = clock
         self.retry = retry or RetryPolicy()
@@ -449,6 +459,7 @@ class DeliveryRunner:
                 raise
             for item in done:
                 self._held.pop(item.delivery_id, None)
+        self.on_recorded({item.incident_id for item in done if item.incident_id})
 
     def _write(self, done: list[_Done], now: datetime) -> None:
         finishes, attempts, failures = [], [], []

@@ -197,8 +197,12 @@ _ERRORS = {
     "503": "The database is unavailable: nothing was changed; retry after Retry-After",
     "507": "The database's disk is full: nothing was changed; retry after Retry-After",
 }
-# Media types answered besides JSON, by path: Prometheus' text format, the Atom feed.
-_MEDIA = {"/metrics": "text/plain", "/status/feed.atom": "application/atom+xml"}
+# Media types answered besides JSON, by path: Prometheus' text format, the status page's feeds.
+_MEDIA = {
+    "/metrics": "text/plain",
+    "/status/history.atom": "application/atom+xml",
+    "/status/history.rss": "application/rss+xml",
+}
 
 
 def _document_answers(paths: dict[str, Any]) -> None:
