@@ -23,6 +23,7 @@ from firebell.catalog.schemas import (
     IntegrationCreate,
     IntegrationCreated,
     IntegrationRead,
+    IntegrationRotate,
     MaintenanceCreate,
     ServiceCreate,
     ServiceDetail,
@@ -150,7 +151,7 @@ def create_integration(
         container,
         request,
         lambda repo, now: catalog.create_integration(
-            repo=repo, service=name, kind=body.kind, now=now, name=body.name, mapping=body.mapping
+            repo=repo, service=name, kind=body.kind, now=now, name=body.name, mapping=body.mapping, key=body.key
         ),
     )
 
@@ -161,12 +162,20 @@ def create_integration(
     summary="Give an integration a new key; the old key stops working at once",
 )
 def rotate_integration(
-    name: str, integration: str, request: Request, container: ContainerDep, _caller: Admin
+    name: str,
+    integration: str,
+    request: Request,
+    container: ContainerDep,
+    _caller: Admin,
+    body: IntegrationRotate | None = None,
 ) -> dict[str, Any]:
+    key = body.key if body is not None else None
     return _keyed(
         container,
         request,
-        lambda repo, now: catalog.rotate_integration_key(repo=repo, service=name, integration=integration, now=now),
+        lambda repo, now: catalog.rotate_integration_key(
+            repo=repo, service=name, integration=integration, now=now, key=key
+        ),
     )
 
 

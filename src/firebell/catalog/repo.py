@@ -52,6 +52,10 @@ class SqlCatalogRepo:
         query = sa.select(_int).where(_int.c.key_digest == digest, _int.c.disabled_at.is_(None))
         return first_dict(self.conn.execute(query))
 
+    def key_holder(self, digest: str) -> dict[str, Any] | None:
+        """The integration, disabled or not, whose key has this digest."""
+        return first_dict(self.conn.execute(sa.select(_int.c.id, _int.c.name).where(_int.c.key_digest == digest)))
+
     def integrations(self, service_id: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(_int, _svc.c.name.label("service_name")).join(_svc, _svc.c.id == _int.c.service_id)
         if service_id is not None:

@@ -182,6 +182,17 @@ class IntegrationCreate(BaseModel):
     kind: Literal["alertmanager", "pagerduty", "opsgenie", "webhook"]
     name: str = ""
     mapping: dict[str, Any] | None = None
+    key: str | None = Field(
+        default=None,
+        description="a key the senders already use (a PagerDuty routing key, an Opsgenie API key): "
+        "16-128 letters, digits, '.', '_', '~' or '-'; omitted, a random key is made",
+    )
+
+
+class IntegrationRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str | None = Field(default=None, description="the new key; omitted, a random key is made")
 
 
 class IntegrationRead(BaseModel):

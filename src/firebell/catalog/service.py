@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,12 +30,41 @@ class CatalogRepo(ServiceWriter, Protocol):
     def add_maintenance(self, values: dict[str, Any]) -> None: ...
 
 
-class IntegrationKeys(Protocol):
+class KeyHolders(Protocol):
+    def key_holder(self, digest: str) -> Mapping[str, Any] | None: ...
+
+
+class IntegrationMaker(KeyHolders, Protocol):
+    def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
+
+    def add_integration(self, values: dict[str, Any]) -> None: ...
+
+
+class IntegrationKeys(KeyHolders, Protocol):
     def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
 
     def integrations(self, service_id: str | None = None) -> Sequence[Mapping[str, Any]]: ...
 
     def update_integration(self, integration_id: str, values: dict[str, Any]) -> None: ...
+
+
+# A key brought from another tool (a PagerDuty routing key, an Opsgenie API key, an Alertmanager URL's
+# secret): long enough not to be guessed, and safe in a URL path and a header as it stands.
+BROUGHT_KEY = re.compile(r"^[A-Za-z0-9._~-]{16,128}$")
+
+
+def key_values(key: str | None, *, field: str, repo: KeyHolders, integration_id: str | None = None) -> dict[str, str]:
+    """The stored form of an integration's key: `key` if given (checked, and used by no other
+    integration), else a new random one. Returns the columns and, under "key", the key itself."""
+    if key is None:
+        key = new_secret()
+    elif not BROUGHT_KEY.match(key):
+        raise ValidationFailed.field(field, "a key is 16 to 128 characters: letters, digits, '.', '_', '~' or '-'")
+    digest = secret_digest(key)
+    holder = repo.key_holder(digest)
+    if holder is not None and str(holder["id"]) != integration_id:
+        raise Conflict("another integration already has this key", details=[{"field": field}])
+    return {"key": key, "key_digest": digest, "key_hint": key[-4:]}
 
 
 def create_service(
@@ -112,14 +142,18 @@ def apply_grouping(
 
 def create_integration(
     *,
-    repo: CatalogRepo,
+    repo: IntegrationMaker,
     service: str,
     kind: str,
     now: datetime,
     name: str = "",
     mapping: Mapping[str, object] | None = None,
+    key: str | None = None,
 ) -> tuple[str, str]:
-    """Create an integration; returns (id, key). The key is shown once and stored as a digest."""
+    """Create an integration; returns (id, key). The key is shown once and stored as a digest.
+
+    `key`: one the senders already use (another tool's routing or API key), so moving them over is
+    a change of host alone; without it a random key is made."""
     row = repo.service_by_name(service)
     if row is None:
         raise NotFound(f"no service named {service}", details=[{"field": "service"}])
@@ -136,7 +170,7 @@ def create_integration(
             raise ValidationFailed.field("mapping", "only webhook integrations take a field mapping")
         WebhookMapping.from_config(mapping)
         config["mapping"] = dict(mapping)
-    key = new_secret()
+    stored = key_values(key, field="key", repo=repo)
     integration_id = new_id()
     repo.add_integration(
         {
@@ -144,19 +178,22 @@ def create_integration(
             "service_id": row["id"],
             "name": name or f"{service} {kind_value.value}",
             "kind": kind_value.value,
-            "key_digest": secret_digest(key),
-            "key_hint": key[-4:],
+            "key_digest": stored["key_digest"],
+            "key_hint": stored["key_hint"],
             "config": config,
             "created_at": now,
         }
     )
-    return integration_id, key
+    return integration_id, stored["key"]
 
 
-def rotate_integration_key(*, repo: IntegrationKeys, service: str, integration: str, now: datetime) -> tuple[str, str]:
+def rotate_integration_key(
+    *, repo: IntegrationKeys, service: str, integration: str, now: datetime, key: str | None = None
+) -> tuple[str, str]:
     """Give an integration a new key; the old one stops working at once. Returns (id, new key).
 
-    `integration` is the integration's id or its name on the service.
+    `integration` is the integration's id or its name on the service; `key`, if given, is the new key
+    (one the senders already have), else a random one is made.
     """
     row = repo.service_by_name(service)
     if row is None:
@@ -172,11 +209,91 @@ def rotate_integration_key(*, repo: IntegrationKeys, service: str, integration: 
         raise Conflict(f"{len(found)} integrations of {service} are named {integration!r}; give its id")
     if found[0]["kind"] == IntegrationKind.IMPORT.value:
         raise ValidationFailed.field("integration", "import integrations have no key that takes alerts")
-    key = new_secret()
+    stored = key_values(key, field="key", repo=repo, integration_id=str(found[0]["id"]))
     repo.update_integration(
-        str(found[0]["id"]), {"key_digest": secret_digest(key), "key_hint": key[-4:], "key_rotated_at": now}
+        str(found[0]["id"]),
+        {"key_digest": stored["key_digest"], "key_hint": stored["key_hint"], "key_rotated_at": now},
     )
-    return str(found[0]["id"]), key
+    return str(found[0]["id"]), stored["key"]
+
+
+class IntegrationStore(IntegrationKeys, Protocol):
+    def add_integration(self, values: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredIntegration:
+    """An integration as a configuration file declares it: matched on its service by name."""
+
+    name: str
+    kind: str
+    key: str
+    mapping: Mapping[str, object] | None = None
+
+
+def apply_integrations(
+    *,
+    repo: IntegrationStore,
+    service: Mapping[str, Any],
+    declared: Sequence[DeclaredIntegration],
+    where: str,
+    now: datetime,
+) -> list[str]:
+    """Make the service's integrations named in `declared` exist with their declared kind, key and
+    mapping; integrations it does not name are left alone. What changed, in words (never the key)."""
+    changes: list[str] = []
+    existing = {str(i["name"]): i for i in repo.integrations(str(service["id"])) if i.get("disabled_at") is None}
+    seen: set[str] = set()
+    for j, item in enumerate(declared):
+        field = f"{where}.integrations[{j}]"
+        if item.name in seen:
+            raise ValidationFailed.field(f"{field}.name", f"{item.name!r} is declared twice")
+        seen.add(item.name)
+        row = existing.get(item.name)
+        if row is None:
+            create_integration(
+                repo=repo,
+                service=str(service["name"]),
+                kind=item.kind,
+                now=now,
+                name=item.name,
+                mapping=item.mapping,
+                key=_key_in(item.key, f"{field}.key"),
+            )
+            changes.append(f"created the {item.kind} integration {item.name} of service {service['name']}")
+            continue
+        if row["kind"] != item.kind:
+            raise ValidationFailed.field(
+                f"{field}.kind", f"integration {item.name} is a {row['kind']} integration; its kind cannot change"
+            )
+        stored = key_values(
+            _key_in(item.key, f"{field}.key"), field=f"{field}.key", repo=repo, integration_id=str(row["id"])
+        )
+        values: dict[str, Any] = {}
+        if stored["key_digest"] != row["key_digest"]:
+            values.update(key_digest=stored["key_digest"], key_hint=stored["key_hint"], key_rotated_at=now)
+        config = dict(row.get("config") or {})
+        wanted = dict(item.mapping) if item.mapping else None
+        if wanted != config.get("mapping"):
+            if item.kind != IntegrationKind.WEBHOOK.value and wanted:
+                raise ValidationFailed.field(f"{field}.mapping", "only webhook integrations take a field mapping")
+            if wanted:
+                WebhookMapping.from_config(wanted)
+                config["mapping"] = wanted
+            else:
+                config.pop("mapping", None)
+            values["config"] = config
+        if values:
+            repo.update_integration(str(row["id"]), values)
+            what = " and ".join(w for w, on in (("key", "key_digest" in values), ("mapping", "config" in values)) if on)
+            changes.append(f"set the {what} of integration {item.name} of service {service['name']}")
+    return changes
+
+
+def _key_in(key: str, field: str) -> str:
+    if not BROUGHT_KEY.match(key):
+        raise ValidationFailed.field(field, "a key is 16 to 128 characters: letters, digits, '.', '_', '~' or '-'")
+    return key
 
 
 HISTORY_INTEGRATION = "history import"

@@ -118,6 +118,7 @@ def team_role(
 def integration_rotate(
     service: Annotated[str, typer.Option(help="service name")],
     integration: Annotated[str, typer.Option(help="the integration's name or id")],
+    key: Annotated[str | None, typer.Option(help="the new key, one the senders already have")] = None,
 ) -> None:
     """Give an integration a new key; the old key stops working at once. The key is printed last."""
     from firebell.catalog.model import IntegrationKind, intake_url
@@ -127,14 +128,16 @@ def integration_rotate(
 
     def run(conn: Any, now: datetime) -> tuple[str, str]:
         repo = SqlCatalogRepo(conn)
-        integration_id, key = rotate_integration_key(repo=repo, service=service, integration=integration, now=now)
-        return str(repo.integrations_by_id(integration_id)["kind"]), key
+        integration_id, new_key = rotate_integration_key(
+            repo=repo, service=service, integration=integration, now=now, key=key
+        )
+        return str(repo.integrations_by_id(integration_id)["kind"]), new_key
 
-    kind, key = _admin(run)
-    url = intake_url(IntegrationKind(kind), key, Settings().base_url())
+    kind, new_key = _admin(run)
+    url = intake_url(IntegrationKind(kind), new_key, Settings().base_url())
     out.print(f"rotated the key of {integration} ({kind}) on {service}; the old key no longer works.", markup=False)
     out.print(f"send to {url}. New key (shown once):", markup=False)
-    print(key)
+    print(new_key)
 
 
 @app.command("audit")

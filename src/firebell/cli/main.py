@@ -323,6 +323,10 @@ def integration_create(
     kind: Annotated[str, typer.Option(help="alertmanager, pagerduty, opsgenie or webhook")],
     name: Annotated[str, typer.Option(help="a label for it")] = "",
     mapping: Annotated[str | None, typer.Option(help="webhook field mapping as JSON")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="a key the senders already use (a PagerDuty routing key, an Opsgenie API key)"),
+    ] = None,
 ) -> None:
     """Create an integration; its secret key is printed alone on the last line."""
     from firebell.catalog.model import IntegrationKind, intake_url
@@ -336,12 +340,13 @@ def integration_create(
             raise ValueError("--mapping must be a JSON object")
     _id, key = _admin(
         lambda conn, now: create_integration(
-            repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed
+            repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed, key=key
         )
     )
     url = intake_url(IntegrationKind(kind), key, Settings().base_url())
     how = {"pagerduty": "as routing_key", "opsgenie": "as 'Authorization: GenieKey <key>'"}.get(kind, "in the URL")
-    out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key (shown once):")
+    shown = "" if key is not None else " (shown once)"
+    out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key{shown}:")
     print(key)
 
 
@@ -489,6 +494,7 @@ def apply_config(
                     now=now,
                     outbound=Settings().outbound.policy(),
                     severities=SqlSeverityTargetsRepo(conn),
+                    environ=os.environ,
                 )
                 return changes + apply_status_page(conn, config.status_page, now)
             except ValidationFailed as exc:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from firebell.alerts.service import Submission
 from firebell.catalog.model import SERVICE_NAME
-from firebell.catalog.service import CatalogRepo, create_integration
+from firebell.catalog.service import IntegrationMaker, create_integration
 from firebell.heartbeats.model import MAX_INTERVAL, MIN_INTERVAL, HeartbeatState, deadline, missed, recovered
 from firebell.kernel.errors import Conflict, ValidationFailed
 from firebell.kernel.ids import new_id
@@ -36,7 +36,7 @@ class HeartbeatRepo(Protocol):
 
 def create(
     *,
-    catalog: CatalogRepo,
+    catalog: IntegrationMaker,
     repo: HeartbeatRepo,
     name: str,
     service: str,

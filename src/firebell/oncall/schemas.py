@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -305,6 +305,23 @@ class WorkingHoursIn(_Strict):
     _check_zone = field_validator("timezone")(_zone)
 
 
+class IntegrationIn(_Strict):
+    """An integration of a service, with the key its senders already use (from another tool)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["alertmanager", "pagerduty", "opsgenie", "webhook", "change"]
+    key: str | None = None
+    # The name of an environment variable holding the key, so the file can be kept without secrets.
+    key_env: str | None = None
+    mapping: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> IntegrationIn:
+        if (self.key is None) == (self.key_env is None):
+            raise ValueError("give the key, or key_env naming the environment variable that holds it")
+        return self
+
+
 class ServiceIn(_Strict):
     name: str
     escalation_policy: str | None = None
@@ -329,6 +346,8 @@ class ServiceIn(_Strict):
     grouping: str | None = None
     group_by: list[str] | None = None
     grouping_window: str | int | None = Field(default=None, description="5m, 90s, 1h or seconds; 0 = off")
+    # Integrations matched by name on the service: created, or given the declared key; others are left.
+    integrations: list[IntegrationIn] | None = None
 
 
 class OncallConfig(_Strict):

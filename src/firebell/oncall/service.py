@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from firebell.alerts.grouping import GroupingFields
-from firebell.catalog.service import apply_facts, apply_grouping
+from firebell.catalog.service import (
+    DeclaredIntegration,
+    IntegrationStore,
+    apply_facts,
+    apply_grouping,
+    apply_integrations,
+)
 from firebell.identity.model import Principal
 from firebell.identity.ports import IdentityRepo
 from firebell.identity.service import upsert_person
@@ -43,6 +49,7 @@ from firebell.oncall.ports import OncallRepo
 from firebell.oncall.schedule import Layer, OnCall, Override, Rotation, Schedule, ShiftUnit, Window, warnings
 from firebell.oncall.schemas import (
     DAYS,
+    IntegrationIn,
     LayerIn,
     LevelIn,
     OncallConfig,
@@ -60,7 +67,7 @@ CATALOG_FACTS = {"owner_team", "tier", "slos", "slis", "dashboards"}
 _UNITS = {"weekly_rotation": ShiftUnit.WEEKS, "daily_rotation": ShiftUnit.DAYS, "hourly_rotation": ShiftUnit.HOURS}
 
 
-class ServiceBinding(Protocol):
+class ServiceBinding(IntegrationStore, Protocol):
     def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
 
     def update_service(self, service_id: str, values: dict[str, Any]) -> None: ...
@@ -91,8 +98,12 @@ def apply(
     outbound: OutboundPolicy | None = None,
     severities: SeverityStore | None = None,
     caller: Principal | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Make the stored configuration match `config`; the list of what changed, in words.
+
+    `environ`: where integrations' `key_env` names are looked up (the CLI's environment); without
+    it a file naming one is refused.
 
     Webhook addresses at internal IP addresses (or localhost) are refused unless `outbound` allows
     them (default: none allowed); names are checked again each time a message is sent. With a
@@ -110,7 +121,7 @@ def apply(
     }
     policy_ids = _apply_policies(config, schedule_ids, oncall, people, now, gate, changes)
     for i, service in enumerate(config.services):
-        _apply_service(i, service, services, oncall, policy_ids, gate, changes)
+        _apply_service(i, service, services, oncall, policy_ids, gate, changes, now, environ)
     if config.severities:
         if severities is None:
             raise ValidationFailed.field("severities", "severity targets are not applied here: use firebell apply")
@@ -284,6 +295,8 @@ def _apply_service(
     policy_ids: Mapping[str, str],
     gate: Gate,
     changes: list[str],
+    now: datetime,
+    environ: Mapping[str, str] | None,
 ) -> None:
     row = services.service_by_name(service.name)
     if row is None:
@@ -314,10 +327,31 @@ def _apply_service(
     mode, labels, window = service.grouping, service.group_by, service.grouping_window
     if apply_grouping(repo=services, row=row, mode=mode, by_labels=labels, window=window, fields=fields):
         changes.append(f"set the grouping of service {service.name}")
+    if service.integrations is not None:
+        declared = [
+            DeclaredIntegration(
+                item.name, item.kind, _key_of(item, f"services[{i}].integrations[{j}]", environ), item.mapping
+            )
+            for j, item in enumerate(service.integrations)
+        ]
+        where = f"services[{i}]"
+        changes += apply_integrations(repo=services, service=row, declared=declared, where=where, now=now)
     if len(changes) > before:
         # The team owning the service, and the one it is handed to; a refusal rolls it all back.
         owners = [row.get("owner_team"), *([service.owner_team] if service.owner_team is not None else [])]
         gate.admin(f"services[{i}]", *(_owner_id(oncall, owner) for owner in owners))
+
+
+def _key_of(item: IntegrationIn, field: str, environ: Mapping[str, str] | None) -> str:
+    if item.key is not None:
+        return item.key
+    name = str(item.key_env)
+    if environ is None:
+        raise ValidationFailed.field(f"{field}.key_env", "keys from the environment are read only by firebell apply")
+    value = environ.get(name)
+    if not value:
+        raise ValidationFailed.field(f"{field}.key_env", f"the environment has no {name}")
+    return value
 
 
 def _owner_id(oncall: OncallRepo, name: object) -> str | None:
