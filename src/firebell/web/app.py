@@ -40,7 +40,7 @@ from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
-from firebell.web import errors, health, views
+from firebell.web import errors, health, openapi_doc, views
 from firebell.web.intake_app import IntakeApp
 from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
@@ -163,6 +163,7 @@ def _document_intake(app: FastAPI) -> None:
             schemas.update(components)
             schemas["Error"] = ERROR_SCHEMA
             _document_answers(schema["paths"])
+            openapi_doc.finish(app, schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
