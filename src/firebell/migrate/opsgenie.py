@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import format_duration
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -96,7 +97,7 @@ def translate(source: Source) -> Migration:
     """The Firebell apply document for `source`, and everything that did not carry over."""
     findings: list[Finding] = list(source.problems)
     people = _People.of(source.users, findings)
-    users = [_user(u, handle, source.notification_rules, findings) for u, handle in people.ordered]
+    users = [_user(u, handle, people, source.notification_rules, findings) for u, handle in people.ordered]
     teams_by_id = {str(t.get("id", "")): str(t.get("name", "")) for t in source.teams if t.get("name")}
     teams = [_team(t, people, findings) for t in sorted(source.teams, key=_name) if t.get("name")]
     schedules: list[dict[str, Any]] = []
@@ -136,6 +137,10 @@ class _People:
     by_id: dict[str, str]
     by_username: dict[str, str]
 
+    @property
+    def handles(self) -> set[str]:
+        return {handle for _user, handle in self.ordered}
+
     @classmethod
     def of(cls, users: Sequence[Doc], findings: list[Finding]) -> _People:
         ordered: list[tuple[Doc, str]] = []
@@ -174,9 +179,16 @@ def _handle(email: str, taken: set[str]) -> str:
     return handle
 
 
-def _user(user: Doc, handle: str, rules: Mapping[str, list[Doc]], findings: list[Finding]) -> dict[str, Any]:
+def _user(
+    user: Doc, handle: str, people: _People, rules: Mapping[str, list[Doc]], findings: list[Finding]
+) -> dict[str, Any]:
     email = str(user["username"]).strip()
-    doc: dict[str, Any] = {"name": str(user.get("fullName") or email)[:200], "handle": handle, "email": email}
+    name = str(user.get("fullName") or email).strip()[:200]
+    if name.lower() in people.handles and name.lower() != handle:
+        # Firebell finds people by handle or name: this name would read as someone else's handle.
+        findings.append(Finding("user", email, f"name {name!r} is another person's handle; named {name} ({email})"))
+        name = f"{name} ({email})"[:200]
+    doc: dict[str, Any] = {"name": name, "handle": handle, "email": email}
     zone = user.get("timeZone")
     if zone:
         if _known_zone(str(zone)):
@@ -583,27 +595,19 @@ def _policy(
 ) -> dict[str, Any] | None:
     name = str(escalation.get("name", ""))
     levels: dict[int, list[str]] = {}
-    for rule in escalation.get("rules") or []:
+    unresolved: dict[str, dict[str, str]] | None = None
+    for rule in sorted(escalation.get("rules") or [], key=lambda r: _seconds(r.get("delay")) or 0):
         delay = round(_seconds(rule.get("delay")) or 0)
+        after = format_duration(timedelta(seconds=delay))
         recipient = rule.get("recipient") or {}
         notify = str(rule.get("notifyType") or "default")
-        if rule.get("condition", "if-not-acked") != "if-not-acked":
-            findings.append(
-                Finding(
-                    "escalation",
-                    name,
-                    f"rule after {format_duration(timedelta(seconds=delay))} "
-                    f"({rule.get('condition')}) not carried: Firebell's levels stop at acknowledgement",
-                )
-            )
+        condition = str(rule.get("condition") or "if-not-acked")
+        if condition not in ("if-not-acked", "if-not-closed"):
+            findings.append(Finding("escalation", name, f"rule after {after} not carried: condition {condition!r}"))
             continue
         target, why = targets.of(recipient, notify)
         if target is None:
-            findings.append(
-                Finding(
-                    "escalation", name, f"rule after {format_duration(timedelta(seconds=delay))} not carried: {why}"
-                )
-            )
+            findings.append(Finding("escalation", name, f"rule after {after} not carried: {why}"))
             continue
         if recipient.get("type") == "team" and notify not in ("default", "all", "users"):
             findings.append(
@@ -622,6 +626,21 @@ def _policy(
                     "Firebell pages the team's responders and admins",
                 )
             )
+        if condition == "if-not-closed":
+            # Paged even when acknowledged, once the alert is this old: Firebell's `unresolved:`.
+            if unresolved is None and delay > 0:
+                unresolved = {sev.value: {"after": after, "page": target} for sev in Sev}
+            else:
+                findings.append(
+                    Finding(
+                        "escalation",
+                        name,
+                        f"rule after {after} (if-not-closed) not carried: Firebell pages once for an incident "
+                        "still unresolved after some time"
+                        + (" (the earliest such rule is carried)" if unresolved is not None else ", not at once"),
+                    )
+                )
+            continue
         if target not in levels.setdefault(delay, []):
             levels[delay].append(target)
     if not levels:
@@ -662,6 +681,8 @@ def _policy(
             if repeat.get(flag):
                 findings.append(Finding("escalation", name, f"{what} after the repeats is not carried"))
     doc["levels"] = out_levels
+    if unresolved is not None:
+        doc["unresolved"] = unresolved
     team = _owner(escalation.get("ownerTeam"), teams)
     if team:
         doc["team"] = team

@@ -242,7 +242,8 @@ def test_escalation_rules_become_levels_whose_timeouts_are_the_gaps_between_dela
             rule(30, {"type": "team", "id": "t1", "name": "SRE"}, notifyType="all"),
             rule(1, BEN, unit="hours"),
             rule(90, {"type": "escalation", "id": "e2", "name": "Other"}),
-            rule(5, CY, condition="if-not-closed"),
+            rule(2, CY, unit="hours", condition="if-not-closed"),
+            rule(3, BEN, unit="hours", condition="if-not-closed"),
         ],
         "repeat": {"waitInterval": 15, "count": 3},
     }
@@ -257,12 +258,14 @@ def test_escalation_rules_become_levels_whose_timeouts_are_the_gaps_between_dela
                 {"targets": ["ann", "SRE"], "timeout": "30m"},
                 {"targets": ["ben"], "timeout": "15m"},
             ],
+            # The first rule that pages until the alert is closed, whether acknowledged or not.
+            "unresolved": {sev: {"after": "2h", "page": "cy"} for sev in ("SEV-1", "SEV-2", "SEV-3", "SEV-4")},
             "team": "SRE",
         }
     ]
     text = report(migration, "Opsgenie")
     assert "rule after 90m not carried: recipients of type 'escalation'" in text
-    assert "rule after 5m (if-not-closed) not carried" in text
+    assert "rule after 3h (if-not-closed) not carried: Firebell pages once for an incident still unresolved" in text
 
 
 def test_a_first_rule_that_waits_is_reported() -> None:
@@ -304,3 +307,10 @@ def test_the_directory_reader_reports_bad_files_and_unread_folders(tmp_path: Pat
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="holds no Opsgenie backup"):
         read_backup(tmp_path / "empty")
+
+
+def test_a_name_that_reads_as_another_persons_handle_is_made_distinct() -> None:
+    users = [user("a", "sam@example.com"), {**user("b", "samuel@example.com"), "fullName": "Sam"}]
+    migration = translate(Source(users=users))
+    assert [u["name"] for u in migration.document["users"]] == ["A", "Sam (samuel@example.com)"]
+    assert any("name 'Sam' is another person's handle" in f.line() for f in migration.findings)
