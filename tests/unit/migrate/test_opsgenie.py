@@ -314,3 +314,13 @@ def test_a_name_that_reads_as_another_persons_handle_is_made_distinct() -> None:
     migration = translate(Source(users=users))
     assert [u["name"] for u in migration.document["users"]] == ["A", "Sam (samuel@example.com)"]
     assert any("name 'Sam' is another person's handle" in f.line() for f in migration.findings)
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["2026-11-02T08:00:00Z", "2026-11-02T08:00:00.000+0000", "2026-11-02 08:00", 1793606400000],
+    ids=["api", "joda", "backup-date-format", "epoch-millis"],
+)
+def test_every_date_form_the_api_or_the_backup_tool_writes_is_read(start: object) -> None:
+    layer = one_layer(rotation(start=start), zone="Europe/Berlin")  # type: ignore[arg-type]
+    assert (layer["start"], layer["handoff"]) == ("2026-11-02", "09:00")
