@@ -1,0 +1,197 @@
+"""Reading an Opsgenie account's on-call set-up through its REST API v2 into a Source.
+
+Calls, as Opsgenie's OpenAPI description gives them (`Authorization: GenieKey <key>`):
+`GET /v2/users` (paged: `limit`/`offset`, `totalCount` and `paging.next`), `GET /v2/users/{id}?expand=contact`,
+`GET /v2/users/{id}/notification-rules` and each new-alert rule by id, `GET /v2/teams` and each team,
+`GET /v2/schedules?expand=rotation` with each schedule's `/overrides`, `GET /v2/escalations` and
+`GET /v2/integrations`.
+
+A 429 is waited out as its headers ask (`Retry-After`, else `X-RateLimit-Period-In-Sec`, at most a
+minute) and a 5xx is retried with backoff, a bounded number of times (a refused or dropped
+connection twice). A
+list that cannot be read fails the whole run; one entity's details that cannot be read are a finding
+in the report, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+
+from firebell.migrate.opsgenie import Finding, Source
+
+PAGE = 100  # Opsgenie's default and largest page of users
+MAX_PAGES = 10_000
+TRANSPORT_RETRIES = 2  # a refused or dropped connection: tried again this often
+
+
+class ReadFailed(Exception):
+    """A call that did not answer with data, after the retries it was worth."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class OpsgenieReader:
+    client: httpx.Client
+    sleep: Callable[[float], None] = time.sleep
+    retries: int = 5
+    max_wait: float = 60.0
+    waits: list[float] = field(default_factory=list)  # every wait taken, in seconds
+
+    @classmethod
+    def connect(cls, api_url: str, api_key: str, **options: Any) -> OpsgenieReader:
+        client = httpx.Client(
+            base_url=api_url.rstrip("/"),
+            headers={"Authorization": f"GenieKey {api_key}", "Accept": "application/json"},
+            timeout=30.0,
+        )
+        return cls(client, **options)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.client.get(path, params=params)
+            except httpx.TransportError as exc:
+                if attempt >= min(self.retries, TRANSPORT_RETRIES):  # a wrong address fails soon
+                    raise ReadFailed(f"GET {path}: {exc or type(exc).__name__}") from None
+                self._wait(2.0**attempt)
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                if attempt == self.retries:
+                    raise ReadFailed(
+                        f"GET {path}: {_problem(response)} after {self.retries} retries", response.status_code
+                    )
+                self._wait(_asked_wait(response) if response.status_code == 429 else 2.0**attempt)
+                continue
+            if not response.is_success:
+                raise ReadFailed(f"GET {path}: {_problem(response)}", response.status_code)
+            try:
+                body = response.json()
+            except ValueError:
+                raise ReadFailed(f"GET {path}: the answer is not JSON", response.status_code) from None
+            if not isinstance(body, dict):
+                raise ReadFailed(f"GET {path}: the answer is not a JSON object", response.status_code)
+            return body
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, seconds: float) -> None:
+        seconds = min(max(seconds, 0.0), self.max_wait)
+        self.waits.append(seconds)
+        self.sleep(seconds)
+
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list: `paging.next` when the answer gives it, else `offset` up to `totalCount`."""
+        offset, limit = 0, PAGE
+        for _ in range(MAX_PAGES):
+            body = self.get(path, {**(params or {}), "limit": limit, "offset": offset})
+            data = body.get("data") or []
+            yield from data
+            following = (body.get("paging") or {}).get("next")
+            total = body.get("totalCount")
+            if following:
+                query = parse_qs(urlsplit(str(following)).query)
+                step = int(query.get("offset", [offset + len(data)])[0])
+                limit = int(query.get("limit", [limit])[0])
+            elif isinstance(total, int) and offset + len(data) < total:
+                step = offset + len(data)
+            else:
+                return
+            if not data or step <= offset:
+                return
+            offset = step
+
+    def data(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.get(path, params).get("data")
+
+
+def read_account(reader: OpsgenieReader) -> Source:
+    """The account's users, teams, schedules (with overrides), escalations and integrations."""
+    source = Source()
+    seen: set[str] = set()
+    for listed in reader.pages("/v2/users"):
+        user_id = str(listed.get("id", ""))
+        if user_id in seen:
+            continue  # a page that shifted while being read
+        seen.add(user_id)
+        source.users.append(_user_details(reader, listed, source))
+    for listed in reader.data("/v2/teams") or []:
+        try:
+            source.teams.append(reader.data(f"/v2/teams/{_part(listed.get('id'))}") or listed)
+        except ReadFailed as exc:
+            source.problems.append(
+                Finding("team", str(listed.get("name", "")), f"members not read ({exc}); carried without them")
+            )
+            source.teams.append(listed)
+    for schedule in reader.data("/v2/schedules", {"expand": "rotation"}) or []:
+        source.schedules.append(schedule)
+        try:
+            overrides = reader.data(f"/v2/schedules/{_part(schedule.get('id'))}/overrides") or []
+        except ReadFailed as exc:
+            source.problems.append(
+                Finding("schedule", str(schedule.get("name", "")), f"overrides not read ({exc}); carried without them")
+            )
+            continue
+        if overrides:
+            source.overrides[str(schedule.get("id", ""))] = list(overrides)
+    source.escalations.extend(reader.data("/v2/escalations") or [])
+    try:
+        source.integrations.extend(reader.data("/v2/integrations") or [])
+    except ReadFailed as exc:
+        source.problems.append(Finding("read", "integrations", f"not read ({exc}); check them by hand"))
+    return source
+
+
+def _user_details(reader: OpsgenieReader, listed: dict[str, Any], source: Source) -> dict[str, Any]:
+    user_id = _part(listed.get("id"))
+    name = str(listed.get("username", ""))
+    try:
+        user = reader.data(f"/v2/users/{user_id}", {"expand": "contact"}) or listed
+    except ReadFailed as exc:
+        source.problems.append(Finding("user", name, f"contacts not read ({exc}); carried without them"))
+        return listed
+    try:
+        metas = reader.data(f"/v2/users/{user_id}/notification-rules") or []
+        rules = [
+            reader.data(f"/v2/users/{user_id}/notification-rules/{_part(meta.get('id'))}") or meta
+            if meta.get("actionType") == "create-alert" and meta.get("enabled") is not False
+            else meta
+            for meta in metas
+        ]
+    except ReadFailed as exc:
+        source.problems.append(
+            Finding("user", name, f"notification rules not read ({exc}); every contact is carried, at once")
+        )
+    else:
+        source.notification_rules[str(listed.get("id", ""))] = rules
+    return user
+
+
+def _part(value: object) -> str:
+    return quote(str(value or ""), safe="")
+
+
+def _asked_wait(response: httpx.Response) -> float:
+    for header in ("retry-after", "x-ratelimit-period-in-sec"):
+        value = response.headers.get(header, "").strip()
+        if value.replace(".", "", 1).isdigit():
+            return float(value)
+    return 1.0
+
+
+def _problem(response: httpx.Response) -> str:
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        message = None
+    return f"HTTP {response.status_code}" + (f" ({message})" if message else "")

@@ -1,0 +1,157 @@
+"""A stand-in for Opsgenie's REST API v2, answering as its OpenAPI description (opsgenie/opsgenie-oas) says.
+
+It serves the documents of the configuration backup in tests/fixtures/opsgenie_backup: `GET /v2/users`
+in pages (`limit`, `offset`, `totalCount`, `paging.next`; at most `page_size` users a page), each user
+with `?expand=contact`, their notification rules (list of metas, then each rule by id), `GET /v2/teams`
+(without members) and each team, `GET /v2/schedules?expand=rotation`, each schedule's `/overrides`,
+`GET /v2/escalations` and `GET /v2/integrations`. Every answer carries `took` and `requestId`.
+`Authorization: GenieKey <key>` is required (401 otherwise). `throttle` paths answer their first call
+with a 429 and Opsgenie's rate-limit headers; `broken` paths always answer 500.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BACKUP = Path(__file__).parent / "fixtures" / "opsgenie_backup" / "OpsGenieBackups"
+API_KEY = "d1f2e3c4-test-key"
+
+
+def _load(folder: str) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((BACKUP / folder).glob("*.json"))]
+
+
+@dataclass
+class StandIn:
+    page_size: int = 2
+    throttle: dict[str, int] = field(default_factory=dict)  # path -> X-RateLimit-Period-In-Sec of its one 429
+    broken: set[str] = field(default_factory=set)
+    always_throttled: set[str] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)  # path?query of every request, in order
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        users = _load("users")
+        self.users = [u["user"] for u in users]
+        self.rules = {u["user"]["id"]: u.get("notificationRuleList", []) for u in users}
+        self.teams = [t["team"] for t in _load("teams")]
+        schedules = _load("schedules")
+        self.schedules = [s["schedule"] for s in schedules]
+        self.overrides = {s["schedule"]["id"]: s.get("scheduleOverrideList", []) for s in schedules}
+        self.escalations = _load("escalations")
+        self.integrations = [i["integration"] for i in _load("integrations")]
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        one = {k: v[0] for k, v in query.items()}
+        parts = path.strip("/").split("/")
+        if path == "/v2/users":
+            limit, offset = min(int(one.get("limit", 20)), self.page_size), int(one.get("offset", 0))
+            page = [{k: v for k, v in u.items() if k != "userContacts"} for u in self.users[offset : offset + limit]]
+            paging = {"first": f"{self.url}/v2/users?limit={limit}&offset=0"}
+            if offset + limit < len(self.users):
+                paging["next"] = f"{self.url}/v2/users?limit={limit}&offset={offset + limit}&order=asc"
+            return 200, {"data": page, "totalCount": len(self.users), "paging": paging}, {}
+        if parts[:2] == ["v2", "users"] and len(parts) == 3:
+            user = next((u for u in self.users if parts[2] in (u["id"], u["username"])), None)
+            if user is None:
+                return 404, {"message": "User not found"}, {}
+            if "contact" not in one.get("expand", "").split(","):
+                user = {k: v for k, v in user.items() if k != "userContacts"}
+            return 200, {"data": user, "expandable": ["contact"]}, {}
+        if parts[:2] == ["v2", "users"] and parts[3:4] == ["notification-rules"]:
+            rules = self.rules.get(parts[2], [])
+            if len(parts) == 4:
+                keys = ("id", "name", "actionType", "order", "enabled")
+                return 200, {"data": [{k: r[k] for k in keys if k in r} for r in rules]}, {}
+            rule = next((r for r in rules if r["id"] == parts[4]), None)
+            return (200, {"data": rule}, {}) if rule else (404, {"message": "Notification rule not found"}, {})
+        if path == "/v2/teams":
+            return (
+                200,
+                {
+                    "data": [{k: t[k] for k in ("id", "name", "description")} for t in self.teams],
+                    "expandable": ["member"],
+                },
+                {},
+            )
+        if parts[:2] == ["v2", "teams"] and len(parts) == 3:
+            team = next((t for t in self.teams if t["id"] == parts[2]), None)
+            return (200, {"data": team, "expandable": []}, {}) if team else (404, {"message": "Team not found"}, {})
+        if path == "/v2/schedules":
+            expand = "rotation" in one.get("expand", "").split(",")
+            data = [s if expand else {k: v for k, v in s.items() if k != "rotations"} for s in self.schedules]
+            return 200, {"data": data, "expandable": ["rotation"]}, {}
+        if parts[:2] == ["v2", "schedules"] and parts[3:] == ["overrides"]:
+            if parts[2] not in self.overrides:
+                return 404, {"message": "Schedule not found"}, {}
+            return 200, {"data": self.overrides[parts[2]]}, {}
+        if path == "/v2/escalations":
+            return 200, {"data": self.escalations}, {}
+        if path == "/v2/integrations":
+            keys = ("id", "name", "enabled", "type")
+            return 200, {"data": [{k: i[k] for k in keys} for i in self.integrations]}, {}
+        return 404, {"message": "Not found"}, {}
+
+
+def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            split = urlsplit(self.path)
+            standin.requests.append(self.path)
+            headers: dict[str, str] = {}
+            if self.headers.get("Authorization") != f"GenieKey {API_KEY}":
+                status, body = 401, {"message": "Could not authenticate"}
+            elif split.path in standin.broken:
+                status, body = 500, {"message": "Internal Server Error"}
+            elif split.path in standin.always_throttled or standin.throttle.get(split.path):
+                period = standin.throttle.pop(split.path, 60)
+                status, body = (
+                    429,
+                    {"message": "You are making too many requests! To avoid errors, we recommend you limit requests."},
+                )
+                headers = {
+                    "X-RateLimit-State": "THROTTLED",
+                    "X-RateLimit-Reason": "ACCOUNT",
+                    "X-RateLimit-Period-In-Sec": str(period),
+                }
+            else:
+                status, body, headers = standin.answer(split.path, parse_qs(split.query))
+            payload = json.dumps({**body, "took": 0.01, "requestId": str(uuid.uuid4())}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("X-Request-ID", str(uuid.uuid4()))
+            if status == 200:
+                self.send_header("X-RateLimit-State", "OK")
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+@contextmanager
+def serving(standin: StandIn) -> Iterator[StandIn]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
+    standin.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield standin
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
