@@ -291,7 +291,10 @@ _GENIE: dict[str, tuple[str, dict[str, Any] | None]] = {
     ),
     "POST /v2/alerts/{identifier}/snooze": ("/v2/alerts/{o.alert}/snooze", {"endTime": "2099-01-01T00:00:00Z"}),
     "POST /v2/alerts/{identifier}/unacknowledge": ("/v2/alerts/{o.alert}/unacknowledge", {}),
-    "POST /v2/heartbeats/{name}/ping": ("/v2/heartbeats/walk/ping", None),
+    **{
+        f"{method} /v2/heartbeats/{{name}}/ping": ("/v2/heartbeats/walk/ping", None)
+        for method in ("POST", "PUT", "PATCH")
+    },
 }
 
 # (probe, status wanted, text wanted): each must be refused and change nothing.

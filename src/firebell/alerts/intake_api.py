@@ -198,13 +198,9 @@ async def _record(
     status = done.get(result.outcome)
     if status is None:
         status = "Alert is already acknowledged" if result.alert_id else "Alert does not exist"
-    values = request_values(
-        ref,
-        request_id,
-        action,
-        (status != "Alert does not exist", status, result.alert_id, alias),
-        container.clock.now(),
-    )
+    found = status != "Alert does not exist"
+    outcome = (found, status, result.alert_id, alias if found else "")  # as Opsgenie tells a request that failed
+    values = request_values(ref, request_id, action, outcome, container.clock.now())
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(container.key_lookups, _record_blocking, container, values, note, owner)
     return request_id

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Body, Depends, Header, Query
 from fastapi.concurrency import run_in_threadpool
@@ -195,18 +196,24 @@ def list_alerts(
         shown = rows[:limit]
         tiny = repo.tiny_ids([row["id"] for row in shown])
         integration = repo.integration(ref.integration_id)
+        total = repo.count(ref.service_id, terms) if len(rows) > limit or offset > 0 else offset + len(rows)
     documents = [opsgenie.alert_document(r, tiny[r["id"]], integration, full=False, now=now) for r in shown]
     base = f"{container.settings.base_url()}/v2/alerts"
 
     def page(at: int) -> str:
-        return f"{base}?query={query}&offset={at}&limit={limit}&sort={sort}&order={order}"
+        return f"{base}?{urlencode({'query': query, 'offset': at, 'limit': limit, 'sort': sort, 'order': order})}"
 
     paging = {"first": page(0)}
     if len(rows) > limit:
         paging["next"] = page(offset + limit)
     if offset > 0:
         paging["prev"] = page(max(0, offset - limit))
-    return _data(documents, started, paging=paging)
+    if total:
+        paging["last"] = page(min((total - 1) // limit * limit, 20_000))
+    response = _data(documents, started, paging=paging)
+    for name, url in paging.items():  # also in headers, as Opsgenie gives them
+        response.headers[f"x-paging-{name}"] = url
+    return response
 
 
 @router.get("/v2/alerts/{identifier}", summary="Opsgenie compatible: get an alert")
@@ -478,7 +485,13 @@ def unacknowledge(
 # --- heartbeats ----------------------------------------------------------------------------------------
 
 
-def _ping(name: str, container: Container, ref: IntegrationRef) -> Response:
+@router.api_route(
+    "/v2/heartbeats/{name}/ping",
+    methods=["GET", "POST", "PUT", "PATCH"],
+    summary="Opsgenie compatible: ping a heartbeat of the key's service",
+    status_code=202,
+)
+def ping(name: str, container: ContainerDep, ref: Genie) -> Response:
     started = time.perf_counter()
     with transaction(container.engine, write=True) as conn:
         repo = SqlHeartbeatRepo(conn)
@@ -495,23 +508,3 @@ def _ping(name: str, container: Container, ref: IntegrationRef) -> Response:
     container.background.poke(HeartbeatWatch.name, EscalationRunner.name)
     document = {"result": "PONG - Heartbeat received", "took": _took(started), "requestId": str(uuid.uuid4())}
     return _answer(202, document)
-
-
-@router.get(
-    "/v2/heartbeats/{name}/ping",
-    summary="Opsgenie compatible: ping a heartbeat of the key's service",
-    operation_id="opsgenie_ping_get",
-    status_code=202,
-)
-def ping_get(name: str, container: ContainerDep, ref: Genie) -> Response:
-    return _ping(name, container, ref)
-
-
-@router.post(
-    "/v2/heartbeats/{name}/ping",
-    summary="Opsgenie compatible: ping a heartbeat of the key's service",
-    operation_id="opsgenie_ping_post",
-    status_code=202,
-)
-def ping_post(name: str, container: ContainerDep, ref: Genie) -> Response:
-    return _ping(name, container, ref)

@@ -73,6 +73,7 @@ def test_opsgenie_sdk_works_by_changing_the_host(genie: tuple[Server, str]) -> N
     last = api.list_alerts(query="status: open AND priority: P4", offset=4, limit=2, order="asc")
     assert [a.message for a in last.data] == ["Disk 4 full"]
     assert last.paging.next is None
+    assert listed.paging.last == last.paging.first.replace("offset=0", "offset=4")
     assert api.count_alerts(query="tag: prod").data.count == 1
     assert api.count_alerts(query="status: open").data.count == 6
     assert api.list_alerts(query="message: stuck").data[0].id == alert_id
@@ -150,7 +151,7 @@ def test_opsgenie_errors_as_opsgenie_answers_them(genie: tuple[Server, str]) -> 
 def test_opsgenie_heartbeat_ping(genie: tuple[Server, str]) -> None:
     server, key = genie
     cli(server.database_url, "heartbeat", "create", "nightly-backup", "--service", "queue", "--every", "1d")
-    for method in ("GET", "POST"):
+    for method in ("GET", "POST", "PUT", "PATCH"):
         pong = httpx.request(
             method, f"{server.url}/v2/heartbeats/nightly-backup/ping", headers={"authorization": f"GenieKey {key}"}
         )
