@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from firebell.alerts.retention import RawPayloadRetention
 from tests.integration.conftest import App, apply_config
 
 PEOPLE = """\
@@ -69,3 +70,14 @@ def test_a_close_of_no_open_alert_is_a_request_that_did_not_succeed(app: App) ->
     assert closed.status_code == 202
     status = app.client.get(f"/v2/alerts/requests/{closed.json()['requestId']}", headers=headers).json()["data"]
     assert (status["isSuccess"], status["status"], status["action"]) == (False, "Alert does not exist", "Close")
+
+
+def test_request_statuses_are_kept_as_long_as_raw_payloads(app: App) -> None:
+    app.add_service("queue")
+    headers = {"authorization": f"GenieKey {app.add_integration('queue', 'opsgenie')}"}
+    request_id = app.client.post("/v2/alerts", json={"message": "m"}, headers=headers).json()["requestId"]
+    retention = RawPayloadRetention(app.container.engine, keep=timedelta(days=30), every=timedelta(hours=1))
+    retention.run(app.clock.now() + timedelta(days=29))
+    assert app.client.get(f"/v2/alerts/requests/{request_id}", headers=headers).status_code == 200
+    retention.run(app.clock.now() + timedelta(days=31))
+    assert app.client.get(f"/v2/alerts/requests/{request_id}", headers=headers).status_code == 404
