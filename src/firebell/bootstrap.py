@@ -22,6 +22,7 @@ from firebell.actionitems.mirror import WebhookMirror
 from firebell.actionitems.model import Kind, Priority
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.service import create as create_action_item
+from firebell.alerts.opsgenie_repo import SqlOpsgenieRepo
 from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
 from firebell.alerts.service import EventResult, Submission, ingest_batch, prepare
@@ -270,14 +271,20 @@ class Container:
             return ref
         return await asyncio.get_running_loop().run_in_executor(self.key_lookups, self.integration_for_key, key)
 
-    def dedup_key_of_alert(self, service_id: str, alert_id: str) -> str | None:
+    def dedup_key_of_alert(self, service_id: str, alert_id: str, id_type: str = "id") -> str | None:
+        """The dedup key of the service's open alert with this id (or Opsgenie tiny id)."""
         with self.intake_engine.connect() as conn:
+            if id_type == "tiny":
+                found = SqlOpsgenieRepo(conn).find(service_id, alert_id, "tiny")
+                if found is None or found["status"] == "resolved":
+                    return None
+                return str(found["dedup_key"])
             return SqlAlertRepo(conn).dedup_key_of(service_id, alert_id)
 
-    async def dedup_key(self, service_id: str, alert_id: str) -> str | None:
+    async def dedup_key(self, service_id: str, alert_id: str, id_type: str = "id") -> str | None:
         """`dedup_key_of_alert` off the event loop."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.key_lookups, self.dedup_key_of_alert, service_id, alert_id)
+        return await loop.run_in_executor(self.key_lookups, self.dedup_key_of_alert, service_id, alert_id, id_type)
 
     async def submit(self, submission: Submission) -> list[EventResult]:
         results = await self.writer.submit(prepare(submission, encode_fixed_fields))

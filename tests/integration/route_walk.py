@@ -62,6 +62,7 @@ class Objects:
     maintenance: str
     bob_tokens: tuple[str, str]  # ids of two of Bob's tokens: one for the API to revoke, one for the page
     vic_spare: Browser  # a session of Vic's to log out
+    alpha_genie: str  # an Opsgenie integration key of alpha's service
 
 
 def _made(response: httpx.Response) -> Any:
@@ -103,6 +104,7 @@ def make_objects(app: App, incident: int, second_incident: int) -> Objects:
         maintenance=post("/api/v1/status-page/maintenances", maintenance)["id"],
         bob_tokens=(str(tokens[0][0]), str(tokens[1][0])),
         vic_spare=browser_session(app, "vic@example.com"),
+        alpha_genie=app.add_integration("alpha-api", "opsgenie"),
     )
 
 
@@ -223,7 +225,9 @@ def state(app: App) -> tuple[object, ...]:
     )
     policies = app.rows("SELECT name, repeat, levels, team_id FROM escalation_policies ORDER BY name")
     runbooks = app.rows("SELECT id, body, service_id, team_id FROM runbooks ORDER BY id")
-    return counts[0], json.dumps(policies, default=str), tuple(runbooks)
+    alerts = app.rows("SELECT id, status, severity, summary, labels, details FROM alerts ORDER BY id")
+    notes = app.rows("SELECT count(*) FROM opsgenie_notes")
+    return counts[0], json.dumps(policies, default=str), tuple(runbooks), json.dumps([alerts, notes], default=str)
 
 
 def refused(response: httpx.Response, route: Route) -> bool:
@@ -259,8 +263,49 @@ def _request(method: str, path: str, **options: Any) -> Probe:
     return send
 
 
+def _genie(method: str, path: str, body: dict[str, Any] | None = None, *, keyed: bool = True) -> Probe:
+    """An Opsgenie API request on bravo's alert with alpha's integration key (or with none): a key
+    reaches only its own service's alerts and heartbeats."""
+
+    def send(app: App, o: Objects) -> httpx.Response:
+        headers = {"authorization": f"GenieKey {o.alpha_genie}"} if keyed else {}
+        return app.client.request(method, path.format(o=o), json=body, headers=headers)
+
+    return send
+
+
+_GENIE: dict[str, tuple[str, dict[str, Any] | None]] = {
+    "DELETE /v2/alerts/{identifier}": ("/v2/alerts/{o.alert}", None),
+    "POST /v2/alerts/{identifier}/notes": ("/v2/alerts/{o.alert}/notes", {"note": "taken"}),
+    "POST /v2/alerts/{identifier}/tags": ("/v2/alerts/{o.alert}/tags", {"tags": ["taken"]}),
+    "DELETE /v2/alerts/{identifier}/tags": ("/v2/alerts/{o.alert}/tags?tags=walk", None),
+    "POST /v2/alerts/{identifier}/details": ("/v2/alerts/{o.alert}/details", {"details": {"k": "v"}}),
+    "DELETE /v2/alerts/{identifier}/details": ("/v2/alerts/{o.alert}/details?keys=k", None),
+    "PUT /v2/alerts/{identifier}/priority": ("/v2/alerts/{o.alert}/priority", {"priority": "P5"}),
+    "PUT /v2/alerts/{identifier}/message": ("/v2/alerts/{o.alert}/message", {"message": "taken"}),
+    "PUT /v2/alerts/{identifier}/description": ("/v2/alerts/{o.alert}/description", {"description": "taken"}),
+    "POST /v2/alerts/{identifier}/assign": ("/v2/alerts/{o.alert}/assign", {"owner": {"username": "ann"}}),
+    "POST /v2/alerts/{identifier}/escalate": (
+        "/v2/alerts/{o.alert}/escalate",
+        {"escalation": {"name": "bravo-policy"}},
+    ),
+    "POST /v2/alerts/{identifier}/snooze": ("/v2/alerts/{o.alert}/snooze", {"endTime": "2099-01-01T00:00:00Z"}),
+    "POST /v2/alerts/{identifier}/unacknowledge": ("/v2/alerts/{o.alert}/unacknowledge", {}),
+    **{
+        f"{method} /v2/heartbeats/{{name}}/ping": ("/v2/heartbeats/walk/ping", None)
+        for method in ("POST", "PUT", "PATCH")
+    },
+}
+
 # (probe, status wanted, text wanted): each must be refused and change nothing.
 PUBLIC: dict[str, list[tuple[Probe, int, str]]] = {
+    **{
+        key: [
+            (_genie(key.split()[0], path, body), 404, "does not exist"),
+            (_genie(key.split()[0], path, body, keyed=False), 401, "GenieKey"),
+        ]
+        for key, (path, body) in _GENIE.items()
+    },
     "POST /v2/change/enqueue": [
         (
             _request(

@@ -9,9 +9,11 @@ the app's schema from the same Pydantic models (`openapi_paths`).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -27,10 +29,12 @@ from firebell.alerts.normalize import (
     from_webhook,
     storable_all,
 )
+from firebell.alerts.opsgenie_repo import SqlOpsgenieRepo
 from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieAction, OpsgenieCreate, PagerDutyEvent
 from firebell.alerts.service import EventResult, Submission
 from firebell.bootstrap import Container, IntegrationRef
 from firebell.catalog.model import IntegrationKind
+from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
 
 Reply = tuple[int, dict[str, Any]]
@@ -105,15 +109,112 @@ def _genie_key(headers: Mapping[str, str]) -> str:
     return authorization[len("GenieKey ") :].strip()
 
 
-def _opsgenie_accepted() -> Reply:
-    return 202, {"result": "Request will be processed", "took": 0.0, "requestId": str(uuid.uuid4())}
+async def genie(container: Container, headers: Mapping[str, str]) -> IntegrationRef:
+    """The Opsgenie integration the request's GenieKey names; an unknown key answers 401, as Opsgenie's."""
+    try:
+        return await _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
+    except NotFound:
+        raise Unauthenticated(
+            "Could not authenticate: no Opsgenie integration has this key",
+            details=[{"field": "Authorization", "message": "unknown key"}],
+        ) from None
+
+
+def genie_blocking(container: Container, authorization: str) -> IntegrationRef:
+    """`genie` for a worker thread (the Opsgenie API's other routes)."""
+    key = _genie_key({"authorization": authorization})
+    ref = container.integration_for_key(key) if 8 <= len(key) <= 128 else None
+    if ref is None or ref.kind != IntegrationKind.OPSGENIE:
+        container.metrics.rejected.labels("opsgenie", "unknown_key").inc()
+        raise Unauthenticated(
+            "Could not authenticate: no Opsgenie integration has this key",
+            details=[{"field": "Authorization", "message": "unknown key"}],
+        )
+    wait = container.intake_limiter.take(ref.integration_id, time.monotonic())
+    if wait:
+        raise RateLimited(
+            "too many requests for this integration key; retry after the Retry-After header's seconds",
+            retry_after=wait,
+            details=[{"field": "Authorization", "message": "rate limited"}],
+        )
+    return ref
+
+
+def accepted(request_id: str, started: float) -> Reply:
+    """Opsgenie's answer to an asynchronous request (here: already done and committed)."""
+    took = round(time.perf_counter() - started, 3)
+    return 202, {"result": "Request will be processed", "took": took, "requestId": request_id}
+
+
+def request_values(
+    ref: IntegrationRef, request_id: str, action: str, result: tuple[bool, str, str | None, str], now: datetime
+) -> dict[str, Any]:
+    """A request-status row: (success, status, alert id, alias) of what the request did."""
+    success, status, alert_id, alias = result
+    return {
+        "id": request_id,
+        "service_id": ref.service_id,
+        "integration_id": ref.integration_id,
+        "action": action,
+        "success": success,
+        "status": status[:300],
+        "alert_id": alert_id,
+        "alias": alias[:255],
+        "processed_at": now,
+    }
+
+
+def _record_blocking(container: Container, values: dict[str, Any], note: str, owner: str) -> None:
+    with transaction(container.intake_engine, write=True) as conn:
+        repo = SqlOpsgenieRepo(conn)
+        repo.record(values)
+        if values["alert_id"]:
+            if values["action"] == "Create":
+                repo.tiny_ids([values["alert_id"]])
+            if note:
+                repo.add_note(values["alert_id"], note[:25_000], owner[:200], values["processed_at"])
+
+
+async def _record(
+    container: Container,
+    ref: IntegrationRef,
+    action: str,
+    result: EventResult,
+    alias: str,
+    *,
+    note: str = "",
+    owner: str = "",
+) -> str:
+    """Store the request's status (after its alert was committed) and return its id."""
+    request_id = str(uuid.uuid4())
+    done = {
+        Outcome.CREATED: "Created alert",
+        Outcome.LOGGED: "Created alert",
+        Outcome.SUPPRESSED: "Created alert",
+        Outcome.DEDUPLICATED: "Alert deduplicated",
+        Outcome.ACKNOWLEDGED: "Acknowledged alert",
+        Outcome.RESOLVED: "Closed alert",
+    }
+    status = done.get(result.outcome)
+    if status is None:
+        status = "Alert is already acknowledged" if result.alert_id else "Alert does not exist"
+    found = status != "Alert does not exist"
+    outcome = (found, status, result.alert_id, alias if found else "")  # as Opsgenie tells a request that failed
+    values = request_values(ref, request_id, action, outcome, container.clock.now())
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(container.key_lookups, _record_blocking, container, values, note, owner)
+    return request_id
 
 
 async def opsgenie_create(container: Container, headers: Mapping[str, str], raw: bytes) -> Reply:
-    ref = await _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
+    started = time.perf_counter()
+    ref = await genie(container, headers)
     body = OpsgenieCreate.model_validate_json(raw)
-    await _submit(container, ref, Source.OPSGENIE, raw, [from_opsgenie(body)])
-    return _opsgenie_accepted()
+    event = from_opsgenie(body)
+    results = await _submit(container, ref, Source.OPSGENIE, raw, [event])
+    note, owner = body.note or "", body.user or ""
+    request_id = await _record(container, ref, "Create", results[0], event.dedup_key, note=note, owner=owner)
+    return accepted(request_id, started)
 
 
 async def opsgenie_action(
@@ -124,19 +225,21 @@ async def opsgenie_action(
     headers: Mapping[str, str],
     raw: bytes,
 ) -> Reply:
-    ref = await _integration(container, _genie_key(headers), IntegrationKind.OPSGENIE, "Authorization")
-    if identifier_type not in {"alias", "id"}:
-        raise ValidationFailed.field("identifierType", "use alias or id")
-    if raw.strip():
-        OpsgenieAction.model_validate_json(raw)
+    started = time.perf_counter()
+    ref = await genie(container, headers)
+    if identifier_type not in {"alias", "id", "tiny"}:
+        raise ValidationFailed.field("identifierType", "use id, tiny or alias")
+    body = OpsgenieAction.model_validate_json(raw) if raw.strip() else OpsgenieAction()
     dedup_key = fit_key(identifier)  # as stored at create time, long aliases included
-    if identifier_type == "id":
-        found = await container.dedup_key(ref.service_id, identifier)
+    if identifier_type != "alias":
+        found = await container.dedup_key(ref.service_id, identifier, identifier_type)
         if found is None:
-            raise NotFound(f"no open alert with id {identifier}", details=[{"field": "identifier"}])
+            raise NotFound(f"no open alert with {identifier_type} {identifier}", details=[{"field": "identifier"}])
         dedup_key = found
-    await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [AlertEvent(action, dedup_key, "")])
-    return _opsgenie_accepted()
+    results = await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [AlertEvent(action, dedup_key, "")])
+    verb = "Close" if action is EventAction.RESOLVE else "Acknowledge"
+    request_id = await _record(container, ref, verb, results[0], dedup_key, note=body.note or "", owner=body.user or "")
+    return accepted(request_id, started)
 
 
 async def webhook(container: Container, key: str, raw: bytes) -> Reply:

@@ -222,7 +222,7 @@ def from_opsgenie(body: OpsgenieCreate) -> AlertEvent:
     labels = dict.fromkeys(body.tags[:50], "true")
     if body.entity:
         labels["entity"] = body.entity
-    details: dict[str, object] = {"details": dict(body.details)}
+    details: dict[str, object] = {"details": dict(body.details), "priority": body.priority}
     if body.description:
         details["description"] = body.description
     return AlertEvent(

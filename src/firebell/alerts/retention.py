@@ -1,4 +1,5 @@
-"""Engine module: prune raw payloads past their retention that no alert points at any more."""
+"""Engine module: prune raw payloads past their retention that no alert points at any more, and the
+Opsgenie API's request statuses past the same retention."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from firebell.alerts.tables import AlertRow, RawPayloadRow
+from firebell.alerts.tables import AlertRow, OpsgenieRequestRow, RawPayloadRow
 from firebell.infra.db import transaction
 
 _raw = cast(sa.Table, RawPayloadRow.__table__)
 _alerts = cast(sa.Table, AlertRow.__table__)
+_requests = cast(sa.Table, OpsgenieRequestRow.__table__)
 
 
 class RawPayloadRetention:
@@ -29,4 +31,5 @@ class RawPayloadRetention:
         statement = _raw.delete().where(_raw.c.received_at < now - self.keep, ~sa.exists(referenced))
         with transaction(self.engine, write=True) as conn:
             self.last_deleted = conn.execute(statement).rowcount
+            conn.execute(_requests.delete().where(_requests.c.processed_at < now - self.keep))
         return now + self.every

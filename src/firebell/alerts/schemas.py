@@ -108,6 +108,61 @@ class OpsgenieAction(_Lenient):
     note: str | None = None
 
 
+class OpsgenieNote(OpsgenieAction):
+    note: str = Field(min_length=1, max_length=25_000)
+
+
+class OpsgenieTags(OpsgenieAction):
+    tags: list[str] = Field(min_length=1, max_length=50)
+
+
+class OpsgenieDetails(OpsgenieAction):
+    details: dict[str, str] = Field(min_length=1, max_length=100)
+
+
+class OpsgeniePriority(_Lenient):
+    priority: Literal["P1", "P2", "P3", "P4", "P5"]
+
+
+class OpsgenieMessage(_Lenient):
+    message: str = Field(min_length=1, max_length=1024)
+
+
+class OpsgenieDescription(_Lenient):
+    description: str = Field(max_length=15_000)
+
+
+class OpsgenieOwner(_Lenient):
+    id: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=200)
+
+
+class OpsgenieAssign(OpsgenieAction):
+    owner: OpsgenieOwner
+
+
+class OpsgenieEscalation(_Lenient):
+    id: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class OpsgenieEscalate(OpsgenieAction):
+    escalation: OpsgenieEscalation
+
+
+class OpsgenieSnooze(OpsgenieAction):
+    endTime: datetime
+
+
+class OpsgenieError(BaseModel):
+    """An Opsgenie-compatible endpoint's refusal, in Opsgenie's shape: `errors` names the fields."""
+
+    message: str
+    took: float
+    requestId: str
+    errors: dict[str, str] = Field(default_factory=dict)
+
+
 # --- The alert API ---------------------------------------------------------------------------
 
 

@@ -103,3 +103,43 @@ class AlertDayRow(Base):
     service_id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
     alerts: Mapped[int] = mapped_column(sa.Integer, default=0)
     no_action: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+# --- What the Opsgenie-compatible Alert API needs beyond the alert itself ----------------------
+
+
+class OpsgenieRequestRow(Base):
+    """One request to the Opsgenie-compatible API, as its request-status endpoint tells it."""
+
+    __tablename__ = "opsgenie_requests"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    service_id: Mapped[str] = mapped_column(sa.String(26))
+    integration_id: Mapped[str] = mapped_column(sa.String(26))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    success: Mapped[bool] = mapped_column(sa.Boolean)
+    status: Mapped[str] = mapped_column(sa.String(300))
+    alert_id: Mapped[str | None] = mapped_column(sa.String(26), nullable=True)
+    alias: Mapped[str] = mapped_column(sa.String(255), default="")
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OpsgenieTinyIdRow(Base):
+    """An alert's short number (Opsgenie's tinyId), given the first time the API shows the alert."""
+
+    __tablename__ = "opsgenie_tiny_ids"
+
+    tiny_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(sa.String(26), unique=True)
+
+
+class OpsgenieNoteRow(Base):
+    """A note on an alert (one on an alert of an incident goes on its timeline too)."""
+
+    __tablename__ = "opsgenie_notes"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(sa.String(26), index=True)
+    note: Mapped[str] = mapped_column(sa.Text)
+    owner: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from firebell import __version__
 from firebell.actionitems import api as actionitems_api
 from firebell.alerts import api as alerts_api
-from firebell.alerts import intake_api, verdict_api
+from firebell.alerts import intake_api, opsgenie_api, verdict_api
 from firebell.audit import api as audit_api
 from firebell.audit import views as audit_views
 from firebell.bootstrap import Container
@@ -103,6 +103,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     for router in (
         health.router,
         alerts_api.router,
+        opsgenie_api.router,
         incidents_api.router,
         severity_api.router,
         response_api.router,

@@ -49,6 +49,7 @@ STATUS = {
 
 PAGERDUTY_PATH = "/v2/enqueue"
 OPSGENIE_PATH = "/v2/alerts"
+OPSGENIE_HEARTBEATS = "/v2/heartbeats"
 
 
 def json_response(payload: object, status_code: int = 200) -> Response:
@@ -78,7 +79,7 @@ def error_body(path: str, code: str, message: str, details: Sequence[Mapping[str
     if path == PAGERDUTY_PATH:
         errors = [f"{d.get('field', 'body')}: {d.get('message', message)}" for d in details] or [message]
         return {"status": "invalid event", "message": message, "errors": errors}
-    if path.startswith(OPSGENIE_PATH):
+    if is_opsgenie(path):
         return {
             "message": message,
             "took": 0.0,
@@ -92,15 +93,28 @@ def status_of(exc: DomainError) -> int:
     return next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
 
 
-def validation_status(path: str) -> int:
-    """PagerDuty answers invalid events with 400; everything else here uses 422."""
-    return 400 if path == PAGERDUTY_PATH else 422
+def is_opsgenie(path: str) -> bool:
+    return path.startswith((OPSGENIE_PATH, OPSGENIE_HEARTBEATS))
+
+
+def validation_status(path: str, errors: Sequence[Mapping[str, Any]] = ()) -> int:
+    """PagerDuty answers invalid events with 400, Opsgenie a body that is not JSON (its invalid
+    fields with 422); everything else here uses 422."""
+    if path == PAGERDUTY_PATH:
+        return 400
+    if is_opsgenie(path) and any(e.get("type") == "json_invalid" for e in errors):
+        return 400
+    return 422
 
 
 def error_response(
     request: Request, status: int, code: str, message: str, details: Sequence[Mapping[str, object]]
 ) -> Response:
-    return json_response(error_body(request.url.path, code, message, details), status_code=status)
+    document = error_body(request.url.path, code, message, details)
+    response = json_response(document, status_code=status)
+    if "requestId" in document:
+        response.headers["x-request-id"] = str(document["requestId"])
+    return response
 
 
 def _wants_page(request: Request) -> bool:
@@ -136,7 +150,8 @@ def install(app: FastAPI) -> None:
         details = pydantic_details(exc.errors())
         first = details[0] if details else {"field": "body", "message": "invalid"}
         message = f"{first['field']}: {first['message']}"
-        return error_response(request, validation_status(request.url.path), "validation_failed", message, details)
+        status = validation_status(request.url.path, exc.errors())
+        return error_response(request, status, "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -74,6 +74,9 @@ class IntakeApp:
             headers.append((b"connection", b"close"))  # the unread body must not poison the connection
         if retry_after:
             headers.append((b"retry-after", retry_after.encode()))
+        request_id = document.get("requestId")
+        if request_id is not None:  # Opsgenie's answers name their request in a header too
+            headers.append((b"x-request-id", str(request_id).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         timer = self._timers.get(template)
@@ -124,7 +127,7 @@ class IntakeApp:
         except ValidationError as exc:
             details = pydantic_details(exc.errors())
             message = f"{details[0]['field']}: {details[0]['message']}" if details else "invalid input"
-            return validation_status(path), error_body(path, "validation_failed", message, details), ""
+            return validation_status(path, exc.errors()), error_body(path, "validation_failed", message, details), ""
         except DomainError as exc:
             return self._refused(path, exc)
         except Exception as exc:

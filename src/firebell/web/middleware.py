@@ -140,10 +140,10 @@ class NulGuard:
         query: bytes = scope.get("query_string", b"")
         if b"%00" in query or b"\x00" in query:
             field = next((k for k, v in parse_qsl(query.decode("latin-1")) if "\x00" in k + v), "query")
-            await _refuse_nul(send, field)
+            await _refuse_nul(send, field, scope.get("path", ""))
             return
         if "%00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b""):
-            await _refuse_nul(send, "path")
+            await _refuse_nul(send, "path", scope.get("path", ""))
             return
         kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         if kind.endswith(b"+json"):
@@ -162,7 +162,7 @@ class NulGuard:
                 break
         found = _nul_field(kind, b"".join(chunks))
         if found is not None:
-            await _refuse_nul(send, found)
+            await _refuse_nul(send, found, scope.get("path", ""))
             return
         await self.app(scope, _replay(chunks, None), send)
 
@@ -210,18 +210,14 @@ def _replay(chunks: list[bytes], last: Message | None) -> Receive:
     return receive
 
 
-async def _refuse_nul(send: Send, field: str) -> None:
+async def _refuse_nul(send: Send, field: str, path: str = "") -> None:
     message = f"{field}: contains a NUL character (\\u0000), which cannot be stored"
-    body = orjson.dumps(
-        {
-            "error": {
-                "code": "validation_failed",
-                "message": message,
-                "details": [{"field": field, "message": "contains a NUL character"}],
-            }
-        }
-    )
+    details = [{"field": field, "message": "contains a NUL character"}]
+    document = error_body(path, "validation_failed", message, details)  # a vendor's shape on its endpoints
+    body = orjson.dumps(document)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if "requestId" in document:
+        headers.append((b"x-request-id", str(document["requestId"]).encode()))
     await send({"type": "http.response.start", "status": 422, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -8,6 +8,7 @@ import subprocess
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,6 @@ def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]
     )
     cli(server.database_url, "service", "create", "web", "--group-by", "alertname")
     key = last_line(cli(server.database_url, "integration", "create", "--service", "web", "--kind", "alertmanager"))
-    port = free_port()
     config = tmp_path / "alertmanager.yml"
     receiver_url = f"{server.url}/integrations/alertmanager/{key}"
     config.write_text(
@@ -62,6 +62,14 @@ def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]
                     send_resolved: true
             """)
     )
+    with run_alertmanager(config, tmp_path) as url:
+        yield url, server
+
+
+@contextmanager
+def run_alertmanager(config: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
+    """A real Alertmanager on a free port with this configuration, logging to alertmanager.log; its URL."""
+    port = free_port()
     log = (tmp_path / "alertmanager.log").open("wb")
     process = subprocess.Popen(
         [
@@ -70,6 +78,7 @@ def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]
             f"--storage.path={tmp_path / 'am-data'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -77,7 +86,7 @@ def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _up(url), timeout=30)
-        yield url, server
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=15)
