@@ -159,7 +159,11 @@ def _document_intake(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = base()
             paths, components = intake_api.openapi_paths()
-            schema["paths"] = {**paths, **schema.get("paths", {})}
+            framework = schema.get("paths", {})
+            schema["paths"] = {**paths, **framework}
+            for path, operations in paths.items():  # a path served by both keeps each one's methods
+                if path in framework:
+                    schema["paths"][path] = {**operations, **framework[path]}
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(components)
             schemas["Error"] = ERROR_SCHEMA
