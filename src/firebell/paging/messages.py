@@ -348,7 +348,6 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
             {"type": "section", "fields": facts},
-            *_slack_alerts(notice),
             {
                 "type": "actions",
                 "block_id": f"incident:{notice.incident_id}",
@@ -386,6 +385,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
                     ),
                 ],
             },
+            *_slack_alerts(notice),  # after the buttons, which stay where they were
         ],
     }
 
