@@ -94,6 +94,19 @@ class Mail:
     message: Message
     at: float
 
+    def part(self, subtype: str) -> str:
+        """The decoded text/`subtype` part (the whole body of a one-part mail)."""
+        for part in self.message.walk():
+            if part.get_content_type() == f"text/{subtype}":
+                payload = part.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                return payload.decode(part.get_content_charset() or "utf-8")
+        raise AssertionError(f"no text/{subtype} part in {self.message.get_content_type()} mail")
+
+    @property
+    def text(self) -> str:
+        return self.part("plain")
+
 
 class _Handler:
     def __init__(self) -> None:

@@ -21,6 +21,7 @@ MARKDOWN = f'{MARK}\n\n[click](javascript:alert(3)) <a href="javascript:alert(4)
 BAD_URL = "javascript:alert(5)"
 SHOWN = '<script>alert("xss")</script>'  # how the mark reads as text on a safe page
 INTERNAL = "internal-only-note-do-not-publish"
+IN_DETAILS = "said-in-custom-details"
 
 PEOPLE = yaml.safe_dump(
     {
@@ -109,6 +110,40 @@ def hostile(app: App) -> dict[str, str]:
     ok(c.post("/api/v1/alerts", json={"service": "shop", "summary": MARK, "labels": {"team": MARK}}, headers=h))
     alert = {"title": MARK, "dedup_key": "hostile", "description": MARK, "links": [{"href": BAD_URL, "text": MARK}]}
     ok(c.post(f"/integrations/webhook/{key}", json=alert))
+    # What senders say beyond the summary: PagerDuty custom_details, links and images; Alertmanager
+    # annotations and its source link; Opsgenie description and details.
+    pd_key = app.add_integration("shop", "pagerduty")
+    event = {
+        "routing_key": pd_key,
+        "event_action": "trigger",
+        "dedup_key": "hostile-pd",
+        "payload": {
+            "summary": MARK,
+            "source": MARK[:200],
+            "severity": "critical",
+            "custom_details": {MARK: f"{IN_DETAILS} {MARK}", "nested": {"x": MARK}},
+        },
+        "links": [{"href": BAD_URL, "text": MARK}],
+        "images": [{"src": BAD_URL, "href": BAD_URL, "alt": MARK}, {"src": "https://img.example/x.png", "alt": MARK}],
+    }
+    ok(c.post("/v2/enqueue", json=event))
+    am_key = app.add_integration("shop", "alertmanager")
+    am_alert = {
+        "status": "firing",
+        "labels": {"alertname": MARK, "severity": "critical"},
+        "annotations": {"summary": MARK, "description": MARK},
+        "generatorURL": BAD_URL,
+        "fingerprint": "hostile-am",
+    }
+    ok(
+        c.post(
+            f"/integrations/alertmanager/{am_key}",
+            json={"version": "4", "groupKey": MARK, "status": "firing", "alerts": [am_alert]},
+        )
+    )
+    genie = app.add_integration("shop", "opsgenie")
+    opsgenie = {"message": MARK, "description": MARK, "details": {MARK: MARK}, "tags": [MARK[:50]]}
+    ok(c.post("/v2/alerts", json=opsgenie, headers={"authorization": f"GenieKey {genie}"}))
     ok(c.post(f"/api/v1/incidents/{number}/notes", json={"text": f"{MARK} {INTERNAL}"}, headers=h))
     ok(c.post(f"/api/v1/incidents/{number}/roles", json={"role": "incident_commander", "user": "mallory"}, headers=h))
     ok(
@@ -163,7 +198,12 @@ def hostile(app: App) -> dict[str, str]:
             now=app.clock.now(),
         )
     ok(c.post("/login", data={"email": "root@example.com", "password": "pw-123456"}))
+    pd_alert = next(a for a in ok(c.get("/api/v1/alerts", headers=h)) if a["dedup_key"] == "hostile-pd")
+    am = next(a for a in ok(c.get("/api/v1/alerts", headers=h)) if a["dedup_key"] == "hostile-am")
     return {
+        "alert": str(pd_alert["id"]),
+        "am_alert": str(am["id"]),
+        "pd_incident": str(pd_alert["incident_number"]),
         "number": number,
         "runbook": str(runbook["id"]),
         "component": str(component["id"]),
@@ -177,6 +217,9 @@ PAGES = [
     "/incidents/{number}/postmortem",
     "/incidents/{number}/postmortem/print",
     "/alerts",
+    "/alerts/{alert}",
+    "/alerts/{am_alert}",
+    "/incidents/{pd_incident}",
     "/services",
     "/services/shop",
     "/oncall",
@@ -207,6 +250,9 @@ MUST_SHOW = {
     "/incidents/{number}/postmortem",
     "/incidents/{number}/postmortem/print",
     "/alerts",
+    "/alerts/{alert}",
+    "/alerts/{am_alert}",
+    "/incidents/{pd_incident}",
     "/services",
     "/services/shop",
     "/oncall/primary",
@@ -235,6 +281,18 @@ def test_no_page_runs_hostile_text_and_each_shows_it_as_text(app: App, hostile: 
             unseen.append(path)
     assert problems == {}
     assert unseen == []
+
+
+def test_alert_details_reach_the_alert_and_incident_pages_as_text(app: App, hostile: dict[str, str]) -> None:
+    for path in (f"/alerts/{hostile['alert']}", f"/incidents/{hostile['pd_incident']}"):
+        page = read(app.client.get(path).text)
+        text = "".join(page.text)
+        assert f"{IN_DETAILS} {MARK}" in text, path
+        assert page.dangers == [], path
+    # The sender's image addresses are links only: no page loads one.
+    alert_page = app.client.get(f"/alerts/{hostile['alert']}").text
+    assert "https://img.example/x.png" in alert_page
+    assert "<img" not in alert_page.replace("&lt;img", "")
 
 
 def test_the_public_status_page_shows_only_what_was_published(app: App, hostile: dict[str, str]) -> None:

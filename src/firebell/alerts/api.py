@@ -1,15 +1,18 @@
-"""The alert API: list alerts, send a test alert."""
+"""The alert API: list alerts, read one with everything its sender said, send a test alert."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from firebell.alerts.details import FULL_FIELDS, FULL_VALUE, digest
 from firebell.alerts.normalize import from_test_alert, storable
-from firebell.alerts.queries import list_alerts
-from firebell.alerts.schemas import AlertRead, IngestResultRead, TestAlert
+from firebell.alerts.queries import get_alert, list_alerts, raw_payload
+from firebell.alerts.schemas import AlertDetailRead, AlertRead, IngestResultRead, TestAlert
 from firebell.alerts.service import Submission
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.identity.model import Role
@@ -44,6 +47,32 @@ def get_alerts(
     return list_alerts(
         conn, status=status, service=service, verdict=verdict, incident_id=incident_id, limit=limit, offset=offset
     )
+
+
+@router.get(
+    "/alerts/{alert_id}",
+    response_model=AlertDetailRead,
+    summary="One alert: its details, links, images, labels and the payload it came in",
+)
+def get_one_alert(alert_id: str, conn: ReadConn, _caller: Reader) -> dict[str, object]:
+    return alert_detail(conn, alert_id)
+
+
+def alert_detail(conn: ReadConn, alert_id: str) -> dict[str, object]:
+    """The single-alert document (API and CLI): the listing's fields, the details as rows, images, raw."""
+    alert = get_alert(conn, alert_id)
+    shown = digest(alert, value_chars=FULL_VALUE, rows_kept=FULL_FIELDS)
+    raw = raw_payload(conn, alert_id)
+    if raw is not None:
+        with suppress(orjson.JSONDecodeError):  # else kept as the text it was
+            raw["body"] = orjson.loads(raw["body"])
+    return {
+        **alert,
+        "fields": [{"key": k, "value": v} for k, v in shown.fields],
+        "more_fields": shown.more_fields,
+        "images": [{"src": src, "text": text} for src, text in shown.images],
+        "raw": raw,
+    }
 
 
 @router.post("/alerts", response_model=list[IngestResultRead], status_code=202, summary="Send a test alert")

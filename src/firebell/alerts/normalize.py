@@ -147,6 +147,23 @@ def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent
         annotations.get("summary") or annotations.get("description") or labels.get("alertname") or "Alertmanager alert"
     )
     starts = alert.startsAt
+    details: dict[str, object] = {"annotations": annotations}
+    links = [Link(alert.generatorURL, "Source")] if alert.generatorURL else []
+    if body.version == "1":  # Grafana: the values that fired the rule, and its links into Grafana
+        if alert.values:
+            details["values"] = alert.values
+        if alert.valueString:
+            details["valueString"] = alert.valueString
+        links += [
+            Link(url, text)
+            for url, text in (
+                (alert.dashboardURL, "Dashboard"),
+                (alert.panelURL, "Panel"),
+                (alert.imageURL, "Image"),
+                (alert.silenceURL, "Silence"),
+            )
+            if url
+        ]
     return AlertEvent(
         action=EventAction.RESOLVE if alert.status == "resolved" else EventAction.TRIGGER,
         dedup_key=fit_key(fingerprint),
@@ -155,8 +172,8 @@ def _am_event(body: AlertmanagerWebhook, alert: AlertmanagerAlert) -> AlertEvent
         origin=labels.get("instance") or labels.get("job") or body.receiver,
         group_key=body.groupKey,
         labels=labels,
-        details={"annotations": annotations},
-        links=(Link(alert.generatorURL, "Source"),) if alert.generatorURL else (),
+        details=details,
+        links=tuple(links),
         runbook_url=annotations.get("runbook_url") or annotations.get("runbook") or None,
         occurred_at=starts if starts is not None and starts.year > 1 else None,
     )
@@ -186,7 +203,7 @@ def from_pagerduty(event: PagerDutyEvent) -> AlertEvent:
             severity=AlertSeverity(payload.severity),
             origin=payload.source,
             labels=labels,
-            details={"custom_details": payload.custom_details} if payload.custom_details is not None else {},
+            details=_pagerduty_details(event),
             links=links,
             runbook_url=_runbook_link(links),
             occurred_at=payload.timestamp,
@@ -195,6 +212,15 @@ def from_pagerduty(event: PagerDutyEvent) -> AlertEvent:
     if not event.dedup_key:
         raise ValidationFailed.field("dedup_key", f"is required for {action} events")
     return AlertEvent(action=action, dedup_key=event.dedup_key, summary="")
+
+
+def _pagerduty_details(event: PagerDutyEvent) -> dict[str, object]:
+    details: dict[str, object] = {}
+    if event.payload is not None and event.payload.custom_details is not None:
+        details["custom_details"] = event.payload.custom_details
+    if event.images:
+        details["images"] = [image.model_dump() for image in event.images[:20]]
+    return details
 
 
 def _pagerduty_identity(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertStatus
-from firebell.alerts.tables import AlertRow
+from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.alerts.verdict import Verdict
 from firebell.catalog.tables import ServiceRow
 from firebell.incidents.tables import IncidentRow
@@ -17,6 +17,7 @@ from firebell.kernel.errors import NotFound, ValidationFailed
 _a = cast(sa.Table, AlertRow.__table__)
 _s = cast(sa.Table, ServiceRow.__table__)
 _i = cast(sa.Table, IncidentRow.__table__)
+_r = cast(sa.Table, RawPayloadRow.__table__)
 
 STATUS_FILTERS = {"open", *(s.value for s in AlertStatus)}
 VERDICT_FILTERS = {"unset", *(v.value for v in Verdict)}  # "unset": nobody said yet
@@ -50,6 +51,7 @@ def list_alerts(
             _a.c.join_reason,
             _a.c.count,
             _a.c.labels,
+            _a.c.details,
             _a.c.links,
             _a.c.runbook_url,
             _a.c.first_seen_at,
@@ -92,6 +94,18 @@ def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:
     if not found:
         raise NotFound(f"alert {alert_id} not found", details=[{"field": "alert_id"}])
     return found[0]
+
+
+def raw_payload(conn: Connection, alert_id: str) -> dict[str, Any] | None:
+    """The payload an alert came in (as received, possibly with other alerts of its batch), or None
+    once retention removed it."""
+    query = (
+        sa.select(_r.c.id, _r.c.source, _r.c.received_at, _r.c.body)
+        .select_from(_a.join(_r, _r.c.id == _a.c.raw_payload_id))
+        .where(_a.c.id == alert_id)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
 
 
 def count_alerts(conn: Connection, *, incident_id: str) -> int:

@@ -16,7 +16,7 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-# --- Prometheus Alertmanager webhook, payload version 4 -------------------------------------
+# --- Prometheus Alertmanager webhook, payload version 4; Grafana's webhook contact point, version 1 --
 
 
 class AlertmanagerAlert(_Lenient):
@@ -27,6 +27,13 @@ class AlertmanagerAlert(_Lenient):
     endsAt: datetime | None = None
     generatorURL: str = ""
     fingerprint: str = ""
+    # Grafana's additions: the values that fired the rule, and links into Grafana.
+    values: dict[str, float | str | None] | None = None
+    valueString: str = ""
+    silenceURL: str = ""
+    dashboardURL: str = ""
+    panelURL: str = ""
+    imageURL: str = ""
 
 
 class AlertmanagerWebhook(_Lenient):
@@ -40,12 +47,17 @@ class AlertmanagerWebhook(_Lenient):
     externalURL: str = ""
     truncatedAlerts: int = 0
     alerts: list[AlertmanagerAlert] = Field(min_length=1, max_length=10_000)
+    # Grafana's webhook contact point (version "1") adds these; Alertmanager sends none of them.
+    orgId: int | None = None
+    state: str = ""
+    title: str = ""
+    message: str = ""
 
     @field_validator("version")
     @classmethod
-    def _v4(cls, value: str) -> str:
-        if value != "4":
-            raise ValueError("only Alertmanager webhook payload version 4 is supported")
+    def _known_version(cls, value: str) -> str:
+        if value not in ("4", "1"):
+            raise ValueError("use Alertmanager webhook payload version 4, or Grafana's webhook version 1")
         return value
 
 
@@ -197,6 +209,7 @@ class AlertRead(BaseModel):
     )
     count: int
     labels: dict[str, Any]
+    details: dict[str, Any] = Field(description="what the sender said beyond the summary, as it was stored")
     links: list[dict[str, Any]]
     runbook_url: str | None
     first_seen_at: datetime
@@ -205,6 +218,30 @@ class AlertRead(BaseModel):
     verdict: Verdict | None = Field(description="the responder's word: no_action (a false positive) or actionable")
     verdict_by: str = Field(description="who said it (a user, or token:<name>); empty when unset")
     verdict_at: datetime | None
+
+
+class DetailRow(BaseModel):
+    key: str
+    value: str = Field(description="the value as text (objects as JSON), at most 10,000 characters")
+
+
+class ImageRead(BaseModel):
+    src: str
+    text: str
+
+
+class RawPayloadRead(BaseModel):
+    id: str
+    source: str
+    received_at: datetime
+    body: Any = Field(description="the payload as received (JSON, or its text when not JSON)")
+
+
+class AlertDetailRead(AlertRead):
+    fields: list[DetailRow] = Field(description="the details as rows, as the pages, emails and Slack show them")
+    more_fields: int = Field(description="rows left out of `fields` (all are in `details`)")
+    images: list[ImageRead]
+    raw: RawPayloadRead | None = Field(description="the payload it came in; null once retention removed it")
 
 
 class VerdictUpdate(BaseModel):

@@ -1,14 +1,17 @@
-"""Alert pages: recent alerts with filters, and the responders' verdict buttons on alerts."""
+"""Alert pages: recent alerts with filters, one alert with everything its sender said, and the
+responders' verdict buttons on alerts."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from firebell.alerts.queries import STATUS_FILTERS, VERDICT_FILTERS, get_alert, list_alerts
+from firebell.alerts.details import FULL_FIELDS, FULL_VALUE, digest
+from firebell.alerts.queries import STATUS_FILTERS, VERDICT_FILTERS, get_alert, list_alerts, raw_payload
 from firebell.alerts.repo import SqlAlertRepo
 from firebell.alerts.verdict import Verdict, parse_verdict_or_clear
 from firebell.alerts.verdict_service import set_alert_verdict, set_incident_verdict
@@ -24,6 +27,7 @@ router = APIRouter()
 
 
 PAGE_SIZE = 100  # alerts per page of the listing
+RAW_SHOWN = 100_000  # characters of the payload an alert page shows
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -84,6 +88,27 @@ def recent(
         statuses=sorted(STATUS_FILTERS),
         verdicts=verdicts,
         **context,
+    )
+
+
+@router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+def alert_page(request: Request, alert_id: str, conn: ReadConn, session: UserSession) -> Response:
+    alert = get_alert(conn, alert_id)
+    raw = raw_payload(conn, alert_id)
+    if raw is not None:
+        try:
+            text = orjson.dumps(orjson.loads(raw["body"]), option=orjson.OPT_INDENT_2).decode()
+        except orjson.JSONDecodeError:
+            text = str(raw["body"])
+        raw["text"] = text[:RAW_SHOWN] + ("\n… [truncated: the API's raw has it all]" if len(text) > RAW_SHOWN else "")
+    return render(
+        request,
+        "alert.html",
+        session,
+        a=alert,
+        d=digest(alert, value_chars=FULL_VALUE, rows_kept=FULL_FIELDS),
+        raw=raw,
+        back=f"/alerts/{alert_id}",
     )
 
 

@@ -612,6 +612,7 @@ def run() -> None:
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
 from firebell.cli import access as _access  # noqa: E402, F401
+from firebell.cli import alerts as _alerts  # noqa: E402, F401
 from firebell.cli import catalog as _catalog  # noqa: E402, F401
 from firebell.cli import classify as _classify  # noqa: E402, F401
 from firebell.cli import drills as _drills  # noqa: E402, F401

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from firebell.alerts.details import Digest, digest
 from firebell.incidents.ports import IncidentRepo
 from firebell.incidents.state import IncidentStatus
 from firebell.kernel.ids import new_id
@@ -41,6 +42,8 @@ from firebell.paging.timer_rules import TimerRepo, arm_unresolved
 
 if TYPE_CHECKING:
     from firebell.paging.service import Links
+
+ALERTS_PAGED = 5  # the most recently seen alerts of an incident whose details a page carries
 
 # Escalations that page a person someone asked for: they page at once, whatever the severity.
 _DIRECT_KINDS = frozenset({"responder", "unresolved", "ack_timeout", "escalated"})
@@ -325,6 +328,12 @@ def _page(
     people = directory_people.get(everyone | {user for d in due for user in d.held_back})
     contacts = repo.contact_methods(everyone)
     services = repo.service_names({str(d.row["service_id"]) for d in due if d.row["service_id"]})
+    alerts = {
+        incident_id: (tuple(digest(a) for a in rows), more)
+        for incident_id, (rows, more) in repo.incident_alerts(
+            {str(d.row["incident_id"]) for d in due if d.people}, ALERTS_PAGED
+        ).items()
+    }
     pages: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
     unreached: dict[str, str] = {}
@@ -334,7 +343,15 @@ def _page(
         for reached in item.people:
             person = people.get(reached.user, {})
             page, sent, note = _page_person(
-                item, reached, person, contacts.get(reached.user, []), services, links, now, make_id
+                item,
+                reached,
+                person,
+                contacts.get(reached.user, []),
+                services,
+                links,
+                now,
+                make_id,
+                alerts.get(str(row["incident_id"]), ((), 0)),
             )
             pages.append(page)
             deliveries += sent
@@ -380,6 +397,7 @@ def _page_person(
     links: Links,
     now: datetime,
     make_id: Callable[[], str],
+    alerts: tuple[tuple[Digest, ...], int] = ((), 0),
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
     """The page row of one person, a pending delivery per contact method, and what the timeline says."""
     row, step = item.row, item.planned.step
@@ -419,6 +437,8 @@ def _page_person(
             idempotency_key=key,
             action=item.policy.levels[step.level].action,
             runbook_url=str(row.get("runbook_url") or ""),
+            alerts=alerts[0],
+            more_alerts=alerts[1],
         )
         deliveries.append(
             {

@@ -7,9 +7,12 @@ exactly these payloads, so what a person sees in the preview is what the channel
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+
+from firebell.alerts.details import Digest, clip, fit, is_web_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +33,16 @@ class PageNotice:
     idempotency_key: str = ""
     action: str = ""  # the level's first action, from the policy (the escalation matrix)
     runbook_url: str = ""
+    # The incident's most recently seen alerts, with what their senders said (alerts.details).
+    alerts: tuple[Digest, ...] = ()
+    more_alerts: int = 0  # the incident's other alerts, left out
 
     def to_message(self) -> dict[str, Any]:
         """The stored form (a delivery row's `message`)."""
         data = asdict(self)
         data["opened_at"] = self.opened_at.isoformat()
         data["due_at"] = self.due_at.isoformat()
+        data["alerts"] = [a.to_doc() for a in self.alerts]
         return data
 
     @classmethod
@@ -43,6 +50,7 @@ class PageNotice:
         values = dict(data)
         values["opened_at"] = datetime.fromisoformat(values["opened_at"])
         values["due_at"] = datetime.fromisoformat(values["due_at"])
+        values["alerts"] = tuple(Digest.from_doc(a) for a in values.get("alerts", ()))
         return cls(**values)
 
 
@@ -213,7 +221,91 @@ def plain_text(notice: Notice) -> str:
     ]
     if notice.runbook_url:
         lines.append(f"Runbook: {notice.runbook_url}")
+    lines += _alerts_text(notice)
     return "\n".join(lines)
+
+
+# What each channel carries of the alerts' details: rows per alert and characters per value.
+EMAIL_ROWS, EMAIL_VALUE = 20, 500
+SLACK_ALERTS, SLACK_ROWS, SLACK_VALUE = 3, 10, 300  # a section holds at most 10 fields
+SLACK_TEXT, SLACK_FIELD = 3000, 2000  # characters of a text object; of a section field
+WEBHOOK_VALUE = 500  # as the page keeps them (alerts.details.MAX_VALUE)
+
+
+def _alerts_heading(notice: PageNotice) -> str:
+    shown = len(notice.alerts)
+    total = shown + notice.more_alerts
+    return f"Alerts ({shown} most recent of {total}):" if notice.more_alerts else f"Alerts ({total}):"
+
+
+def _alerts_text(notice: PageNotice) -> list[str]:
+    if not notice.alerts:
+        return []
+    lines = ["", _alerts_heading(notice)]
+    for alert in notice.alerts:
+        lines.append(f"- [{alert.severity}] {alert.summary} ({alert.source}, {alert.status})")
+        rows, left = fit(alert.fields, rows=EMAIL_ROWS, value_chars=EMAIL_VALUE)
+        for key, value in rows:
+            lines.append(f"    {key}: " + value.replace("\n", "\n      "))
+        if left or alert.more_fields:
+            lines.append(f"    … {left + alert.more_fields} more detail(s) on the alert's page")
+        lines += [f"    {text or 'Link'}: {href}" for href, text in alert.links]
+        lines += [f"    Image{f' ({text})' if text else ''}: {src}" for src, text in alert.images]
+    return lines
+
+
+def _a(href: str, text: str) -> str:
+    """A link when the address is http(s); otherwise the text and the address, both as text."""
+    if is_web_url(href):
+        return f'<a href="{html.escape(href, quote=True)}">{html.escape(text or href)}</a>'
+    return f"{html.escape(text or 'link')}: <code>{html.escape(href)}</code>"
+
+
+def email_html(notice: Notice) -> str | None:
+    """A page's email as HTML, beside its text part; every value escaped, images as links only
+    (an inline image would load a sender-chosen address when the mail is opened). None: text only."""
+    if not isinstance(notice, PageNotice):
+        return None
+    e = html.escape
+    parts = [
+        "<!doctype html><html><body>",
+        f"<p>{e(notice.person)}, you are paged (escalation level {notice.level}).</p>",
+        f"<h2>{_a(notice.incident_url, f'Incident #{notice.number}: {notice.title}')}</h2>",
+        f"<p>Severity: <b>{e(notice.sev)}</b> &nbsp; Service: {e(notice.service)} &nbsp; Status: {e(notice.status)}"
+        f"<br>Opened: {notice.opened_at:%Y-%m-%d %H:%M:%S} UTC</p>",
+    ]
+    if notice.action:
+        parts.append(f"<p>First action at this level: {e(notice.action)}</p>")
+    if notice.after_hours:
+        parts.append("<p>This page is outside your business hours.</p>")
+    parts.append(f"<p>{_a(notice.ack_url, 'Acknowledge (stops escalation)')}")
+    parts.append(f" · {_a(notice.incident_url, 'Open the incident')}")
+    if notice.runbook_url:
+        parts.append(f" · {_a(notice.runbook_url, 'Runbook')}")
+    parts.append("</p>")
+    if notice.alerts:
+        parts.append(f"<h3>{e(_alerts_heading(notice).rstrip(':'))}</h3>")
+    for alert in notice.alerts:
+        parts.append(
+            f"<h4>[{e(alert.severity)}] {e(alert.summary)} <small>({e(alert.source)}, {e(alert.status)})</small></h4>"
+        )
+        rows, left = fit(alert.fields, rows=EMAIL_ROWS, value_chars=EMAIL_VALUE)
+        if rows:
+            parts.append('<table border="0" cellpadding="3">')
+            parts += [
+                f'<tr><th align="left" valign="top">{e(k)}</th><td><pre style="margin:0;white-space:pre-wrap">'
+                f"{e(v)}</pre></td></tr>"
+                for k, v in rows
+            ]
+            parts.append("</table>")
+        if left or alert.more_fields:
+            parts.append(f"<p>… {left + alert.more_fields} more detail(s) on the alert's page</p>")
+        links = [_a(href, text) for href, text in alert.links]
+        links += [f"Image: {_a(src, text)}" for src, text in alert.images]
+        if links:
+            parts.append("<ul>" + "".join(f"<li>{link}</li>" for link in links) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def slack_payload(notice: Notice) -> dict[str, Any]:
@@ -293,8 +385,70 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
                     ),
                 ],
             },
+            *_slack_alerts(notice),  # after the buttons, which stay where they were
         ],
     }
+
+
+def _slack_link(href: str, text: str) -> str:
+    label = _slack_escape(clip(text or href, 75))
+    if not is_web_url(href):
+        shown = _slack_escape(clip(href, 200)).replace("`", "'")
+        return f"{label}: `{shown}`"
+    link = f"<{_slack_escape(href).replace('|', '%7C')}|{label.replace('|', '¦')}>"
+    return link if len(link) <= SLACK_TEXT else label  # an address too long to link is left out
+
+
+def _slack_alerts(notice: PageNotice) -> list[dict[str, Any]]:
+    """The alerts' details in Block Kit: per alert a section (its summary, up to ten fields of
+    clipped values) and a context of its links and images; at most three alerts, then a count."""
+    blocks: list[dict[str, Any]] = []
+    for alert in notice.alerts[:SLACK_ALERTS]:
+        title = f"*Alert* [{alert.severity}] {_slack_escape(clip(alert.summary, 1000))} _({alert.source})_"
+        section: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(title, SLACK_TEXT)}}
+        rows, left = fit(alert.fields, rows=SLACK_ROWS, value_chars=SLACK_VALUE)
+        if rows:
+            section["fields"] = [
+                {"type": "mrkdwn", "text": clip(f"*{_slack_escape(k)}*\n{_slack_escape(v)}", SLACK_FIELD)}
+                for k, v in rows
+            ]
+        blocks.append(section)
+        elements = [_slack_link(href, text or "link") for href, text in alert.links]
+        elements += [_slack_link(src, f"image: {text or 'image'}") for src, text in alert.images]
+        if left or alert.more_fields:
+            elements.append(f"… {left + alert.more_fields} more detail(s) in Firebell")
+        if elements:
+            # A context block holds at most ten elements.
+            shown = elements[:9] + ([f"… {len(elements) - 9} more"] if len(elements) > 10 else elements[9:10])
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in shown]})
+    more = notice.more_alerts + max(0, len(notice.alerts) - SLACK_ALERTS)
+    if more:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"… and {more} more alert(s) on <{notice.incident_url}|the incident>"}
+                ],
+            }
+        )
+    return blocks
+
+
+def _webhook_alerts(notice: PageNotice) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": alert.alert_id,
+            "summary": alert.summary,
+            "severity": alert.severity,
+            "status": alert.status,
+            "source": alert.source,
+            "details": [{"key": k, "value": clip(v, WEBHOOK_VALUE)} for k, v in alert.fields],
+            "more_details": alert.more_fields,
+            "links": [{"href": href, "text": text} for href, text in alert.links],
+            "images": [{"src": src, "text": text} for src, text in alert.images],
+        }
+        for alert in notice.alerts
+    ]
 
 
 def webhook_payload(notice: Notice) -> dict[str, Any]:
@@ -347,6 +501,8 @@ def webhook_payload(notice: Notice) -> dict[str, Any]:
             "first_action": notice.action,
             "acknowledge_url": notice.ack_url,
         },
+        "alerts": _webhook_alerts(notice),
+        "more_alerts": notice.more_alerts,
     }
 
 

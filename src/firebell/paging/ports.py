@@ -66,6 +66,10 @@ class PagingRepo(Protocol):
 
     def incident_reached(self, incident_id: str) -> bool: ...
 
+    def incident_alerts(
+        self, incident_ids: Collection[str], limit: int
+    ) -> dict[str, tuple[list[dict[str, Any]], int]]: ...
+
     def timers(self) -> TimerRepo:
         """The incident timers, in the same transaction."""
         ...

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from firebell.alerts.details import Digest
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import Level, Policy, TargetKind, format_duration, paged_with_delays, step
 from firebell.oncall.urgency import WHY, Urgency, urgency_for
@@ -215,6 +216,18 @@ def _why(sev: Sev, planned: PlannedStep, when: datetime, held: bool) -> str:
     return f"{sev} {WHY[planned.urgency]}"
 
 
+# Where the incident's alerts and what their senders said go (see alerts.details).
+_PREVIEW_ALERT = Digest(
+    alert_id="preview",
+    summary="(preview) the alert's summary goes here",
+    severity="critical",
+    status="triggered",
+    source="(its source)",
+    fields=(("(detail)", "(what the sender said: annotations, custom_details, description…)"),),
+    links=(("https://example.com/(its-links)", "(its links)"),),
+)
+
+
 def _person(
     user_id: str,
     pages_at: datetime,
@@ -245,6 +258,7 @@ def _person(
         person=name,
         idempotency_key="preview",
         action=action,
+        alerts=(_PREVIEW_ALERT,),
     )
     methods = sorted(repo.contact_methods([user_id]).get(user_id, []), key=lambda m: m["delay_seconds"] or 0)
     notifications = [

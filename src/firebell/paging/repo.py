@@ -238,6 +238,35 @@ class SqlPagingRepo:
         query = sa.select(_svc.c.id, _svc.c.name).where(_svc.c.id.in_(ids))
         return {str(i): str(n) for i, n in self.conn.execute(query)}
 
+    def incident_alerts(self, incident_ids: Collection[str], limit: int) -> dict[str, tuple[list[dict[str, Any]], int]]:
+        """Per incident, its `limit` most recently seen alerts (with labels, details and links) and
+        how many others it has: what a page tells of them."""
+        out: dict[str, tuple[list[dict[str, Any]], int]] = {}
+        columns = (
+            _alerts.c.id,
+            _alerts.c.summary,
+            _alerts.c.severity,
+            _alerts.c.status,
+            _alerts.c.source,
+            _alerts.c.labels,
+            _alerts.c.details,
+            _alerts.c.links,
+        )
+        for incident_id in sorted(set(incident_ids)):
+            query = (
+                sa.select(*columns)
+                .where(_alerts.c.incident_id == incident_id)
+                .order_by(_alerts.c.last_seen_at.desc(), _alerts.c.id.desc())
+                .limit(limit)
+            )
+            rows = all_dicts(self.conn.execute(query))
+            more = 0
+            if len(rows) == limit:
+                total = sa.select(sa.func.count()).select_from(_alerts).where(_alerts.c.incident_id == incident_id)
+                more = int(self.conn.execute(total).scalar_one()) - limit
+            out[incident_id] = (rows, more)
+        return out
+
     # --- pages and deliveries -----------------------------------------------------------------
 
     def add_pages(self, rows: Sequence[dict[str, Any]]) -> None:

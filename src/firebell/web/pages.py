@@ -12,6 +12,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from firebell.alerts.details import digest
 from firebell.identity.service import WebSession
 from firebell.kernel.errors import PermissionDenied
 from firebell.metrics.model import format_duration as metric_duration
@@ -48,6 +49,7 @@ TEMPLATES.env.filters["age"] = _age
 TEMPLATES.env.filters["safe_url"] = _safe_url
 TEMPLATES.env.filters["duration"] = lambda seconds: format_duration(timedelta(seconds=int(seconds or 0)))
 TEMPLATES.env.filters["utc"] = _utc
+TEMPLATES.env.filters["digest"] = digest
 TEMPLATES.env.filters["took"] = lambda seconds: "—" if seconds is None else metric_duration(float(seconds))
 TEMPLATES.env.filters["weekday"] = lambda day: ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[int(day) % 7]
 

@@ -150,7 +150,7 @@ def test_more_people_are_paged_into_an_incident_from_the_cli(database_url: str, 
                 "dave@example.com",
             ]
             for mail in smtp.mails:
-                text = mail.message.get_payload(decode=True).decode()
+                text = mail.text
                 assert "First action at this level: Alice asks you to join this incident: Replicas lag" in text
 
             again = responder(server, token, "incident", "page", number, "--user", "bob", "--user", "alice", "--json")

@@ -123,7 +123,7 @@ class Night:
         mails = self.smtp.mails
         for mail in mails[self.seen :]:
             local = self.clock.now().astimezone(NEW_YORK).strftime("%H:%M")
-            body = mail.message.get_payload(decode=True).decode()
+            body = mail.text
             self.mailbox.append((local, mail.recipients[0], str(mail.message["subject"]), body))
         self.seen = len(mails)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import json
 import os
 import re
@@ -62,12 +63,24 @@ def _setup(database_url: str, tmp_path: Path, hooks: HttpSink) -> tuple[str, str
     return key, token
 
 
+# What the sender says beyond the summary (PagerDuty Events v2 custom_details, links, images).
+DETAIL = "p99 3412ms on /checkout <pay> & retry"
+IMAGE = "https://charts.example.com/checkout-p99.png"
+
+
 def _trigger(url: str, key: str, dedup: str) -> None:
     event = {
         "routing_key": key,
         "event_action": "trigger",
         "dedup_key": dedup,
-        "payload": {"summary": f"{dedup} is failing", "source": "web-1", "severity": "critical"},
+        "payload": {
+            "summary": f"{dedup} is failing",
+            "source": "web-1",
+            "severity": "critical",
+            "custom_details": {"latency": DETAIL, "error rate": 0.07},
+        },
+        "links": [{"href": "https://status.example.com/checkout", "text": "Status page"}],
+        "images": [{"src": IMAGE, "alt": "p99 latency"}],
     }
     assert httpx.post(f"{url}/v2/enqueue", json=event, timeout=10).status_code == 202
 
@@ -85,12 +98,27 @@ def test_a_page_reaches_every_channel_and_the_link_acknowledges(database_url: st
             assert mail.recipients == ["alice@example.com"]
             assert mail.sender == "pager@firebell.test"
             assert mail.message["subject"] == "[SEV-1] #1 checkout-5xx is failing (checkout)"
-            text = mail.message.get_payload(decode=True).decode()
+            assert mail.message.get_content_type() == "multipart/alternative"
+            text = mail.text
             assert "Alice, you are paged (escalation level 1)." in text
+            # Both parts carry what the sender said: the text as it is, the HTML escaped, the image a link.
+            assert f"    latency: {DETAIL}" in text
+            assert f"    Image (p99 latency): {IMAGE}" in text
+            rich = mail.part("html")
+            assert html.escape(DETAIL) in rich
+            assert DETAIL not in rich
+            assert f'<a href="{IMAGE}">p99 latency</a>' in rich
+            assert "<img" not in rich
             slack = hooks.on("/slack/alice")[0].json()
             assert slack["text"] == mail.message["subject"]
             actions = next(b for b in slack["blocks"] if b["type"] == "actions")
-            assert [e["action_id"] for e in actions["elements"]] == ["acknowledge", "resolve", "open"]
+            # The event's one link names no runbook, so it is taken as the runbook (a button of its own).
+            assert [e["action_id"] for e in actions["elements"]] == ["acknowledge", "resolve", "open", "runbook"]
+            alert_block = next(b for b in slack["blocks"] if b.get("text", {}).get("text", "").startswith("*Alert*"))
+            assert {"type": "mrkdwn", "text": "*latency*\np99 3412ms on /checkout &lt;pay&gt; &amp; retry"} in (
+                alert_block["fields"]
+            )
+            assert f"<{IMAGE}|image: p99 latency>" in json.dumps(slack)
 
             # Nobody acknowledges within 3 s: level 2 is Carol's signed webhook.
             wait_for(lambda: len(hooks.on("/hook/carol")) == 1, what="Carol's webhook")
@@ -100,6 +128,10 @@ def test_a_page_reaches_every_channel_and_the_link_acknowledges(database_url: st
             assert hmac.compare_digest(hook.headers["x-firebell-signature"], expected)
             body = hook.json()
             assert (body["event"], body["page"]["level"], body["incident"]["number"]) == ("page", 2, 1)
+            (alert,) = body["alerts"]
+            assert {"key": "latency", "value": DETAIL} in alert["details"]
+            assert alert["images"] == [{"src": IMAGE, "text": "p99 latency"}]
+            assert alert["links"] == [{"href": "https://status.example.com/checkout", "text": "Status page"}]
             assert hook.headers["idempotency-key"] == body["idempotency_key"]
 
             # The link in Alice's email acknowledges, after one button press.

@@ -147,7 +147,7 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
     )
     notice = next(m for m in smtp.mails if "You are Technical Lead" in str(m.message["Subject"]))
     assert notice.recipients == ["bob@firebell.local"]
-    assert "Review monitoring and logs" in notice.message.get_payload(decode=True).decode()
+    assert "Review monitoring and logs" in notice.text
 
     # Investigate: a checklist tick and a Scribe's note, both on the timeline.
     dashboards = page.locator("#checklists li", has_text="Dashboards checked")
@@ -433,7 +433,7 @@ def test_more_people_are_paged_in_from_the_incident_page(
     expect(page.locator("#incident-body .lifecycle li.here")).to_have_text("detected")  # still the on-call's to answer
 
     def asked(mail: object) -> bool:
-        text = mail.message.get_payload(decode=True).decode()  # type: ignore[attr-defined]
+        text = mail.text  # type: ignore[attr-defined]
         return "asks you to join this incident: Declines spiked after the PSP failover" in text
 
     wait_for(

@@ -12,7 +12,7 @@ from email.policy import Policy, default
 from email.utils import make_msgid
 from typing import cast
 
-from firebell.paging.messages import Notice, plain_text, subject
+from firebell.paging.messages import Notice, email_html, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 
@@ -68,6 +68,9 @@ class EmailChannel:
         except ValueError as exc:  # an address or header no retry will mend
             raise PermanentDeliveryError(f"cannot write this email: {exc}") from exc
         message.set_content(plain_text(notice))
+        rich = email_html(notice)
+        if rich is not None:
+            message.add_alternative(rich, subtype="html")
         try:
             with self._connect() as smtp:
                 if self.config.username:
