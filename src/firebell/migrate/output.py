@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from firebell.migrate.opsgenie import Migration
+from firebell.migrate.common import Migration
 
 HEADER = "# Firebell on-call configuration, migrated from {vendor}; apply with: firebell apply -f FILE\n"
 
