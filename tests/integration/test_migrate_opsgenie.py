@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from firebell.migrate.http import ReadFailed
 from firebell.migrate.opsgenie import translate
 from firebell.migrate.opsgenie_dir import read_backup
-from firebell.migrate.opsgenie_http import OpsgenieReader, ReadFailed, read_account
+from firebell.migrate.opsgenie_http import OpsgenieReader, read_account
 from firebell.migrate.output import render, report
 from firebell.oncall.config_file import load
 from tests.conftest import FIREBELL
