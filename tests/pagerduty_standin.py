@@ -7,7 +7,7 @@ answer (`GET /users`, `/teams`, `/teams/{id}/members`, `/schedules`, `/escalatio
 `integrations`. `GET /schedules/{id}` gives the layers; `/schedules/{id}/overrides` needs `since`
 and `until`. `Authorization: Token token=<token>` is required (401 otherwise); errors are
 `{"error": {"message", "code"}}`. `throttle` paths answer their first call with a 429 and a
-`ratelimit-reset` header; `broken` paths always answer 500.
+`ratelimit-reset` header, `always_throttled` ones every call; `broken` paths always answer 500.
 
 The account, in the schedules' own zones (the e2e test works out who is on call from these):
 - Primary, Europe/Berlin: layer "Old" ended on 2026-01-01; "Weekly": weekly turns from
@@ -284,6 +284,7 @@ class StandIn:
     page_size: int = 100
     throttle: dict[str, int] = field(default_factory=dict)  # path -> ratelimit-reset of its one 429
     broken: set[str] = field(default_factory=set)
+    always_throttled: set[str] = field(default_factory=set)  # paths that answer 429 (reset 120 s) every time
     extra_schedules: list[dict[str, Any]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)  # path?query of every request, in order
     accepts: set[str] = field(default_factory=set)
@@ -353,8 +354,8 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
                 status, body = 401, {"error": {"message": "Unauthorized", "code": 2006}}
             elif split.path in standin.broken:
                 status, body = 500, {"error": {"message": "Internal Server Error", "code": 2000}}
-            elif split.path in standin.throttle:
-                reset = standin.throttle.pop(split.path)
+            elif split.path in standin.throttle or split.path in standin.always_throttled:
+                reset = standin.throttle.pop(split.path, 120)
                 status, body = 429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
                 headers = {"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": str(reset)}
             else:
