@@ -19,13 +19,14 @@ The account, in the schedules' own zones (the e2e test works out who is on call 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.migrate_helpers import serve
 
 TOKEN = "y_NbAkKc66ryYTWUXYEu"
 ROUTING_KEY = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
@@ -374,13 +375,6 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serving(standin: StandIn) -> Iterator[StandIn]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
-    standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(_handler(standin)) as url:
+        standin.url = url
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

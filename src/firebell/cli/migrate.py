@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -11,6 +12,10 @@ from firebell.cli.main import app, errors, fail, out
 
 if TYPE_CHECKING:
     from firebell.migrate.common import Migration
+    from firebell.migrate.http import JsonReader
+
+R = TypeVar("R", bound="JsonReader")
+S = TypeVar("S")
 
 migrate_app = typer.Typer(
     help="Move from another on-call tool: its set-up as a file for firebell apply -f.", no_args_is_help=True
@@ -34,7 +39,6 @@ def migrate_opsgenie(
     dry_run: Annotated[bool, typer.Option(help="print what the file would declare; write nothing")] = False,
 ) -> None:
     """Carry users, teams, schedules (rotations, restrictions, overrides) and escalations over from Opsgenie."""
-    from firebell.migrate.http import ReadFailed
     from firebell.migrate.opsgenie import translate
     from firebell.migrate.opsgenie_dir import read_backup
     from firebell.migrate.opsgenie_http import OpsgenieReader, read_account
@@ -48,13 +52,7 @@ def migrate_opsgenie(
             except FileNotFoundError as exc:
                 raise fail(str(exc)) from None
         else:
-            reader = OpsgenieReader.connect(api_url, api_key)
-            try:
-                source = read_account(reader)
-            except ReadFailed as exc:
-                raise fail(f"reading Opsgenie at {api_url}: {exc}") from None
-            finally:
-                reader.close()
+            source = _read("Opsgenie", api_url, OpsgenieReader.connect(api_url, api_key), read_account)
         _write(translate(source), "Opsgenie", out_file, report_file, dry_run=dry_run)
 
 
@@ -68,21 +66,26 @@ def migrate_pagerduty(
 ) -> None:
     """Carry users, teams, schedules (layers, restrictions, overrides), escalation policies and services'
     Events API v2 keys over from PagerDuty."""
-    from firebell.migrate.http import ReadFailed
     from firebell.migrate.pagerduty import translate
     from firebell.migrate.pagerduty_http import PagerDutyReader, read_account
 
     if not token:
         raise fail("give --token TOKEN (or PAGERDUTY_TOKEN)")
     with errors():
-        reader = PagerDutyReader.connect(api_url, token)
-        try:
-            source = read_account(reader)
-        except ReadFailed as exc:
-            raise fail(f"reading PagerDuty at {api_url}: {exc}") from None
-        finally:
-            reader.close()
+        source = _read("PagerDuty", api_url, PagerDutyReader.connect(api_url, token), read_account)
         _write(translate(source), "PagerDuty", out_file, report_file, dry_run=dry_run)
+
+
+def _read(vendor: str, api_url: str, reader: R, read: Callable[[R], S]) -> S:
+    """What `read` gets through `reader`; a call that failed is the one-line error."""
+    from firebell.migrate.http import ReadFailed
+
+    try:
+        return read(reader)
+    except ReadFailed as exc:
+        raise fail(f"reading {vendor} at {api_url}: {exc}") from None
+    finally:
+        reader.close()
 
 
 def _write(migration: Migration, vendor: str, out_file: Path, report_file: Path | None, *, dry_run: bool) -> None:

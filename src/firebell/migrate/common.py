@@ -161,3 +161,37 @@ def _zones() -> frozenset[str]:
 
 def known_zone(zone: str) -> bool:
     return zone in _zones()
+
+
+def team(
+    name: str, members: Iterable[Doc], people: People, findings: list[Finding], *, admin: str, plain: str, label: str
+) -> dict[str, Any]:
+    """A team with its members: those with the vendor's `admin` role are admins, everyone else a
+    responder (a role other than `plain` is reported); `label` names the user reference's field shown."""
+    responders: set[str] = set()
+    admins: set[str] = set()
+    for member in members:
+        user = member.get("user") or {}
+        handle = people.handle(user)
+        if handle is None:
+            who = user.get(label) or user.get("id")
+            findings.append(Finding("team", name, f"member {who!r} not carried: no such user was carried"))
+            continue
+        role = str(member.get("role") or plain)
+        if role == admin:
+            admins.add(handle)
+        else:
+            responders.add(handle)
+            if role != plain:
+                findings.append(
+                    Finding("team", name, f"member {handle!r} has the role {role!r}; carried as a responder")
+                )
+    return {"name": name[:200], "members": sorted(responders), "admins": sorted(admins - responders)}
+
+
+def zone_or_utc(zone: str, kind: str, name: str, findings: list[Finding]) -> str:
+    """`zone` if Firebell knows it, else UTC with a finding."""
+    if known_zone(zone):
+        return zone
+    findings.append(Finding(kind, name, f"time zone {zone!r} is not an IANA name Firebell knows; used UTC"))
+    return "UTC"

@@ -31,12 +31,22 @@ from zoneinfo import ZoneInfo
 from firebell.kernel.severity import Sev
 from firebell.migrate.common import DAY as _DAY
 from firebell.migrate.common import EMAIL as _EMAIL
-from firebell.migrate.common import MAX_LENGTH, MAX_REPEAT, SHORT_DAYS, Doc, Finding, Migration, weekly_windows
+from firebell.migrate.common import (
+    MAX_LENGTH,
+    MAX_REPEAT,
+    SHORT_DAYS,
+    Doc,
+    Finding,
+    Migration,
+    weekly_windows,
+    zone_or_utc,
+)
 from firebell.migrate.common import WEEK as _WEEK
 from firebell.migrate.common import People as _People
 from firebell.migrate.common import instant as _instant
 from firebell.migrate.common import known_zone as _known_zone
 from firebell.migrate.common import parse_clock as _parse_clock
+from firebell.migrate.common import team as common_team
 from firebell.oncall.escalation import format_duration
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -225,31 +235,8 @@ def _contact_methods(
 
 
 def _team(team: Doc, people: _People, findings: list[Finding]) -> dict[str, Any]:
-    name = str(team["name"])
-    members: list[str] = []
-    admins: list[str] = []
-    for member in team.get("members") or []:
-        user = member.get("user") or {}
-        handle = people.handle(user)
-        if handle is None:
-            findings.append(
-                Finding(
-                    "team",
-                    name,
-                    f"member {user.get('username') or user.get('id')!r} not carried: no such user was carried",
-                )
-            )
-            continue
-        role = str(member.get("role") or "user")
-        if role == "admin":
-            admins.append(handle)
-        else:
-            members.append(handle)
-            if role != "user":
-                findings.append(
-                    Finding("team", name, f"member {handle!r} has the custom role {role!r}; carried as a responder")
-                )
-    return {"name": name[:200], "members": sorted(set(members)), "admins": sorted(set(admins) - set(members))}
+    members = team.get("members") or []
+    return common_team(str(team["name"]), members, people, findings, admin="admin", plain="user", label="username")
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -262,10 +249,7 @@ def _schedule(
     if not name:
         findings.append(Finding("schedule", str(schedule.get("id", "")), "not carried: it has no name"))
         return None
-    zone = str(schedule.get("timezone") or "UTC")
-    if not _known_zone(zone):
-        findings.append(Finding("schedule", name, f"time zone {zone!r} is not an IANA name Firebell knows; used UTC"))
-        zone = "UTC"
+    zone = zone_or_utc(str(schedule.get("timezone") or "UTC"), "schedule", name, findings)
     if schedule.get("enabled") is False:
         findings.append(Finding("schedule", name, "is disabled in Opsgenie; carried, and Firebell will use it"))
     layers: list[dict[str, Any]] = []

@@ -39,7 +39,9 @@ from firebell.migrate.common import (
     known_zone,
     parse_clock,
     weekly_windows,
+    zone_or_utc,
 )
+from firebell.migrate.common import team as common_team
 from firebell.oncall.escalation import format_duration
 
 _WEEK_S, _DAY_S, _HOUR_S = 7 * 86400, 86400, 3600
@@ -189,27 +191,9 @@ def _contact_methods(user: Doc, email: str, findings: list[Finding]) -> list[dic
 
 def _team(team: Doc, members: list[Doc] | None, people: People, findings: list[Finding]) -> dict[str, Any]:
     name = str(team["name"])
-    responders: set[str] = set()
-    admins: set[str] = set()
     if members is None:
         findings.append(Finding("team", name, "members not read; carried without them"))
-    for member in members or []:
-        user = member.get("user") or {}
-        handle = people.handle(user)
-        if handle is None:
-            label = user.get("summary") or user.get("id")
-            findings.append(Finding("team", name, f"member {label!r} not carried: no such user was carried"))
-            continue
-        role = str(member.get("role") or "responder")
-        if role == "manager":
-            admins.add(handle)
-        else:
-            responders.add(handle)
-            if role != "responder":
-                findings.append(
-                    Finding("team", name, f"member {handle!r} has the role {role!r}; carried as a responder")
-                )
-    return {"name": name[:200], "members": sorted(responders), "admins": sorted(admins - responders)}
+    return common_team(name, members or [], people, findings, admin="manager", plain="responder", label="summary")
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -227,10 +211,7 @@ def _schedule(
     if not name:
         findings.append(Finding("schedule", str(schedule.get("id", "")), "not carried: it has no name"))
         return None
-    zone = str(schedule.get("time_zone") or "UTC")
-    if not known_zone(zone):
-        findings.append(Finding("schedule", name, f"time zone {zone!r} is not an IANA name Firebell knows; used UTC"))
-        zone = "UTC"
+    zone = zone_or_utc(str(schedule.get("time_zone") or "UTC"), "schedule", name, findings)
     layers: list[dict[str, Any]] = []
     for k, layer in enumerate(schedule.get("schedule_layers") or []):
         carried_layer = _layer(layer, k, zone, name, people, read_at, findings)
