@@ -12,15 +12,16 @@ with a 429 and Opsgenie's rate-limit headers; `broken` paths always answer 500.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.migrate_helpers import serve
 
 BACKUP = Path(__file__).parent / "fixtures" / "opsgenie_backup" / "OpsGenieBackups"
 API_KEY = "d1f2e3c4-test-key"
@@ -145,13 +146,6 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serving(standin: StandIn) -> Iterator[StandIn]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(standin))
-    standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(_handler(standin)) as url:
+        standin.url = url
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from firebell.migrate.http import ReadFailed
 from firebell.migrate.opsgenie import translate
 from firebell.migrate.opsgenie_dir import read_backup
-from firebell.migrate.opsgenie_http import OpsgenieReader, ReadFailed, read_account
+from firebell.migrate.opsgenie_http import OpsgenieReader, read_account
 from firebell.migrate.output import render, report
 from firebell.oncall.config_file import load
-from tests.conftest import FIREBELL
+from tests.migrate_helpers import error_line, run_migrate
 from tests.opsgenie_standin import API_KEY, BACKUP, StandIn, serving
 
 NIGHTS = "5c4e0000-0000-0000-0000-000000000002"
@@ -71,10 +71,7 @@ def test_rate_limiting_that_never_ends_gives_up_after_the_retries() -> None:
 
 
 def migrate(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "OPSGENIE_API_KEY"}
-    return subprocess.run(
-        [str(FIREBELL), "migrate", "opsgenie", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_migrate("opsgenie", "OPSGENIE_API_KEY", *args)
 
 
 def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) -> None:
@@ -126,7 +123,4 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
     ],
 )
 def test_cli_errors_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
-    result = migrate(*args, "--out", str(tmp_path / "o.yaml"))
-    assert result.returncode == 1
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert result.stderr.strip().startswith(message)
+    assert error_line(migrate(*args, "--out", str(tmp_path / "o.yaml"))).startswith(message)

@@ -22,20 +22,34 @@ rules that wait for close, integrations, ...) is reported with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from firebell.kernel.severity import Sev
+from firebell.migrate.common import DAY as _DAY
+from firebell.migrate.common import EMAIL as _EMAIL
+from firebell.migrate.common import (
+    MAX_LENGTH,
+    MAX_REPEAT,
+    SHORT_DAYS,
+    Doc,
+    Finding,
+    Migration,
+    weekly_windows,
+    zone_or_utc,
+)
+from firebell.migrate.common import WEEK as _WEEK
+from firebell.migrate.common import People as _People
+from firebell.migrate.common import instant as _instant
+from firebell.migrate.common import known_zone as _known_zone
+from firebell.migrate.common import parse_clock as _parse_clock
+from firebell.migrate.common import team as common_team
 from firebell.oncall.escalation import format_duration
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY = 24 * 60
-_WEEK = 7 * _DAY
 _SLOT = 30  # minutes: Opsgenie's restrictions and handoffs fall on :00 or :30
 _ROTATION_TYPES = {"daily": "daily_rotation", "weekly": "weekly_rotation", "hourly": "hourly_rotation"}
 _UNIT_SECONDS = {
@@ -48,25 +62,7 @@ _UNIT_SECONDS = {
     "micros": 1e-6,
     "nanos": 1e-9,
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,30}$")
-_NOT_HANDLE = re.compile(r"[^a-z0-9_.-]+")
-MAX_REPEAT = 20  # Firebell's limit on `repeat`
-MAX_LENGTH = 24 * 31  # Firebell's limit on a rotation's `length`
-
-Doc = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """Something that was not carried over, or not exactly; `kind` and `name` say which thing."""
-
-    kind: str  # user, team, schedule, escalation, integration, or read (the source itself)
-    name: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.kind} {self.name!r}: {self.message}" if self.name else f"{self.kind}: {self.message}"
 
 
 @dataclass
@@ -84,19 +80,10 @@ class Source:
     problems: list[Finding] = field(default_factory=list)  # what the reader could not read
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    document: dict[str, Any]
-    findings: tuple[Finding, ...]
-
-    def counts(self) -> dict[str, int]:
-        return {key: len(self.document.get(key, [])) for key in ("users", "teams", "schedules", "escalation_policies")}
-
-
 def translate(source: Source) -> Migration:
     """The Firebell apply document for `source`, and everything that did not carry over."""
     findings: list[Finding] = list(source.problems)
-    people = _People.of(source.users, findings)
+    people = _People.of(source.users, findings, "username")
     users = [_user(u, handle, people, source.notification_rules, findings) for u, handle in people.ordered]
     teams_by_id = {str(t.get("id", "")): str(t.get("name", "")) for t in source.teams if t.get("name")}
     teams = [_team(t, people, findings) for t in sorted(source.teams, key=_name) if t.get("name")]
@@ -131,63 +118,11 @@ def translate(source: Source) -> Migration:
 # --- people -----------------------------------------------------------------------------------
 
 
-@dataclass
-class _People:
-    ordered: list[tuple[Doc, str]]  # (user, handle), by email
-    by_id: dict[str, str]
-    by_username: dict[str, str]
-
-    @property
-    def handles(self) -> set[str]:
-        return {handle for _user, handle in self.ordered}
-
-    @classmethod
-    def of(cls, users: Sequence[Doc], findings: list[Finding]) -> _People:
-        ordered: list[tuple[Doc, str]] = []
-        by_id: dict[str, str] = {}
-        by_username: dict[str, str] = {}
-        taken: set[str] = set()
-        for user in sorted(users, key=lambda u: (str(u.get("username", "")).lower(), str(u.get("id", "")))):
-            email = str(user.get("username", "")).strip()
-            if not _EMAIL.match(email):
-                findings.append(Finding("user", email, "not carried: the username is not an email address"))
-                continue
-            if email.lower() in by_username:
-                findings.append(Finding("user", email, "not carried: another user has this email"))
-                continue
-            handle = _handle(email, taken)
-            taken.add(handle)
-            ordered.append((user, handle))
-            by_username[email.lower()] = handle
-            if user.get("id"):
-                by_id[str(user["id"])] = handle
-        return cls(ordered, by_id, by_username)
-
-    def handle(self, ref: Doc | None) -> str | None:
-        """The handle of a user reference ({id, username}), if that user was carried."""
-        if not ref:
-            return None
-        found = self.by_id.get(str(ref.get("id", "")))
-        return found or self.by_username.get(str(ref.get("username", "")).strip().lower())
-
-
-def _handle(email: str, taken: set[str]) -> str:
-    base = _NOT_HANDLE.sub("-", email.split("@", 1)[0].lower()).lstrip("_.-")[:90] or "user"
-    handle, n = base, 2
-    while handle in taken:
-        handle, n = f"{base}-{n}", n + 1
-    return handle
-
-
 def _user(
     user: Doc, handle: str, people: _People, rules: Mapping[str, list[Doc]], findings: list[Finding]
 ) -> dict[str, Any]:
     email = str(user["username"]).strip()
-    name = str(user.get("fullName") or email).strip()[:200]
-    if name.lower() in people.handles and name.lower() != handle:
-        # Firebell finds people by handle or name: this name would read as someone else's handle.
-        findings.append(Finding("user", email, f"name {name!r} is another person's handle; named {name} ({email})"))
-        name = f"{name} ({email})"[:200]
+    name = people.display_name(str(user.get("fullName") or ""), email, handle, findings)
     doc: dict[str, Any] = {"name": name, "handle": handle, "email": email}
     zone = user.get("timeZone")
     if zone:
@@ -300,31 +235,8 @@ def _contact_methods(
 
 
 def _team(team: Doc, people: _People, findings: list[Finding]) -> dict[str, Any]:
-    name = str(team["name"])
-    members: list[str] = []
-    admins: list[str] = []
-    for member in team.get("members") or []:
-        user = member.get("user") or {}
-        handle = people.handle(user)
-        if handle is None:
-            findings.append(
-                Finding(
-                    "team",
-                    name,
-                    f"member {user.get('username') or user.get('id')!r} not carried: no such user was carried",
-                )
-            )
-            continue
-        role = str(member.get("role") or "user")
-        if role == "admin":
-            admins.append(handle)
-        else:
-            members.append(handle)
-            if role != "user":
-                findings.append(
-                    Finding("team", name, f"member {handle!r} has the custom role {role!r}; carried as a responder")
-                )
-    return {"name": name[:200], "members": sorted(set(members)), "admins": sorted(set(admins) - set(members))}
+    members = team.get("members") or []
+    return common_team(str(team["name"]), members, people, findings, admin="admin", plain="user", label="username")
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -337,10 +249,7 @@ def _schedule(
     if not name:
         findings.append(Finding("schedule", str(schedule.get("id", "")), "not carried: it has no name"))
         return None
-    zone = str(schedule.get("timezone") or "UTC")
-    if not _known_zone(zone):
-        findings.append(Finding("schedule", name, f"time zone {zone!r} is not an IANA name Firebell knows; used UTC"))
-        zone = "UTC"
+    zone = zone_or_utc(str(schedule.get("timezone") or "UTC"), "schedule", name, findings)
     if schedule.get("enabled") is False:
         findings.append(Finding("schedule", name, "is disabled in Opsgenie; carried, and Firebell will use it"))
     layers: list[dict[str, Any]] = []
@@ -462,30 +371,7 @@ def _windows(restriction: Doc | None, where: str, schedule: str, findings: list[
             )
         )
         return []
-    windows: dict[tuple[str, str], set[int]] = {}
-    for first, last in spans:
-        for day, start, end in _daily(first, last):
-            windows.setdefault((_clock(start), _clock(end)), set()).add(day)
-    return [
-        {"days": [SHORT_DAYS[d] for d in sorted(days)], "start": start, "end": end}
-        for (start, end), days in sorted(windows.items(), key=lambda kv: (min(kv[1]), kv[0]))
-    ]
-
-
-def _daily(first: int, last: int) -> Iterable[tuple[int, int, int]]:
-    """A span of the week as Firebell windows (day, start minute, end minute); an end at or before the
-    start closes the next day. A span of a day or less stays one window, a longer one is cut at midnights."""
-    if last <= first:
-        last += _WEEK  # wraps round the end of the week
-    if last - first <= _DAY:
-        yield (first // _DAY) % 7, first % _DAY, last % _DAY
-        return
-    at = first
-    while at < last:
-        midnight = (at // _DAY + 1) * _DAY
-        stop = min(midnight, last)
-        yield (at // _DAY) % 7, at % _DAY, stop % _DAY
-        at = stop
+    return weekly_windows(spans)
 
 
 def _coverage(layer: Mapping[str, Any]) -> set[int]:
@@ -707,41 +593,8 @@ def _minute(restriction: Doc, prefix: str) -> int:
     return int(restriction.get(f"{prefix}Hour") or 0) * 60 + int(restriction.get(f"{prefix}Min") or 0)
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _parse_clock(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _seconds(duration: Doc | None) -> float | None:
     if not duration:
         return None
     unit = str(duration.get("timeUnit") or "minutes")
     return float(duration.get("timeAmount") or 0) * _UNIT_SECONDS.get(unit, 60.0)
-
-
-def _instant(value: object) -> datetime | None:
-    """An Opsgenie date-time: ISO 8601 (the API), or what the backup tool's JSON writer gives
-    (ISO, `yyyy-MM-dd HH:mm` in UTC, or milliseconds since the epoch)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    text = str(value).strip().replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return (frozenset(available_timezones()) | {"UTC"}) - {"localtime", "posixrules", "Factory"}
-
-
-def _known_zone(zone: str) -> bool:
-    return zone in _zones()

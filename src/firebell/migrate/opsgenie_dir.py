@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from firebell.migrate.opsgenie import Finding, Source
+from firebell.migrate.common import Finding
+from firebell.migrate.opsgenie import Source
 
 READ = ("users", "teams", "schedules", "escalations", "integrations")
 UNREAD_WHY = {

@@ -15,36 +15,24 @@ in the report, and the rest goes on.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from firebell.migrate.opsgenie import Finding, Source
+from firebell.migrate.common import Finding
+from firebell.migrate.http import JsonReader, ReadFailed, part
+from firebell.migrate.opsgenie import Source
 
 PAGE = 100  # Opsgenie's default and largest page of users
 MAX_PAGES = 10_000
-TRANSPORT_RETRIES = 2  # a refused or dropped connection: tried again this often
-
-
-class ReadFailed(Exception):
-    """A call that did not answer with data, after the retries it was worth."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
-class OpsgenieReader:
-    client: httpx.Client
-    sleep: Callable[[float], None] = time.sleep
-    retries: int = 5
-    max_wait: float = 60.0
-    waits: list[float] = field(default_factory=list)  # every wait taken, in seconds
+class OpsgenieReader(JsonReader):
+    wait_headers: ClassVar[tuple[str, ...]] = ("retry-after", "x-ratelimit-period-in-sec")
 
     @classmethod
     def connect(cls, api_url: str, api_key: str, **options: Any) -> OpsgenieReader:
@@ -54,41 +42,6 @@ class OpsgenieReader:
             timeout=30.0,
         )
         return cls(client, **options)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        for attempt in range(self.retries + 1):
-            try:
-                response = self.client.get(path, params=params)
-            except httpx.TransportError as exc:
-                if attempt >= min(self.retries, TRANSPORT_RETRIES):  # a wrong address fails soon
-                    raise ReadFailed(f"GET {path}: {exc or type(exc).__name__}") from None
-                self._wait(2.0**attempt)
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                if attempt == self.retries:
-                    raise ReadFailed(
-                        f"GET {path}: {_problem(response)} after {self.retries} retries", response.status_code
-                    )
-                self._wait(_asked_wait(response) if response.status_code == 429 else 2.0**attempt)
-                continue
-            if not response.is_success:
-                raise ReadFailed(f"GET {path}: {_problem(response)}", response.status_code)
-            try:
-                body = response.json()
-            except ValueError:
-                raise ReadFailed(f"GET {path}: the answer is not JSON", response.status_code) from None
-            if not isinstance(body, dict):
-                raise ReadFailed(f"GET {path}: the answer is not a JSON object", response.status_code)
-            return body
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _wait(self, seconds: float) -> None:
-        seconds = min(max(seconds, 0.0), self.max_wait)
-        self.waits.append(seconds)
-        self.sleep(seconds)
 
     def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a paged list: `paging.next` when the answer gives it, else `offset` up to `totalCount`."""
@@ -127,7 +80,7 @@ def read_account(reader: OpsgenieReader) -> Source:
         source.users.append(_user_details(reader, listed, source))
     for listed in reader.data("/v2/teams") or []:
         try:
-            source.teams.append(reader.data(f"/v2/teams/{_part(listed.get('id'))}") or listed)
+            source.teams.append(reader.data(f"/v2/teams/{part(listed.get('id'))}") or listed)
         except ReadFailed as exc:
             source.problems.append(
                 Finding("team", str(listed.get("name", "")), f"members not read ({exc}); carried without them")
@@ -136,7 +89,7 @@ def read_account(reader: OpsgenieReader) -> Source:
     for schedule in reader.data("/v2/schedules", {"expand": "rotation"}) or []:
         source.schedules.append(schedule)
         try:
-            overrides = reader.data(f"/v2/schedules/{_part(schedule.get('id'))}/overrides") or []
+            overrides = reader.data(f"/v2/schedules/{part(schedule.get('id'))}/overrides") or []
         except ReadFailed as exc:
             source.problems.append(
                 Finding("schedule", str(schedule.get("name", "")), f"overrides not read ({exc}); carried without them")
@@ -153,7 +106,7 @@ def read_account(reader: OpsgenieReader) -> Source:
 
 
 def _user_details(reader: OpsgenieReader, listed: dict[str, Any], source: Source) -> dict[str, Any]:
-    user_id = _part(listed.get("id"))
+    user_id = part(listed.get("id"))
     name = str(listed.get("username", ""))
     try:
         user = reader.data(f"/v2/users/{user_id}", {"expand": "contact"}) or listed
@@ -163,7 +116,7 @@ def _user_details(reader: OpsgenieReader, listed: dict[str, Any], source: Source
     try:
         metas = reader.data(f"/v2/users/{user_id}/notification-rules") or []
         rules = [
-            reader.data(f"/v2/users/{user_id}/notification-rules/{_part(meta.get('id'))}") or meta
+            reader.data(f"/v2/users/{user_id}/notification-rules/{part(meta.get('id'))}") or meta
             if meta.get("actionType") == "create-alert" and meta.get("enabled") is not False
             else meta
             for meta in metas
@@ -175,23 +128,3 @@ def _user_details(reader: OpsgenieReader, listed: dict[str, Any], source: Source
     else:
         source.notification_rules[str(listed.get("id", ""))] = rules
     return user
-
-
-def _part(value: object) -> str:
-    return quote(str(value or ""), safe="")
-
-
-def _asked_wait(response: httpx.Response) -> float:
-    for header in ("retry-after", "x-ratelimit-period-in-sec"):
-        value = response.headers.get(header, "").strip()
-        if value.replace(".", "", 1).isdigit():
-            return float(value)
-    return 1.0
-
-
-def _problem(response: httpx.Response) -> str:
-    try:
-        message = response.json().get("message")
-    except (ValueError, AttributeError):
-        message = None
-    return f"HTTP {response.status_code}" + (f" ({message})" if message else "")

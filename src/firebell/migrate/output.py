@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from firebell.migrate.opsgenie import Migration
+from firebell.migrate.common import Migration
 
 HEADER = "# Firebell on-call configuration, migrated from {vendor}; apply with: firebell apply -f FILE\n"
 
@@ -24,6 +24,11 @@ def plan(migration: Migration) -> list[str]:
         layers = ", ".join(f"{layer['name']} ({layer['type']}, {len(layer['participants'])})" for layer in s["layers"])
         lines.append(f"schedule {s['name']} [{s['timezone']}]: {layers}; {len(s.get('overrides', []))} override(s)")
     lines += [f"escalation policy {p['name']}: {len(p['levels'])} level(s)" for p in doc["escalation_policies"]]
+    lines += [
+        f"service {svc['name']}: policy {svc.get('escalation_policy', '-')}, "
+        f"{len(svc.get('integrations', []))} integration(s)"
+        for svc in doc.get("services", [])
+    ]
     return lines
 
 
@@ -31,7 +36,9 @@ def summary(migration: Migration) -> str:
     counts = migration.counts()
     return (
         f"{counts['users']} user(s), {counts['teams']} team(s), {counts['schedules']} schedule(s), "
-        f"{counts['escalation_policies']} escalation policy(ies); {len(migration.findings)} thing(s) not carried as is"
+        f"{counts['escalation_policies']} escalation policy(ies)"
+        + (f", {counts['services']} service(s)" if counts["services"] else "")
+        + f"; {len(migration.findings)} thing(s) not carried as is"
     )
 
 

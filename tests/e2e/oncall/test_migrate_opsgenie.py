@@ -17,9 +17,8 @@ import os
 import subprocess
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import FIREBELL, Server, cli, last_line
+from tests.migrate_helpers import flat, on_call
 
 BACKUP = Path(__file__).parents[2] / "fixtures" / "opsgenie_backup"
 
@@ -88,11 +87,4 @@ def test_a_migrated_opsgenie_backup_applies_and_puts_the_same_people_on_call(ser
     token = last_line(cli(server.database_url, "token", "create", "--name", "r", "--scope", "read"))
     answer = responder(server, token, "oncall", "now", "--schedule", "Nights", "--at", "2026-11-05T02:00:00-05:00")
     assert answer.stdout.strip() == "Nights: Dave Diaz (dave.diaz) until 2026-11-05 11:00:00 UTC"
-    seen = {}
-    with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"}) as api:
-        for schedule, instants in EXPECTED.items():
-            for at in instants:
-                found = api.get(f"/api/v1/schedules/{schedule}/oncall", params={"at": at})
-                assert found.status_code == 200, found.text
-                seen[(schedule, at)] = found.json()["handle"]
-    assert seen == {(schedule, at): who for schedule, instants in EXPECTED.items() for at, who in instants.items()}
+    assert on_call(server, token, EXPECTED) == flat(EXPECTED)

@@ -1,0 +1,109 @@
+"""Reading a PagerDuty account's on-call set-up through its REST API v2 into a Source.
+
+Calls, as PagerDuty's OpenAPI description (PagerDuty/api-schema) gives them, with
+`Authorization: Token token=<token>` and `Accept: application/vnd.pagerduty+json;version=2`:
+`GET /users?include[]=contact_methods&include[]=notification_rules`, `GET /teams` and each team's
+`/members`, `GET /schedules` then each `GET /schedules/{id}` (its layers) and its
+`/overrides?since&until`, `GET /escalation_policies` and `GET /services?include[]=integrations`.
+Lists are paged classically (`offset`, `limit`, `more`).
+
+A 429 is waited out as its headers ask (`Retry-After`, else `ratelimit-reset`), a 5xx retried, a
+bounded number of times (see migrate.http). A list that cannot be read fails the run; one schedule,
+team or override list that cannot be read is a finding in the report, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from firebell.migrate.common import Doc, Finding
+from firebell.migrate.http import JsonReader, ReadFailed, part
+from firebell.migrate.pagerduty import Source
+
+PAGE = 100  # PagerDuty's largest page
+MAX_PAGES = 10_000
+OVERRIDES_AHEAD = timedelta(days=365)  # overrides read from now to a year on
+
+
+@dataclass
+class PagerDutyReader(JsonReader):
+    wait_headers: ClassVar[tuple[str, ...]] = ("retry-after", "ratelimit-reset")
+
+    @classmethod
+    def connect(cls, api_url: str, token: str, **options: Any) -> PagerDutyReader:
+        client = httpx.Client(
+            base_url=api_url.rstrip("/"),
+            headers={
+                "Authorization": f"Token token={token}",
+                "Accept": "application/vnd.pagerduty+json;version=2",
+            },
+            timeout=30.0,
+        )
+        return cls(client, **options)
+
+    def pages(self, path: str, key: str, params: list[tuple[str, str]] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a classically paged list (`offset`/`limit`, until `more` is false)."""
+        offset = 0
+        for _ in range(MAX_PAGES):
+            body = self.get(path, [*(params or []), ("limit", str(PAGE)), ("offset", str(offset))])
+            items = body.get(key) or []
+            yield from items
+            if not body.get("more") or not items:
+                return
+            offset += len(items)
+
+
+def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source:
+    """The account's users, teams (with members), schedules (with overrides), policies and services."""
+    now = now or datetime.now(UTC)
+    source = Source(read_at=now)
+    source.users = _unique(
+        reader.pages("/users", "users", [("include[]", "contact_methods"), ("include[]", "notification_rules")])
+    )
+    source.teams = _unique(reader.pages("/teams", "teams"))
+    for team in source.teams:
+        try:
+            source.members[str(team.get("id", ""))] = list(
+                reader.pages(f"/teams/{part(team.get('id'))}/members", "members")
+            )
+        except ReadFailed as exc:
+            source.problems.append(Finding("read", f"team {team.get('name', '')}", f"members not read ({exc})"))
+    since, until = now.isoformat(), (now + OVERRIDES_AHEAD).isoformat()
+    for listed in _unique(reader.pages("/schedules", "schedules")):
+        name = str(listed.get("name", ""))
+        try:
+            schedule = reader.get(f"/schedules/{part(listed.get('id'))}").get("schedule") or listed
+        except ReadFailed as exc:
+            source.problems.append(Finding("schedule", name, f"not carried: its layers could not be read ({exc})"))
+            continue
+        source.schedules.append(schedule)
+        try:
+            overrides = reader.get(
+                f"/schedules/{part(listed.get('id'))}/overrides", {"since": since, "until": until}
+            ).get("overrides")
+        except ReadFailed as exc:
+            source.problems.append(Finding("schedule", name, f"overrides not read ({exc}); carried without them"))
+            continue
+        if overrides:
+            source.overrides[str(listed.get("id", ""))] = list(overrides)
+    source.escalation_policies = _unique(reader.pages("/escalation_policies", "escalation_policies"))
+    source.services = _unique(reader.pages("/services", "services", [("include[]", "integrations")]))
+    return source
+
+
+def _unique(items: Iterator[dict[str, Any]]) -> list[Doc]:
+    """Items by id, the first of each (a page that shifted while being read repeats one)."""
+    seen: set[str] = set()
+    found: list[Doc] = []
+    for item in items:
+        key = str(item.get("id", ""))
+        if key and key in seen:
+            continue
+        seen.add(key)
+        found.append(item)
+    return found

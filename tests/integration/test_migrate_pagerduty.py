@@ -1,0 +1,141 @@
+"""Reading PagerDuty over HTTP: classic paging, a 429 waited out, a failing schedule reported, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from firebell.migrate.http import ReadFailed
+from firebell.migrate.output import render, report
+from firebell.migrate.pagerduty import translate
+from firebell.migrate.pagerduty_http import PagerDutyReader, read_account
+from firebell.oncall.config_file import load
+from tests.conftest import FIREBELL
+from tests.migrate_helpers import error_line, run_migrate
+from tests.pagerduty_standin import ROUTING_KEY, TOKEN, StandIn, serving
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+BROKEN = {
+    "id": "PSCHED3",
+    "type": "schedule",
+    "name": "Broken",
+    "time_zone": "UTC",
+    "schedule_layers": [],
+}
+
+
+def test_pages_across_more_true_a_429_waited_out_and_one_failing_schedule_reported() -> None:
+    standin = StandIn(page_size=3, throttle={"/teams": 7}, broken={"/schedules/PSCHED3"}, extra_schedules=[BROKEN])
+    waits: list[float] = []
+    with serving(standin):
+        reader = PagerDutyReader.connect(standin.url, TOKEN, sleep=waits.append)
+        try:
+            source = read_account(reader, NOW)
+        finally:
+            reader.close()
+
+    user_pages = [r for r in standin.requests if r.startswith("/users?")]
+    assert len(user_pages) == 2  # 4 users, 3 a page: the first answered more=true
+    assert "offset=3" in user_pages[1]
+    assert "include%5B%5D=contact_methods&include%5B%5D=notification_rules" in user_pages[0]
+    assert sorted(u["email"] for u in source.users) == [
+        "ann@example.com",
+        "ben@example.com",
+        "cy@example.com",
+        "dee@example.com",
+    ]
+    assert all("contact_methods" in u and "notification_rules" in u for u in source.users)
+    assert standin.accepts == {"application/vnd.pagerduty+json;version=2"}
+    # The 429's ratelimit-reset (7 seconds) was waited, then /teams asked again; the broken schedule's
+    # 500s were retried with backoff and then reported.
+    assert [r.split("?")[0] for r in standin.requests].count("/teams") == 2
+    assert waits == [7.0, 1.0, 2.0, 4.0, 8.0, 16.0]
+    assert [p.line() for p in source.problems] == [
+        "schedule 'Broken': not carried: its layers could not be read (GET /schedules/PSCHED3: HTTP 500 "
+        "(Internal Server Error) after 5 retries)"
+    ]
+    overrides = [r for r in standin.requests if r.startswith("/schedules/PSCHED1/overrides")]
+    assert overrides == [
+        "/schedules/PSCHED1/overrides?since=2026-11-01T00%3A00%3A00%2B00%3A00&until=2027-11-01T00%3A00%3A00%2B00%3A00"
+    ]
+
+    migration = translate(source)
+    text = render(migration, "PagerDuty")
+    config, _ = load(text, "migrated.yaml")  # apply accepts it
+    assert [s.name for s in config.all_schedules()] == ["Nights", "Primary"]
+    assert config.services[1].integrations is not None
+    assert config.services[1].integrations[0].key == ROUTING_KEY
+    assert "schedule 'Broken': not carried" in report(migration, "PagerDuty")
+
+
+def test_rate_limiting_that_never_ends_gives_up_after_the_retries() -> None:
+    standin = StandIn()
+    with serving(standin):
+        reader = PagerDutyReader.connect(standin.url, TOKEN, sleep=lambda _s: None, retries=2)
+        try:
+            standin.throttle["/escalation_policies"] = 30
+            assert "escalation_policies" in reader.get("/escalation_policies")  # one 429, then the answer
+            standin.always_throttled.add("/services")
+            with pytest.raises(ReadFailed, match=r"GET /services: HTTP 429 \(Rate Limit Exceeded\) after 2 retries"):
+                reader.get("/services")
+        finally:
+            reader.close()
+    assert reader.waits == [30.0, 60.0, 60.0]  # ratelimit-reset, at most a minute each
+    assert sum(r == "/services" for r in standin.requests) == 3
+
+
+def migrate(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_migrate("pagerduty", "PAGERDUTY_TOKEN", *args)
+
+
+def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) -> None:
+    out, written = tmp_path / "oncall.yaml", tmp_path / "report.txt"
+    standin = StandIn(page_size=2)
+    with serving(standin):
+        result = migrate("--api-url", standin.url, "--token", TOKEN, "--out", str(out), "--report", str(written))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(
+            f"wrote {out}: 4 user(s), 1 team(s), 2 schedule(s), 2 escalation policy(ies), 2 service(s)"
+        )
+        text = written.read_text()
+        assert "user 'ann@example.com': push_notification contact 'iPhone' not carried" in text
+        assert "service 'checkout': firebell apply refuses services that do not exist yet" in text
+        assert text in result.stdout
+        first = out.read_text()
+
+        env = {**os.environ, "PAGERDUTY_TOKEN": TOKEN}
+        again = subprocess.run(
+            [str(FIREBELL), "migrate", "pagerduty", "--api-url", standin.url, "--out", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert again.returncode == 0, again.stderr
+        assert out.read_text() == first  # the token from the environment; the same account, the same file
+
+        dry = tmp_path / "dry.yaml"
+        plan = migrate("--api-url", standin.url, "--token", TOKEN, "--out", str(dry), "--dry-run")
+        assert plan.returncode == 0, plan.stderr
+        assert not dry.exists()
+        assert "  schedule Primary [Europe/Berlin]: Weekly (weekly_rotation, 3), Weekend (daily_rotation, 2); " in (
+            plan.stdout
+        )
+        assert "  service checkout: policy Platform EP, 1 integration(s)" in plan.stdout
+
+        refused = migrate("--api-url", standin.url, "--token", "wrong", "--out", str(tmp_path / "x.yaml"))
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"error: reading PagerDuty at {standin.url}: GET /users: HTTP 401 (Unauthorized)"
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    out = ("--out", str(tmp_path / "o.yaml"))
+    assert error_line(migrate(*out)) == "error: give --token TOKEN (or PAGERDUTY_TOKEN)"
+    unreachable = error_line(migrate("--api-url", "http://127.0.0.1:9", "--token", "t", *out))
+    assert unreachable.startswith("error: reading PagerDuty at http://127.0.0.1:9: GET /users:")
+    assert not (tmp_path / "o.yaml").exists()

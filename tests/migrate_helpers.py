@@ -1,0 +1,62 @@
+"""What the tests of `firebell migrate` share: running the command, and asking who is on call."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+
+from tests.conftest import FIREBELL, Server
+
+Expected = Mapping[str, Mapping[str, str | None]]  # schedule -> instant -> handle (None: nobody)
+
+
+def run_migrate(vendor: str, secret_env: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`firebell migrate <vendor> ARGS`, without the vendor's secret in the environment."""
+    env = {k: v for k, v in os.environ.items() if k != secret_env}
+    return subprocess.run(
+        [str(FIREBELL), "migrate", vendor, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def on_call(server: Server, token: str, expected: Expected) -> dict[tuple[str, str], str | None]:
+    """Who the server says is on call at each of `expected`'s instants, keyed like `flat(expected)`."""
+    seen = {}
+    with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"}) as api:
+        for schedule, instants in expected.items():
+            for at in instants:
+                found = api.get(f"/api/v1/schedules/{schedule}/oncall", params={"at": at})
+                assert found.status_code == 200, found.text
+                seen[(schedule, at)] = found.json()["handle"]
+    return seen
+
+
+def flat(expected: Expected) -> dict[tuple[str, str], str | None]:
+    return {(schedule, at): who for schedule, instants in expected.items() for at, who in instants.items()}
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a refused command printed (it must exit 1 and print one line)."""
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A loopback HTTP server for `handler` in a thread, for the duration; gives its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
