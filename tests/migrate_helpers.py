@@ -60,3 +60,16 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def reply(
+    handler: BaseHTTPRequestHandler, status: int, payload: bytes, content_type: str, headers: Mapping[str, str]
+) -> None:
+    """Answer a stand-in's request: the status, the vendor's headers, the JSON body."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(payload)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(payload)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.migrate_helpers import serve
+from tests.migrate_helpers import reply, serve
 
 BACKUP = Path(__file__).parent / "fixtures" / "opsgenie_backup" / "OpsGenieBackups"
 API_KEY = "d1f2e3c4-test-key"
@@ -130,16 +130,8 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             else:
                 status, body, headers = standin.answer(split.path, parse_qs(split.query))
             payload = json.dumps({**body, "took": 0.01, "requestId": str(uuid.uuid4())}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("X-Request-ID", str(uuid.uuid4()))
-            if status == 200:
-                self.send_header("X-RateLimit-State", "OK")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            sent = {"X-Request-ID": str(uuid.uuid4()), **({"X-RateLimit-State": "OK"} if status == 200 else {})}
+            reply(self, status, payload, "application/json", {**sent, **headers})
 
     return Handler
 

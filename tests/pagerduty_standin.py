@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.migrate_helpers import serve
+from tests.migrate_helpers import reply, serve
 
 TOKEN = "y_NbAkKc66ryYTWUXYEu"
 ROUTING_KEY = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
@@ -362,13 +362,7 @@ def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:
             else:
                 status, body = standin.answer(split.path, parse_qs(split.query))
             payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            reply(self, status, payload, "application/json; charset=utf-8", headers)
 
     return Handler
 

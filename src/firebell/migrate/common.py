@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60  # minutes
@@ -195,3 +195,34 @@ def zone_or_utc(zone: str, kind: str, name: str, findings: list[Finding]) -> str
         return zone
     findings.append(Finding(kind, name, f"time zone {zone!r} is not an IANA name Firebell knows; used UTC"))
     return "UTC"
+
+
+def rotation_layer(
+    *,
+    name: str,
+    kind: str,
+    participants: list[str],
+    first_handoff: datetime,
+    zone: str,
+    length: int,
+    windows: list[dict[str, Any]],
+    what: str,
+    findings: list[Finding],
+    schedule: str,
+) -> dict[str, Any]:
+    """A layer of the apply format: its first handoff read in the schedule's zone (to the minute)."""
+    local = first_handoff.astimezone(ZoneInfo(zone))
+    if local.second or local.microsecond:
+        findings.append(Finding("schedule", schedule, f"{what} {first_handoff.isoformat()} rounded to the minute"))
+    layer: dict[str, Any] = {
+        "name": name,
+        "type": kind,
+        "participants": participants,
+        "start": local.date().isoformat(),
+        "handoff": local.strftime("%H:%M"),
+    }
+    if length != 1:
+        layer["length"] = length
+    if windows:
+        layer["windows"] = windows
+    return layer

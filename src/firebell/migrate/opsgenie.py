@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from firebell.kernel.severity import Sev
 from firebell.migrate.common import DAY as _DAY
@@ -38,6 +37,7 @@ from firebell.migrate.common import (
     Doc,
     Finding,
     Migration,
+    rotation_layer,
     weekly_windows,
     zone_or_utc,
 )
@@ -309,21 +309,19 @@ def _layer(
     if not participants:
         findings.append(Finding("schedule", schedule, f"{where} not carried: no participant could be carried"))
         return None
-    local = start.astimezone(ZoneInfo(zone))
-    if local.second or local.microsecond:
-        findings.append(Finding("schedule", schedule, f"{where}: start {start.isoformat()} rounded to the minute"))
-    layer: dict[str, Any] = {
-        "name": name,
-        "type": kind,
-        "participants": participants,
-        "start": local.date().isoformat(),
-        "handoff": local.strftime("%H:%M"),
-    }
-    if length != 1:
-        layer["length"] = length
     windows = _windows(rotation.get("timeRestriction"), where, schedule, findings)
-    if windows:
-        layer["windows"] = windows
+    layer = rotation_layer(
+        name=name,
+        kind=kind,
+        participants=participants,
+        first_handoff=start,
+        zone=zone,
+        length=length,
+        windows=windows,
+        what=f"{where}: start",
+        findings=findings,
+        schedule=schedule,
+    )
     end = _instant(rotation.get("endDate"))
     if end is not None:
         findings.append(

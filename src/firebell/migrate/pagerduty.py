@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from firebell.migrate.common import (
     DAY,
@@ -38,6 +37,7 @@ from firebell.migrate.common import (
     instant,
     known_zone,
     parse_clock,
+    rotation_layer,
     weekly_windows,
     zone_or_utc,
 )
@@ -271,23 +271,19 @@ def _layer(
     if not participants:
         findings.append(Finding("schedule", schedule, f"{where} not carried: no user could be carried"))
         return None
-    local = anchor.astimezone(ZoneInfo(zone))
-    if local.second or local.microsecond:
-        findings.append(
-            Finding("schedule", schedule, f"{where}: virtual start {anchor.isoformat()} rounded to the minute")
-        )
-    doc: dict[str, Any] = {
-        "name": name,
-        "type": kind,
-        "participants": participants,
-        "start": local.date().isoformat(),
-        "handoff": local.strftime("%H:%M"),
-    }
-    if length != 1:
-        doc["length"] = length
     windows = _windows(layer.get("restrictions") or [], where, schedule, findings)
-    if windows:
-        doc["windows"] = windows
+    doc = rotation_layer(
+        name=name,
+        kind=kind,
+        participants=participants,
+        first_handoff=anchor,
+        zone=zone,
+        length=length,
+        windows=windows,
+        what=f"{where}: virtual start",
+        findings=findings,
+        schedule=schedule,
+    )
     start = instant(layer.get("start"))
     if start is not None and start > anchor and (read_at is None or start > read_at):
         findings.append(
