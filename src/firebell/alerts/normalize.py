@@ -251,6 +251,8 @@ def from_opsgenie(body: OpsgenieCreate) -> AlertEvent:
     details: dict[str, object] = {"details": dict(body.details), "priority": body.priority}
     if body.description:
         details["description"] = body.description
+    if body.note:  # also kept as the alert's first note (the Opsgenie API lists it)
+        details["note"] = body.note
     return AlertEvent(
         action=EventAction.TRIGGER,
         dedup_key=fit_key(body.alias) if body.alias else new_id(),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from firebell.alerts.details import MARKER, Digest, clip, digest, fit, is_web_url
 from firebell.alerts.model import EventAction
-from firebell.alerts.normalize import from_alertmanager, from_pagerduty
-from firebell.alerts.schemas import AlertmanagerWebhook, PagerDutyEvent
+from firebell.alerts.normalize import from_alertmanager, from_opsgenie, from_pagerduty
+from firebell.alerts.schemas import AlertmanagerWebhook, OpsgenieCreate, PagerDutyEvent
 
 GRAFANA = Path(__file__).resolve().parents[2] / "fixtures" / "grafana"
 
@@ -69,6 +69,12 @@ def test_opsgenie_description_details_note_and_tags() -> None:
         }
     )
     assert d.fields == (("backlog", "12"), ("description", "Replica lag"), ("note", "seen twice"), ("tags", "api, db"))
+
+
+def test_an_opsgenie_create_keeps_its_note_with_its_details() -> None:
+    body = OpsgenieCreate.model_validate({"message": "Replica lag", "note": "seen twice", "details": {"lag": "40s"}})
+    d = digest({"source": "opsgenie", "details": from_opsgenie(body).details})
+    assert dict(d.fields) == {"lag": "40s", "note": "seen twice", "priority": "P3"}
 
 
 def test_a_digest_caps_rows_and_values_and_survives_its_stored_form() -> None:
