@@ -1,4 +1,4 @@
-"""The server's connections gather the writes of one turn of the event loop into one system call."""
+"""The server holds a response's head until its body follows, so both leave in one system call."""
 
 from __future__ import annotations
 
@@ -23,19 +23,23 @@ def _read(peer: socket.socket) -> bytes:
         return b"<nothing>"
 
 
-def test_writes_of_one_turn_leave_together_at_its_end() -> None:
+HEAD = b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n"
+
+
+def test_a_head_waits_for_its_body_and_both_leave_together() -> None:
     async def scenario() -> None:
         transport, peer = await _connected()
         corked = _CorkedTransport(transport, asyncio.get_running_loop())
-        corked.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n")
-        corked.write(b"{}")
-        assert corked.get_write_buffer_size() == 46
-        assert _read(peer) == b"<nothing>"  # still held: nothing was sent yet
+        corked.write(HEAD)
+        assert corked.get_write_buffer_size() == len(HEAD)
+        assert _read(peer) == b"<nothing>"  # held: nothing was sent yet
+        corked.write(b"{}")  # the body: out at once with its head, without waiting for the loop
+        assert _read(peer) == HEAD + b"{}"
+        corked.write(b"a chunk that is no head")
+        assert _read(peer) == b"a chunk that is no head"  # anything else goes out at once
+        corked.write(HEAD)  # a head whose body never comes leaves at the end of the turn
         await asyncio.sleep(0)
-        assert _read(peer) == b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n{}"
-        corked.write(b"next")
-        await asyncio.sleep(0)
-        assert _read(peer) == b"next"
+        assert _read(peer) == HEAD
         transport.close()
         peer.close()
 
@@ -46,17 +50,17 @@ def test_close_sends_what_is_held_first_and_abort_drops_it() -> None:
     async def scenario() -> None:
         transport, peer = await _connected()
         corked = _CorkedTransport(transport, asyncio.get_running_loop())
-        corked.write(b"last words")
+        corked.write(HEAD)
         corked.close()
         await asyncio.sleep(0.01)
-        assert _read(peer) == b"last words"
+        assert _read(peer) == HEAD
         assert _read(peer) == b""  # then the end of the stream
         assert corked.is_closing()  # the rest is the transport's own
         peer.close()
 
         transport, peer = await _connected()
         corked = _CorkedTransport(transport, asyncio.get_running_loop())
-        corked.write(b"never sent")
+        corked.write(HEAD)
         corked.abort()
         await asyncio.sleep(0.01)
         assert _read(peer) in (b"", b"<nothing>")
