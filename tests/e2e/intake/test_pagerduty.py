@@ -197,3 +197,14 @@ def test_alertmanager_pagerduty_notifier_opens_and_resolves(
     log = (tmp_path / "alertmanager.log").read_text(errors="replace")
     assert "Notify for alerts failed" not in log, log[-3000:]
     assert "Notify success" in log
+
+
+def test_serve_refuses_tls_files_that_do_not_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    monkeypatch.setenv("FIREBELL_TLS__CERT_FILE", str(tmp_path / "junk.pem"))
+    monkeypatch.setenv("FIREBELL_TLS__KEY_FILE", str(tmp_path / "junk.pem"))
+    refused = cli(f"sqlite:///{tmp_path / 'firebell.db'}", "serve", check=False)
+    assert refused.returncode == 1
+    [line] = refused.stderr.strip().splitlines()
+    assert line.startswith("error: FIREBELL_TLS__CERT_FILE / KEY_FILE do not load: ")
+    assert "PEM" in line
