@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -123,7 +124,10 @@ class Server:
                 self.process.wait()
 
 
-def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    database_url: str, log: Path, *extra: str, env: dict[str, str] | None = None, verify: ssl.SSLContext | None = None
+) -> Server:
+    """A running `firebell serve`; with `verify` (trusting its certificate) it is asked over HTTPS."""
     port = free_port()
     full_env = {
         **LOOPBACK_ALLOWED,
@@ -134,13 +138,13 @@ def start_server(database_url: str, log: Path, *extra: str, env: dict[str, str] 
     }
     handle = log.open("ab")
     process = subprocess.Popen([str(FIREBELL), "serve", *extra], env=full_env, stdout=handle, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if verify else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited early: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=1, verify=verify or True).status_code == 200:
                 return Server(url, database_url, process, log)
         except httpx.HTTPError:
             pass

@@ -142,7 +142,7 @@ def serve(
     """Run the API, web UI and background engine (migrations applied first)."""
     from firebell.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
     from firebell.infra import migrate
-    from firebell.web.server import run_server
+    from firebell.web.server import check_tls, run_server
 
     overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
     for key, value in overrides.items():
@@ -151,6 +151,7 @@ def serve(
         container = _container()
         migrate.upgrade(container.engine)
         settings = container.settings
+        check_tls(settings.tls)
         if demo:
             seeded = seed_demo(container)
             if seeded.skipped:

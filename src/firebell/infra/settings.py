@@ -182,6 +182,25 @@ class RetentionSettings(BaseModel):
     sweep_interval_seconds: int = Field(default=3600, ge=10, description="How often the pruning runs.")
 
 
+class TlsSettings(BaseModel):
+    """Serving HTTPS directly, without a proxy in front: a certificate and its key (PEM files)."""
+
+    cert_file: str = Field(
+        default="", description="The server's certificate chain, PEM; with key_file, the server speaks HTTPS."
+    )
+    key_file: str = Field(default="", description="Its private key, PEM (unencrypted).")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> TlsSettings:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("FIREBELL_TLS__CERT_FILE and FIREBELL_TLS__KEY_FILE are set together or not at all")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.cert_file)
+
+
 class SmtpSettings(BaseModel):
     """The SMTP server email pages and communications go through."""
 
@@ -337,7 +356,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, description="Worker processes (`serve --workers N`).")
     public_url: str = Field(
         default="",
-        description="How people and senders reach this server (in links and URLs); default http://HOST:PORT.",
+        description="How people and senders reach this server (in links and URLs); default http://HOST:PORT "
+        "(https with TLS set).",
     )
     secret_key: SecretStr = Field(
         default=SecretStr("dev-only-secret-change-me"),
@@ -347,6 +367,7 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, description="How long a browser session lasts.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=False, description="Log one JSON object per line.")
+    tls: TlsSettings = TlsSettings()
     ingest: IngestSettings = IngestSettings()
     pools: PoolSettings = PoolSettings()
     limits: LimitSettings = LimitSettings()
@@ -375,4 +396,5 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls.enabled else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")

@@ -4,17 +4,15 @@ Alertmanager's Opsgenie notifier, pointed at a running Firebell by changing only
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import opsgenie_sdk
 import pytest
 
-from tests.conftest import Server, cli, last_line, need_peer
-from tests.e2e.intake.test_peers import ALERTMANAGER, query, run_alertmanager, wait_for
+from tests.conftest import Server, cli, last_line
+from tests.e2e.intake.test_peers import alertmanager_config, fire, need_alertmanager, query, run_alertmanager, wait_for
 
 
 def _alert_api(server: Server, key: str) -> opsgenie_sdk.AlertApi:
@@ -167,57 +165,34 @@ def test_opsgenie_heartbeat_ping(genie: tuple[Server, str]) -> None:
 
 @pytest.fixture
 def alertmanager_genie(genie: tuple[Server, str], tmp_path: Path) -> Iterator[tuple[str, Server, Path]]:
-    need_peer(
-        None if ALERTMANAGER else "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
-    )
+    need_alertmanager()
     server, key = genie
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(
-        textwrap.dedent(f"""\
-            route:
-              receiver: firebell
-              group_by: ['alertname']
-              group_wait: 1s
-              group_interval: 1s
-              repeat_interval: 2s
-            receivers:
-              - name: firebell
-                opsgenie_configs:
-                  - api_url: {server.url}/
-                    api_key: {key}
-                    update_alerts: true
-                    send_resolved: true
-                    message: '{{{{ .CommonLabels.alertname }}}} on {{{{ len .Alerts.Firing }}}} hosts'
-                    description: '{{{{ range .Alerts }}}}{{{{ .Labels.instance }}}} {{{{ end }}}}'
-                    priority: P2
-            """)
+    config = alertmanager_config(
+        tmp_path,
+        f"""\
+        opsgenie_configs:
+          - api_url: {server.url}/
+            api_key: {key}
+            update_alerts: true
+            send_resolved: true
+            message: '{{{{ .CommonLabels.alertname }}}} on {{{{ len .Alerts.Firing }}}} hosts'
+            description: '{{{{ range .Alerts }}}}{{{{ .Labels.instance }}}} {{{{ end }}}}'
+            priority: P2
+        """,
+        repeat_interval="2s",
     )
     with run_alertmanager(config, tmp_path, "--log.level=debug") as url:
         yield url, server, tmp_path / "alertmanager.log"
-
-
-def _fire(am_url: str, hosts: list[str], ends_at: dt.datetime | None = None) -> None:
-    now = dt.datetime.now(dt.UTC)
-    alerts: list[dict[str, Any]] = []
-    for host in hosts:
-        alert: dict[str, Any] = {
-            "labels": {"alertname": "QueueLag", "instance": host},
-            "startsAt": (now - dt.timedelta(minutes=1)).isoformat(),
-        }
-        if ends_at is not None:
-            alert["endsAt"] = ends_at.isoformat()
-        alerts.append(alert)
-    httpx.post(f"{am_url}/api/v2/alerts", json=alerts, timeout=10).raise_for_status()
 
 
 def test_alertmanager_opsgenie_notifier_updates_instead_of_recreating(
     alertmanager_genie: tuple[str, Server, Path],
 ) -> None:
     am_url, server, am_log = alertmanager_genie
-    _fire(am_url, ["q-1"])
+    fire(am_url, "QueueLag", ["q-1"])
     described = "select count(*) from opsgenie_requests where action = 'UpdateDescription'"
     wait_for(lambda: query(server, described)[0][0] > 0)
-    _fire(am_url, ["q-1", "q-2"])  # the group changes: the same alert's message and description follow
+    fire(am_url, "QueueLag", ["q-1", "q-2"])  # the group changes: the same alert's message and description follow
     wait_for(lambda: query(server, "select summary from alerts")[:1] == [("QueueLag on 2 hosts",)])
     wait_for(lambda: "q-2" in str(query(server, "select details from alerts")[0][0]))
     # repeats update the one alert (a create with its alias deduplicates): never a second alert
@@ -226,7 +201,7 @@ def test_alertmanager_opsgenie_notifier_updates_instead_of_recreating(
     actions = {row[0] for row in query(server, "select action from opsgenie_requests")}
     assert {"Create", "UpdateMessage", "UpdateDescription"} <= actions
     assert query(server, "select count(*) from opsgenie_requests where not success") == [(0,)]
-    _fire(am_url, ["q-1", "q-2"], ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    fire(am_url, "QueueLag", ["q-1", "q-2"], ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     wait_for(lambda: query(server, "select status from alerts") == [("resolved",)])
     text = am_log.read_text(errors="replace")
     assert "Notify for alerts failed" not in text, text[-3000:]

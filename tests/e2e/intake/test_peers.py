@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,32 +39,61 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-@pytest.fixture
-def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]:
+def need_alertmanager() -> None:
     need_peer(
         None if ALERTMANAGER else "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)"
     )
+
+
+@pytest.fixture
+def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]:
+    need_alertmanager()
     cli(server.database_url, "service", "create", "web", "--group-by", "alertname")
     key = last_line(cli(server.database_url, "integration", "create", "--service", "web", "--kind", "alertmanager"))
-    config = tmp_path / "alertmanager.yml"
     receiver_url = f"{server.url}/integrations/alertmanager/{key}"
-    config.write_text(
-        textwrap.dedent(f"""\
-            route:
-              receiver: firebell
-              group_by: ['alertname']
-              group_wait: 1s
-              group_interval: 1s
-              repeat_interval: 1h
-            receivers:
-              - name: firebell
-                webhook_configs:
-                  - url: {receiver_url}
-                    send_resolved: true
-            """)
+    config = alertmanager_config(
+        tmp_path,
+        f"""\
+        webhook_configs:
+          - url: {receiver_url}
+            send_resolved: true
+        """,
     )
     with run_alertmanager(config, tmp_path) as url:
         yield url, server
+
+
+def alertmanager_config(tmp_path: Path, receiver: str, repeat_interval: str = "1h") -> Path:
+    """An Alertmanager configuration that sends every alert, grouped by name and at once, to its one
+    receiver `firebell`: `receiver` is that receiver's YAML (its notifiers)."""
+    config = tmp_path / "alertmanager.yml"
+    route = textwrap.dedent(f"""\
+        route:
+          receiver: firebell
+          group_by: ['alertname']
+          group_wait: 1s
+          group_interval: 1s
+          repeat_interval: {repeat_interval}
+        receivers:
+          - name: firebell
+        """)
+    config.write_text(route + textwrap.indent(textwrap.dedent(receiver), "    "))
+    return config
+
+
+def fire(am_url: str, alertname: str, hosts: list[str], ends_at: dt.datetime | None = None) -> None:
+    """Alerts of this name on these hosts, pushed to Alertmanager as Prometheus does (ended at `ends_at`)."""
+    now = dt.datetime.now(dt.UTC)
+    alerts: list[dict[str, Any]] = []
+    for host in hosts:
+        alert: dict[str, Any] = {
+            "labels": {"alertname": alertname, "instance": host},
+            "startsAt": (now - dt.timedelta(minutes=1)).isoformat(),
+        }
+        if ends_at is not None:
+            alert["endsAt"] = ends_at.isoformat()
+        alerts.append(alert)
+    httpx.post(f"{am_url}/api/v2/alerts", json=alerts, timeout=10).raise_for_status()
 
 
 @contextmanager
