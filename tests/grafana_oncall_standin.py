@@ -2,7 +2,7 @@
 (grafana/oncall, docs/sources/oncall-api-reference/*.md) says, with one small instance.
 
 Lists (`GET /api/v1/users/`, `/personal_notification_rules/`, `/teams/`, `/schedules/`,
-`/on_call_shifts/`, `/escalation_chains/`, `/escalation_policies/`, `/integrations/`) are pages of
+`/on_call_shifts/`, `/escalation_chains/`, `/escalation_policies/`, `/integrations/`, `/routes/`) are pages of
 `{count, next, previous, results, page_size, current_page_number, total_pages}` chosen by `page`;
 `GET /api/v1/schedules/{id}/final_shifts` needs `start_date` and `end_date`. `Authorization: <token>`
 is required (401 otherwise); errors are `{"detail": ...}`. `throttle` paths answer their first call
@@ -272,6 +272,27 @@ def integrations(url: str) -> list[dict[str, Any]]:
     ]
 
 
+ROUTES = [
+    {
+        "id": "RCCHECKOUT001",
+        "integration_id": "CCHECKOUT001",
+        "escalation_chain_id": "FPLAT0000001",
+        "routing_regex": ".*",
+        "position": 1,
+        "is_the_last_route": True,
+        "slack": {"channel_id": None},
+    },
+    {
+        "id": "RCRITICAL0002",
+        "integration_id": "CCHECKOUT001",
+        "escalation_chain_id": "FNIGHT000002",
+        "routing_regex": "severity=critical",
+        "position": 0,
+        "is_the_last_route": False,
+        "slack": {"channel_id": None},
+    },
+]
+
 # Who Grafana OnCall shows on call for Primary in the week of 2029-11-12 (written out by hand): cy's
 # week (the 158th since 2026-11-02), ben's override, and dee's weekend (the 158th since 2026-11-07).
 FINAL_SHIFTS = {
@@ -321,6 +342,7 @@ class StandIn:
             "/api/v1/escalation_chains/": CHAINS,
             "/api/v1/escalation_policies/": STEPS,
             "/api/v1/integrations/": integrations(self.url),
+            "/api/v1/routes/": ROUTES,
         }
         if path in lists:
             return self.page(path, lists[path], one)

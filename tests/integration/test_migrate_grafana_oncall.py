@@ -110,6 +110,7 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
         )
         assert "schedule 'Legacy': not carried: its shifts come from the iCal feed" in text
         assert "service 'checkout': firebell apply refuses services that do not exist yet" in text
+        assert "service 'checkout': route 'severity=critical' to 'Nights EP' not carried" in text
         first = out.read_text()
         again = run_migrate(
             "grafana-oncall", "GRAFANA_ONCALL_TOKEN", "--api-url", standin.url, "--out", str(out), secret=TOKEN
@@ -143,7 +144,15 @@ def test_a_folder_of_saved_answers_gives_the_same_file_as_the_api(tmp_path: Path
         reader = GrafanaOnCallReader.connect(standin.url, TOKEN)
         try:
             from_api = render(translate(read_account(reader, NOW)), "Grafana OnCall")
-            for name in ("users", "teams", "schedules", "on_call_shifts", "escalation_chains", "integrations"):
+            for name in (
+                "users",
+                "teams",
+                "schedules",
+                "on_call_shifts",
+                "escalation_chains",
+                "integrations",
+                "routes",
+            ):
                 (saved / f"{name}.json").write_text(json.dumps(reader.get(f"/api/v1/{name}/")))  # pages
             rules = reader.get("/api/v1/personal_notification_rules/")["results"]
             (saved / "personal_notification_rules.json").write_text(json.dumps(rules))  # a bare list

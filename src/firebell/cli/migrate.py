@@ -94,8 +94,9 @@ def migrate_grafana_oncall(
         Path | None,
         typer.Option(
             help="read saved API answers instead: a folder of users.json, personal_notification_rules.json, "
-            "teams.json, schedules.json, on_call_shifts.json, escalation_chains.json, escalation_policies.json "
-            "and integrations.json, each a list or a page ({results: [...]}); a missing file is an empty list"
+            "teams.json, schedules.json, on_call_shifts.json, escalation_chains.json, escalation_policies.json, "
+            "integrations.json and routes.json, each a list or a page ({results: [...]}); a missing file is "
+            "an empty list"
         ),
     ] = None,
     report_file: Annotated[Path | None, typer.Option("--report", help="also write the report to this file")] = None,

@@ -21,9 +21,10 @@ What maps where:
   `notify_team_members`) adds targets to a level, and a `wait` closes it with the wait as its timeout;
   `repeat_escalation` repeats the chain (5 times, as Grafana OnCall does);
 - an integration becomes a service (the service must exist in Firebell before `firebell apply`)
-  bound to its default route's chain; Alertmanager and Grafana Alerting integrations become
-  `alertmanager` integrations and webhook ones `webhook` integrations, each keeping the token of its
-  `link` as its key when the token is a key Firebell takes, so a sender changes only the host and path.
+  bound to its default route's chain (its other routes are reported); Alertmanager and Grafana
+  Alerting integrations become `alertmanager` integrations and webhook ones `webhook` integrations,
+  each keeping the token of its `link` as its key when the token is a key Firebell takes, so a sender
+  changes only the host and path.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Source:
     escalation_chains: list[Doc] = field(default_factory=list)
     escalation_policies: list[Doc] = field(default_factory=list)
     integrations: list[Doc] = field(default_factory=list)
+    routes: list[Doc] = field(default_factory=list)
     read_at: datetime | None = None  # shifts that ended before this are left out
     problems: list[Finding] = field(default_factory=list)  # what the reader could not read
 
@@ -129,7 +131,15 @@ def translate(source: Source) -> Migration:
         source.escalation_chains,
         lambda chain: _policy(chain, steps.get(str(chain.get("id", "")), []), targets, findings),
     )
-    services, _ = carried(source.integrations, lambda integration: _service(integration, policy_names, findings))
+    routes: dict[str, list[Doc]] = {}
+    for route in source.routes:
+        routes.setdefault(str(route.get("integration_id", "")), []).append(route)
+    services, _ = carried(
+        source.integrations,
+        lambda integration: _service(
+            integration, routes.get(str(integration.get("id", "")), []), policy_names, findings
+        ),
+    )
     document: dict[str, Any] = {"users": users, "teams": teams, "schedules": schedules, "escalation_policies": policies}
     if services:
         document["services"] = services
@@ -516,7 +526,9 @@ def link_token(link: object) -> str:
     return parts[-1] if parts else ""
 
 
-def _service(integration: Doc, policies: Mapping[str, str], findings: list[Finding]) -> dict[str, Any] | None:
+def _service(
+    integration: Doc, routes: Sequence[Doc], policies: Mapping[str, str], findings: list[Finding]
+) -> dict[str, Any] | None:
     name = str(integration.get("name", "")).strip()
     if not name:
         return None
@@ -545,6 +557,17 @@ def _service(integration: Doc, policies: Mapping[str, str], findings: list[Findi
                     "integration",
                     name,
                     f"{kind} carried as an integration of kind {KINDS[kind]}: check the sender's payload",
+                )
+            )
+    for route in sorted(routes, key=lambda r: int(r.get("position") or 0)):
+        if not route.get("is_the_last_route"):
+            chain_name = policies.get(str(route.get("escalation_chain_id") or ""), route.get("escalation_chain_id"))
+            findings.append(
+                Finding(
+                    "service",
+                    name,
+                    f"route {route.get('routing_regex')!r} to {chain_name!r} not carried: Firebell pages a service's "
+                    "one policy; split the senders over services, or give the policy's levels severities",
                 )
             )
     findings.append(service_must_exist(name))

@@ -4,7 +4,7 @@ Calls, as Grafana OnCall's API reference gives them, with `Authorization: <token
 instance's URL (Grafana Cloud's https://oncall-prod-....grafana.net/oncall, or the OSS engine's
 http://localhost:8080): `GET /api/v1/users/`, `/personal_notification_rules/`, `/teams/`,
 `/schedules/`, `/on_call_shifts/`, `/escalation_chains/`, `/escalation_policies/` and
-`/integrations/`. Lists are paged by page number (`page`, while the answer's `next` is set).
+`/integrations/` and `/routes/`. Lists are paged by page number (`page`, while the answer's `next` is set).
 
 A 429 is waited out as its `Retry-After` asks, a 5xx retried, a bounded number of times (see
 migrate.http). A list that cannot be read fails the run, except the personal notification rules
@@ -12,7 +12,8 @@ migrate.http). A list that cannot be read fails the run, except the personal not
 
 `read_folder` reads the same lists from files: one JSON file per endpoint, named after it
 (`users.json`, `personal_notification_rules.json`, `teams.json`, `schedules.json`,
-`on_call_shifts.json`, `escalation_chains.json`, `escalation_policies.json`, `integrations.json`),
+`on_call_shifts.json`, `escalation_chains.json`, `escalation_policies.json`, `integrations.json`,
+`routes.json`),
 each a list or a page as the API answers it ({"results": [...], ...}); a missing file is an empty list.
 
 `final_shifts` reads who a schedule puts on call between two dates, for comparing with Firebell's.
@@ -43,6 +44,7 @@ LISTS = (
     "escalation_chains",
     "escalation_policies",
     "integrations",
+    "routes",
 )
 
 
@@ -69,7 +71,7 @@ class GrafanaOnCallReader(JsonReader):
 
 def read_account(reader: GrafanaOnCallReader, now: datetime | None = None) -> Source:
     """The instance's users (with their notification rules), teams, schedules (with their shifts),
-    escalation chains (with their policies) and integrations."""
+    escalation chains (with their policies) and integrations (with their routes)."""
     source = Source(read_at=now or datetime.now(UTC))
     source.users = unique(reader.pages("/api/v1/users/"))
     try:
@@ -84,6 +86,7 @@ def read_account(reader: GrafanaOnCallReader, now: datetime | None = None) -> So
     source.escalation_chains = unique(reader.pages("/api/v1/escalation_chains/"))
     source.escalation_policies = unique(reader.pages("/api/v1/escalation_policies/"))
     source.integrations = unique(reader.pages("/api/v1/integrations/"))
+    source.routes = unique(reader.pages("/api/v1/routes/"))
     return source
 
 
@@ -120,6 +123,7 @@ def read_folder(path: Path, now: datetime | None = None) -> Source:
         escalation_chains=lists["escalation_chains"],
         escalation_policies=lists["escalation_policies"],
         integrations=lists["integrations"],
+        routes=lists["routes"],
         read_at=now or datetime.now(UTC),
     )
 

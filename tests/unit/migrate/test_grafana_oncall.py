@@ -306,6 +306,16 @@ def test_integrations_become_services_keeping_the_token_of_their_link_when_fireb
             integration("short", "webhook", f"{base}/webhook/abc/"),
             integration("zabbix", "zabbix", f"{base}/zabbix/mReAoNwDm0eMwKo1mTeTwYp/"),
         ],
+        routes=[
+            {"id": "R1", "integration_id": "Ccheckout", "escalation_chain_id": "F1", "is_the_last_route": True},
+            {
+                "id": "R2",
+                "integration_id": "Ccheckout",
+                "escalation_chain_id": "F9",
+                "routing_regex": "db",
+                "position": 0,
+            },
+        ],
     )
     assert doc["services"] == [
         {
@@ -317,6 +327,10 @@ def test_integrations_become_services_keeping_the_token_of_their_link_when_fireb
         {"name": "zabbix", "escalation_policy": "Default"},
     ]
     assert "integration 'short': not carried: the token of its link is not a key Firebell takes" in findings
+    assert (
+        "service 'checkout': route 'db' to 'F9' not carried: Firebell pages a service's one policy; split the "
+        "senders over services, or give the policy's levels severities"
+    ) in findings
     assert (
         "integration 'zabbix': not carried (zabbix): create a Firebell integration and point the sender at it"
         in findings
