@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
-from tests.conftest import FIREBELL, Server
+from tests.conftest import FIREBELL, Server, cli, last_line
 
 Expected = Mapping[str, Mapping[str, str | None]]  # schedule -> instant -> handle (None: nobody)
 
 
-def run_migrate(vendor: str, secret_env: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`firebell migrate <vendor> ARGS`, without the vendor's secret in the environment."""
+def run_migrate(
+    vendor: str, secret_env: str, *args: str, secret: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`firebell migrate <vendor> ARGS`, with the vendor's secret in the environment only if given."""
     env = {k: v for k, v in os.environ.items() if k != secret_env}
+    if secret is not None:
+        env[secret_env] = secret
     return subprocess.run(
         [str(FIREBELL), "migrate", vendor, *args], env=env, capture_output=True, text=True, timeout=120
     )
@@ -34,6 +42,35 @@ def on_call(server: Server, token: str, expected: Expected) -> dict[tuple[str, s
                 assert found.status_code == 200, found.text
                 seen[(schedule, at)] = found.json()["handle"]
     return seen
+
+
+def written_report(result: subprocess.CompletedProcess[str], out: Path, report_file: Path, summary: str) -> str:
+    """The report of a run that wrote `out`: it succeeded, said what it wrote, and printed the report."""
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out}: {summary}")
+    text = report_file.read_text()
+    assert text in result.stdout
+    return text
+
+
+def planned(result: subprocess.CompletedProcess[str], out: Path) -> str:
+    """What a `--dry-run` printed: it succeeded and wrote nothing."""
+    assert result.returncode == 0, result.stderr
+    assert not out.exists()
+    return result.stdout
+
+
+def applied_after_creating(server: Server, out: Path, services: list[str]) -> str:
+    """`firebell apply -f out` once the services exist (apply refuses the first one before): what the
+    apply printed; applying again changes nothing."""
+    refused = cli(server.database_url, "apply", "-f", str(out), check=False)
+    assert refused.returncode == 1
+    assert f"no service named {services[0]!r}" in refused.stderr
+    for name in services:
+        cli(server.database_url, "service", "create", name)
+    applied = cli(server.database_url, "apply", "-f", str(out))
+    assert last_line(cli(server.database_url, "apply", "-f", str(out))) == "nothing to change"
+    return applied.stdout
 
 
 def flat(expected: Expected) -> dict[tuple[str, str], str | None]:
@@ -60,6 +97,28 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+Answer = tuple[int, Any, Mapping[str, str]]  # status, JSON body, headers
+
+
+def json_handler(
+    requests: list[str], respond: Callable[[BaseHTTPRequestHandler, SplitResult], Answer]
+) -> type[BaseHTTPRequestHandler]:
+    """A handler answering every GET with `respond(request, its split URL)` as JSON, keeping each
+    request's path and query in `requests`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            split = urlsplit(self.path)
+            requests.append(self.path)
+            status, body, headers = respond(self, split)
+            reply(self, status, json.dumps(body).encode(), "application/json", headers)
+
+    return Handler
 
 
 def reply(

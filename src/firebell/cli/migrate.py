@@ -1,4 +1,5 @@
-"""`firebell migrate opsgenie|pagerduty`: another tool's on-call set-up as a file for `firebell apply -f`."""
+"""`firebell migrate opsgenie|pagerduty|grafana-oncall`: another tool's on-call set-up as a file for
+`firebell apply -f`."""
 
 from __future__ import annotations
 
@@ -74,6 +75,49 @@ def migrate_pagerduty(
     with errors():
         source = _read("PagerDuty", api_url, PagerDutyReader.connect(api_url, token), read_account)
         _write(translate(source), "PagerDuty", out_file, report_file, dry_run=dry_run)
+
+
+@migrate_app.command("grafana-oncall")
+def migrate_grafana_oncall(
+    out_file: Annotated[Path, typer.Option("--out", help="the YAML file to write, for firebell apply -f")],
+    api_url: Annotated[
+        str,
+        typer.Option(
+            help="the OnCall API's base URL: https://oncall-prod-....grafana.net/oncall (Cloud) or "
+            "http://localhost:8080 (OSS); paths under /api/v1/ follow it"
+        ),
+    ] = "",
+    token: Annotated[
+        str, typer.Option(envvar="GRAFANA_ONCALL_TOKEN", help="an OnCall API token (Authorization header)")
+    ] = "",
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="read saved API answers instead: a folder of users.json, personal_notification_rules.json, "
+            "teams.json, schedules.json, on_call_shifts.json, escalation_chains.json, escalation_policies.json, "
+            "integrations.json and routes.json, each a list or a page ({results: [...]}); a missing file is "
+            "an empty list"
+        ),
+    ] = None,
+    report_file: Annotated[Path | None, typer.Option("--report", help="also write the report to this file")] = None,
+    dry_run: Annotated[bool, typer.Option(help="print what the file would declare; write nothing")] = False,
+) -> None:
+    """Carry users, notification rules, teams, schedules (rotations, restrictions, overrides), escalation
+    chains and integrations (services with their keys) over from Grafana OnCall."""
+    from firebell.migrate.grafana_oncall import translate
+    from firebell.migrate.grafana_oncall_http import GrafanaOnCallReader, read_account, read_folder
+
+    if from_dir is None and not (api_url and token):
+        raise fail("give --api-url URL and --token TOKEN (or GRAFANA_ONCALL_TOKEN), or --from-dir DIR")
+    with errors():
+        if from_dir is not None:
+            try:
+                source = read_folder(from_dir)
+            except (FileNotFoundError, ValueError) as exc:
+                raise fail(str(exc)) from None
+        else:
+            source = _read("Grafana OnCall", api_url, GrafanaOnCallReader.connect(api_url, token), read_account)
+        _write(translate(source), "Grafana OnCall", out_file, report_file, dry_run=dry_run)
 
 
 def _read(vendor: str, api_url: str, reader: R, read: Callable[[R], S]) -> S:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import shlex
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -226,3 +227,40 @@ def rotation_layer(
     if windows:
         layer["windows"] = windows
     return layer
+
+
+def named(doc: Doc, kind: str, findings: list[Finding]) -> str | None:
+    """The document's name; a document without one is reported and not carried."""
+    name = str(doc.get("name", ""))
+    if not name:
+        findings.append(Finding(kind, str(doc.get("id", "")), "not carried: it has no name"))
+    return name or None
+
+
+def carried(
+    docs: Iterable[Doc], make: Callable[[Doc], dict[str, Any] | None]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """What `make` makes of each document, in name order, and the carried ones' names by source id."""
+    made: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    for doc in sorted(docs, key=by_name):
+        out = make(doc)
+        if out is not None:
+            made.append(out)
+            names[str(doc.get("id", ""))] = out["name"]
+    return made, names
+
+
+def by_name(doc: Doc) -> tuple[str, str]:
+    """The order things are written in: by name, then id."""
+    return str(doc.get("name", "")), str(doc.get("id", ""))
+
+
+def service_must_exist(name: str) -> Finding:
+    """What the report says of every service the file declares: apply binds, it does not create."""
+    return Finding(
+        "service",
+        name,
+        "firebell apply refuses services that do not exist yet: create it first "
+        f"(firebell service create {shlex.quote(name)})",
+    )

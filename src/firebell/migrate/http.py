@@ -8,12 +8,14 @@ connection is tried again twice. Every wait goes through `sleep` and is kept in 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
+
+from firebell.migrate.common import Doc
 
 TRANSPORT_RETRIES = 2  # a refused or dropped connection: tried again this often
 
@@ -84,11 +86,25 @@ def part(value: object) -> str:
     return quote(str(value or ""), safe="")
 
 
+def unique(items: Iterable[dict[str, Any]]) -> list[Doc]:
+    """Items by id, the first of each (a page that shifted while being read repeats one)."""
+    seen: set[str] = set()
+    found: list[Doc] = []
+    for item in items:
+        key = str(item.get("id", ""))
+        if key and key in seen:
+            continue
+        seen.add(key)
+        found.append(item)
+    return found
+
+
 def _problem(response: httpx.Response) -> str:
-    """`HTTP 404 (message)`: the message as Opsgenie ({message}) or PagerDuty ({error: {message}}) gives it."""
+    """`HTTP 404 (message)`: the message as Opsgenie ({message}), PagerDuty ({error: {message}}) or
+    Grafana OnCall ({detail}) gives it."""
     try:
         body = response.json()
-        message = body.get("message") or (body.get("error") or {}).get("message")
+        message = body.get("message") or (body.get("error") or {}).get("message") or body.get("detail")
     except (ValueError, AttributeError):
         message = None
     return f"HTTP {response.status_code}" + (f" ({message})" if message else "")

@@ -37,6 +37,7 @@ from firebell.migrate.common import (
     Doc,
     Finding,
     Migration,
+    by_name,
     rotation_layer,
     weekly_windows,
     zone_or_utc,
@@ -86,10 +87,10 @@ def translate(source: Source) -> Migration:
     people = _People.of(source.users, findings, "username")
     users = [_user(u, handle, people, source.notification_rules, findings) for u, handle in people.ordered]
     teams_by_id = {str(t.get("id", "")): str(t.get("name", "")) for t in source.teams if t.get("name")}
-    teams = [_team(t, people, findings) for t in sorted(source.teams, key=_name) if t.get("name")]
+    teams = [_team(t, people, findings) for t in sorted(source.teams, key=by_name) if t.get("name")]
     schedules: list[dict[str, Any]] = []
     schedule_names: dict[str, str] = {}
-    for schedule in sorted(source.schedules, key=_name):
+    for schedule in sorted(source.schedules, key=by_name):
         doc = _schedule(schedule, source.overrides.get(str(schedule.get("id", "")), []), people, teams_by_id, findings)
         if doc is not None:
             schedules.append(doc)
@@ -98,10 +99,10 @@ def translate(source: Source) -> Migration:
     targets = _Targets(people, teams_by_id, set(teams_by_id.values()), schedule_names)
     policies = [
         doc
-        for escalation in sorted(source.escalations, key=_name)
+        for escalation in sorted(source.escalations, key=by_name)
         if (doc := _policy(escalation, targets, teams_by_id, findings)) is not None
     ]
-    for integration in sorted(source.integrations, key=_name):
+    for integration in sorted(source.integrations, key=by_name):
         kind = integration.get("type") or "unknown type"
         findings.append(
             Finding(
@@ -574,10 +575,6 @@ def _policy(
 
 
 # --- small readers ----------------------------------------------------------------------------
-
-
-def _name(doc: Doc) -> tuple[str, str]:
-    return str(doc.get("name", "")), str(doc.get("id", ""))
 
 
 def _owner(ref: Doc | None, teams: Mapping[str, str]) -> str | None:

@@ -19,7 +19,6 @@ What maps where:
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,10 +33,13 @@ from firebell.migrate.common import (
     Finding,
     Migration,
     People,
+    by_name,
     instant,
     known_zone,
+    named,
     parse_clock,
     rotation_layer,
+    service_must_exist,
     weekly_windows,
     zone_or_utc,
 )
@@ -76,12 +78,12 @@ def translate(source: Source) -> Migration:
     teams_by_id = {str(t.get("id", "")): str(t["name"]) for t in source.teams if t.get("name")}
     teams = [
         _team(t, source.members.get(str(t.get("id", ""))), people, findings)
-        for t in sorted(source.teams, key=_name)
+        for t in sorted(source.teams, key=by_name)
         if t.get("name")
     ]
     schedules: list[dict[str, Any]] = []
     schedule_names: dict[str, str] = {}
-    for schedule in sorted(source.schedules, key=_name):
+    for schedule in sorted(source.schedules, key=by_name):
         overrides = source.overrides.get(str(schedule.get("id", "")), [])
         doc = _schedule(schedule, overrides, people, teams_by_id, source.read_at, findings)
         if doc is not None:
@@ -90,14 +92,14 @@ def translate(source: Source) -> Migration:
     taken = set(teams_by_id.values()) | set(schedule_names.values())
     policies: list[dict[str, Any]] = []
     policy_names: dict[str, str] = {}
-    for policy in sorted(source.escalation_policies, key=_name):
+    for policy in sorted(source.escalation_policies, key=by_name):
         doc = _policy(policy, people, schedule_names, taken, teams_by_id, findings)
         if doc is not None:
             policies.append(doc)
             policy_names[str(policy.get("id", ""))] = doc["name"]
     services = [
         doc
-        for service in sorted(source.services, key=_name)
+        for service in sorted(source.services, key=by_name)
         if (doc := _service(service, policy_names, findings)) is not None
     ]
     document: dict[str, Any] = {
@@ -207,9 +209,8 @@ def _schedule(
     read_at: datetime | None,
     findings: list[Finding],
 ) -> dict[str, Any] | None:
-    name = str(schedule.get("name", ""))
-    if not name:
-        findings.append(Finding("schedule", str(schedule.get("id", "")), "not carried: it has no name"))
+    name = named(schedule, "schedule", findings)
+    if name is None:
         return None
     zone = zone_or_utc(str(schedule.get("time_zone") or "UTC"), "schedule", name, findings)
     layers: list[dict[str, Any]] = []
@@ -460,16 +461,5 @@ def _service(service: Doc, policies: Mapping[str, str], findings: list[Finding])
         doc["escalation_policy"] = policy
     if integrations:
         doc["integrations"] = sorted(integrations, key=lambda i: (i["name"], i["key"]))
-    findings.append(
-        Finding(
-            "service",
-            name,
-            "firebell apply refuses services that do not exist yet: create it first "
-            f"(firebell service create {shlex.quote(name)})",
-        )
-    )
+    findings.append(service_must_exist(name))
     return doc
-
-
-def _name(doc: Doc) -> tuple[str, str]:
-    return str(doc.get("name", "")), str(doc.get("id", ""))

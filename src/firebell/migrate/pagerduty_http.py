@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-from firebell.migrate.common import Doc, Finding
-from firebell.migrate.http import JsonReader, ReadFailed, part
+from firebell.migrate.common import Finding
+from firebell.migrate.http import JsonReader, ReadFailed, part, unique
 from firebell.migrate.pagerduty import Source
 
 PAGE = 100  # PagerDuty's largest page
@@ -62,10 +62,10 @@ def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source
     """The account's users, teams (with members), schedules (with overrides), policies and services."""
     now = now or datetime.now(UTC)
     source = Source(read_at=now)
-    source.users = _unique(
+    source.users = unique(
         reader.pages("/users", "users", [("include[]", "contact_methods"), ("include[]", "notification_rules")])
     )
-    source.teams = _unique(reader.pages("/teams", "teams"))
+    source.teams = unique(reader.pages("/teams", "teams"))
     for team in source.teams:
         try:
             source.members[str(team.get("id", ""))] = list(
@@ -74,7 +74,7 @@ def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source
         except ReadFailed as exc:
             source.problems.append(Finding("read", f"team {team.get('name', '')}", f"members not read ({exc})"))
     since, until = now.isoformat(), (now + OVERRIDES_AHEAD).isoformat()
-    for listed in _unique(reader.pages("/schedules", "schedules")):
+    for listed in unique(reader.pages("/schedules", "schedules")):
         name = str(listed.get("name", ""))
         try:
             schedule = reader.get(f"/schedules/{part(listed.get('id'))}").get("schedule") or listed
@@ -91,19 +91,6 @@ def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source
             continue
         if overrides:
             source.overrides[str(listed.get("id", ""))] = list(overrides)
-    source.escalation_policies = _unique(reader.pages("/escalation_policies", "escalation_policies"))
-    source.services = _unique(reader.pages("/services", "services", [("include[]", "integrations")]))
+    source.escalation_policies = unique(reader.pages("/escalation_policies", "escalation_policies"))
+    source.services = unique(reader.pages("/services", "services", [("include[]", "integrations")]))
     return source
-
-
-def _unique(items: Iterator[dict[str, Any]]) -> list[Doc]:
-    """Items by id, the first of each (a page that shifted while being read repeats one)."""
-    seen: set[str] = set()
-    found: list[Doc] = []
-    for item in items:
-        key = str(item.get("id", ""))
-        if key and key in seen:
-            continue
-        seen.add(key)
-        found.append(item)
-    return found
