@@ -82,7 +82,8 @@ class SqlForwardRepo:
             done = self.conn.execute(_fw.update().where(mine).values(values))
         else:
             values = {"attempts": attempts, "status": "failed", "lease_until": None, "finished_at": now}
-            done = self.conn.execute(_fw.update().where(mine).values(values, headers="{}", last_error=error[:500]))
+            values |= {"headers": "{}", "last_error": error[:500]}  # the key it may carry is not kept
+            done = self.conn.execute(_fw.update().where(mine).values(values))
         if done.rowcount != 1:
             return False
         failures = "0" if outcome is ForwardOutcome.SENT else "forward_failures + 1"

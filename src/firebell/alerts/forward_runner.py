@@ -23,6 +23,7 @@ from firebell.alerts.forward_repo import SqlForwardRepo
 from firebell.alerts.forwarding import ForwardOutcome, after_attempt, outcome_of
 from firebell.infra.db import claim_transaction
 from firebell.kernel.clock import Clock
+from firebell.paging.channels.guard import BlockedAddress
 
 log = logging.getLogger("firebell.forwards")
 
@@ -35,8 +36,8 @@ def _asked_wait(response: httpx.Response) -> timedelta | None:
     return timedelta(seconds=min(int(asked), 3600)) if asked.isdigit() else None
 
 
-def send(client: httpx.Client, row: dict[str, Any]) -> tuple[int | None, str, timedelta | None]:
-    """Send one forward: (HTTP status or None when there was no answer, what to show, wait asked)."""
+def send(client: httpx.Client, row: dict[str, Any]) -> tuple[ForwardOutcome, str, timedelta | None]:
+    """Send one forward: (what it means, what to show, the wait the receiver asked for)."""
     try:
         with client.stream(str(row["method"]), str(row["url"]), content=row["body"], headers=row["headers"]) as r:
             head = b""
@@ -45,9 +46,11 @@ def send(client: httpx.Client, row: dict[str, Any]) -> tuple[int | None, str, ti
                 if len(head) >= ANSWER_KEPT:
                     break
             text = head.decode("utf-8", errors="replace")[:ANSWER_KEPT]
-            return r.status_code, f"HTTP {r.status_code} {text}".strip(), _asked_wait(r)
+            return outcome_of(r.status_code), f"HTTP {r.status_code} {text}".strip(), _asked_wait(r)
+    except (BlockedAddress, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:  # never to be reached
+        return ForwardOutcome.FAILED, f"{type(exc).__name__}: {exc}"[:ANSWER_KEPT], None
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:ANSWER_KEPT], None
+        return outcome_of(None), f"{type(exc).__name__}: {exc}"[:ANSWER_KEPT], None
 
 
 class ForwardRunner:
@@ -120,10 +123,10 @@ class ForwardRunner:
 
     def _attempt(self, row: dict[str, Any]) -> bool:
         """Send one forward and write what became of it; whether it was delivered."""
-        status, shown, asked = send(self.client, row)
+        outcome, shown, asked = send(self.client, row)
         now = self.clock.now()
         attempts = int(row["attempts"]) + 1
-        verdict = after_attempt(outcome_of(status), attempts=attempts, queued_at=row["queued_at"], now=now, asked=asked)
+        verdict = after_attempt(outcome, attempts=attempts, queued_at=row["queued_at"], now=now, asked=asked)
         with claim_transaction(self.engine) as conn:
             written = SqlForwardRepo(conn).finish(row, verdict.outcome, verdict.due_at, shown, now)
         if written:

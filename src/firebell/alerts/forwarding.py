@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from firebell.kernel.errors import ValidationFailed
 
@@ -72,14 +72,13 @@ def checked_forward_to(url: str | None, field: str = "forward_to") -> str | None
 
 
 def target_url(forward_to: str, suffix: str) -> str:
-    """`forward_to` with the request's path suffix (and query) after it."""
+    """`forward_to` with the request's path suffix after its path, and the request's query after its own."""
     if not suffix:
         return forward_to
     path, _, query = suffix.partition("?")
-    base = forward_to.rstrip("/") + path if path else forward_to
-    if not query:
-        return base
-    return f"{base}{'&' if '?' in base else '?'}{query}"
+    parts = urlsplit(forward_to)
+    joined = "&".join(q for q in (parts.query, query) if q)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path if path else parts.path, query=joined))
 
 
 def outcome_of(status: int | None) -> ForwardOutcome:
