@@ -22,6 +22,7 @@ from firebell.actionitems.mirror import WebhookMirror
 from firebell.actionitems.model import Kind, Priority
 from firebell.actionitems.repo import SqlActionItemRepo
 from firebell.actionitems.service import create as create_action_item
+from firebell.alerts.forward_runner import ForwardRunner
 from firebell.alerts.opsgenie_repo import SqlOpsgenieRepo
 from firebell.alerts.repo import SqlAlertRepo, encode_fixed_fields
 from firebell.alerts.retention import RawPayloadRetention
@@ -198,6 +199,8 @@ class Container:
     key_lookups: ThreadPoolExecutor = field(kw_only=True)
     # What a crowd reads of one incident, built once a second at most (see infra/snapshots.py).
     snapshots: Snapshots = field(kw_only=True)
+    # Sends accepted alert bodies on to the tool Firebell replaces, during a parallel run.
+    forwards: ForwardRunner = field(kw_only=True)
 
     def start(self) -> None:
         self.writer.start()
@@ -207,6 +210,7 @@ class Container:
         self.writer.stop()
         self.background.stop()
         self.deliveries.stop()
+        self.forwards.stop()
         self.http.close()
         self.key_lookups.shutdown(wait=False, cancel_futures=True)
         for engine in (self.engine, self.intake_engine, self.background_engine):
@@ -308,6 +312,7 @@ class _Opened:
     and what its last batches changed, for live pages (writer thread only)."""
 
     count = 0
+    forwarded = False  # forwards were queued to old tools
 
     def __init__(self) -> None:
         self.touched: set[str] = set()
@@ -381,6 +386,7 @@ def _intake_batch(
         )
         configs = SqlServiceConfigs(conn, cache)
         results = ingest_batch(batch, alerts=alerts, incidents=incidents, configs=configs, now=clock.now())
+        opened.forwarded = opened.forwarded or alerts.forwarded > 0
         opened.count += incidents.opened
         opened.touched.update(
             incident_topic(r.incident_id) if r.incident_id else "alerts" for each in results for r in each
@@ -508,6 +514,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         if opened.count:
             opened.count = 0
             background.poke(EscalationRunner.name, DeliveryRunner.name)
+        if opened.forwarded:
+            opened.forwarded = False
+            background.poke(ForwardRunner.name)
 
     room = _disk_room(engine)
     writer: GroupCommitWriter[Submission, list[EventResult]] = GroupCommitWriter(
@@ -571,6 +580,17 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         on_queued=lambda: background.poke(DeliveryRunner.name),
     )
     timers = PagingTimers(engine, on_paged=lambda: background.poke(EscalationRunner.name))
+    forwards = ForwardRunner(
+        engine,
+        http,
+        clock,
+        # Outlasts the sends of one claim (each within the client's timeout), so none is sent twice.
+        lease=timedelta(seconds=(settings.webhook.timeout_seconds + 5) * FORWARDS_PER_CLAIM + 30),
+        per_integration=FORWARDS_PER_CLAIM,
+        on_outcome=lambda outcome: metrics.forwards.labels(outcome.value).inc(),
+        on_done=lambda: background.poke(ForwardRunner.name),
+        inline=inline_delivery,
+    )
     modules += [
         heartbeats,
         timers,
@@ -579,6 +599,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         watch,
         learning,
         deliveries,
+        forwards,
         retention,
         ChangeWatch(engine, changes.bump),
     ]
@@ -613,7 +634,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         snapshots=Snapshots(
             changes, ttl=settings.pools.web_snapshot_seconds, monotonic=lambda: clock.now().timestamp()
         ),
+        forwards=forwards,
     )
+
+
+FORWARDS_PER_CLAIM = 8  # an integration's forwards sent in one go, in order
 
 
 # A follow-up is due by its severity's resolve target (SEV-4: the next sprint), else in two weeks.

@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from pydantic import BaseModel
 
 from firebell.alerts.config import WebhookMapping
+from firebell.alerts.forwarding import ForwardRequest
 from firebell.alerts.model import AlertEvent, EventAction, Outcome, Source
 from firebell.alerts.normalize import (
     fit_key,
@@ -38,6 +40,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
 
 Reply = tuple[int, dict[str, Any]]
+_AS_POSTED = ForwardRequest()  # a JSON POST to the old tool's endpoint, its key in the body or URL
 
 
 async def _integration(container: Container, key: str, kind: IntegrationKind, field: str) -> IntegrationRef:
@@ -57,7 +60,12 @@ async def _integration(container: Container, key: str, kind: IntegrationKind, fi
 
 
 async def _submit(
-    container: Container, ref: IntegrationRef, source: Source, raw: bytes, events: list[AlertEvent]
+    container: Container,
+    ref: IntegrationRef,
+    source: Source,
+    raw: bytes,
+    events: list[AlertEvent],
+    forward: ForwardRequest = _AS_POSTED,
 ) -> list[EventResult]:
     free_form = source is Source.PAGERDUTY  # the only source whose details may hold numbers
     submission = Submission(
@@ -67,6 +75,7 @@ async def _submit(
         raw_body=raw.decode("utf-8", errors="replace"),
         events=storable_all(raw, events, free_form=free_form),
         key_digest=ref.key_digest,
+        forward=forward,
     )
     results = await container.submit(submission)
     if results and results[0].outcome is Outcome.REFUSED:
@@ -211,7 +220,8 @@ async def opsgenie_create(container: Container, headers: Mapping[str, str], raw:
     ref = await genie(container, headers)
     body = OpsgenieCreate.model_validate_json(raw)
     event = from_opsgenie(body)
-    results = await _submit(container, ref, Source.OPSGENIE, raw, [event])
+    forward = ForwardRequest(authorization=headers.get("authorization", ""))
+    results = await _submit(container, ref, Source.OPSGENIE, raw, [event], forward)
     note, owner = body.note or "", body.user or ""
     request_id = await _record(container, ref, "Create", results[0], event.dedup_key, note=note, owner=owner)
     return accepted(request_id, started)
@@ -236,8 +246,11 @@ async def opsgenie_action(
         if found is None:
             raise NotFound(f"no open alert with {identifier_type} {identifier}", details=[{"field": "identifier"}])
         dedup_key = found
-    results = await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [AlertEvent(action, dedup_key, "")])
     verb = "Close" if action is EventAction.RESOLVE else "Acknowledge"
+    suffix = f"/{quote(identifier, safe='')}/{verb.lower()}?identifierType={quote(identifier_type)}"
+    forward = ForwardRequest(suffix=suffix, authorization=headers.get("authorization", ""))
+    event = AlertEvent(action, dedup_key, "")
+    results = await _submit(container, ref, Source.OPSGENIE, raw or b"{}", [event], forward)
     request_id = await _record(container, ref, verb, results[0], dedup_key, note=body.note or "", owner=body.user or "")
     return accepted(request_id, started)
 

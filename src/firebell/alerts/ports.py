@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from firebell.alerts.config import ServiceConfig
 from firebell.alerts.model import OpenAlertRef, OpenIncidentRef
@@ -12,13 +12,22 @@ from firebell.alerts.verdict import JudgedAlert
 from firebell.kernel.severity import Sev
 
 
+class CurrentKey(NamedTuple):
+    digest: str
+    forward_to: str | None  # where accepted bodies are forwarded to (None: nowhere)
+
+
 class AlertRepo(Protocol):
     """Set-at-a-time storage of alerts: one call per batch, not per alert."""
 
     def add_raw_many(self, rows: list[dict[str, Any]]) -> None: ...
 
-    def current_key_digests(self, integration_ids: Collection[str]) -> dict[str, str]:
-        """The key digest of each of these integrations that is enabled."""
+    def current_keys(self, integration_ids: Collection[str]) -> dict[str, CurrentKey]:
+        """The key digest and forward target of each of these integrations that is enabled."""
+        ...
+
+    def add_forwards(self, rows: list[dict[str, Any]]) -> None:
+        """Queue forwards to old tools (one statement for the batch)."""
         ...
 
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]: ...

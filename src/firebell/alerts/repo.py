@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from firebell.alerts import daily
 from firebell.alerts.model import AlertEvent, AlertStatus, OpenAlertRef
+from firebell.alerts.ports import CurrentKey
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.alerts.verdict import JudgedAlert, Verdict
 from firebell.infra.driver_sql import DriverSql
@@ -56,6 +57,7 @@ class SqlAlertRepo:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.forwarded = 0  # forwards queued through this repository
         self.db = DriverSql(conn)
 
     def add_raw_many(self, rows: list[dict[str, Any]]) -> None:
@@ -67,14 +69,28 @@ class SqlAlertRepo:
             rows,
         )
 
-    def current_key_digests(self, integration_ids: Collection[str]) -> dict[str, str]:
+    def current_keys(self, integration_ids: Collection[str]) -> dict[str, CurrentKey]:
         ids = list(integration_ids)
         mark = self.db.mark
         query = (
-            f"SELECT id, key_digest FROM integrations WHERE disabled_at IS NULL "  # noqa: S608
+            f"SELECT id, key_digest, forward_to FROM integrations WHERE disabled_at IS NULL "  # noqa: S608
             f"AND id IN ({', '.join([mark] * len(ids))})"
         )
-        return {str(r[0]): str(r[1]) for r in self.db.fetch_positional(query, ids)}
+        return {str(r[0]): CurrentKey(str(r[1]), r[2]) for r in self.db.fetch_positional(query, ids)}
+
+    def add_forwards(self, rows: list[dict[str, Any]]) -> None:
+        self.forwarded += len(rows)
+        ts = self.db.ts
+        self.db.executemany(
+            "INSERT INTO forwards (id, integration_id, url, method, headers, body, status, attempts, queued_at, "
+            "due_at, last_error) VALUES (:id, :integration_id, :url, :method, :headers, :body, 'pending', 0, "
+            ":queued_at, :due_at, '')",
+            [
+                {**row, "headers": orjson.dumps(row["headers"]).decode(), "queued_at": ts(row["queued_at"])}
+                | {"due_at": ts(row["queued_at"])}
+                for row in rows
+            ],
+        )
 
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         keys = list(dedup_keys)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from firebell.alerts.config import ServiceConfig
+from firebell.alerts.forwarding import ForwardRequest, target_url
 from firebell.alerts.grouping import group_key_for, join_reason, joins
 from firebell.alerts.model import (
     DRILL_LABEL,
@@ -31,7 +32,7 @@ from firebell.alerts.model import (
     classify,
     dedup_step,
 )
-from firebell.alerts.ports import AlertRepo, IncidentGateway, ServiceConfigs
+from firebell.alerts.ports import AlertRepo, CurrentKey, IncidentGateway, ServiceConfigs
 from firebell.kernel.ids import new_id
 from firebell.kernel.severity import Sev
 
@@ -66,6 +67,8 @@ class Submission:
     # The digest of the key the sender used: checked again as the batch is written, so a key rotated
     # on any node stops working at once, whatever a node's key cache still holds ("": not keyed).
     key_digest: str = ""
+    # The request as received, sent on as it was when the integration forwards to an old tool.
+    forward: ForwardRequest | None = None
 
 
 def prepare(
@@ -85,6 +88,7 @@ def prepare(
         submission.events,
         prepared,
         submission.key_digest,
+        submission.forward,
     )
 
 
@@ -296,8 +300,11 @@ def ingest_batch(
     stored, and each of its events answers `Outcome.REFUSED`.
     """
     keyed = {s.integration_id for s in submissions if s.key_digest}
-    current = alerts.current_key_digests(keyed) if keyed else {}
-    refused = [bool(s.key_digest) and current.get(s.integration_id) != s.key_digest for s in submissions]
+    current = alerts.current_keys(keyed) if keyed else {}
+    refused = [
+        bool(s.key_digest) and (s.integration_id not in current or current[s.integration_id].digest != s.key_digest)
+        for s in submissions
+    ]
     if any(refused):
         kept = [s for s, no in zip(submissions, refused, strict=True) if not no]
         done = iter(ingest_batch(kept, alerts=alerts, incidents=incidents, configs=configs, now=now, make_id=make_id))
@@ -318,6 +325,9 @@ def ingest_batch(
             for raw_id, s in zip(raw_ids, submissions, strict=True)
         ]
     )
+    forwards = _forwards(submissions, raw_ids, current, now)
+    if forwards:
+        alerts.add_forwards(forwards)
     batch = _Batch(alerts, incidents, now, make_id)
     wanted: dict[str, set[str]] = defaultdict(set)
     for sub in submissions:
@@ -336,6 +346,30 @@ def ingest_batch(
     batch.flush()
     incidents.flush()
     return results
+
+
+def _forwards(
+    submissions: list[Submission], raw_ids: list[str], current: dict[str, CurrentKey], now: datetime
+) -> list[dict[str, Any]]:
+    """The forward of each accepted submission whose integration forwards (read as the batch is
+    written, so turning forwarding on or off holds from the next batch on any node)."""
+    rows = []
+    for raw_id, sub in zip(raw_ids, submissions, strict=True):
+        known = current.get(sub.integration_id)
+        if known is None or not known.forward_to or sub.forward is None:
+            continue
+        rows.append(
+            {
+                "id": raw_id,  # the raw payload's id: one forward per accepted request
+                "integration_id": sub.integration_id,
+                "url": target_url(known.forward_to, sub.forward.suffix),
+                "method": sub.forward.method,
+                "headers": sub.forward.headers(),
+                "body": sub.raw_body,
+                "queued_at": now,
+            }
+        )
+    return rows
 
 
 def ingest(

@@ -21,6 +21,30 @@ class RawPayloadRow(Base):
     body: Mapped[str] = mapped_column(sa.Text)
 
 
+class ForwardRow(Base):
+    """The outbox of forwards to an integration's old tool: one accepted request, sent on as received."""
+
+    __tablename__ = "forwards"
+    __table_args__ = (
+        sa.Index("ix_forwards_status_due", "status", "due_at"),
+        sa.Index("ix_forwards_integration", "integration_id", "status", "queued_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    integration_id: Mapped[str] = mapped_column(sa.String(26))
+    url: Mapped[str] = mapped_column(sa.String(4000))
+    method: Mapped[str] = mapped_column(sa.String(10))
+    headers: Mapped[str] = mapped_column(sa.Text)  # a JSON object
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16))  # pending, sent or failed
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class AlertRow(Base):
     __tablename__ = "alerts"
     __table_args__ = (

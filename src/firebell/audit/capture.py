@@ -45,6 +45,7 @@ NOT_AUDITED = frozenset(
         "raw_payloads",
         "alert_days",
         "change_events",
+        "forwards",
     }
 )
 SECRET_COLUMNS = frozenset({"password_hash", "token_digest", "key_digest", "csrf_token", "secret_digest"})

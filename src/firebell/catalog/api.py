@@ -24,6 +24,7 @@ from firebell.catalog.schemas import (
     IntegrationCreated,
     IntegrationRead,
     IntegrationRotate,
+    IntegrationUpdate,
     MaintenanceCreate,
     ServiceCreate,
     ServiceDetail,
@@ -151,9 +152,34 @@ def create_integration(
         container,
         request,
         lambda repo, now: catalog.create_integration(
-            repo=repo, service=name, kind=body.kind, now=now, name=body.name, mapping=body.mapping, key=body.key
+            repo=repo,
+            service=name,
+            kind=body.kind,
+            now=now,
+            name=body.name,
+            mapping=body.mapping,
+            key=body.key,
+            forward_to=body.forward_to,
         ),
     )
+
+
+@router.patch(
+    "/services/{name}/integrations/{integration}",
+    response_model=IntegrationRead,
+    summary="Change an integration: forward what it accepts to the old tool (forward_to), or stop",
+)
+def update_integration(
+    name: str, integration: str, body: IntegrationUpdate, container: ContainerDep, _caller: Admin
+) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlCatalogRepo(conn)
+        found = catalog.integration_on(repo, name, integration)
+        if "forward_to" in body.model_fields_set:
+            catalog.set_forward(repo=repo, service=name, integration=str(found["id"]), forward_to=body.forward_to)
+        row = dict(repo.integrations_by_id(str(found["id"])))
+    container.catalog_changed()
+    return row
 
 
 @router.post(

@@ -176,6 +176,12 @@ class ImportRead(BaseModel):
     warnings: list[NoteRead]
 
 
+_FORWARD_TO = (
+    "during a parallel run, the old tool's endpoint that every body this integration accepts is sent on "
+    "to as received (e.g. https://events.pagerduty.com/v2/enqueue, https://api.opsgenie.com/v2/alerts)"
+)
+
+
 class IntegrationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -186,6 +192,15 @@ class IntegrationCreate(BaseModel):
         default=None,
         description="a key the senders already use (a PagerDuty routing key, an Opsgenie API key): "
         "16-128 letters, digits, '.', '_', '~' or '-'; omitted, a random key is made",
+    )
+    forward_to: str | None = Field(default=None, max_length=2000, description=_FORWARD_TO)
+
+
+class IntegrationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    forward_to: str | None = Field(
+        default=None, max_length=2000, description=_FORWARD_TO + '; null or "" stops forwarding'
     )
 
 
@@ -205,6 +220,10 @@ class IntegrationRead(BaseModel):
     config: dict[str, Any]
     created_at: datetime
     key_rotated_at: datetime | None = None
+    forward_to: str | None = None
+    forward_status: str = Field(default="", description="the old tool's answer to the last forward, or its error")
+    forward_at: datetime | None = Field(default=None, description="when the last forward was attempted")
+    forward_failures: int = Field(default=0, description="failed forward attempts since the last one delivered")
 
 
 class IntegrationCreated(IntegrationRead):

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from firebell.alerts.config import WebhookMapping, parse_severity_map, stored_grouping
+from firebell.alerts.forwarding import checked_forward_to
 from firebell.alerts.grouping import GroupingFields, GroupingPolicy, settle_grouping
 from firebell.catalog.fields import runbook_url_value, stored_values
 from firebell.catalog.model import IntegrationKind, check_service_name, check_tier
@@ -149,6 +150,7 @@ def create_integration(
     name: str = "",
     mapping: Mapping[str, object] | None = None,
     key: str | None = None,
+    forward_to: str | None = None,
 ) -> tuple[str, str]:
     """Create an integration; returns (id, key). The key is shown once and stored as a digest.
 
@@ -182,6 +184,7 @@ def create_integration(
             "key_hint": stored["key_hint"],
             "config": config,
             "created_at": now,
+            "forward_to": checked_forward_to(forward_to),
         }
     )
     return integration_id, stored["key"]
@@ -195,6 +198,17 @@ def rotate_integration_key(
     `integration` is the integration's id or its name on the service; `key`, if given, is the new key
     (one the senders already have), else a random one is made.
     """
+    found = integration_on(repo, service, integration)
+    stored = key_values(key, field="key", repo=repo, integration_id=str(found["id"]))
+    repo.update_integration(
+        str(found["id"]),
+        {"key_digest": stored["key_digest"], "key_hint": stored["key_hint"], "key_rotated_at": now},
+    )
+    return str(found["id"]), stored["key"]
+
+
+def integration_on(repo: IntegrationKeys, service: str, integration: str) -> Mapping[str, Any]:
+    """The enabled integration of `service` with this id or name, one that takes alerts."""
     row = repo.service_by_name(service)
     if row is None:
         raise NotFound(f"no service named {service}", details=[{"field": "service"}])
@@ -209,12 +223,15 @@ def rotate_integration_key(
         raise Conflict(f"{len(found)} integrations of {service} are named {integration!r}; give its id")
     if found[0]["kind"] == IntegrationKind.IMPORT.value:
         raise ValidationFailed.field("integration", "import integrations have no key that takes alerts")
-    stored = key_values(key, field="key", repo=repo, integration_id=str(found[0]["id"]))
-    repo.update_integration(
-        str(found[0]["id"]),
-        {"key_digest": stored["key_digest"], "key_hint": stored["key_hint"], "key_rotated_at": now},
-    )
-    return str(found[0]["id"]), stored["key"]
+    return found[0]
+
+
+def set_forward(*, repo: IntegrationKeys, service: str, integration: str, forward_to: str | None) -> str:
+    """Forward what the integration accepts to `forward_to` (None or "": stop); the integration's id.
+    Takes effect with the next intake batch on every node: it is read as each batch is written."""
+    found = integration_on(repo, service, integration)
+    repo.update_integration(str(found["id"]), {"forward_to": checked_forward_to(forward_to)})
+    return str(found["id"])
 
 
 class IntegrationStore(IntegrationKeys, Protocol):
@@ -229,6 +246,7 @@ class DeclaredIntegration:
     kind: str
     key: str
     mapping: Mapping[str, object] | None = None
+    forward_to: str | None = None
 
 
 def apply_integrations(
@@ -259,6 +277,7 @@ def apply_integrations(
                 name=item.name,
                 mapping=item.mapping,
                 key=_key_in(item.key, f"{field}.key"),
+                forward_to=checked_forward_to(item.forward_to, f"{field}.forward_to"),
             )
             changes.append(f"created the {item.kind} integration {item.name} of service {service['name']}")
             continue
@@ -283,9 +302,13 @@ def apply_integrations(
             else:
                 config.pop("mapping", None)
             values["config"] = config
+        forward_to = checked_forward_to(item.forward_to, f"{field}.forward_to")
+        if forward_to != row.get("forward_to"):
+            values["forward_to"] = forward_to
         if values:
             repo.update_integration(str(row["id"]), values)
-            what = " and ".join(w for w, on in (("key", "key_digest" in values), ("mapping", "config" in values)) if on)
+            named = (("key", "key_digest"), ("mapping", "config"), ("forward target", "forward_to"))
+            what = " and ".join(w for w, column in named if column in values)
             changes.append(f"set the {what} of integration {item.name} of service {service['name']}")
     return changes
 

@@ -63,6 +63,12 @@ class IntegrationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Forwarding to the old tool during a parallel run (alerts/forwarding.py): where to, and how the
+    # last attempt went (its answer or error, when, and the failed attempts since the last success).
+    forward_to: Mapped[str | None] = mapped_column(sa.String(2000), nullable=True)
+    forward_status: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    forward_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    forward_failures: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class MaintenanceWindowRow(Base):

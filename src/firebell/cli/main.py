@@ -328,6 +328,9 @@ def integration_create(
         str | None,
         typer.Option(help="a key the senders already use (a PagerDuty routing key, an Opsgenie API key)"),
     ] = None,
+    forward_to: Annotated[
+        str | None, typer.Option(help="during a parallel run, the old tool's endpoint to forward what it accepts to")
+    ] = None,
 ) -> None:
     """Create an integration; its secret key is printed alone on the last line."""
     from firebell.catalog.model import IntegrationKind, intake_url
@@ -341,7 +344,14 @@ def integration_create(
             raise ValueError("--mapping must be a JSON object")
     _id, key = _admin(
         lambda conn, now: create_integration(
-            repo=SqlCatalogRepo(conn), service=service, kind=kind, now=now, name=name, mapping=parsed, key=key
+            repo=SqlCatalogRepo(conn),
+            service=service,
+            kind=kind,
+            now=now,
+            name=name,
+            mapping=parsed,
+            key=key,
+            forward_to=forward_to,
         )
     )
     url = intake_url(IntegrationKind(kind), key, Settings().base_url())
@@ -349,6 +359,31 @@ def integration_create(
     shown = "" if key is not None else " (shown once)"
     out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key{shown}:")
     print(key)
+
+
+@integration_app.command("forward")
+def integration_forward(
+    service: Annotated[str, typer.Option(help="service name")],
+    integration: Annotated[str, typer.Option(help="the integration's name or id")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="the old tool's endpoint, e.g. https://events.pagerduty.com/v2/enqueue")
+    ] = None,
+    off: Annotated[bool, typer.Option("--off", help="stop forwarding")] = False,
+) -> None:
+    """Forward every body the integration accepts to the tool Firebell replaces (a parallel run)."""
+    from firebell.catalog.repo import SqlCatalogRepo
+    from firebell.catalog.service import set_forward
+
+    with errors():
+        if off == (to is not None):
+            raise ValueError("give --to URL, or --off")
+    _admin(
+        lambda conn, _now: set_forward(
+            repo=SqlCatalogRepo(conn), service=service, integration=integration, forward_to=None if off else to
+        )
+    )
+    what = "off" if off else f"on: every body it accepts is sent on to {to}"
+    out.print(f"forwarding of {integration} on {service} is {what}", markup=False)
 
 
 # --- responder commands ---------------------------------------------------------------------

@@ -43,6 +43,13 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
             registry=self.registry,
         )
+        self.forwards = Counter(
+            "firebell_forwards",
+            "Forwards of accepted alert bodies to the tool Firebell replaces, by outcome "
+            "(sent, retry: failed and tried again, failed: given up).",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.notifications = Counter(
             "firebell_notification_attempts",
             "Notification attempts, by channel and outcome (sent or failed).",

@@ -314,6 +314,8 @@ class IntegrationIn(_Strict):
     # The name of an environment variable holding the key, so the file can be kept without secrets.
     key_env: str | None = None
     mapping: dict[str, Any] | None = None
+    # During a parallel run: the old tool's endpoint every accepted body is forwarded to (absent: none).
+    forward_to: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _one_key(self) -> IntegrationIn:

@@ -330,7 +330,11 @@ def _apply_service(
     if service.integrations is not None:
         declared = [
             DeclaredIntegration(
-                item.name, item.kind, _key_of(item, f"services[{i}].integrations[{j}]", environ), item.mapping
+                item.name,
+                item.kind,
+                _key_of(item, f"services[{i}].integrations[{j}]", environ),
+                item.mapping,
+                item.forward_to,
             )
             for j, item in enumerate(service.integrations)
         ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from firebell.alerts.config import ServiceConfig, service_config
 from firebell.alerts.model import AlertStatus, OpenAlertRef, OpenIncidentRef
+from firebell.alerts.ports import CurrentKey
 from firebell.kernel.severity import Sev
 
 
@@ -55,6 +56,8 @@ class FakeStore:
     incidents: dict[str, FakeIncident] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=itertools.count)
     keys: dict[str, str] = field(default_factory=dict)  # integration id -> current key digest
+    forward_to: dict[str, str] = field(default_factory=dict)  # integration id -> its old tool's URL
+    forwards: list[dict[str, object]] = field(default_factory=list)  # forwards queued
     joined: list[Joined] = field(default_factory=list)
     lookups: list[list[str]] = field(default_factory=list)  # the group keys of each incident lookup
     flushes: int = 0
@@ -70,8 +73,11 @@ class FakeAlertRepo:
     def add_raw_many(self, rows: list[dict[str, object]]) -> None:
         self.s.raw.extend(str(r["id"]) for r in rows)
 
-    def current_key_digests(self, integration_ids: Collection[str]) -> dict[str, str]:
-        return {i: self.s.keys[i] for i in integration_ids if i in self.s.keys}
+    def current_keys(self, integration_ids: Collection[str]) -> dict[str, CurrentKey]:
+        return {i: CurrentKey(self.s.keys[i], self.s.forward_to.get(i)) for i in integration_ids if i in self.s.keys}
+
+    def add_forwards(self, rows: list[dict[str, object]]) -> None:
+        self.s.forwards.extend(rows)
 
     def find_open_many(self, service_id: str, dedup_keys: Collection[str]) -> list[OpenAlertRef]:
         return [
