@@ -103,9 +103,9 @@ def translate(source: Source) -> Migration:
             policy_names[str(policy.get("id", ""))] = doc["name"]
     services: list[dict[str, Any]] = []
     service_names: dict[str, str] = {}
-    taken: set[str] = set()
+    service_taken: set[str] = set()
     for service in sorted(source.services, key=_name):
-        doc = _service(service, policy_names, taken, findings)
+        doc = _service(service, policy_names, service_taken, findings)
         if doc is not None:
             services.append(doc)
             service_names[str(service.get("id", ""))] = doc["name"]
