@@ -54,7 +54,7 @@ def service_name(name: str, taken: set[str], kind: str, findings: list[Finding])
     return found
 
 
-def window(start: object, end: object, reason: object, after: datetime | None) -> dict[str, str] | None:
+def maintenance_window(start: object, end: object, reason: object, after: datetime | None) -> dict[str, str] | None:
     """A maintenance window of the apply format; None when it has no valid times or is over by `after`."""
     begins, ends = instant(start), instant(end)
     if begins is None or ends is None or ends <= begins or (after is not None and ends <= after):

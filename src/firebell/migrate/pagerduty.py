@@ -38,11 +38,11 @@ from firebell.migrate.common import (
     People,
     instant,
     known_zone,
+    maintenance_window,
     parse_clock,
     rotation_layer,
     service_name,
     weekly_windows,
-    window,
     window_order,
     zone_or_utc,
 )
@@ -487,7 +487,7 @@ def _maintenance(
     by_name = {doc["name"]: doc for doc in services}
     for mw in windows:
         label = str(mw.get("description") or mw.get("summary") or mw.get("id") or "")
-        carried = window(mw.get("start_time"), mw.get("end_time"), mw.get("description"), read_at)
+        carried = maintenance_window(mw.get("start_time"), mw.get("end_time"), mw.get("description"), read_at)
         if carried is None:
             findings.append(Finding("maintenance", label, "not carried: it is over or has no valid start and end"))
             continue
