@@ -73,3 +73,32 @@ def reply(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(payload)
+
+
+def landed(server: Server) -> list[tuple[str, str, str]]:
+    """(service, summary, disposition) of every alert stored, oldest first."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                "select s.name, a.summary, a.disposition from alerts a join services s on s.id = a.service_id "
+                "order by a.first_seen_at, a.summary"
+            )
+            return [(str(r[0]), str(r[1]), str(r[2])) for r in conn.execute(sa.text(query))]
+    finally:
+        engine.dispose()
+
+
+def maintenance_windows(server: Server) -> list[tuple[str, str]]:
+    """(service, reason) of every maintenance window stored."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            query = "select s.name, m.reason from maintenance_windows m join services s on s.id = m.service_id"
+            return sorted((str(r[0]), str(r[1])) for r in conn.execute(sa.text(query)))
+    finally:
+        engine.dispose()
