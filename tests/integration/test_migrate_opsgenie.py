@@ -138,3 +138,19 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
 )
 def test_cli_errors_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
     assert error_line(migrate(*args, "--out", str(tmp_path / "o.yaml"))).startswith(message)
+
+
+def test_an_integration_that_cannot_be_read_is_reported_and_its_maintenance_not_lost_silently() -> None:
+    prometheus = "1f000000-0000-0000-0000-000000000001"
+    standin = StandIn(broken={f"/v2/integrations/{prometheus}"})
+    with serving(standin):
+        reader = OpsgenieReader.connect(standin.url, API_KEY, sleep=lambda _s: None)
+        try:
+            source = read_account(reader)
+        finally:
+            reader.close()
+    text = report(translate(source), "Opsgenie")
+    assert f"integration 'Prometheus': details not read (GET /v2/integrations/{prometheus}: HTTP 500" in text
+    assert "integration 'Prometheus': not carried (Prometheus): no API key was read" in text
+    assert "maintenance 'Database upgrade': integration 'Prometheus' was not carried" in text
+    assert [s["name"] for s in translate(source).document["services"]] == ["Checkout-API"]
