@@ -93,12 +93,13 @@ def test_a_file_with_an_error_creates_no_service(app: App) -> None:
 
 def test_a_new_service_needs_a_name_the_catalog_takes(app: App) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        apply_config(app, "services:\n  - {name: 'check out'}\n")
-    assert caught.value.details[0]["field"] == "services[0].name"
+        apply_config(app, "services:\n  - {name: fine}\n  - {name: 'check out'}\n")
+    assert caught.value.details[0]["field"] == "services[1].name"
     assert "letters, digits" in str(caught.value.details[0]["message"])
-    with pytest.raises(ValidationFailed, match=r"services\[1\]\.name: 'a' is declared twice"):
-        apply_config(app, "services:\n  - {name: a}\n  - {name: a}\n")
-    assert app.rows("SELECT name FROM services") == []
+    assert app.rows("SELECT name FROM services") == []  # nor the good one before it
+    # A name declared twice is created once.
+    apply_config(app, "services:\n  - {name: a}\n  - {name: a, tier: 3}\n")
+    assert app.rows("SELECT name, tier FROM services") == [("a", 3)]
 
 
 @pytest.mark.parametrize(

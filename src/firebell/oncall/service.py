@@ -2,7 +2,8 @@
 
 `apply` is idempotent: it compares what is declared with what is stored and writes only the
 differences, so applying the same file twice reports no changes the second time. People are the
-identity domain's users (created through its service); a service's policy is set through the
+identity domain's users (created through its service); a service the file declares is created
+through the catalog's use case when it does not exist, and its policy and windows set through the
 catalog's repository. Everything happens in the caller's transaction: a file that fails halfway
 changes nothing.
 """
@@ -542,7 +543,6 @@ def _refuse_duplicates(config: OncallConfig) -> None:
         ("teams[{}].name", [t.name for t in config.teams]),
         ("escalation_policies[{}].name", [p.name for p in config.escalation_policies]),
         ("schedules[{}].name", [s.name for s in config.schedules]),
-        ("services[{}].name", [s.name for s in config.services]),
     ]
     for template, values in checks:
         seen: set[str] = set()
