@@ -161,12 +161,12 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
         ),
         "new service name": (
             CONFIG + "  - {name: 'check out'}\n",
-            ":36: services[1].name: use 1-100 letters, digits",
+            ":35: services[1].name: use 1-100 letters, digits",
         ),
         "window without offset": (
             CONFIG
             + "  - name: ledger\n    maintenance:\n      - {start: '2031-01-01T10:00', end: '2031-01-01T12:00Z'}\n",
-            ":38: services[1].maintenance[0]: Value error, maintenance times need a UTC offset",
+            ":37: services[1].maintenance[0]: maintenance times need a UTC offset",
         ),
     }
     for name, (text, expected) in cases.items():
