@@ -60,15 +60,12 @@ def planned(result: subprocess.CompletedProcess[str], out: Path) -> str:
     return result.stdout
 
 
-def applied_after_creating(server: Server, out: Path, services: list[str]) -> str:
-    """`firebell apply -f out` once the services exist (apply refuses the first one before): what the
-    apply printed; applying again changes nothing."""
-    refused = cli(server.database_url, "apply", "-f", str(out), check=False)
-    assert refused.returncode == 1
-    assert f"no service named {services[0]!r}" in refused.stderr
-    for name in services:
-        cli(server.database_url, "service", "create", name)
+def applied_creating(server: Server, out: Path, services: list[str]) -> str:
+    """`firebell apply -f out` on a Firebell without `services`: what the apply printed, which names each
+    service as created; applying again changes nothing."""
     applied = cli(server.database_url, "apply", "-f", str(out))
+    for name in services:
+        assert f"created service {name}" in applied.stdout
     assert last_line(cli(server.database_url, "apply", "-f", str(out))) == "nothing to change"
     return applied.stdout
 
@@ -132,3 +129,32 @@ def reply(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(payload)
+
+
+def landed(server: Server) -> list[tuple[str, str, str]]:
+    """(service, summary, disposition) of every alert stored, oldest first."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                "select s.name, a.summary, a.disposition from alerts a join services s on s.id = a.service_id "
+                "order by a.first_seen_at, a.summary"
+            )
+            return [(str(r[0]), str(r[1]), str(r[2])) for r in conn.execute(sa.text(query))]
+    finally:
+        engine.dispose()
+
+
+def maintenance_windows(server: Server) -> list[tuple[str, str]]:
+    """(service, reason) of every maintenance window stored."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            query = "select s.name, m.reason from maintenance_windows m join services s on s.id = m.service_id"
+            return sorted((str(r[0]), str(r[1])) for r in conn.execute(sa.text(query)))
+    finally:
+        engine.dispose()

@@ -4,7 +4,10 @@ It serves the documents of the configuration backup in tests/fixtures/opsgenie_b
 in pages (`limit`, `offset`, `totalCount`, `paging.next`; at most `page_size` users a page), each user
 with `?expand=contact`, their notification rules (list of metas, then each rule by id), `GET /v2/teams`
 (without members) and each team, `GET /v2/schedules?expand=rotation`, each schedule's `/overrides`,
-`GET /v2/escalations` and `GET /v2/integrations`. Every answer carries `took` and `requestId`.
+`GET /v2/escalations`, `GET /v2/integrations` (IntegrationMeta: id, name, enabled, type, teamId) and
+each integration by id (with its `apiKey`), `GET /v1/maintenance?type=all|past|non-expired`
+(MaintenanceMeta: id, status, time, description) and each window by id (with its rules). Every answer
+carries `took` and `requestId`.
 `Authorization: GenieKey <key>` is required (401 otherwise). `throttle` paths answer their first call
 with a 429 and Opsgenie's rate-limit headers; `broken` paths always answer 500.
 """
@@ -50,6 +53,7 @@ class StandIn:
         self.overrides = {s["schedule"]["id"]: s.get("scheduleOverrideList", []) for s in schedules}
         self.escalations = _load("escalations")
         self.integrations = [i["integration"] for i in _load("integrations")]
+        self.maintenance = _load("maintenance")
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any], dict[str, str]]:
         one = {k: v[0] for k, v in query.items()}
@@ -99,8 +103,27 @@ class StandIn:
             return 200, {"data": self.escalations}, {}
         if path == "/v2/integrations":
             keys = ("id", "name", "enabled", "type")
-            return 200, {"data": [{k: i[k] for k in keys} for i in self.integrations]}, {}
+            return 200, {"data": [{k: i[k] for k in keys} | _team_id(i) for i in self.integrations]}, {}
+        if parts[:2] == ["v2", "integrations"] and len(parts) == 3:
+            found = next((i for i in self.integrations if i["id"] == parts[2]), None)
+            return (200, {"data": found}, {}) if found else (404, {"message": "Integration not found"}, {})
+        if path == "/v1/maintenance":
+            wanted = {"past": {"past"}, "non-expired": {"active", "planned"}}.get(one.get("type", "all"))
+            meta = [
+                {k: m[k] for k in ("id", "status", "time", "description")}
+                for m in self.maintenance
+                if wanted is None or m["status"] in wanted
+            ]
+            return 200, {"data": meta}, {}
+        if parts[:2] == ["v1", "maintenance"] and len(parts) == 3:
+            window = next((m for m in self.maintenance if m["id"] == parts[2]), None)
+            return (200, {"data": window}, {}) if window else (404, {"message": "Maintenance not found"}, {})
         return 404, {"message": "Not found"}, {}
+
+
+def _team_id(integration: dict[str, Any]) -> dict[str, str]:
+    team = integration.get("ownerTeam")
+    return {"teamId": team["id"]} if team else {}
 
 
 def _handler(standin: StandIn) -> type[BaseHTTPRequestHandler]:

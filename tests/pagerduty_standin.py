@@ -4,7 +4,8 @@ reference/REST/openapiv3.json) says, with one small account.
 Lists are paged classically: `limit` (at most `page_size` here), `offset`, and `more`/`total` in the
 answer (`GET /users`, `/teams`, `/teams/{id}/members`, `/schedules`, `/escalation_policies`,
 `/services`); `include[]` adds users' `contact_methods` and `notification_rules` and services'
-`integrations`. `GET /schedules/{id}` gives the layers; `/schedules/{id}/overrides` needs `since`
+`integrations`. `GET /maintenance_windows` (paged too) takes `filter` (past, future, ongoing, open or
+all, against the real time). `GET /schedules/{id}` gives the layers; `/schedules/{id}/overrides` needs `since`
 and `until`. `Authorization: Token token=<token>` is required (401 otherwise); errors are
 `{"error": {"message", "code"}}`. `throttle` paths answer their first call with a 429 and a
 `ratelimit-reset` header, `always_throttled` ones every call; `broken` paths always answer 500.
@@ -22,6 +23,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -280,6 +282,49 @@ SERVICES = [
 ]
 
 
+def _maintenance(key: str, start: str, end: str, description: str, services: list[dict[str, Any]]) -> dict:
+    return {
+        "id": key,
+        "type": "maintenance_window",
+        "summary": description,
+        "self": f"https://api/maintenance_windows/{key}",
+        "html_url": f"https://example.pagerduty.com/service-directory/maintenance-windows/{key}",
+        "sequence_number": int(key[-1]),
+        "start_time": start,
+        "end_time": end,
+        "description": description,
+        "created_by": _ref("user", "PANN001", "Ann Arbor"),
+        "services": services,
+        "teams": [],
+    }
+
+
+MAINTENANCE_WINDOWS = [
+    _maintenance(
+        "PMW0001",
+        "2031-03-01T22:00:00+01:00",
+        "2031-03-02T02:00:00+01:00",
+        "Database upgrade",
+        [_ref("service", "PSVC001", "checkout"), _ref("service", "PGONE01", "retired")],
+    ),
+    _maintenance("PMW0002", "2025-06-01T10:00:00Z", "2025-06-01T11:00:00Z", "Long over", [_ref("service", "PSVC002")]),
+]
+
+
+def _in_state(window: dict[str, Any], state: str) -> bool:
+    """Whether a maintenance window answers `filter=<state>` now."""
+    now = datetime.now(UTC)
+    start, end = datetime.fromisoformat(window["start_time"]), datetime.fromisoformat(window["end_time"])
+    states = {
+        "past": end <= now,
+        "future": start > now,
+        "ongoing": start <= now < end,
+        "open": end > now,
+        "all": True,
+    }
+    return states.get(state, True)
+
+
 @dataclass
 class StandIn:
     page_size: int = 100
@@ -338,6 +383,9 @@ class StandIn:
                 {k: v for k, v in s.items() if k != "integrations" or "integrations" in include} for s in SERVICES
             ]
             return self.listing("services", services, one)
+        if path == "/maintenance_windows":
+            state = one.get("filter", "all")
+            return self.listing("maintenance_windows", [w for w in MAINTENANCE_WINDOWS if _in_state(w, state)], one)
         return 404, {"error": {"message": "Not Found", "code": 2100}}
 
 

@@ -109,7 +109,7 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
             "4 user(s), 2 team(s), 3 schedule(s), 2 escalation policy(ies), 3 service(s)",
         )
         assert "schedule 'Legacy': not carried: its shifts come from the iCal feed" in text
-        assert "service 'checkout': firebell apply refuses services that do not exist yet" in text
+        assert "firebell apply refuses" not in text
         assert "service 'checkout': route 'severity=critical' to 'Nights EP' not carried" in text
         first = out.read_text()
         again = run_migrate(

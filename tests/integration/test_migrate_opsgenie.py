@@ -80,8 +80,21 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
     with serving(standin):
         result = migrate("--api-url", standin.url, "--api-key", API_KEY, "--out", str(out), "--report", str(written))
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith(f"wrote {out}: 4 user(s), 1 team(s), 3 schedule(s), 2 escalation policy(ies)")
-        assert "integration 'Prometheus': not carried" in written.read_text()
+        assert result.stdout.startswith(
+            f"wrote {out}: 4 user(s), 1 team(s), 3 schedule(s), 2 escalation policy(ies), 2 service(s)"
+        )
+        text = written.read_text()
+        assert "integration 'Email': not carried (Email): Firebell takes no alerts by email" in text
+        assert "maintenance 'Database upgrade': integration 'Email' was not carried" in text
+        assert "maintenance 'Old window'" not in text  # only windows not over yet were asked for
+        assert "/v1/maintenance?type=non-expired" in standin.requests
+        assert "/v2/integrations/1f000000-0000-0000-0000-000000000006" not in standin.requests  # disabled: not read
+        config, _tree = load(out.read_text(), str(out))
+        keys = {s.name: [(i.kind, i.key) for i in s.integrations or []] for s in config.services}
+        assert keys == {
+            "Checkout-API": [("opsgenie", "9b7d5f31-2c4e-4a6b-8d0f-1e3a5c7e9b2d")],
+            "Prometheus": [("opsgenie", "3e1c9a52-7b4d-4c1e-9f0a-6d2b8e4f1a37")],
+        }
         assert written.read_text() in result.stdout
         first = out.read_text()
 
@@ -98,6 +111,7 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
             "  schedule Platform_schedule [Europe/Berlin]: Weekly primary (weekly_rotation, 3); 1 override(s)"
             in plan.stdout
         )
+        assert "  service Prometheus: policy -, 1 integration(s), 1 maintenance window(s)" in plan.stdout
 
         refused = migrate("--api-url", standin.url, "--api-key", "wrong", "--out", str(tmp_path / "x.yaml"))
     assert refused.returncode == 1
@@ -124,3 +138,19 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
 )
 def test_cli_errors_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
     assert error_line(migrate(*args, "--out", str(tmp_path / "o.yaml"))).startswith(message)
+
+
+def test_an_integration_that_cannot_be_read_is_reported_and_its_maintenance_not_lost_silently() -> None:
+    prometheus = "1f000000-0000-0000-0000-000000000001"
+    standin = StandIn(broken={f"/v2/integrations/{prometheus}"})
+    with serving(standin):
+        reader = OpsgenieReader.connect(standin.url, API_KEY, sleep=lambda _s: None)
+        try:
+            source = read_account(reader)
+        finally:
+            reader.close()
+    text = report(translate(source), "Opsgenie")
+    assert f"integration 'Prometheus': details not read (GET /v2/integrations/{prometheus}: HTTP 500" in text
+    assert "integration 'Prometheus': not carried (Prometheus): no API key was read" in text
+    assert "maintenance 'Database upgrade': integration 'Prometheus' was not carried" in text
+    assert [s["name"] for s in translate(source).document["services"]] == ["Checkout-API"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,13 @@ from firebell.migrate.output import render, report
 from firebell.migrate.pagerduty import translate
 from firebell.migrate.pagerduty_http import PagerDutyReader, read_account
 from firebell.oncall.config_file import load
+from firebell.oncall.schemas import MaintenanceIn
 from tests.conftest import FIREBELL
 from tests.migrate_helpers import error_line, run_migrate
 from tests.pagerduty_standin import ROUTING_KEY, TOKEN, StandIn, serving
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+START = datetime(2031, 3, 1, 21, 0, tzinfo=UTC)  # the stand-in's window, 22:00 in Berlin
 BROKEN = {
     "id": "PSCHED3",
     "type": "schedule",
@@ -69,7 +71,15 @@ def test_pages_across_more_true_a_429_waited_out_and_one_failing_schedule_report
     assert [s.name for s in config.all_schedules()] == ["Nights", "Primary"]
     assert config.services[1].integrations is not None
     assert config.services[1].integrations[0].key == ROUTING_KEY
-    assert "schedule 'Broken': not carried" in report(migration, "PagerDuty")
+    # Only the windows still open were asked for; the one of a service that was not carried is reported.
+    assert "/maintenance_windows?filter=open&limit=100&offset=0" in standin.requests
+    assert [(s.name, s.maintenance) for s in config.services] == [
+        ("batch", None),
+        ("checkout", [MaintenanceIn(start=START, end=START + timedelta(hours=4), reason="Database upgrade")]),
+    ]
+    written = report(migration, "PagerDuty")
+    assert "schedule 'Broken': not carried" in written
+    assert "maintenance 'Database upgrade': not carried for service 'retired': it was not carried" in written
 
 
 def test_rate_limiting_that_never_ends_gives_up_after_the_retries() -> None:
@@ -103,7 +113,7 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
         )
         text = written.read_text()
         assert "user 'ann@example.com': push_notification contact 'iPhone' not carried" in text
-        assert "service 'checkout': firebell apply refuses services that do not exist yet" in text
+        assert "firebell apply refuses" not in text  # apply creates the services
         assert text in result.stdout
         first = out.read_text()
 
@@ -125,7 +135,7 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
         assert "  schedule Primary [Europe/Berlin]: Weekly (weekly_rotation, 3), Weekend (daily_rotation, 2); " in (
             plan.stdout
         )
-        assert "  service checkout: policy Platform EP, 1 integration(s)" in plan.stdout
+        assert "  service checkout: policy Platform EP, 1 integration(s), 1 maintenance window(s)" in plan.stdout
 
         refused = migrate("--api-url", standin.url, "--token", "wrong", "--out", str(tmp_path / "x.yaml"))
     assert refused.returncode == 1

@@ -95,6 +95,8 @@ def test_apply_given_a_caller_checks_every_change_the_file_makes(teams: App) -> 
         (theirs % "dave", "schedules[0]: this needs the admin role on team search"),  # ...changing it is
         ("services:\n  - {name: search-api, owner_team: search, escalation_policy: payments-policy}\n", "services[0]"),
         ("services:\n  - {name: payments-api, owner_team: search}\n", "on team search"),  # handing it over
+        # A new service is a site admin's to make, even one its maker's team would own.
+        ("services:\n  - {name: payments-web, owner_team: payments}\n", "services[0]: this needs the admin role for"),
         ("teams:\n  - {name: search, members: [bob, dave]}\n", "teams[0]: this needs the admin role on team search"),
         ("teams:\n  - {name: newcomers, members: [dave]}\n", "teams[0]: this needs the admin role for what belongs"),
         ("users:\n  - {name: Eve, handle: eve, email: eve@example.com}\n", "users[0]"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
+
+from firebell.catalog.model import RESERVED_NAMES
 
 SHORT_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60  # minutes
@@ -18,6 +19,7 @@ MAX_REPEAT = 20  # Firebell's limit on `repeat`
 MAX_LENGTH = 24 * 31  # Firebell's limit on a rotation's `length`
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NOT_HANDLE = re.compile(r"[^a-z0-9_.-]+")
+_NOT_SERVICE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 Doc = Mapping[str, Any]
 
@@ -26,12 +28,43 @@ Doc = Mapping[str, Any]
 class Finding:
     """Something that was not carried over, or not exactly; `kind` and `name` say which thing."""
 
-    kind: str  # user, team, schedule, escalation, service, integration, or read (the source itself)
+    kind: str  # user, team, schedule, escalation, service, integration, maintenance, or read
     name: str
     message: str
 
     def line(self) -> str:
         return f"{self.kind} {self.name!r}: {self.message}" if self.name else f"{self.kind}: {self.message}"
+
+
+def service_name(name: str, taken: set[str], kind: str, findings: list[Finding]) -> str:
+    """A Firebell service name for the vendor's `name` (letters, digits, '.', '_', '-'; at most 100),
+    unused so far; a name changed on the way is reported."""
+    base = _NOT_SERVICE.sub("-", name.strip()).strip("-._")[:100].rstrip("-._") or "service"
+    found, n = base, 2
+    while found in taken or found in RESERVED_NAMES:
+        suffix = f"-{n}"
+        found, n = base[: 100 - len(suffix)] + suffix, n + 1
+    taken.add(found)
+    if found != name:
+        findings.append(
+            Finding(
+                kind, name, f"named {found!r} in Firebell (service names are 1-100 letters, digits, '.', '_' or '-')"
+            )
+        )
+    return found
+
+
+def maintenance_window(start: object, end: object, reason: object, after: datetime | None) -> dict[str, str] | None:
+    """A maintenance window of the apply format; None when it has no valid times or is over by `after`."""
+    begins, ends = instant(start), instant(end)
+    if begins is None or ends is None or ends <= begins or (after is not None and ends <= after):
+        return None
+    return {"start": begins.isoformat(), "end": ends.isoformat(), "reason": str(reason or "")[:500]}
+
+
+def window_order(carried: Mapping[str, str]) -> tuple[datetime, datetime, str]:
+    """Maintenance windows in time order, whatever their offsets."""
+    return datetime.fromisoformat(carried["start"]), datetime.fromisoformat(carried["end"]), carried["reason"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,13 +287,3 @@ def carried(
 def by_name(doc: Doc) -> tuple[str, str]:
     """The order things are written in: by name, then id."""
     return str(doc.get("name", "")), str(doc.get("id", ""))
-
-
-def service_must_exist(name: str) -> Finding:
-    """What the report says of every service the file declares: apply binds, it does not create."""
-    return Finding(
-        "service",
-        name,
-        "firebell apply refuses services that do not exist yet: create it first "
-        f"(firebell service create {shlex.quote(name)})",
-    )

@@ -20,8 +20,8 @@ What maps where:
   that pages (`notify_persons`, `notify_person_next_each_time`, `notify_on_call_from_schedule`,
   `notify_team_members`) adds targets to a level, and a `wait` closes it with the wait as its timeout;
   `repeat_escalation` repeats the chain (5 times, as Grafana OnCall does);
-- an integration becomes a service (the service must exist in Firebell before `firebell apply`)
-  bound to its default route's chain (its other routes are reported); Alertmanager and Grafana
+- an integration becomes a service (`firebell apply` creates it; a name Firebell does not take is
+  changed and reported) bound to its default route's chain (its other routes are reported); Alertmanager and Grafana
   Alerting integrations become `alertmanager` integrations and webhook ones `webhook` integrations,
   each keeping the token of its `link` as its key when the token is a key Firebell takes, so a sender
   changes only the host and path.
@@ -49,7 +49,7 @@ from firebell.migrate.common import (
     carried,
     named,
     rotation_layer,
-    service_must_exist,
+    service_name,
     weekly_windows,
     zone_or_utc,
 )
@@ -134,10 +134,11 @@ def translate(source: Source) -> Migration:
     routes: dict[str, list[Doc]] = {}
     for route in source.routes:
         routes.setdefault(str(route.get("integration_id", "")), []).append(route)
+    taken: set[str] = set()
     services, _ = carried(
         source.integrations,
         lambda integration: _service(
-            integration, routes.get(str(integration.get("id", "")), []), policy_names, findings
+            integration, routes.get(str(integration.get("id", "")), []), policy_names, taken, findings
         ),
     )
     document: dict[str, Any] = {"users": users, "teams": teams, "schedules": schedules, "escalation_policies": policies}
@@ -507,7 +508,7 @@ def _policy(chain: Doc, steps: Sequence[Doc], targets: Targets, findings: list[F
         level["timeout"] = format_duration(timedelta(seconds=max(int(level["timeout"]), 60)))
     if not repeat:
         del levels[-1]["timeout"]  # nothing follows the last level
-    doc: dict[str, Any] = {"name": name[:200]}
+    doc: dict[str, Any] = {"name": name}
     if repeat:
         doc["repeat"] = repeat
     doc["levels"] = levels
@@ -527,30 +528,31 @@ def link_token(link: object) -> str:
 
 
 def _service(
-    integration: Doc, routes: Sequence[Doc], policies: Mapping[str, str], findings: list[Finding]
+    integration: Doc, routes: Sequence[Doc], policies: Mapping[str, str], taken: set[str], findings: list[Finding]
 ) -> dict[str, Any] | None:
-    name = str(integration.get("name", "")).strip()
-    if not name:
+    label = str(integration.get("name", "")).strip()
+    if not label:
         return None
+    name = service_name(label, taken, "integration", findings)
     kind = str(integration.get("type", ""))
     chain = str((integration.get("default_route") or {}).get("escalation_chain_id") or "")
     policy = policies.get(chain)
     if policy is None:
         findings.append(Finding("service", name, f"escalation chain {chain or 'none'!r} was not carried; left unbound"))
-    doc: dict[str, Any] = {"name": name[:200]}
+    doc: dict[str, Any] = {"name": name}
     if policy is not None:
         doc["escalation_policy"] = policy
     token = link_token(integration.get("link"))
     if kind not in KINDS:
         findings.append(
             Finding(
-                "integration", name, f"not carried ({kind}): create a Firebell integration and point the sender at it"
+                "integration", label, f"not carried ({kind}): create a Firebell integration and point the sender at it"
             )
         )
     elif not BROUGHT_KEY.match(token):
-        findings.append(Finding("integration", name, "not carried: the token of its link is not a key Firebell takes"))
+        findings.append(Finding("integration", label, "not carried: the token of its link is not a key Firebell takes"))
     else:
-        doc["integrations"] = [{"name": name[:200], "kind": KINDS[kind], "key": token}]
+        doc["integrations"] = [{"name": label[:200], "kind": KINDS[kind], "key": token}]
         if kind != "alertmanager":
             findings.append(
                 Finding(
@@ -570,5 +572,4 @@ def _service(
                     "one policy; split the senders over services, or give the policy's levels severities",
                 )
             )
-    findings.append(service_must_exist(name))
     return doc

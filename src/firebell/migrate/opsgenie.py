@@ -15,8 +15,16 @@ What maps where:
 - an escalation keeps its name; its rules, ordered by delay, become levels (rules with one delay
   share a level) whose timeouts are the gaps between delays; `repeat.count` becomes `repeat`.
 
+- an enabled integration that takes alerts through Opsgenie's Alert API with its API key (types API,
+  Prometheus, that is Alertmanager's `opsgenie_configs`, and Grafana) becomes a service named after
+  the integration, with an `opsgenie` integration keeping that key: senders change only the host.
+  The service is bound to its team's escalation when the team has exactly one, and owned by the team;
+- a maintenance window not over yet (`schedule`, or `for-...` with its end) that disables or quiets
+  an integration carried becomes a window of that integration's service.
+
 Everything else (voice and mobile-app contacts, `none` and team participants, rotation end dates,
-rules that wait for close, integrations, ...) is reported with the reason.
+rules that wait for close, email and outgoing integrations, policy maintenance, ...) is reported
+with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from firebell.catalog.service import BROUGHT_KEY
 from firebell.kernel.severity import Sev
 from firebell.migrate.common import DAY as _DAY
 from firebell.migrate.common import EMAIL as _EMAIL
@@ -38,8 +47,11 @@ from firebell.migrate.common import (
     Finding,
     Migration,
     by_name,
+    maintenance_window,
     rotation_layer,
+    service_name,
     weekly_windows,
+    window_order,
     zone_or_utc,
 )
 from firebell.migrate.common import WEEK as _WEEK
@@ -77,7 +89,8 @@ class Source:
     schedules: list[Doc] = field(default_factory=list)  # Schedule, with rotations
     overrides: dict[str, list[Doc]] = field(default_factory=dict)  # schedule id -> ScheduleOverride
     escalations: list[Doc] = field(default_factory=list)
-    integrations: list[Doc] = field(default_factory=list)  # IntegrationMeta
+    integrations: list[Doc] = field(default_factory=list)  # Integration (with apiKey), else IntegrationMeta
+    maintenance: list[Doc] = field(default_factory=list)  # Maintenance, with rules
     problems: list[Finding] = field(default_factory=list)  # what the reader could not read
 
 
@@ -102,17 +115,17 @@ def translate(source: Source) -> Migration:
         for escalation in sorted(source.escalations, key=by_name)
         if (doc := _policy(escalation, targets, teams_by_id, findings)) is not None
     ]
-    for integration in sorted(source.integrations, key=by_name):
-        kind = integration.get("type") or "unknown type"
-        findings.append(
-            Finding(
-                "integration",
-                str(integration.get("name", "")),
-                f"not carried ({kind}): an Opsgenie integration is an alert source; point the tool at a "
-                "Firebell integration (firebell integration create) and bind its service to a policy",
-            )
-        )
-    document = {"users": users, "teams": teams, "schedules": schedules, "escalation_policies": policies}
+    services, by_integration = _services(source.integrations, teams_by_id, policies, set(), findings)
+    labels = {str(i.get("id", "")): str(i.get("name", "")) for i in source.integrations}
+    _maintenance(source.maintenance, services, by_integration, labels, findings)
+    document: dict[str, Any] = {
+        "users": users,
+        "teams": teams,
+        "schedules": schedules,
+        "escalation_policies": policies,
+    }
+    if services:
+        document["services"] = services
     return Migration(document, tuple(findings))
 
 
@@ -593,3 +606,123 @@ def _seconds(duration: Doc | None) -> float | None:
         return None
     unit = str(duration.get("timeUnit") or "minutes")
     return float(duration.get("timeAmount") or 0) * _UNIT_SECONDS.get(unit, 60.0)
+
+
+# --- integrations and maintenance -------------------------------------------------------------
+
+# Integrations whose senders post to Opsgenie's Alert API (`/v2/alerts`, `Authorization: GenieKey`),
+# which Firebell answers as well: Alertmanager's `opsgenie_configs` (Opsgenie's Prometheus type) and
+# Grafana's Opsgenie contact point among them.
+ALERT_API_TYPES = frozenset({"API", "Prometheus", "Grafana"})
+
+
+def _services(
+    integrations: Sequence[Doc],
+    teams: Mapping[str, str],
+    policies: Sequence[Mapping[str, Any]],
+    taken: set[str],
+    findings: list[Finding],
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """A service for each integration that can be carried, and the service name by integration id."""
+    services: list[dict[str, Any]] = []
+    by_integration: dict[str, str] = {}
+    for integration in sorted(integrations, key=by_name):
+        label = str(integration.get("name", ""))
+        kind = str(integration.get("type") or "unknown type")
+        why = _not_carried(integration, kind)
+        if why:
+            findings.append(Finding("integration", label, f"not carried ({kind}): {why}"))
+            continue
+        name = service_name(label, taken, "integration", findings)
+        doc: dict[str, Any] = {"name": name}
+        team = _owner(integration.get("ownerTeam") or {"id": integration.get("teamId")}, teams)
+        if team is not None:
+            owned = [p["name"] for p in policies if p.get("team") == team]
+            if len(owned) == 1:
+                doc["escalation_policy"] = owned[0]
+            else:
+                findings.append(
+                    Finding(
+                        "integration",
+                        label,
+                        f"team {team!r} has {len(owned)} escalations carried; bind service {name!r} to one",
+                    )
+                )
+            doc["owner_team"] = team
+        else:
+            findings.append(
+                Finding("integration", label, f"belongs to no team carried; bind service {name!r} to a policy")
+            )
+        doc["integrations"] = [{"name": label[:200], "kind": "opsgenie", "key": str(integration["apiKey"])}]
+        services.append(doc)
+        by_integration[str(integration.get("id", ""))] = name
+    return services, by_integration
+
+
+def _not_carried(integration: Doc, kind: str) -> str | None:
+    """Why an integration is not carried; None when it is."""
+    if integration.get("enabled") is False:
+        return "it is disabled"
+    if kind.endswith("Email") or kind == "Email" or "emailUsername" in integration:
+        return "Firebell takes no alerts by email; send them to a Firebell integration instead"
+    if "Outgoing" in kind or kind.endswith("Webhook") or kind == "Webhook":
+        return "it sends from Opsgenie and takes no alerts; Firebell's webhooks and channels do this"
+    if kind not in ALERT_API_TYPES:
+        return (
+            "the tool posts to an Opsgenie endpoint of its own; point it at a Firebell integration "
+            "(firebell integration create) and bind its service to a policy"
+        )
+    key = integration.get("apiKey")
+    if not key:
+        return "no API key was read; create a Firebell opsgenie integration and give the tool its key"
+    if not BROUGHT_KEY.match(str(key)):
+        return "its API key is not one Firebell takes (16 to 128 letters, digits, '.', '_', '~' or '-')"
+    return None
+
+
+def _maintenance(
+    maintenance: Sequence[Doc],
+    services: Sequence[dict[str, Any]],
+    by_integration: Mapping[str, str],
+    labels: Mapping[str, str],
+    findings: list[Finding],
+) -> None:
+    """Each window not over yet on the services of the integrations it disables or quiets."""
+    by_service = {doc["name"]: doc for doc in services}
+    for item in sorted(maintenance, key=lambda m: (str(m.get("description", "")), str(m.get("id", "")))):
+        label = str(item.get("description") or item.get("id") or "")
+        if item.get("status") in ("past", "cancelled"):
+            findings.append(Finding("maintenance", label, f"not carried: it is {item['status']}"))
+            continue
+        time = item.get("time") or {}
+        carried = maintenance_window(time.get("startDate"), time.get("endDate"), item.get("description"), None)
+        if carried is None:
+            why = "it lasts indefinitely" if time.get("type") == "indefinitely" else "it has no valid start and end"
+            findings.append(Finding("maintenance", label, f"not carried: {why}; Firebell's windows have an end"))
+            continue
+        for rule in item.get("rules") or []:
+            entity = rule.get("entity") or {}
+            state = str(rule.get("state") or "")
+            if entity.get("type") != "integration":
+                findings.append(
+                    Finding(
+                        "maintenance",
+                        label,
+                        f"its rule on {entity.get('type')} {entity.get('id')!r} is not carried: Firebell's windows "
+                        "are a service's",
+                    )
+                )
+                continue
+            name = by_integration.get(str(entity.get("id", "")))
+            if name is None:
+                ref = labels.get(str(entity.get("id", "")), entity.get("id"))
+                findings.append(Finding("maintenance", label, f"integration {ref!r} was not carried"))
+            elif state in ("disabled", "noise"):
+                by_service[name].setdefault("maintenance", []).append(carried)
+                if state == "noise":
+                    findings.append(
+                        Finding("maintenance", label, f"marks {name!r}'s alerts as noise; Firebell suppresses them")
+                    )
+    for doc in services:
+        if "maintenance" in doc:
+            doc["maintenance"] = sorted(doc["maintenance"], key=window_order)

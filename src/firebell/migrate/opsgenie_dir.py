@@ -2,8 +2,9 @@
 
 The tool writes one JSON file per entity, in a folder per kind: `users/` ({user, notificationRuleList}),
 `teams/` ({team, teamRoutingRules, teamRoles}), `schedules/` ({schedule, scheduleOverrideList}),
-`escalations/` (the escalation itself), `integrations/` ({integration, integrationActions}), and
-folders this migration does not read (policies, forwardings, maintenance, ...), which are reported.
+`escalations/` (the escalation itself), `integrations/` ({integration, integrationActions}; the
+integration with its apiKey), `maintenance/` (the window with its rules), and folders this migration
+does not read (policies, forwardings, ...), which are reported.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Any
 from firebell.migrate.common import Finding
 from firebell.migrate.opsgenie import Source
 
-READ = ("users", "teams", "schedules", "escalations", "integrations")
+_WHAT = {"maintenance": "maintenance window"}
+READ = ("users", "teams", "schedules", "escalations", "integrations", "maintenance")
 UNREAD_WHY = {
     "policies": "alert and notification policies have no Firebell counterpart in an apply file",
     "policiesV2": "alert and notification policies have no Firebell counterpart in an apply file",
     "orders": "policy order goes with the policies",
     "ordersV2": "policy order goes with the policies",
     "forwardings": "forwarding rules: add overrides in Firebell instead",
-    "maintenance": "maintenance windows: set them on the services in Firebell",
     "customUserRoles": "custom roles: Firebell's roles are site admin, team admin, responder and viewer",
 }
 
@@ -54,6 +55,7 @@ def read_backup(path: Path) -> Source:
     for integration_file in _documents(root / "integrations", source):
         if integration_file.get("integration"):
             source.integrations.append(integration_file["integration"])
+    source.maintenance.extend(_documents(root / "maintenance", source, needs="time"))
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in READ and not p.name.startswith(".")):
         count = len(list(folder.glob("*.json")))
         if count:
@@ -62,7 +64,7 @@ def read_backup(path: Path) -> Source:
     return source
 
 
-def _documents(folder: Path, source: Source) -> list[dict[str, Any]]:
+def _documents(folder: Path, source: Source, needs: str | None = None) -> list[dict[str, Any]]:
     if not folder.is_dir():
         return []
     found: list[dict[str, Any]] = []
@@ -72,7 +74,11 @@ def _documents(folder: Path, source: Source) -> list[dict[str, Any]]:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             source.problems.append(Finding("read", f"{folder.name}/{file.name}", f"not read: {exc}"))
             continue
-        if isinstance(data, dict):
+        if isinstance(data, dict) and needs is not None and not data.get(needs):
+            source.problems.append(
+                Finding("read", f"{folder.name}/{file.name}", f"not read: a {_WHAT[folder.name]} without its {needs}")
+            )
+        elif isinstance(data, dict):
             found.append(data)
         else:
             source.problems.append(Finding("read", f"{folder.name}/{file.name}", "not read: not a JSON object"))

@@ -3,8 +3,9 @@
 Calls, as Opsgenie's OpenAPI description gives them (`Authorization: GenieKey <key>`):
 `GET /v2/users` (paged: `limit`/`offset`, `totalCount` and `paging.next`), `GET /v2/users/{id}?expand=contact`,
 `GET /v2/users/{id}/notification-rules` and each new-alert rule by id, `GET /v2/teams` and each team,
-`GET /v2/schedules?expand=rotation` with each schedule's `/overrides`, `GET /v2/escalations` and
-`GET /v2/integrations`.
+`GET /v2/schedules?expand=rotation` with each schedule's `/overrides`, `GET /v2/escalations`,
+`GET /v2/integrations` and each enabled one by id (its `apiKey`), and `GET /v1/maintenance?type=non-expired`
+with each window by id (its rules).
 
 A 429 is waited out as its headers ask (`Retry-After`, else `X-RateLimit-Period-In-Sec`, at most a
 minute) and a 5xx is retried with backoff, a bounded number of times (a refused or dropped
@@ -99,10 +100,32 @@ def read_account(reader: OpsgenieReader) -> Source:
             source.overrides[str(schedule.get("id", ""))] = list(overrides)
     source.escalations.extend(reader.data("/v2/escalations") or [])
     try:
-        source.integrations.extend(reader.data("/v2/integrations") or [])
+        listed_integrations = reader.data("/v2/integrations") or []
     except ReadFailed as exc:
         source.problems.append(Finding("read", "integrations", f"not read ({exc}); check them by hand"))
+        listed_integrations = []
+    for listed in listed_integrations:
+        source.integrations.append(_details(reader, "/v2/integrations", listed, source, "integration"))
+    try:
+        windows = reader.data("/v1/maintenance", {"type": "non-expired"}) or []
+    except ReadFailed as exc:
+        source.problems.append(Finding("read", "maintenance", f"not read ({exc}); set the windows in Firebell"))
+        windows = []
+    for listed in windows:
+        source.maintenance.append(_details(reader, "/v1/maintenance", listed, source, "maintenance"))
     return source
+
+
+def _details(reader: OpsgenieReader, path: str, listed: dict[str, Any], source: Source, kind: str) -> dict[str, Any]:
+    """An enabled entity read by id over what its list said; what cannot be read is reported."""
+    if listed.get("enabled") is False:
+        return listed
+    try:
+        return {**listed, **(reader.data(f"{path}/{part(listed.get('id'))}") or {})}
+    except ReadFailed as exc:
+        label = str(listed.get("name") or listed.get("description") or listed.get("id") or "")
+        source.problems.append(Finding(kind, label, f"details not read ({exc})"))
+        return listed
 
 
 def _user_details(reader: OpsgenieReader, listed: dict[str, Any], source: Source) -> dict[str, Any]:

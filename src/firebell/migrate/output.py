@@ -26,7 +26,7 @@ def plan(migration: Migration) -> list[str]:
     lines += [f"escalation policy {p['name']}: {len(p['levels'])} level(s)" for p in doc["escalation_policies"]]
     lines += [
         f"service {svc['name']}: policy {svc.get('escalation_policy', '-')}, "
-        f"{len(svc.get('integrations', []))} integration(s)"
+        f"{len(svc.get('integrations', []))} integration(s), {len(svc.get('maintenance', []))} maintenance window(s)"
         for svc in doc.get("services", [])
     ]
     return lines

@@ -13,8 +13,11 @@ What maps where:
   participants in order, daily and weekly restrictions weekly windows; overrides keep their instants;
 - an escalation policy keeps its name; each rule is a level whose timeout is the rule's delay, and
   `num_loops` becomes `repeat`;
-- a service keeps its name and policy, and its Events API v2 integrations their keys, so senders
-  keep the routing key they use (the service must exist in Firebell before `firebell apply`).
+- a service keeps its name (made a Firebell service name where it is not one) and policy, and its
+  Events API v2 integrations their keys, so senders keep the routing key they use; `firebell apply`
+  creates the services that do not exist yet;
+- a maintenance window still to come or under way (`GET /maintenance_windows?filter=open`) becomes a
+  window of each of its services that was carried, with its description as the reason.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ from firebell.migrate.common import (
     by_name,
     instant,
     known_zone,
+    maintenance_window,
     named,
     parse_clock,
     rotation_layer,
-    service_must_exist,
+    service_name,
     weekly_windows,
+    window_order,
     zone_or_utc,
 )
 from firebell.migrate.common import team as common_team
@@ -66,6 +71,7 @@ class Source:
     overrides: dict[str, list[Doc]] = field(default_factory=dict)  # schedule id -> Override
     escalation_policies: list[Doc] = field(default_factory=list)
     services: list[Doc] = field(default_factory=list)  # Service, with integrations included
+    maintenance_windows: list[Doc] = field(default_factory=list)  # MaintenanceWindow, open ones
     read_at: datetime | None = None  # layers that ended before this are left out
     problems: list[Finding] = field(default_factory=list)  # what the reader could not read
 
@@ -97,11 +103,15 @@ def translate(source: Source) -> Migration:
         if doc is not None:
             policies.append(doc)
             policy_names[str(policy.get("id", ""))] = doc["name"]
-    services = [
-        doc
-        for service in sorted(source.services, key=by_name)
-        if (doc := _service(service, policy_names, findings)) is not None
-    ]
+    services: list[dict[str, Any]] = []
+    service_names: dict[str, str] = {}
+    service_taken: set[str] = set()
+    for service in sorted(source.services, key=by_name):
+        doc = _service(service, policy_names, service_taken, findings)
+        if doc is not None:
+            services.append(doc)
+            service_names[str(service.get("id", ""))] = doc["name"]
+    _maintenance(source.maintenance_windows, services, service_names, source.read_at, findings)
     document: dict[str, Any] = {
         "users": users,
         "teams": teams,
@@ -433,10 +443,13 @@ def _policy(
 # --- services ---------------------------------------------------------------------------------
 
 
-def _service(service: Doc, policies: Mapping[str, str], findings: list[Finding]) -> dict[str, Any] | None:
-    name = str(service.get("name", ""))
-    if not name:
+def _service(
+    service: Doc, policies: Mapping[str, str], taken: set[str], findings: list[Finding]
+) -> dict[str, Any] | None:
+    label = str(service.get("name", ""))
+    if not label:
         return None
+    name = service_name(label, taken, "service", findings)
     policy = policies.get(str((service.get("escalation_policy") or {}).get("id", "")))
     if policy is None:
         label = (service.get("escalation_policy") or {}).get("summary") or "none"
@@ -456,10 +469,36 @@ def _service(service: Doc, policies: Mapping[str, str], findings: list[Finding])
                 "and point the sender at it"
             )
             findings.append(Finding("integration", f"{name}/{label}", f"not carried ({kind}): {why}"))
-    doc: dict[str, Any] = {"name": name[:200]}
+    doc: dict[str, Any] = {"name": name}
     if policy is not None:
         doc["escalation_policy"] = policy
     if integrations:
         doc["integrations"] = sorted(integrations, key=lambda i: (i["name"], i["key"]))
-    findings.append(service_must_exist(name))
     return doc
+
+
+def _maintenance(
+    windows: Sequence[Doc],
+    services: Sequence[dict[str, Any]],
+    names: Mapping[str, str],
+    read_at: datetime | None,
+    findings: list[Finding],
+) -> None:
+    """Each open maintenance window on each of its services that was carried (sorted by start)."""
+    by_service = {doc["name"]: doc for doc in services}
+    for mw in windows:
+        label = str(mw.get("description") or mw.get("summary") or mw.get("id") or "")
+        carried = maintenance_window(mw.get("start_time"), mw.get("end_time"), mw.get("description"), read_at)
+        if carried is None:
+            findings.append(Finding("maintenance", label, "not carried: it is over or has no valid start and end"))
+            continue
+        for ref in mw.get("services") or []:
+            name = names.get(str(ref.get("id", "")))
+            if name is None:
+                who = ref.get("summary") or ref.get("id")
+                findings.append(Finding("maintenance", label, f"not carried for service {who!r}: it was not carried"))
+                continue
+            by_service[name].setdefault("maintenance", []).append(carried)
+    for doc in services:
+        if "maintenance" in doc:
+            doc["maintenance"] = sorted(doc["maintenance"], key=window_order)

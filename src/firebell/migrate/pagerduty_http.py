@@ -4,7 +4,8 @@ Calls, as PagerDuty's OpenAPI description (PagerDuty/api-schema) gives them, wit
 `Authorization: Token token=<token>` and `Accept: application/vnd.pagerduty+json;version=2`:
 `GET /users?include[]=contact_methods&include[]=notification_rules`, `GET /teams` and each team's
 `/members`, `GET /schedules` then each `GET /schedules/{id}` (its layers) and its
-`/overrides?since&until`, `GET /escalation_policies` and `GET /services?include[]=integrations`.
+`/overrides?since&until`, `GET /escalation_policies`, `GET /services?include[]=integrations` and
+`GET /maintenance_windows?filter=open` (those still to come or under way).
 Lists are paged classically (`offset`, `limit`, `more`).
 
 A 429 is waited out as its headers ask (`Retry-After`, else `ratelimit-reset`), a 5xx retried, a
@@ -93,4 +94,10 @@ def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source
             source.overrides[str(listed.get("id", ""))] = list(overrides)
     source.escalation_policies = unique(reader.pages("/escalation_policies", "escalation_policies"))
     source.services = unique(reader.pages("/services", "services", [("include[]", "integrations")]))
+    try:
+        source.maintenance_windows = unique(
+            reader.pages("/maintenance_windows", "maintenance_windows", [("filter", "open")])
+        )
+    except ReadFailed as exc:
+        source.problems.append(Finding("read", "maintenance windows", f"not read ({exc}); set them in Firebell"))
     return source

@@ -324,7 +324,24 @@ class IntegrationIn(_Strict):
         return self
 
 
+class MaintenanceIn(_Strict):
+    """A maintenance window of a service: its alerts are suppressed from start to end."""
+
+    start: datetime
+    end: datetime
+    reason: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _order(self) -> MaintenanceIn:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("maintenance times need a UTC offset, as in 2026-12-24T09:00:00+01:00")
+        if self.end <= self.start:
+            raise ValueError("a maintenance window ends after it starts")
+        return self
+
+
 class ServiceIn(_Strict):
+    # A service that does not exist yet is created (by a site admin) with the declared settings.
     name: str
     escalation_policy: str | None = None
     # {SEV-3: page}: which severities page at once, wait for working hours, or open a follow-up.
@@ -350,6 +367,9 @@ class ServiceIn(_Strict):
     grouping_window: str | int | None = Field(default=None, description="5m, 90s, 1h or seconds; 0 = off")
     # Integrations matched by name on the service: created, or given the declared key; others are left.
     integrations: list[IntegrationIn] | None = None
+    # Windows matched by start and end: each is added once; windows already over are skipped, and
+    # windows made elsewhere are left alone.
+    maintenance: list[MaintenanceIn] | None = None
 
 
 class OncallConfig(_Strict):

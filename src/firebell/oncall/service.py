@@ -2,7 +2,8 @@
 
 `apply` is idempotent: it compares what is declared with what is stored and writes only the
 differences, so applying the same file twice reports no changes the second time. People are the
-identity domain's users (created through its service); a service's policy is set through the
+identity domain's users (created through its service); a service the file declares is created
+through the catalog's use case when it does not exist, and its policy and windows set through the
 catalog's repository. Everything happens in the caller's transaction: a file that fails halfway
 changes nothing.
 """
@@ -18,11 +19,14 @@ from zoneinfo import ZoneInfo
 
 from firebell.alerts.grouping import GroupingFields
 from firebell.catalog.service import (
+    CatalogRepo,
     DeclaredIntegration,
     IntegrationStore,
+    add_maintenance,
     apply_facts,
     apply_grouping,
     apply_integrations,
+    create_service,
 )
 from firebell.identity.model import Principal
 from firebell.identity.ports import IdentityRepo
@@ -67,10 +71,12 @@ CATALOG_FACTS = {"owner_team", "tier", "slos", "slis", "dashboards"}
 _UNITS = {"weekly_rotation": ShiftUnit.WEEKS, "daily_rotation": ShiftUnit.DAYS, "hourly_rotation": ShiftUnit.HOURS}
 
 
-class ServiceBinding(IntegrationStore, Protocol):
+class ServiceBinding(IntegrationStore, CatalogRepo, Protocol):
     def service_by_name(self, name: str) -> Mapping[str, Any] | None: ...
 
     def update_service(self, service_id: str, values: dict[str, Any]) -> None: ...
+
+    def maintenance(self, service_id: str, *, current_at: datetime | None = None) -> Sequence[Mapping[str, Any]]: ...
 
 
 @dataclass
@@ -120,6 +126,9 @@ def apply(
         for where, declared in _schedule_places(config)
     }
     policy_ids = _apply_policies(config, schedule_ids, oncall, people, now, gate, changes)
+    # Every declared service exists before any is set up, so one may depend on another declared later.
+    for i, service in enumerate(config.services):
+        _create_service(i, service, services, gate, changes, now)
     for i, service in enumerate(config.services):
         _apply_service(i, service, services, oncall, policy_ids, gate, changes, now, environ)
     if config.severities:
@@ -299,8 +308,8 @@ def _apply_service(
     environ: Mapping[str, str] | None,
 ) -> None:
     row = services.service_by_name(service.name)
-    if row is None:
-        raise ValidationFailed.field(f"services[{i}].name", f"no service named {service.name!r}")
+    if row is None:  # made by _create_service
+        raise NotFound(f"no service named {service.name!r}", details=[{"field": f"services[{i}].name"}])
     before = len(changes)
     bound = _policy_id(service.escalation_policy, f"services[{i}].escalation_policy", oncall, policy_ids)
     if row.get("escalation_policy_id") != bound:
@@ -340,10 +349,51 @@ def _apply_service(
         ]
         where = f"services[{i}]"
         changes += apply_integrations(repo=services, service=row, declared=declared, where=where, now=now)
+    if service.maintenance is not None:
+        _apply_maintenance(service, row, services, changes, now)
     if len(changes) > before:
         # The team owning the service, and the one it is handed to; a refusal rolls it all back.
         owners = [row.get("owner_team"), *([service.owner_team] if service.owner_team is not None else [])]
         gate.admin(f"services[{i}]", *(_owner_id(oncall, owner) for owner in owners))
+
+
+def _create_service(
+    i: int, service: ServiceIn, services: ServiceBinding, gate: Gate, changes: list[str], now: datetime
+) -> None:
+    """Create a declared service that does not exist yet, as `firebell service create` would; the
+    settings the file declares are then applied to it like to any other."""
+    if services.service_by_name(service.name) is not None:
+        return
+    gate.admin(f"services[{i}]", None)  # a new service is a site admin's to make, as over the catalog API
+    try:
+        create_service(repo=services, name=service.name, now=now)
+    except ValidationFailed as exc:
+        detail = exc.details[0] if exc.details else {}
+        raise ValidationFailed.field(f"services[{i}].name", str(detail.get("message", exc.message))) from None
+    changes.append(f"created service {service.name}")
+
+
+def _apply_maintenance(
+    service: ServiceIn, row: Mapping[str, Any], services: ServiceBinding, changes: list[str], now: datetime
+) -> None:
+    """Add the declared windows the service lacks (matched by start and end); those already over are skipped."""
+    stored = {(w["starts_at"], w["ends_at"]) for w in services.maintenance(str(row["id"]))}
+    for window in service.maintenance or []:
+        if window.end <= now or (window.start, window.end) in stored:
+            continue
+        stored.add((window.start, window.end))
+        add_maintenance(
+            repo=services,
+            service=service.name,
+            starts_at=window.start,
+            ends_at=window.end,
+            reason=window.reason,
+            now=now,
+        )
+        changes.append(
+            f"added a maintenance window to service {service.name} "
+            f"({window.start.isoformat()} to {window.end.isoformat()})"
+        )
 
 
 def _key_of(item: IntegrationIn, field: str, environ: Mapping[str, str] | None) -> str:

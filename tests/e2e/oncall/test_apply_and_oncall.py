@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 
 from tests.conftest import FIREBELL, Server, cli, last_line
 
@@ -158,6 +159,15 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
             CONFIG + "escalation_policies:\n  - {name: primary-oncall, levels: [{targets: [bob]}]}\n",
             ":36: escalation_policies[0].name: 'primary-oncall' is also the escalation policy",
         ),
+        "new service name": (
+            CONFIG + "  - {name: 'check out'}\n",
+            ":35: services[1].name: use 1-100 letters, digits",
+        ),
+        "window without offset": (
+            CONFIG
+            + "  - name: ledger\n    maintenance:\n      - {start: '2031-01-01T10:00', end: '2031-01-01T12:00Z'}\n",
+            ":37: services[1].maintenance[0]: maintenance times need a UTC offset",
+        ),
     }
     for name, (text, expected) in cases.items():
         bad = tmp_path / f"{name}.yaml"
@@ -172,6 +182,12 @@ def test_bad_files_are_refused_whole_with_line_and_field(server: Server, tmp_pat
     good = tmp_path / "good.yaml"
     good.write_text(CONFIG)
     assert "created user alice" in cli(server.database_url, "apply", "-f", str(good)).stdout
+    engine = sa.create_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select name from services")).scalars().all() == ["checkout"]
+    finally:
+        engine.dispose()
 
 
 def test_stored_people_are_found_by_name_and_times_may_omit_the_leading_zero(server: Server, tmp_path: Path) -> None:

@@ -17,10 +17,13 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from tests.conftest import FIREBELL, Server, cli, last_line
-from tests.migrate_helpers import flat, on_call
+from tests.migrate_helpers import flat, landed, maintenance_windows, on_call
 
 BACKUP = Path(__file__).parents[2] / "fixtures" / "opsgenie_backup"
+PROM_KEY = "3e1c9a52-7b4d-4c1e-9f0a-6d2b8e4f1a37"  # the Prometheus integration's API key in the backup
 
 EXPECTED = {
     "Platform_schedule": {
@@ -71,18 +74,28 @@ def test_a_migrated_opsgenie_backup_applies_and_puts_the_same_people_on_call(ser
         "--report",
         str(written),
     )
-    assert "4 user(s), 1 team(s), 3 schedule(s), 2 escalation policy(ies)" in migrated.stdout
+    assert "4 user(s), 1 team(s), 3 schedule(s), 2 escalation policy(ies), 2 service(s)" in migrated.stdout
     report = written.read_text()
     assert "schedule 'Support': rotation 'Escalation pool' not carried: no participant could be carried" in report
     assert "read 'forwardings/': 1 file(s) not carried" in report
 
     applied = cli(server.database_url, "apply", "-f", str(out))
+    assert "created service Prometheus" in applied.stdout
+    assert "created the opsgenie integration Prometheus of service Prometheus" in applied.stdout
+    assert "added a maintenance window to service Prometheus (2031-03-01T21:00:00+00:00" in applied.stdout
     assert "created schedule Platform_schedule" in applied.stdout
     assert "created escalation policy Platform_escalation" in applied.stdout
     first = out.read_text()
     cli(server.database_url, "migrate", "opsgenie", "--from-dir", str(backup), "--out", str(out))
     assert out.read_text() == first
     assert last_line(cli(server.database_url, "apply", "-f", str(out))) == "nothing to change"
+    assert maintenance_windows(server) == [("Prometheus", "Database upgrade")]
+
+    # Alertmanager's opsgenie_configs keeps its api_key; only api_url changes.
+    alert = {"message": "Disk almost full", "alias": "disk-db-1", "priority": "P2"}
+    sent = httpx.post(f"{server.url}/v2/alerts", json=alert, headers={"Authorization": f"GenieKey {PROM_KEY}"})
+    assert sent.status_code == 202, sent.text
+    assert landed(server) == [("Prometheus", "Disk almost full", "open_incident")]
 
     token = last_line(cli(server.database_url, "token", "create", "--name", "r", "--scope", "read"))
     answer = responder(server, token, "oncall", "now", "--schedule", "Nights", "--at", "2026-11-05T02:00:00-05:00")

@@ -17,9 +17,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from tests.conftest import FIREBELL, Server, cli, last_line
-from tests.migrate_helpers import flat, on_call
-from tests.pagerduty_standin import TOKEN, StandIn, serving
+from tests.migrate_helpers import flat, landed, maintenance_windows, on_call
+from tests.pagerduty_standin import ROUTING_KEY, TOKEN, StandIn, serving
 
 EXPECTED = {
     "Primary": {
@@ -55,17 +57,27 @@ def test_a_migrated_pagerduty_account_applies_and_puts_the_same_people_on_call(s
     report = written.read_text()
     assert "schedule 'Primary': layer 'Old' ended at 2026-01-01T00:00:00+01:00; left out" in report
 
-    # The report says apply refuses services it does not know: create them, then apply.
-    refused = cli(server.database_url, "apply", "-f", str(out), check=False)
-    assert refused.returncode == 1
-    assert "no service named 'batch'" in refused.stderr
-    for name in ("batch", "checkout"):
-        cli(server.database_url, "service", "create", name)
+    # A fresh Firebell: apply creates the services, with their integrations and maintenance windows.
     applied = cli(server.database_url, "apply", "-f", str(out))
+    assert "created service batch" in applied.stdout
+    assert "created service checkout" in applied.stdout
+    assert "created the pagerduty integration Prometheus of service checkout" in applied.stdout
+    assert "added a maintenance window to service checkout (2031-03-01T22:00:00+01:00" in applied.stdout
     assert "created schedule Primary" in applied.stdout
     assert "created escalation policy Platform EP" in applied.stdout
     assert "set the escalation policy of service checkout" in applied.stdout
     assert last_line(cli(server.database_url, "apply", "-f", str(out))) == "nothing to change"
+    assert maintenance_windows(server) == [("checkout", "Database upgrade")]
+
+    # The sender keeps its routing key; only the host changes.
+    event = {
+        "routing_key": ROUTING_KEY,
+        "event_action": "trigger",
+        "payload": {"summary": "Checkout latency high", "source": "prom-1", "severity": "critical"},
+    }
+    sent = httpx.post(f"{server.url}/v2/enqueue", json=event, timeout=30)
+    assert sent.status_code == 202, sent.text
+    assert landed(server) == [("checkout", "Checkout latency high", "open_incident")]
 
     token = last_line(cli(server.database_url, "token", "create", "--name", "r", "--scope", "read"))
     assert on_call(server, token, EXPECTED) == flat(EXPECTED)

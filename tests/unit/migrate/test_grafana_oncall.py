@@ -335,7 +335,7 @@ def test_integrations_become_services_keeping_the_token_of_their_link_when_fireb
         "integration 'zabbix': not carried (zabbix): create a Firebell integration and point the sender at it"
         in findings
     )
-    assert any(f.startswith("service 'checkout': firebell apply refuses services that do not exist") for f in findings)
+    assert not any("firebell apply refuses" in f for f in findings)
     assert link_token("http://localhost:8080/integrations/v1/webhook/Tok/") == "Tok"
     assert link_token(None) == ""
 

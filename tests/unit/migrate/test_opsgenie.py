@@ -293,15 +293,18 @@ def test_the_directory_reader_reports_bad_files_and_unread_folders(tmp_path: Pat
     (tmp_path / "users" / "ann.json").write_text(json.dumps({"user": PEOPLE[0]}))
     (tmp_path / "maintenance").mkdir()
     (tmp_path / "maintenance" / "m.json").write_text("{}")
+    (tmp_path / "policiesV2").mkdir()
+    (tmp_path / "policiesV2" / "p.json").write_text("{}")
     source = read_backup(tmp_path)
     assert [u["username"] for u in source.users] == ["ann@example.com"]
     assert source.notification_rules == {}  # the file had no notificationRuleList: the rules were not read
     problems = [p.line() for p in source.problems]
     assert problems[0].startswith("read 'users/broken.json': not read:")
-    assert (
-        problems[1]
-        == "read 'maintenance/': 1 file(s) not carried: maintenance windows: set them on the services in Firebell"
-    )
+    assert problems[1:] == [
+        "read 'maintenance/m.json': not read: a maintenance window without its time",
+        "read 'policiesV2/': 1 file(s) not carried: alert and notification policies have no Firebell counterpart "
+        "in an apply file",
+    ]
     with pytest.raises(FileNotFoundError):
         read_backup(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
@@ -324,3 +327,118 @@ def test_a_name_that_reads_as_another_persons_handle_is_made_distinct() -> None:
 def test_every_date_form_the_api_or_the_backup_tool_writes_is_read(start: object) -> None:
     layer = one_layer(rotation(start=start), zone="Europe/Berlin")  # type: ignore[arg-type]
     assert (layer["start"], layer["handoff"]) == ("2026-11-02", "09:00")
+
+
+TEAM = {"id": "t1", "name": "Platform", "members": []}
+ESCALATION = {
+    "id": "e1",
+    "name": "Platform_escalation",
+    "ownerTeam": {"id": "t1", "name": "Platform"},
+    "rules": [{"condition": "if-not-acked", "notifyType": "default", "delay": {"timeAmount": 0}, "recipient": ANN}],
+}
+
+
+def integration(key: str, kind: str, **extra: Any) -> dict[str, Any]:
+    """An integration as `GET /v2/integrations/{id}` gives it (Integration, with its apiKey)."""
+    return {"id": f"i-{key}", "name": key, "type": kind, "enabled": True, **extra}
+
+
+def test_alert_api_integrations_become_services_that_keep_their_keys() -> None:
+    integrations = [
+        integration("Alertmanager prod", "Prometheus", apiKey="3e1c9a52-7b4d-4c1e-9f0a-6d2b8e4f1a37", teamId="t1"),
+        integration("api", "API", apiKey="9b7d5f31-2c4e-4a6b-8d0f-1e3a5c7e9b2d", isDefaultIntegration=True),
+        integration("Dashboards", "Grafana", apiKey="0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", ownerTeam=TEAM),
+        integration("Short", "API", apiKey="abc"),
+        integration("Unread", "API"),  # its details could not be read: no apiKey
+        integration("Off", "API", apiKey="ffffffff-4e5f-4a6b-8c7d-9e0f1a2b3c4d", enabled=False),
+        integration("Mail", "Email", emailUsername="ops"),
+        integration("Jira out", "JiraServiceDesk"),
+        integration("Hook", "Webhook", url="https://hooks.example.com/x"),
+    ]
+    migration = translate(Source(users=PEOPLE, teams=[TEAM], escalations=[ESCALATION], integrations=integrations))
+    load(render(migration, "Opsgenie"), "migrated.yaml")
+    assert migration.document["services"] == [
+        {
+            "name": "Alertmanager-prod",
+            "escalation_policy": "Platform_escalation",
+            "owner_team": "Platform",
+            "integrations": [
+                {"name": "Alertmanager prod", "kind": "opsgenie", "key": "3e1c9a52-7b4d-4c1e-9f0a-6d2b8e4f1a37"}
+            ],
+        },
+        {
+            "name": "Dashboards",
+            "escalation_policy": "Platform_escalation",
+            "owner_team": "Platform",
+            "integrations": [{"name": "Dashboards", "kind": "opsgenie", "key": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}],
+        },
+        {
+            "name": "api",
+            "integrations": [{"name": "api", "kind": "opsgenie", "key": "9b7d5f31-2c4e-4a6b-8d0f-1e3a5c7e9b2d"}],
+        },
+    ]
+    lines = [f.line() for f in migration.findings if f.kind == "integration"]
+    assert lines == [
+        "integration 'Alertmanager prod': named 'Alertmanager-prod' in Firebell (service names are 1-100 letters, "
+        "digits, '.', '_' or '-')",
+        "integration 'Hook': not carried (Webhook): it sends from Opsgenie and takes no alerts; Firebell's webhooks "
+        "and channels do this",
+        "integration 'Jira out': not carried (JiraServiceDesk): the tool posts to an Opsgenie endpoint of its own; "
+        "point it at a Firebell integration (firebell integration create) and bind its service to a policy",
+        "integration 'Mail': not carried (Email): Firebell takes no alerts by email; send them to a Firebell "
+        "integration instead",
+        "integration 'Off': not carried (API): it is disabled",
+        "integration 'Short': not carried (API): its API key is not one Firebell takes (16 to 128 letters, digits, "
+        "'.', '_', '~' or '-')",
+        "integration 'Unread': not carried (API): no API key was read; create a Firebell opsgenie integration and "
+        "give the tool its key",
+        "integration 'api': belongs to no team carried; bind service 'api' to a policy",
+    ]
+
+
+def maintenance(key: str, time: dict[str, Any], *rules: tuple[str, str, str], status: str = "planned") -> dict:
+    """A window as `GET /v1/maintenance/{id}` gives it (Maintenance, with its rules)."""
+    return {
+        "id": f"m-{key}",
+        "status": status,
+        "description": key,
+        "time": time,
+        "rules": [{"state": state, "entity": {"id": ident, "type": kind}} for state, ident, kind in rules],
+    }
+
+
+def test_maintenance_of_carried_integrations_goes_to_their_services() -> None:
+    prom = integration("prom", "Prometheus", apiKey="3e1c9a52-7b4d-4c1e-9f0a-6d2b8e4f1a37")
+    mail = integration("mail", "Email", emailUsername="ops")
+    planned = {"type": "schedule", "startDate": "2026-12-01T22:00:00+01:00", "endDate": "2026-12-02T02:00:00+01:00"}
+    hour = {"type": "for-1-hour", "startDate": "2026-11-20T10:00:00Z", "endDate": "2026-11-20T11:00:00Z"}
+    windows = [
+        maintenance(
+            "upgrade",
+            planned,
+            ("disabled", "i-prom", "integration"),
+            ("disabled", "i-mail", "integration"),
+            ("enabled", "p1", "policy"),
+        ),
+        maintenance("quiet", hour, ("noise", "i-prom", "integration"), status="active"),
+        maintenance(
+            "forever",
+            {"type": "indefinitely", "startDate": "2026-11-20T10:00:00Z"},
+            ("disabled", "i-prom", "integration"),
+        ),
+        maintenance("done", hour, ("disabled", "i-prom", "integration"), status="past"),
+    ]
+    migration = translate(Source(users=PEOPLE, integrations=[prom, mail], maintenance=windows))
+    load(render(migration, "Opsgenie"), "migrated.yaml")
+    (service,) = migration.document["services"]
+    assert service["maintenance"] == [  # in time order, whatever their offsets
+        {"start": "2026-11-20T10:00:00+00:00", "end": "2026-11-20T11:00:00+00:00", "reason": "quiet"},
+        {"start": "2026-12-01T22:00:00+01:00", "end": "2026-12-02T02:00:00+01:00", "reason": "upgrade"},
+    ]
+    assert [f.line() for f in migration.findings if f.kind == "maintenance"] == [
+        "maintenance 'done': not carried: it is past",
+        "maintenance 'forever': not carried: it lasts indefinitely; Firebell's windows have an end",
+        "maintenance 'quiet': marks 'prom''s alerts as noise; Firebell suppresses them",
+        "maintenance 'upgrade': integration 'mail' was not carried",
+        "maintenance 'upgrade': its rule on policy 'p1' is not carried: Firebell's windows are a service's",
+    ]

@@ -270,9 +270,51 @@ def test_services_keep_their_policy_and_events_v2_routing_keys() -> None:
     assert findings == [
         "integration 'checkout/Old': not carried (generic_events_api_inbound_integration): only Events API v2 "
         "integrations are carried; create a Firebell integration and point the sender at it",
-        "service 'checkout': firebell apply refuses services that do not exist yet: create it first "
-        "(firebell service create checkout)",
     ]
+
+
+def _window(key: str, start: str, end: str, *services: str) -> dict[str, Any]:
+    return {
+        "id": key,
+        "type": "maintenance_window",
+        "summary": f"Window {key}",
+        "start_time": start,
+        "end_time": end,
+        "description": f"Window {key}",
+        "services": [{"id": s, "type": "service_reference", "summary": s.lower()} for s in services],
+    }
+
+
+def test_open_maintenance_windows_go_to_the_services_carried() -> None:
+    services = [
+        {"id": "PSV1", "name": "Checkout API", "escalation_policy": {"id": "PE1"}},
+        {"id": "PSV2", "name": "Checkout-API", "escalation_policy": {"id": "PE1"}},
+    ]
+    windows = [
+        _window("PW2", "2026-11-20T22:00:00-05:00", "2026-11-21T01:00:00-05:00", "PSV1", "PGONE"),
+        _window("PW1", "2026-11-10T10:00:00Z", "2026-11-10T11:00:00Z", "PSV1", "PSV2"),
+        _window("PW0", "2026-10-30T10:00:00Z", "2026-10-30T11:00:00Z", "PSV2"),  # over when read
+    ]
+    read_at = datetime(2026, 11, 1, tzinfo=UTC)
+    policies = [policy(0, rule(5, ref("ann")))]
+    doc, findings = migrate(
+        escalation_policies=policies, services=services, maintenance_windows=windows, read_at=read_at
+    )
+    first = {"start": "2026-11-10T10:00:00+00:00", "end": "2026-11-10T11:00:00+00:00", "reason": "Window PW1"}
+    second = {"start": "2026-11-20T22:00:00-05:00", "end": "2026-11-21T01:00:00-05:00", "reason": "Window PW2"}
+    assert doc["services"] == [
+        {"name": "Checkout-API", "escalation_policy": "Ops EP", "maintenance": [first, second]},  # a Firebell name
+        {"name": "Checkout-API-2", "escalation_policy": "Ops EP", "maintenance": [first]},  # and unused
+    ]
+    assert findings == [
+        "service 'Checkout API': named 'Checkout-API' in Firebell (service names are 1-100 letters, digits, "
+        "'.', '_' or '-')",
+        "service 'Checkout-API': named 'Checkout-API-2' in Firebell (service names are 1-100 letters, digits, "
+        "'.', '_' or '-')",
+        "maintenance 'Window PW2': not carried for service 'pgone': it was not carried",
+        "maintenance 'Window PW0': not carried: it is over or has no valid start and end",
+    ]
+    load(render(translate(Source(services=services, maintenance_windows=windows)), "PagerDuty"))  # apply reads it
 
 
 def test_teams_managers_are_admins() -> None:
