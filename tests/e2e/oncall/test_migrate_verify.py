@@ -125,6 +125,8 @@ def test_bad_input_is_one_line_and_a_failure(server: Server, tmp_path: Path) -> 
         timeout=60,
     )
     assert error_line(no_token) == "error: give --token (or PAGERDUTY_TOKEN) for PagerDuty"
+    unknown_source = verify("splunk", firebell)
+    assert error_line(unknown_source) == "error: no source named 'splunk': use one of opsgenie, pagerduty"
     unreachable = verify("opsgenie", {"OPSGENIE_API_KEY": "k", **firebell}, "--api-url", "http://127.0.0.1:9")
     assert error_line(unreachable).startswith("error: reading Opsgenie at http://127.0.0.1:9: GET /v2/schedules:")
     no_firebell = verify("opsgenie", {"OPSGENIE_API_KEY": "k", "FIREBELL_URL": server.url, "FIREBELL_TOKEN": ""})
