@@ -81,8 +81,8 @@ def _verify(
     from firebell.migrate.verify import compare, line, summary
 
     with errors():
-        api = Api(firebell_url, firebell_token)
         try:
+            api = Api(firebell_url, firebell_token)
             listed = _chosen(source.schedules(), only, source.vendor)
             read = [(s, source.final_shifts(s, *window)) for s in listed]
         except ReadFailed as exc:
