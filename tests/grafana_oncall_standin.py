@@ -294,13 +294,15 @@ ROUTES = [
 ]
 
 # Who Grafana OnCall shows on call for Primary in the week of 2029-11-12 (written out by hand): cy's
-# week (the 158th since 2026-11-02), ben's override, and dee's weekend (the 158th since 2026-11-07).
+# week (the 158th since 2026-11-02), ben's override, dee's weekend (the 158th since 2026-11-07), then
+# cy again until the weekly handoff on Monday at 09:00 in Berlin.
 FINAL_SHIFTS = {
     "SPRIMARY0001": [
         ("cy", "2029-11-12T08:00:00Z", "2029-11-14T11:00:00Z"),
         ("ben", "2029-11-14T11:00:00Z", "2029-11-15T11:00:00Z"),
         ("cy", "2029-11-15T11:00:00Z", "2029-11-16T23:00:00Z"),
         ("dee", "2029-11-16T23:00:00Z", "2029-11-18T23:00:00Z"),
+        ("cy", "2029-11-18T23:00:00Z", "2029-11-19T08:00:00Z"),
     ]
 }
 

@@ -6,8 +6,8 @@ with `?expand=contact`, their notification rules (list of metas, then each rule 
 (without members) and each team, `GET /v2/schedules?expand=rotation`, each schedule's `/overrides`,
 `GET /v2/escalations`, `GET /v2/integrations` (IntegrationMeta: id, name, enabled, type, teamId) and
 each integration by id (with its `apiKey`), `GET /v1/maintenance?type=all|past|non-expired`
-(MaintenanceMeta: id, status, time, description) and each window by id (with its rules). Every answer
-carries `took` and `requestId`.
+(MaintenanceMeta: id, status, time, description) and each window by id (with its rules), and each
+schedule's final `/timeline` (see TIMELINES). Every answer carries `took` and `requestId`.
 `Authorization: GenieKey <key>` is required (401 otherwise). `throttle` paths answer their first call
 with a 429 and Opsgenie's rate-limit headers; `broken` paths always answer 500.
 """
@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,8 @@ class StandIn:
             if parts[2] not in self.overrides:
                 return 404, {"message": "Schedule not found"}, {}
             return 200, {"data": self.overrides[parts[2]]}, {}
+        if parts[:2] == ["v2", "schedules"] and parts[3:] == ["timeline"]:
+            return timeline(parts[2], one)
         if path == "/v2/escalations":
             return 200, {"data": self.escalations}, {}
         if path == "/v2/integrations":
@@ -164,3 +167,85 @@ def serving(standin: StandIn) -> Iterator[StandIn]:
     with serve(_handler(standin)) as url:
         standin.url = url
         yield standin
+
+
+# `GET /v2/schedules/{identifier}/timeline`: the final timeline Opsgenie renders, written out by hand
+# from the schedules in the backup for 2026-11-16T00:00Z to 2026-11-30T00:00Z (a window asked for
+# outside it gets only what falls inside). Periods are cut at the timeline's bounds, as Opsgenie does.
+TIMELINE_FROM, TIMELINE_TO = "2026-11-16T00:00:00Z", "2026-11-30T00:00:00Z"
+ALICE, BOB, CAROL, DAVE = "alice@example.com", "bob@example.com", "carol@example.com", "dave.diaz@example.com"
+# Platform_schedule: weekly handoffs on Mondays at 09:00 in Berlin (08:00Z); dave's override.
+_PLATFORM = [
+    ("2026-11-09T08:00:00Z", "2026-11-16T08:00:00Z", BOB, "default"),
+    ("2026-11-16T08:00:00Z", "2026-11-20T12:00:00Z", CAROL, "default"),
+    ("2026-11-20T12:00:00Z", "2026-11-21T12:00:00Z", DAVE, "override"),
+    ("2026-11-21T12:00:00Z", "2026-11-23T08:00:00Z", CAROL, "default"),
+    ("2026-11-23T08:00:00Z", "2026-11-30T08:00:00Z", ALICE, "default"),
+]
+# Nights: two-day turns from 2026-11-02 22:00 in New York (bob, dave), on call 22:00-06:00 (03:00Z-11:00Z).
+# The night that starts on 15 November local is bob's (turn 6), then two nights each.
+_NIGHTS = [
+    (f"2026-11-{d + 1:02d}T03:00:00Z", f"2026-11-{d + 1:02d}T11:00:00Z", who, "default")
+    for d, who in zip(
+        range(15, 29), [BOB, DAVE, DAVE, BOB, BOB, DAVE, DAVE, BOB, BOB, DAVE, DAVE, BOB, BOB, DAVE], strict=True
+    )
+]
+# Support: 8-hour turns from 09:00 in Kolkata (03:30Z), carol, alice, bob: every day carol 09:00-17:00,
+# alice 17:00-01:00, bob 01:00-09:00 local; on call from Monday 09:00 to Friday 18:00 local. The team
+# rotation "Escalation pool" has the team Platform on call the whole time.
+_WEEKDAY_TURNS = [("03:30", "11:30", CAROL), ("11:30", "19:30", ALICE), ("19:30", "03:30", BOB)]
+_SUPPORT = [
+    (f"2026-11-{day:02d}T{a}:00Z", f"2026-11-{day + (b < a):02d}T{b}:00Z", who, "default")
+    for monday in (16, 23)
+    for day in range(monday, monday + 5)
+    for a, b, who in (_WEEKDAY_TURNS if day < monday + 4 else [*_WEEKDAY_TURNS[:1], ("11:30", "12:30", ALICE)])
+]
+TIMELINES = {
+    "5c4e0000-0000-0000-0000-000000000001": [("r071-0001", "Weekly primary", _PLATFORM)],
+    "5c4e0000-0000-0000-0000-000000000002": [("r071-0002", "Night shift", _NIGHTS)],
+    "5c4e0000-0000-0000-0000-000000000003": [
+        ("r071-0003", "Working week", _SUPPORT),
+        (
+            "r071-0004",
+            "Escalation pool",
+            [("2026-11-02T03:30:00Z", "2026-12-07T03:30:00Z", "team:Platform", "default")],
+        ),
+    ],
+}
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def timeline(schedule_id: str, one: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The schedule's timeline from `date` for `interval` weeks (days with intervalUnit=days)."""
+    if schedule_id not in TIMELINES or one.get("identifierType", "id") != "id":
+        return 404, {"message": "Schedule not found"}, {}
+    start = _at(one["date"]) if "date" in one else datetime.now(UTC)
+    unit = {"days": timedelta(days=1), "weeks": timedelta(weeks=1)}.get(one.get("intervalUnit", "weeks"))
+    if unit is None:
+        return 422, {"message": "Interval unit must be one of days, weeks, months"}, {}
+    end = start + int(one.get("interval", 1)) * unit
+    rotations = []
+    for order, (key, name, periods) in enumerate(TIMELINES[schedule_id], start=1):
+        cut = []
+        for begin, finish, who, kind in periods:
+            low, high = max(_at(begin), start), min(_at(finish), end)
+            if low < high:
+                kind_of, _, label = who.rpartition(":")
+                recipient = {"type": kind_of or "user", "name": label, "id": label}
+                cut.append({"startDate": _iso(low), "endDate": _iso(high), "type": kind, "recipient": recipient})
+        rotations.append({"id": key, "name": name, "order": float(order), "periods": cut})
+    parent = {"id": schedule_id, "name": "", "enabled": True}
+    data = {
+        "_parent": parent,
+        "startDate": _iso(start),
+        "endDate": _iso(end),
+        "finalTimeline": {"rotations": rotations},
+    }
+    return 200, {"data": data, "expandable": ["base", "forwarding", "override"]}, {}

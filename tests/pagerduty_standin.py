@@ -5,7 +5,8 @@ Lists are paged classically: `limit` (at most `page_size` here), `offset`, and `
 answer (`GET /users`, `/teams`, `/teams/{id}/members`, `/schedules`, `/escalation_policies`,
 `/services`); `include[]` adds users' `contact_methods` and `notification_rules` and services'
 `integrations`. `GET /maintenance_windows` (paged too) takes `filter` (past, future, ongoing, open or
-all, against the real time). `GET /schedules/{id}` gives the layers; `/schedules/{id}/overrides` needs `since`
+all, against the real time). `GET /schedules/{id}` gives the layers (with `since` and `until`, also the
+final schedule: see FINAL); `/schedules/{id}/overrides` needs `since`
 and `until`. `Authorization: Token token=<token>` is required (401 otherwise); errors are
 `{"error": {"message", "code"}}`. `throttle` paths answer their first call with a 429 and a
 `ratelimit-reset` header, `always_throttled` ones every call; `broken` paths always answer 500.
@@ -365,6 +366,9 @@ class StandIn:
             )
         if parts[0] == "schedules" and len(parts) == 2:
             found = next((s for s in schedules if s["id"] == parts[1]), None)
+            final = final_schedule(parts[1], one) if found else None
+            if found and final is not None:
+                found = {**found, "final_schedule": final}
             return (200, {"schedule": found}) if found else (404, {"error": {"message": "Not Found", "code": 2100}})
         if parts[0] == "schedules" and parts[2:] == ["overrides"]:
             if "since" not in one or "until" not in one:
@@ -420,3 +424,57 @@ def serving(standin: StandIn) -> Iterator[StandIn]:
     with serve(_handler(standin)) as url:
         standin.url = url
         yield standin
+
+
+# `GET /schedules/{id}?since=&until=`: the final schedule PagerDuty renders, written out by hand from the
+# layers above for 2026-11-02 to 2026-11-16 (see the module's account); entries are cut at since and
+# until (`overflow` false, PagerDuty's default). Entries from different layers are not joined.
+FINAL = {
+    "PSCHED1": [  # Berlin, UTC+1
+        ("2026-11-02T09:00:00+01:00", "2026-11-07T00:00:00+01:00", ANN),
+        ("2026-11-07T00:00:00+01:00", "2026-11-08T00:00:00+01:00", DEE),  # Weekend, turn 0
+        ("2026-11-08T00:00:00+01:00", "2026-11-09T00:00:00+01:00", BEN),
+        ("2026-11-09T00:00:00+01:00", "2026-11-09T09:00:00+01:00", ANN),
+        ("2026-11-09T09:00:00+01:00", "2026-11-11T12:00:00+01:00", BEN),
+        ("2026-11-11T12:00:00+01:00", "2026-11-12T12:00:00+01:00", CY),  # the override
+        ("2026-11-12T12:00:00+01:00", "2026-11-14T00:00:00+01:00", BEN),
+        ("2026-11-14T00:00:00+01:00", "2026-11-15T00:00:00+01:00", BEN),  # Weekend, turn 7
+        ("2026-11-15T00:00:00+01:00", "2026-11-16T00:00:00+01:00", DEE),
+        ("2026-11-16T00:00:00+01:00", "2026-11-16T09:00:00+01:00", BEN),
+    ],
+    "PSCHED2": [  # New York, UTC-5: 36-hour turns, on call 18:00-06:00
+        ("2026-11-02T18:00:00-05:00", "2026-11-03T06:00:00-05:00", BEN),
+        ("2026-11-03T18:00:00-05:00", "2026-11-04T06:00:00-05:00", BEN),
+        ("2026-11-04T18:00:00-05:00", "2026-11-05T06:00:00-05:00", DEE),
+        ("2026-11-05T18:00:00-05:00", "2026-11-06T06:00:00-05:00", BEN),
+        ("2026-11-06T18:00:00-05:00", "2026-11-07T06:00:00-05:00", BEN),
+        ("2026-11-07T18:00:00-05:00", "2026-11-08T06:00:00-05:00", DEE),
+        ("2026-11-08T18:00:00-05:00", "2026-11-09T06:00:00-05:00", BEN),
+        ("2026-11-09T18:00:00-05:00", "2026-11-10T06:00:00-05:00", BEN),
+        ("2026-11-10T18:00:00-05:00", "2026-11-11T06:00:00-05:00", DEE),
+        ("2026-11-11T18:00:00-05:00", "2026-11-12T06:00:00-05:00", BEN),
+        ("2026-11-12T18:00:00-05:00", "2026-11-13T06:00:00-05:00", BEN),
+        ("2026-11-13T18:00:00-05:00", "2026-11-14T06:00:00-05:00", DEE),
+        ("2026-11-14T18:00:00-05:00", "2026-11-15T06:00:00-05:00", BEN),
+        ("2026-11-15T18:00:00-05:00", "2026-11-16T06:00:00-05:00", BEN),
+    ],
+}
+
+
+def final_schedule(schedule_id: str, one: dict[str, str]) -> dict[str, Any] | None:
+    """The schedule's `final_schedule` between `since` and `until`, in UTC; None without either."""
+    if "since" not in one or "until" not in one:
+        return None
+    since, until = (datetime.fromisoformat(one[k].replace("Z", "+00:00")) for k in ("since", "until"))
+    entries = []
+    for start, end, user in FINAL.get(schedule_id, []):
+        low, high = max(datetime.fromisoformat(start), since), min(datetime.fromisoformat(end), until)
+        if low < high:
+            entries.append(
+                {"start": low.astimezone(UTC).isoformat(), "end": high.astimezone(UTC).isoformat(), "user": user}
+            )
+    covered = sum(
+        (datetime.fromisoformat(e["end"]) - datetime.fromisoformat(e["start"])).total_seconds() for e in entries
+    )
+    share = round(100 * covered / max((until - since).total_seconds(), 1), 2)
+    return {"name": "Final Schedule", "rendered_schedule_entries": entries, "rendered_coverage_percentage": share}

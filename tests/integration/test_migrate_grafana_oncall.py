@@ -77,7 +77,7 @@ def test_final_shifts_are_read_as_instants_and_emails() -> None:
     with serving(StandIn(page_size=3)) as standin:
         reader = GrafanaOnCallReader.connect(standin.url, TOKEN)
         try:
-            shifts = final_shifts(reader, "SPRIMARY0001", date(2029, 11, 12), date(2029, 11, 18))
+            shifts = final_shifts(reader, "SPRIMARY0001", date(2029, 11, 12), date(2029, 11, 17))
             none = final_shifts(reader, "SNIGHTS00002", date(2029, 11, 12), date(2029, 11, 18))
         finally:
             reader.close()
@@ -90,8 +90,8 @@ def test_final_shifts_are_read_as_instants_and_emails() -> None:
     assert none == []
     finals = [r for r in standin.requests if "final_shifts" in r]
     assert finals[:2] == [
-        "/api/v1/schedules/SPRIMARY0001/final_shifts?start_date=2029-11-12&end_date=2029-11-18&page=1",
-        "/api/v1/schedules/SPRIMARY0001/final_shifts?start_date=2029-11-12&end_date=2029-11-18&page=2",
+        "/api/v1/schedules/SPRIMARY0001/final_shifts?start_date=2029-11-12&end_date=2029-11-17&page=1",
+        "/api/v1/schedules/SPRIMARY0001/final_shifts?start_date=2029-11-12&end_date=2029-11-17&page=2",
     ]
 
 

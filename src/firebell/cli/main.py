@@ -659,6 +659,7 @@ from firebell.cli import incidents as _incidents  # noqa: E402, F401
 from firebell.cli import learning as _learning  # noqa: E402, F401
 from firebell.cli import metrics as _metrics  # noqa: E402, F401
 from firebell.cli import migrate as _migrate  # noqa: E402, F401
+from firebell.cli import migrate_verify as _migrate_verify  # noqa: E402, F401
 from firebell.cli import paging as _paging  # noqa: E402, F401
 from firebell.cli import playbooks as _playbooks  # noqa: E402, F401
 from firebell.cli import response as _response  # noqa: E402, F401

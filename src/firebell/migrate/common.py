@@ -72,6 +72,27 @@ class Migration:
     document: dict[str, Any]
     findings: tuple[Finding, ...]
 
+    @classmethod
+    def of(
+        cls,
+        users: list[dict[str, Any]],
+        teams: list[dict[str, Any]],
+        schedules: list[dict[str, Any]],
+        policies: list[dict[str, Any]],
+        services: list[dict[str, Any]],
+        findings: Iterable[Finding],
+    ) -> Migration:
+        """The file apply takes: `services` only when there are some."""
+        document: dict[str, Any] = {
+            "users": users,
+            "teams": teams,
+            "schedules": schedules,
+            "escalation_policies": policies,
+        }
+        if services:
+            document["services"] = services
+        return cls(document, tuple(findings))
+
     def counts(self) -> dict[str, int]:
         keys = ("users", "teams", "schedules", "escalation_policies", "services")
         return {key: len(self.document.get(key, [])) for key in keys}

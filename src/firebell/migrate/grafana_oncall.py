@@ -141,10 +141,7 @@ def translate(source: Source) -> Migration:
             integration, routes.get(str(integration.get("id", "")), []), policy_names, taken, findings
         ),
     )
-    document: dict[str, Any] = {"users": users, "teams": teams, "schedules": schedules, "escalation_policies": policies}
-    if services:
-        document["services"] = services
-    return Migration(document, tuple(findings))
+    return Migration.of(users, teams, schedules, policies, services, findings)
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -118,15 +118,7 @@ def translate(source: Source) -> Migration:
     services, by_integration = _services(source.integrations, teams_by_id, policies, set(), findings)
     labels = {str(i.get("id", "")): str(i.get("name", "")) for i in source.integrations}
     _maintenance(source.maintenance, services, by_integration, labels, findings)
-    document: dict[str, Any] = {
-        "users": users,
-        "teams": teams,
-        "schedules": schedules,
-        "escalation_policies": policies,
-    }
-    if services:
-        document["services"] = services
-    return Migration(document, tuple(findings))
+    return Migration.of(users, teams, schedules, policies, services, findings)
 
 
 # --- people -----------------------------------------------------------------------------------

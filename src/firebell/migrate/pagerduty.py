@@ -112,15 +112,7 @@ def translate(source: Source) -> Migration:
             services.append(doc)
             service_names[str(service.get("id", ""))] = doc["name"]
     _maintenance(source.maintenance_windows, services, service_names, source.read_at, findings)
-    document: dict[str, Any] = {
-        "users": users,
-        "teams": teams,
-        "schedules": schedules,
-        "escalation_policies": policies,
-    }
-    if services:
-        document["services"] = services
-    return Migration(document, tuple(findings))
+    return Migration.of(users, teams, schedules, policies, services, findings)
 
 
 # --- people -----------------------------------------------------------------------------------
