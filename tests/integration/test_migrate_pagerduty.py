@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from firebell.migrate.http import ReadFailed
 from firebell.migrate.output import render, report
 from firebell.migrate.pagerduty import translate
-from firebell.migrate.pagerduty_http import PagerDutyReader, read_account
+from firebell.migrate.pagerduty_http import PagerDutyReader, read_account, read_folder
 from firebell.oncall.config_file import load
 from firebell.oncall.schemas import MaintenanceIn
 from tests.conftest import FIREBELL
@@ -145,7 +147,57 @@ def test_the_cli_reads_the_api_writes_the_file_and_the_report(tmp_path: Path) ->
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     out = ("--out", str(tmp_path / "o.yaml"))
-    assert error_line(migrate(*out)) == "error: give --token TOKEN (or PAGERDUTY_TOKEN)"
+    wanted = "error: give --from-dir DIR or --token TOKEN (or PAGERDUTY_TOKEN), one of them"
+    assert error_line(migrate(*out)) == wanted
+    assert error_line(migrate("--token", "t", "--from-dir", str(tmp_path), *out)) == wanted
+    assert (
+        error_line(migrate("--from-dir", str(tmp_path / "none"), *out))
+        == f"error: {tmp_path / 'none'} is not a directory"
+    )
+    assert error_line(migrate("--from-dir", str(tmp_path), *out)).startswith(f"error: {tmp_path} holds none of ")
     unreachable = error_line(migrate("--api-url", "http://127.0.0.1:9", "--token", "t", *out))
     assert unreachable.startswith("error: reading PagerDuty at http://127.0.0.1:9: GET /users:")
     assert not (tmp_path / "o.yaml").exists()
+
+
+def test_a_folder_of_saved_answers_gives_the_same_file_as_the_api(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    (saved / "members").mkdir(parents=True)
+    (saved / "overrides").mkdir()
+    window = {"since": NOW.isoformat(), "until": (NOW + timedelta(days=365)).isoformat()}
+    with serving(StandIn(page_size=100)) as standin:
+        reader = PagerDutyReader.connect(standin.url, TOKEN)
+        try:
+            from_api = render(translate(read_account(reader, NOW)), "PagerDuty")
+            included = [("include[]", "contact_methods"), ("include[]", "notification_rules")]
+            (saved / "users.json").write_text(json.dumps(reader.get("/users", included)))  # a page
+            teams = reader.get("/teams")["teams"]
+            (saved / "teams.json").write_text(json.dumps(teams))  # a bare list
+            for team in teams:
+                members = reader.get(f"/teams/{team['id']}/members")
+                (saved / "members" / f"{team['id']}.json").write_text(json.dumps(members))
+            schedules = [reader.get(f"/schedules/{s['id']}")["schedule"] for s in reader.get("/schedules")["schedules"]]
+            (saved / "schedules.json").write_text(json.dumps(schedules))
+            for schedule in schedules:
+                overrides = reader.get(f"/schedules/{schedule['id']}/overrides", window)
+                (saved / "overrides" / f"{schedule['id']}.json").write_text(json.dumps(overrides))
+            (saved / "escalation_policies.json").write_text(json.dumps(reader.get("/escalation_policies")))
+            services = reader.get("/services", [("include[]", "integrations")])
+            (saved / "services.json").write_text(json.dumps(services))
+            windows = reader.get("/maintenance_windows", {"filter": "open"})
+            (saved / "maintenance_windows.json").write_text(json.dumps(windows))
+        finally:
+            reader.close()
+    assert render(translate(read_folder(saved, NOW)), "PagerDuty") == from_api
+
+    out = tmp_path / "oncall.yaml"
+    result = migrate("--from-dir", str(saved), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    written, expected = yaml.safe_load(out.read_text()), yaml.safe_load(from_api)
+    for kind in ("users", "teams", "schedules", "escalation_policies", "services"):
+        assert [d["name"] for d in written[kind]] == [d["name"] for d in expected[kind]]
+
+    (saved / "services.json").write_text('{"services": {"id": "P1"}}')
+    assert error_line(migrate("--from-dir", str(saved), "--out", str(out))) == (
+        f"error: {saved / 'services.json'}: neither a list of objects nor a page of them"
+    )

@@ -62,18 +62,29 @@ def migrate_pagerduty(
     out_file: Annotated[Path, typer.Option("--out", help="the YAML file to write, for firebell apply -f")],
     token: Annotated[str, typer.Option(envvar="PAGERDUTY_TOKEN", help="a REST API key (read-only is enough)")] = "",
     api_url: Annotated[str, typer.Option(help="PagerDuty's REST API")] = "https://api.pagerduty.com",
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="read saved API answers instead: a folder of users.json, teams.json, schedules.json, "
+            "escalation_policies.json, services.json, maintenance_windows.json, members/<team id>.json "
+            "and overrides/<schedule id>.json"
+        ),
+    ] = None,
     report_file: Annotated[Path | None, typer.Option("--report", help="also write the report to this file")] = None,
     dry_run: Annotated[bool, typer.Option(help="print what the file would declare; write nothing")] = False,
 ) -> None:
     """Carry users, teams, schedules (layers, restrictions, overrides), escalation policies and services'
     Events API v2 keys over from PagerDuty."""
     from firebell.migrate.pagerduty import translate
-    from firebell.migrate.pagerduty_http import PagerDutyReader, read_account
+    from firebell.migrate.pagerduty_http import PagerDutyReader, read_account, read_folder
 
-    if not token:
-        raise fail("give --token TOKEN (or PAGERDUTY_TOKEN)")
+    if (from_dir is None) == (not token):
+        raise fail("give --from-dir DIR or --token TOKEN (or PAGERDUTY_TOKEN), one of them")
     with errors():
-        source = _read("PagerDuty", api_url, PagerDutyReader.connect(api_url, token), read_account)
+        if from_dir is not None:
+            source = _saved(from_dir, read_folder)
+        else:
+            source = _read("PagerDuty", api_url, PagerDutyReader.connect(api_url, token), read_account)
         _write(translate(source), "PagerDuty", out_file, report_file, dry_run=dry_run)
 
 
@@ -111,13 +122,18 @@ def migrate_grafana_oncall(
         raise fail("give --api-url URL and --token TOKEN (or GRAFANA_ONCALL_TOKEN), or --from-dir DIR")
     with errors():
         if from_dir is not None:
-            try:
-                source = read_folder(from_dir)
-            except (FileNotFoundError, ValueError) as exc:
-                raise fail(str(exc)) from None
+            source = _saved(from_dir, read_folder)
         else:
             source = _read("Grafana OnCall", api_url, GrafanaOnCallReader.connect(api_url, token), read_account)
         _write(translate(source), "Grafana OnCall", out_file, report_file, dry_run=dry_run)
+
+
+def _saved(folder: Path, read: Callable[[Path], S]) -> S:
+    """What `read` makes of a folder of saved answers; a missing folder or a bad file is the one-line error."""
+    try:
+        return read(folder)
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
 
 
 def _read(vendor: str, api_url: str, reader: R, read: Callable[[R], S]) -> S:

@@ -21,7 +21,6 @@ each a list or a page as the API answers it ({"results": [...], ...}); a missing
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,6 +30,7 @@ from typing import Any
 import httpx
 
 from firebell.migrate.common import Finding, instant
+from firebell.migrate.folder import read_lists
 from firebell.migrate.grafana_oncall import Source
 from firebell.migrate.http import JsonReader, ReadFailed, part, unique
 
@@ -93,24 +93,7 @@ def read_account(reader: GrafanaOnCallReader, now: datetime | None = None) -> So
 def read_folder(path: Path, now: datetime | None = None) -> Source:
     """The lists saved under `path`, one JSON file per endpoint. A missing folder, or one with none of
     the files, raises FileNotFoundError; a file that is not a list or a page raises ValueError."""
-    if not path.is_dir():
-        raise FileNotFoundError(f"{path} is not a directory")
-    if not any((path / f"{name}.json").is_file() for name in LISTS):
-        raise FileNotFoundError(f"{path} holds none of {', '.join(f'{n}.json' for n in LISTS)}")
-    found: dict[str, list[dict[str, Any]] | None] = {}
-    for name in LISTS:
-        file = path / f"{name}.json"
-        if not file.is_file():
-            found[name] = None
-            continue
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{file}: not JSON ({exc})") from None
-        items = data.get("results") if isinstance(data, dict) else data
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ValueError(f"{file}: neither a list of objects nor a page of them")
-        found[name] = items
+    found = read_lists(path, LISTS)
     lists = {name: unique(items or []) for name, items in found.items()}
     return Source(
         users=lists["users"],

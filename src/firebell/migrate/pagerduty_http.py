@@ -8,6 +8,12 @@ Calls, as PagerDuty's OpenAPI description (PagerDuty/api-schema) gives them, wit
 `GET /maintenance_windows?filter=open` (those still to come or under way).
 Lists are paged classically (`offset`, `limit`, `more`).
 
+`read_folder` reads the same from saved answers: `users.json` (with contact methods and notification
+rules), `teams.json`, `schedules.json` (each schedule as `GET /schedules/{id}` gives it, with its
+layers), `escalation_policies.json`, `services.json` (with integrations), `maintenance_windows.json`,
+each a list or a page as the API answers it (`{"users": [...], "more": false}`); and, per id,
+`members/<team id>.json` and `overrides/<schedule id>.json`. A missing file is an empty list.
+
 A 429 is waited out as its headers ask (`Retry-After`, else `ratelimit-reset`), a 5xx retried, a
 bounded number of times (see migrate.http). A list that cannot be read fails the run; one schedule,
 team or override list that cannot be read is a finding in the report, and the rest goes on.
@@ -18,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
 from firebell.migrate.common import Finding
+from firebell.migrate.folder import read_each, read_lists
 from firebell.migrate.http import JsonReader, ReadFailed, part, unique
 from firebell.migrate.pagerduty import Source
 
@@ -101,3 +109,23 @@ def read_account(reader: PagerDutyReader, now: datetime | None = None) -> Source
     except ReadFailed as exc:
         source.problems.append(Finding("read", "maintenance windows", f"not read ({exc}); set them in Firebell"))
     return source
+
+
+FOLDER_LISTS = ("users", "teams", "schedules", "escalation_policies", "services", "maintenance_windows")
+
+
+def read_folder(path: Path, now: datetime | None = None) -> Source:
+    """The account as saved under `path` (see the module's description). A missing folder, or one with
+    none of the lists, raises FileNotFoundError; a file that is not a list or a page raises ValueError."""
+    lists = {name: unique(items or []) for name, items in read_lists(path, FOLDER_LISTS).items()}
+    return Source(
+        users=lists["users"],
+        teams=lists["teams"],
+        members=read_each(path / "members", "members"),
+        schedules=lists["schedules"],
+        overrides=read_each(path / "overrides", "overrides"),
+        escalation_policies=lists["escalation_policies"],
+        services=lists["services"],
+        maintenance_windows=lists["maintenance_windows"],
+        read_at=now or datetime.now(UTC),
+    )
