@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import queue
 import socket
 import subprocess
@@ -42,6 +43,8 @@ class _Worker:
             [sys.executable, "-m", "firebell.incidents.template_worker", *args],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
+            # Without Firebell's settings: no secret or database address within a template's reach.
+            env={k: v for k, v in os.environ.items() if not k.startswith("FIREBELL_")},
         )
         theirs.close()
         self.conn = Connection(ours.detach())
