@@ -32,6 +32,7 @@ from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.drills.repo import SqlDrillRepo
 from firebell.heartbeats.runner import HeartbeatWatch
 from firebell.identity.oidc import OidcClient
+from firebell.incidents.render_pool import RenderLimits, TemplateRenderer
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.service import IncidentIntake
 from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
@@ -201,6 +202,8 @@ class Container:
     snapshots: Snapshots = field(kw_only=True)
     # Sends accepted alert bodies on to the tool Firebell replaces, during a parallel run.
     forwards: ForwardRunner = field(kw_only=True)
+    # Operators' communication templates render only here: worker processes, within hard limits.
+    templates: TemplateRenderer = field(kw_only=True)
 
     def start(self) -> None:
         self.writer.start()
@@ -213,6 +216,7 @@ class Container:
         self.forwards.stop()
         self.http.close()
         self.key_lookups.shutdown(wait=False, cancel_futures=True)
+        self.templates.close()
         for engine in (self.engine, self.intake_engine, self.background_engine):
             engine.dispose()
 
@@ -635,6 +639,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
             changes, ttl=settings.pools.web_snapshot_seconds, monotonic=lambda: clock.now().timestamp()
         ),
         forwards=forwards,
+        templates=_templates(settings),
+    )
+
+
+def _templates(settings: Settings) -> TemplateRenderer:
+    limits = settings.templates
+    return TemplateRenderer(
+        RenderLimits(limits.max_output_chars, limits.render_seconds, limits.memory_mb), limits.workers
     )
 
 

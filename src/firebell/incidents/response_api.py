@@ -31,7 +31,7 @@ from firebell.incidents.schemas import (
 )
 from firebell.incidents.severity_repo import SqlSeverityTargetsRepo
 from firebell.incidents.state import IncidentStatus
-from firebell.incidents.templating import check, default_source, render
+from firebell.incidents.templating import default_source
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
@@ -285,7 +285,7 @@ def compose_for(
         now=container.clock.now(),
         terms=SqlSeverityTargetsRepo(conn).terms_of(incident),
     )
-    return response.compose(key, source, facts, fields, render)
+    return response.compose(key, source, facts, fields, container.templates.render)
 
 
 @router.post("/incidents/{ref}/communications/preview", summary="Render a template for this incident")
@@ -386,7 +386,7 @@ def list_templates(conn: ReadConn, _caller: Reader) -> list[dict[str, Any]]:
 @router.put("/message-templates/{key}", summary="Edit a template (Jinja2, sandboxed)")
 def save_template(key: str, body: TemplateWrite, container: ContainerDep, caller: Responder) -> dict[str, Any]:
     default_source(key)  # refuses unknown keys
-    check(body.body, sample=SAMPLE)
+    container.templates.check(body.body, sample=SAMPLE)
     with transaction(container.engine, write=True) as conn:
         SqlIncidentRepo(conn).save_template(key, body.body, container.clock.now(), caller.name)
     return {"key": key, "edited": True}

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
@@ -19,7 +20,7 @@ from firebell.incidents.queries import get_incident, timeline
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.incidents.response_api import compose_for, person, record_outcome
 from firebell.incidents.roles import Role
-from firebell.incidents.templating import check, default_source
+from firebell.incidents.templating import default_source
 from firebell.incidents.timeline import Entry, markdown_table, mermaid_gantt
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
@@ -228,8 +229,10 @@ async def compose_preview(
     form = await request.form()
     template = str(form.get("template") or "update.slack")
     incident = get_incident(conn, ref)
-    try:
-        subject, body = compose_for(conn, container, incident, template, _fields(form, template))
+    try:  # the render waits for a template worker: in a thread, never on the event loop
+        subject, body = await run_in_threadpool(
+            compose_for, conn, container, incident, template, _fields(form, template)
+        )
         problem = ""
     except DomainError as exc:
         subject, body, problem = "", "", exc.message
@@ -279,7 +282,7 @@ async def send(request: Request, ref: str, container: ContainerDep, session: Csr
             at=container.clock.now(),
         )
 
-    return _do(container, ref, act, "#communications")
+    return await run_in_threadpool(_do, container, ref, act, "#communications")  # renders: off the loop
 
 
 @router.post("/incidents/{ref}/status-page")
@@ -361,7 +364,7 @@ def save_template(
     try:
         default_source(key)
         if not reset:
-            check(body, sample=SAMPLE)
+            container.templates.check(body, sample=SAMPLE)
         with transaction(container.engine, write=True) as conn:
             SqlIncidentRepo(conn).save_template(key, None if reset else body, container.clock.now(), session.email)
     except DomainError as exc:

@@ -255,6 +255,26 @@ class CommsSettings(BaseModel):
         return [a.strip() for a in self.stakeholder_emails.split(",") if a.strip()]
 
 
+class TemplateSettings(BaseModel):
+    """Rendering the communication templates operators edit (each render runs in a worker process)."""
+
+    max_output_chars: int = Field(
+        default=65_536, ge=1024, le=10_000_000, description="A template that writes more is refused (422)."
+    )
+    render_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="A render taking longer is stopped and refused (422)."
+    )
+    memory_mb: int = Field(
+        default=256,
+        ge=16,
+        le=16_384,
+        description="The memory a render may use; its worker is replaced when it runs out.",
+    )
+    workers: int = Field(
+        default=2, ge=1, le=32, description="Worker processes rendering templates (started on first use, kept)."
+    )
+
+
 class NotifySettings(BaseModel):
     """Sending pages and messages."""
 
@@ -379,6 +399,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     notify: NotifySettings = NotifySettings()
     comms: CommsSettings = CommsSettings()
+    templates: TemplateSettings = TemplateSettings()
     status_page: StatusPageSettings = StatusPageSettings()
     learning: LearningSettings = LearningSettings()
     runbooks: RunbookSettings = RunbookSettings()

@@ -13,8 +13,16 @@ from pathlib import Path
 import pytest
 
 from firebell.incidents.comms import TEMPLATES, Facts, context, subject_and_body
-from firebell.incidents.templating import default_source, render
+from firebell.incidents.sandbox import Sandbox, render_text
+from firebell.incidents.templating import default_source
 from firebell.kernel.severity import Sev
+
+SANDBOX = Sandbox(65_536)
+
+
+def render(source: str, variables: dict[str, object]) -> str:
+    return render_text(SANDBOX, source, variables)
+
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "comms"
 
