@@ -5,6 +5,7 @@ refuses the whole file."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from tests.conftest import REPORTS
 from tests.integration.conftest import App
+from tests.integration.principals import root_user
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "history"
 
@@ -243,3 +245,32 @@ def test_imported_incidents_count_in_the_metrics_with_their_own_times(app: App) 
     resolved = next(r for r in figures["mttr"]["by_sev"] if r["sev"] == "SEV-1")
     assert resolved["mean"] == 2820.0
     assert card.json()["incidents"]["opened"] == 3
+
+
+def test_the_import_page_reads_the_upload_of_an_admin_with_the_forms_token(app: App) -> None:
+    app.add_service("checkout")
+    app.add_service("payments-db")
+    root_user(app)
+    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
+    page = app.client.get("/import")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    upload = {"file": ("incidents.csv", (FIXTURES / "pagerduty_incidents.csv").read_bytes(), "text/csv")}
+    stale = app.client.post("/import", data={"csrf_token": "stale", "format": "pagerduty"}, files=upload)
+    assert stale.status_code == 403
+    assert app.scalar("SELECT count(*) FROM incidents") == 0
+    missing = app.client.post("/import", data={"csrf_token": token.group(1), "format": "pagerduty"})
+    assert missing.status_code == 422
+    assert missing.json()["error"]["details"][0]["field"] == "file"
+    done = app.client.post(
+        "/import", data={"csrf_token": token.group(1), "format": "pagerduty", "dry_run": "true"}, files=upload
+    )
+    assert done.status_code == 200, done.text
+    assert app.scalar("SELECT count(*) FROM incidents") == 0  # a dry run
+    done = app.client.post("/import", data={"csrf_token": token.group(1), "format": "pagerduty"}, files=upload)
+    assert done.status_code == 200, done.text
+    imported = app.scalar("SELECT count(*) FROM incidents")
+    assert isinstance(imported, int)
+    assert imported > 0
+    again = post(app, "pagerduty_incidents.csv", format="pagerduty", dry_run="true")
+    assert again["incidents"] == {"imported": 0, "skipped": imported}  # the page wrote them all

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from firebell.audit import capture as audit
@@ -120,9 +121,18 @@ def run_import(
     "/import",
     response_model=ImportRead,
     summary="Import incident or alert history (PagerDuty, Opsgenie or Firebell's format) with its original times",
+    # The body is read by the handler, after the caller is known: an unauthenticated upload is
+    # refused before any of it is read.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the export: CSV, or JSON lines (firebell)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
 )
-def import_history(
-    body: Annotated[bytes, Body(media_type="text/csv", description="the export: CSV, or JSON lines (firebell)")],
+async def import_history(
+    request: Request,
     container: ContainerDep,
     _caller: Admin,
     source: Annotated[str, Query(alias="format", description="pagerduty, opsgenie or firebell")],
@@ -131,12 +141,11 @@ def import_history(
     dry_run: Annotated[bool, Query(description="check and count, write nothing")] = False,
     service: Annotated[str, Query(description="the service of records that name none")] = "",
 ) -> ImportRead:
-    return run_import(
-        container,
-        source=source,
-        text=decode(body),
-        zone=zone,
-        create_services=create_services,
-        dry_run=dry_run,
-        default_service=service,
-    )
+    text = decode(await request.body())
+    options = {"zone": zone, "create_services": create_services, "dry_run": dry_run, "default_service": service}
+    return await import_off_loop(container, source, text, options)
+
+
+async def import_off_loop(container: Container, source: str, text: str, options: dict[str, Any]) -> ImportRead:
+    """run_import in a worker thread: a large file takes seconds the event loop must not wait."""
+    return await run_in_threadpool(lambda: run_import(container, source=source, text=text, **options))

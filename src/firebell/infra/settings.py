@@ -18,9 +18,16 @@ from firebell.kernel.netpolicy import OutboundPolicy
 class IngestSettings(BaseModel):
     """Alert intake."""
 
-    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger request bodies get 413.")
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Larger request bodies get 413, on every endpoint (intake, the API, forms) but the imports.",
+    )
     max_import_bytes: int = Field(
-        default=256 * 1_048_576, ge=1024, description="The largest history export `firebell import` and /import take."
+        default=256 * 1_048_576,
+        ge=1024,
+        description="The largest history export `firebell import` and /import take; their callers are "
+        "authenticated before any of it is read.",
     )
     max_batch: int = Field(
         default=512, ge=1, le=10_000, description="At most this many requests share one intake transaction."
@@ -319,6 +326,23 @@ class NotifySettings(BaseModel):
     )
 
 
+class HttpSettings(BaseModel):
+    """Connections to the server. Each connection holds a file descriptor: the cap keeps them below
+    the process's limit (RLIMIT_NOFILE, raised at start to its hard limit; 256 are kept for the
+    database, logs and files), so that slow or idle clients cannot leave none for the database,
+    intake and health checks."""
+
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="A request's headers must all arrive within this long (else 408)."
+    )
+    keep_alive_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="An idle keep-alive connection is closed after this long."
+    )
+    max_connections: int = Field(
+        default=0, ge=0, description="Open connections per process, more get 503 at once (0: the fd limit less 256)."
+    )
+
+
 class StatusPageSettings(BaseModel):
     """The public status page at /status and its Statuspage-compatible JSON under /api/v2."""
 
@@ -389,6 +413,7 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=False, description="Log one JSON object per line.")
     tls: TlsSettings = TlsSettings()
     ingest: IngestSettings = IngestSettings()
+    http: HttpSettings = HttpSettings()
     pools: PoolSettings = PoolSettings()
     limits: LimitSettings = LimitSettings()
     oidc: OidcSettings = OidcSettings()

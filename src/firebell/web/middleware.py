@@ -39,13 +39,17 @@ class BodyLimit:
                 return
         received = 0
         refused = False
+        # A request with a body the app answers without reading it all (a refusal: not logged in, no
+        # such route) closes its connection, rather than have the server read and drop the rest.
+        unread = _has_body(scope["headers"])
 
         async def limited_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, refused, unread
             if refused:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
+                unread = unread and message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > limit:
                     # Answer now; the app sees a disconnect and its own reply is dropped.
@@ -55,8 +59,11 @@ class BodyLimit:
             return message
 
         async def guarded_send(message: Message) -> None:
-            if not refused:
-                await send(message)
+            if refused:
+                return
+            if unread and message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
+            await send(message)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
@@ -86,6 +93,13 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
 
 
 class RequestMetrics:

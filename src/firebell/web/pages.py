@@ -68,10 +68,14 @@ async def require_user(request: Request, session: OptionalSession) -> WebSession
 UserSession = Annotated[WebSession, Depends(require_user)]
 
 
-async def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
-    """A form post by a logged-in user with the session's CSRF token."""
+def check_form_token(session: WebSession, csrf_token: str) -> None:
     if not secrets.compare_digest(csrf_token.encode(), session.csrf_token.encode()):
         raise PermissionDenied("the form's CSRF token is missing or stale; reload the page")
+
+
+async def form_session(session: UserSession, csrf_token: Annotated[str, Form()] = "") -> WebSession:
+    """A form post by a logged-in user with the session's CSRF token."""
+    check_form_token(session, csrf_token)
     return session
 
 
@@ -96,6 +100,16 @@ def check_csrf_admin(request: Request, db: RequestDbDep, session: FormSession) -
 
 
 AdminCsrfSession = Annotated[WebSession, Depends(check_csrf_admin)]
+
+
+def admin_user(request: Request, db: RequestDbDep, session: UserSession) -> WebSession:
+    """An admin's session, known from its cookie alone: for uploads, whose bodies (and CSRF token) are
+    read only once the caller is known (check_form_token)."""
+    admin(request, db, session.principal)
+    return session
+
+
+AdminUser = Annotated[WebSession, Depends(admin_user)]
 
 
 def render(request: Request, name: str, session: WebSession | None, **context: Any) -> HTMLResponse:

@@ -8,11 +8,17 @@ loopback each write costs as much as parsing the request (a fifth of a single-al
 was spent in them).
 
 With TLS set (a certificate and its key) the server speaks HTTPS on the same port instead of HTTP.
+
+Connections are bounded in time and number (settings.http): a request's headers must arrive within
+`header_timeout_seconds` (else 408 and the connection closes), an idle keep-alive connection closes
+after `keep_alive_seconds`, and a connection beyond `max_connections` gets 503 at once and closes, so
+that clients which never finish their headers cannot take every file descriptor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import resource
 import socket
 import ssl
 from typing import Any
@@ -68,12 +74,84 @@ class _CorkedTransport:
         return getattr(self._transport, name)
 
 
+def _answer(status: str, code: str, message: str) -> bytes:
+    body = b'{"error":{"code":"%s","message":"%s","details":[]}}' % (code.encode(), message.encode())
+    head = f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    return head.encode() + b"connection: close\r\n\r\n" + body
+
+
+_TIMED_OUT = _answer("408 Request Timeout", "request_timeout", "the request's headers took too long")
+_FULL = _answer("503 Service Unavailable", "unavailable", "too many connections; try again")
+
+
 class _Protocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol with a corked transport, a deadline for each request's headers and a
+    cap on open connections."""
+
+    def __init__(self, config: _Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.header_timeout = config.header_timeout
+        self.max_connections = config.max_connections
+        self.header_deadline: asyncio.TimerHandle | None = None
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_CorkedTransport(transport, self.loop))  # type: ignore[arg-type]
+        if self.max_connections and len(self.connections) > self.max_connections:
+            self.transport.write(_FULL)
+            self.transport.close()
+            return
+        self._arm_header_deadline()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self.header_deadline is None:  # a later request on a kept-alive connection
+            self._arm_header_deadline()
+
+    def on_headers_complete(self) -> None:
+        self._disarm_header_deadline()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def _arm_header_deadline(self) -> None:
+        self.header_deadline = self.loop.call_later(self.header_timeout, self._headers_timed_out)
+
+    def _disarm_header_deadline(self) -> None:
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
+            self.header_deadline = None
+
+    def _headers_timed_out(self) -> None:
+        self.header_deadline = None
+        if not self.transport.is_closing():
+            self.transport.write(_TIMED_OUT)
+            self.transport.close()
+
+
+FD_RESERVE = 256  # descriptors kept for the database pools, logs and files
+
+
+def connection_cap(max_connections: int) -> int:
+    """Raise the process's file descriptor limit to its hard limit and return how many connections
+    to keep open at most: `max_connections`, or (0) the limit less FD_RESERVE."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 20
+    return max_connections or max(soft - FD_RESERVE, 16)
 
 
 class _Config(uvicorn.Config):
+    header_timeout = 10.0
+    max_connections = 0
+
     def bind_socket(self) -> socket.socket:
         sock = super().bind_socket()
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -102,9 +180,12 @@ def run_server(settings: Settings) -> None:
         loop="uvloop",
         http=_Protocol,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=settings.http.keep_alive_seconds,  # type: ignore[arg-type]
         ssl_certfile=settings.tls.cert_file or None,
         ssl_keyfile=settings.tls.key_file or None,
     )
+    config.header_timeout = settings.http.header_timeout_seconds
+    config.max_connections = connection_cap(settings.http.max_connections)
     sock = config.bind_socket()
     if settings.workers > 1:
         Multiprocess(config, sockets=[sock]).run()
