@@ -28,7 +28,7 @@ ATTACKS = {
     "output flood": "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
     "memory flood": "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
 }
-STALL_LIMIT = 0.5  # seconds a health check or an alert may take while a hostile render runs
+STALL_LIMIT = 1.0  # seconds a health check or an alert may take while a hostile render runs (it was 23-32 s)
 PASSWORD = "pw-123456"
 
 

@@ -213,8 +213,8 @@ def test_half_open_connections_are_closed_and_intake_answers_meanwhile(database_
         assert open_throughout == HELD  # the measurement ran while all were held
         assert closed == HELD
         assert answers == {b"HTTP/1.1 408 Request Timeout"}
-        assert _p99(intake) < 0.25
-        assert _p99(health) < 0.25
+        assert _p99(intake) < 0.5
+        assert _p99(health) < 0.5
     finally:
         for sock in held:
             sock.close()
