@@ -40,15 +40,18 @@ def _rss_mb(pid: int | str = "self") -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
 
 
+_OTHERS: set[int] = set()  # template workers of other renderers in this process (apps of earlier tests)
+
+
 def _workers() -> set[int]:
-    """The template worker processes this process started (from /proc)."""
+    """The template worker processes this process started for the renderer under test (from /proc)."""
     children: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
         children.update(int(p) for p in (task / "children").read_text().split())
     found = set()
     for pid in children:
         try:
-            if b"template_worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if b"template_worker" in Path(f"/proc/{pid}/cmdline").read_bytes() and pid not in _OTHERS:
                 found.add(pid)
         except FileNotFoundError:
             continue
@@ -57,6 +60,8 @@ def _workers() -> set[int]:
 
 @pytest.fixture
 def renderer() -> Iterator[TemplateRenderer]:
+    _OTHERS.clear()
+    _OTHERS.update(_workers())
     made = TemplateRenderer(RenderLimits(max_output=65_536, seconds=1.0, memory_mb=128), workers=1)
     yield made
     made.close()
