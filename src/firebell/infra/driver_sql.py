@@ -23,6 +23,9 @@ from sqlalchemy.engine import Connection
 _NAMED = re.compile(r"(?<!:):(\w+)")
 # Bound parameters per statement: under SQLite's lowest default limit (32,766).
 _MAX_PARAMETERS = 32_000
+# One PostgreSQL COPY carries at most this many rows, so a large import is a series of short
+# statements, each far inside the web statement timeout even on a busy server.
+_ROWS_PER_COPY = 5_000
 
 
 @lru_cache(maxsize=256)
@@ -79,9 +82,10 @@ class DriverSql:
             return
         names = ", ".join(columns)
         if not self.sqlite:
-            with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            for start in range(0, len(rows), _ROWS_PER_COPY):  # each COPY well inside a statement timeout
+                with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows[start : start + _ROWS_PER_COPY]:
+                        copy.write_row(row)
             return
         group = "(" + ", ".join("?" * len(columns)) + ")"
         per_statement = max(1, _MAX_PARAMETERS // len(columns))
