@@ -313,7 +313,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     if isinstance(notice, MessageNotice | RoomNotice):
         text = notice.slack_text if isinstance(notice, MessageNotice) else notice.text
         return {
-            "text": subject(notice),
+            "text": _slack_escape(subject(notice)),
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(text)[:3000]}},
                 {
@@ -328,7 +328,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
         return {"text": _slack_escape(notice.summary)}
     if isinstance(notice, ShiftNotice):
         return {
-            "text": subject(notice),
+            "text": _slack_escape(subject(notice)),
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(notice.headline)}*"}},
                 {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(_shift_text(notice))}},
@@ -344,7 +344,7 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     if notice.action:
         facts.append({"type": "mrkdwn", "text": f"*First action*\n{_slack_escape(notice.action)}"})
     return {
-        "text": subject(notice),
+        "text": _slack_escape(subject(notice)),
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": headline}},
             {"type": "section", "fields": facts},
