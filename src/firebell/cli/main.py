@@ -19,8 +19,15 @@ from rich.table import Table
 from firebell.alerts.grouping import GroupingFields
 from firebell.cli.client import Api, ApiError
 from firebell.kernel.errors import DomainError
+from firebell.kernel.redact import without_passwords
 
-app = typer.Typer(help="Firebell: self-hosted incident response.", no_args_is_help=True, add_completion=False)
+# A traceback never lists local values: they may hold the database URL or a token.
+app = typer.Typer(
+    help="Firebell: self-hosted incident response.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users (admin, on the configured database).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (admin, on the configured database).", no_args_is_help=True)
@@ -55,7 +62,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err.print(f"error: {without_passwords(message)}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -83,16 +90,36 @@ def errors() -> Iterator[None]:
 
 
 def _database_problem(exc: Exception) -> str | None:
-    """One line for a database that is missing, unreachable or without Firebell's tables."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
+    """One line for a database that is missing, unreachable, without Firebell's tables or named by a
+    URL that cannot be used; the URL's password is never shown."""
+    from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
+    url, password = _shown_database_url()
+    if isinstance(exc, ArgumentError):  # a URL that does not parse, or names no installed driver
+        return f"cannot use the database {url}: {exc}"
     if not isinstance(exc, OperationalError | ProgrammingError):
         return None
-    url = os.environ.get("FIREBELL_DATABASE_URL", "sqlite:///./firebell.db (the default)")
     text = str(exc.orig) if exc.orig is not None else str(exc)
+    if password:  # in case the driver's message quotes it
+        text = text.replace(password, "***")
     if "no such table" in text or ("relation" in text and "does not exist" in text):
         return f"the database {url} has no Firebell tables: run `firebell db upgrade`, or set FIREBELL_DATABASE_URL"
     return f"cannot use the database {url}: {text.splitlines()[0]}"
+
+
+def _shown_database_url() -> tuple[str, str]:
+    """The configured database URL as shown (password masked), and its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = os.environ.get("FIREBELL_DATABASE_URL")
+    if url is None:
+        return "sqlite:///./firebell.db (the default)", ""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "named by FIREBELL_DATABASE_URL", ""  # unparsed: where its password ends is unknown
+    return parsed.render_as_string(hide_password=True), parsed.password or ""
 
 
 def _container(**overrides: Any) -> Any:
@@ -178,7 +205,8 @@ def config_check() -> None:
 
     with errors():
         settings = Settings()
-    out.print(f"settings are valid: {settings.env}, database {settings.database_url.split('@')[-1]}", markup=False)
+    database = without_passwords(settings.database_url)
+    out.print(f"settings are valid: {settings.env}, database {database}", markup=False)
 
 
 @db_app.command("upgrade")

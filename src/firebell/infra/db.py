@@ -51,6 +51,9 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL", role: PoolRole = 
     """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, sqlite_synchronous, role)
+    host = sa.engine.make_url(url).host or ""
+    if "@" in host:  # the driver's errors would quote the password's tail as the host's name
+        raise ValueError("the database URL's password holds a bare '@': write it as %40")
     engine = sa.create_engine(
         url,
         pool_size=role.size,

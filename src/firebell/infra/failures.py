@@ -17,6 +17,7 @@ import psycopg
 import sqlalchemy as sa
 
 from firebell.kernel.errors import DomainError, StorageFull, Unavailable
+from firebell.kernel.redact import without_passwords
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_INTERRUPT, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 5, 6, 9, 10, 13, 14
 # statement_timeout and lock_timeout fired: the database is slow or contended right now
@@ -134,4 +135,4 @@ report_failure = FailureLog().report  # the process's own, for requests and the 
 
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return (text.splitlines() or [type(exc).__name__])[0][:200]
+    return without_passwords((text.splitlines() or [type(exc).__name__])[0][:200])
