@@ -109,7 +109,7 @@ def document(width: float, height: float, body: str, *, title: str, id_prefix: s
         raise ValueError(f"id_prefix {id_prefix!r}: use a letter, then letters, digits, '_' or '-'")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="fb-diagram" width="{width:.0f}" height="{height:.0f}"'
-        f' viewBox="0 0 {width:.1f} {height:.1f}" style="max-width:100%;height:auto" role="img"'
+        f' viewBox="0 0 {width:.1f} {height:.1f}" role="img"'
         f' aria-labelledby="{id_prefix}-title">'
         f'<title id="{id_prefix}-title">{escape(title)}</title>'
         f'<defs><marker id="{id_prefix}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="9"'

@@ -37,7 +37,7 @@ def render_markdown(text: str, figures: Mapping[str, str] | None = None) -> str:
     return str(_renderer(figures or {}).render(text))
 
 
-_STYLE = """
+PRINT_STYLE = """
 body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; max-width: 60rem;
        margin: 2rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.7rem; border-bottom: 2px solid #c0392b; padding-bottom: .3rem; }
@@ -65,5 +65,5 @@ def printable_html(text: str, title: str, figures: Mapping[str, str] | None = No
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Postmortem: {escape(title)}</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{_STYLE}</style></head>\n<body>\n{body}</body></html>\n"
+        f"<style>{PRINT_STYLE}</style></head>\n<body>\n{body}</body></html>\n"
     )

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from firebell import __version__
 from firebell.actionitems import api as actionitems_api
@@ -41,8 +41,9 @@ from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, openapi_doc, views
+from firebell.web.content_policy import policies
 from firebell.web.intake_app import IntakeApp
-from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics
+from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics, SecurityHeaders
 from firebell.web.pages import LoginRequired, login_redirect
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,13 +57,13 @@ class _Firebell(FastAPI):
     serve goes on to the framework untouched.
     """
 
-    intake: IntakeApp | None = None
+    front: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.intake is None:
+        if self.front is None:
             await super().__call__(scope, receive, send)
         else:
-            await self.intake(scope, receive, send)
+            await self.front(scope, receive, send)
 
     async def framework(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, send)
@@ -145,7 +146,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     pools = container.settings.pools
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
-    app.intake = IntakeApp(app.framework, container)  # in front of everything: intake skips the rest
+    # In front of everything: intake skips the rest; every answer, intake's too, gets the headers.
+    app.front = SecurityHeaders(IntakeApp(app.framework, container), policies(app))
     _document_intake(app)
     return app
 

@@ -1,11 +1,11 @@
-"""ASGI middleware: body size limit (413 before the body is buffered), request metrics and the web
-requests' bulkhead."""
+"""ASGI middleware: body size limit (413 before the body is buffered), request metrics, security
+headers and the web requests' bulkhead."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -300,13 +300,50 @@ class Admission:
         await send({"type": "http.response.body", "body": body})
 
 
-# What a browser shows when its page could not get a turn: it loads the page again by itself.
+# What a browser shows when its page could not get a turn: it loads the page again by itself. Its
+# style's hash is allowed by the Content-Security-Policy (web/content_policy.py).
+BUSY_STYLE = (
+    "body{font:16px system-ui,sans-serif;background:#0f1318;color:#e6e8eb;margin:3rem auto;max-width:32rem;"
+    "padding:0 1rem}"
+)
 _BUSY_PAGE = (
     b"<!doctype html><html lang=en><head><meta charset=utf-8>"
     b'<meta name=viewport content="width=device-width, initial-scale=1">'
     b'<meta http-equiv=refresh content="{seconds}"><title>Busy: retrying</title>'
-    b"<style>body{font:16px system-ui,sans-serif;background:#0f1318;color:#e6e8eb;margin:3rem auto;max-width:32rem;"
-    b"padding:0 1rem}</style></head><body><h1>Many people are reading right now</h1>"
+    b"<style>" + BUSY_STYLE.encode() + b"</style></head><body><h1>Many people are reading right now</h1>"
     b"<p>Firebell keeps its time for alerts and pages first. This page loads again in {seconds} s.</p>"
     b"</body></html>"
 )
+
+
+class SecurityHeaders:
+    """The headers every answer carries, pages, API, intake and errors alike: a Content-Security-Policy
+    (`policy` chooses it by path), no framing, no MIME sniffing, a referrer without path or query
+    across origins, and HSTS when the request came over TLS. A header the route set itself stays."""
+
+    def __init__(self, app: ASGIApp, policy: Callable[[Scope], str]) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [
+            (b"content-security-policy", self.policy(scope).encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
+        if scope.get("scheme") == "https":
+            extra.append((b"strict-transport-security", b"max-age=31536000"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _value in headers}
+                headers += [(name, value) for name, value in extra if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

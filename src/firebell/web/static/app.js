@@ -17,6 +17,12 @@
       el.classList.toggle("overdue", left < 0);
     });
   }
+  // A filter that applies as soon as it is changed: <select data-autosubmit> (inline handlers are
+  // refused by the Content-Security-Policy).
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.submit();
+  });
   setInterval(countdowns, 1000);
   document.addEventListener("DOMContentLoaded", function () { localize(document); countdowns(); });
   document.addEventListener("htmx:afterSwap", function (e) { localize(e.target); });
