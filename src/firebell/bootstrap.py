@@ -502,7 +502,14 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     for each in (web_engine, intake_engine, engine):
         audit.install(each, clock)
     metrics = Metrics()
-    metrics.registry.register(IncidentMetrics(web_engine, clock, stale_after_days=settings.runbooks.stale_after_days))
+    metrics.registry.register(
+        IncidentMetrics(
+            web_engine,
+            clock,
+            stale_after_days=settings.runbooks.stale_after_days,
+            name_people=settings.metrics.name_people,
+        )
+    )
     metrics.registry.register(UnreachedIncidents(web_engine))
     changes = ChangeFeed()
     configs = ConfigCache(ttl=settings.ingest.config_cache_seconds)

@@ -131,7 +131,8 @@ def test_prometheus_exposes_the_incident_metrics_per_service_and_severity(app: A
     assert value("firebell_incidents_open", service="billing", sev="SEV-4") == 1.0
     assert value("firebell_alert_false_positive_ratio", service="search") == 0.6
     assert value("firebell_metric_target_met", metric="false_positives") == 0.0
-    assert value("firebell_after_hours_pages_30d", person="carol") == 1.0  # the Sunday page of 15 March
+    # the Sunday page of 15 March; a person is named by user id only (no name in a scrape)
+    assert value("firebell_after_hours_pages_30d", person="user-carol") == 1.0
 
 
 def test_verdicts_and_new_alerts_reach_the_daily_counts(app: App) -> None:

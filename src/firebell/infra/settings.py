@@ -240,6 +240,21 @@ class SlackSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """Firebell's own Prometheus endpoint, /metrics."""
+
+    token: SecretStr = Field(
+        default=SecretStr(""),
+        description="When set, /metrics answers only `Authorization: Bearer <token>` (Prometheus' "
+        "`authorization.credentials`); without it, or with another, 401. Empty: open to whoever reaches it.",
+    )
+    name_people: bool = Field(
+        default=False,
+        description="Label per-person series (after-hours pages) with the person's handle or name; by default "
+        "their user id, so a scrape names no one.",
+    )
+
+
 class WebhookSettings(BaseModel):
     """Outbound webhooks."""
 
@@ -422,6 +437,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     slack: SlackSettings = SlackSettings()
     webhook: WebhookSettings = WebhookSettings()
+    metrics: MetricsSettings = MetricsSettings()
     notify: NotifySettings = NotifySettings()
     comms: CommsSettings = CommsSettings()
     templates: TemplateSettings = TemplateSettings()

@@ -37,10 +37,11 @@ NAMES = {
 
 
 class IncidentMetrics(Collector):
-    def __init__(self, engine: Engine, clock: Clock, *, stale_after_days: int = 90) -> None:
+    def __init__(self, engine: Engine, clock: Clock, *, stale_after_days: int = 90, name_people: bool = False) -> None:
         self.engine = engine
         self.clock = clock
         self.stale_after_days = stale_after_days
+        self.name_people = name_people  # else a person is labelled by user id: a scrape names no one
         self._lock = threading.Lock()
         self._cached: list[Any] = []
         self._at: Any = None
@@ -114,10 +115,14 @@ class IncidentMetrics(Collector):
                 recurring.add_metric([name], found.part / found.whole if found.whole else 0.0)
             families.append(recurring)
             after = GaugeMetricFamily(
-                "firebell_after_hours_pages_30d", "Pages outside working hours in the last 30 days.", labels=["person"]
+                "firebell_after_hours_pages_30d",
+                "Pages outside working hours in the last 30 days, by person (their user id unless "
+                "FIREBELL_METRICS__NAME_PEOPLE is set).",
+                labels=["person"],
             )
             for person in queries.load_by_person(conn, period, Scope()):
-                after.add_metric([person["handle"] or person["name"]], person["after_hours"])
+                label = person["handle"] or person["name"] if self.name_people else person["user_id"]
+                after.add_metric([label], person["after_hours"])
             families.append(after)
             card = compute.scorecard_of(conn, period, Scope(), today=now.date(), stale_after_days=self.stale_after_days)
             met = GaugeMetricFamily(

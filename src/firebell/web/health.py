@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -11,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from firebell.bootstrap import Container
 from firebell.infra import migrate
+from firebell.kernel.errors import Unauthenticated
 from firebell.web.deps import ContainerDep
 from firebell.web.errors import json_response
 
@@ -62,5 +64,14 @@ async def readyz(request: Request, container: ContainerDep) -> Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
-def metrics(container: ContainerDep) -> Response:
+def metrics(request: Request, container: ContainerDep) -> Response:
+    """Open, or with FIREBELL_METRICS__TOKEN set, for the bearer of that token only."""
+    expected = container.settings.metrics.token.get_secret_value()
+    if expected:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            raise Unauthenticated(
+                "send the metrics token as 'Authorization: Bearer <token>'",
+                details=[{"field": "authorization", "location": "header"}],
+            )
     return Response(generate_latest(container.metrics.registry), media_type=CONTENT_TYPE_LATEST)
