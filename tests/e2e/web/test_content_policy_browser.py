@@ -145,3 +145,18 @@ def test_the_public_status_page_loads_without_a_violation(watched: Watched, csp_
     if times.count():
         expect(times.first).to_have_attribute("title", re.compile(r"."))
     watched.clean("status")
+
+
+def test_a_postmortem_and_its_printable_page_load_without_a_violation(watched: Watched, csp_server: DemoServer) -> None:
+    drafted = csp_server.api("POST", "/api/v1/incidents/1/postmortem")
+    assert drafted.status_code in (200, 201), drafted.text
+    page = watched.page
+    _log_in(page, csp_server)
+    page.goto(f"{csp_server.url}/incidents/1/postmortem")
+    expect(page.locator("main")).to_be_visible()
+    watched.clean("postmortem")
+    page.goto(f"{csp_server.url}/incidents/1/postmortem/print")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    watched.clean("printable postmortem")
+    # Its one inline style (a page saved as one file) is allowed by its hash, so it applies.
+    assert page.evaluate("() => getComputedStyle(document.body).maxWidth") == "960px"
