@@ -90,15 +90,13 @@ def errors() -> Iterator[None]:
 
 
 def _database_problem(exc: Exception) -> str | None:
-    """One line for a database that is missing, unreachable, without Firebell's tables or named by a
-    URL that cannot be used; the URL's password is never shown."""
-    from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+    """One line for a database that is missing, unreachable or without Firebell's tables; the URL's
+    password is never shown."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    url, password = _shown_database_url()
-    if isinstance(exc, ArgumentError):  # a URL that does not parse, or names no installed driver
-        return f"cannot use the database {url}: {exc}"
     if not isinstance(exc, OperationalError | ProgrammingError):
         return None
+    url, password = _shown_database_url()
     text = str(exc.orig) if exc.orig is not None else str(exc)
     if password:  # in case the driver's message quotes it
         text = text.replace(password, "***")

@@ -49,20 +49,27 @@ PING_WITHIN = 1.0
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL", role: PoolRole = DEFAULT_ROLE) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    # Errors about the URL name its parts, never the URL: it may hold a password.
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ValueError("the database URL does not parse: write dialect+driver://user:password@host/db") from None
     if url.startswith("sqlite"):
         return _sqlite_engine(url, sqlite_synchronous, role)
-    host = sa.engine.make_url(url).host or ""
-    if "@" in host:  # the driver's errors would quote the password's tail as the host's name
+    if "@" in (parsed.host or ""):  # the driver's errors would quote the password's tail as the host's name
         raise ValueError("the database URL's password holds a bare '@': write it as %40")
-    engine = sa.create_engine(
-        url,
-        pool_size=role.size,
-        max_overflow=role.overflow,
-        pool_timeout=role.wait,
-        pool_pre_ping=True,
-        json_serializer=_json_dumps,
-        json_deserializer=orjson.loads,
-    )
+    try:
+        engine = sa.create_engine(
+            url,
+            pool_size=role.size,
+            max_overflow=role.overflow,
+            pool_timeout=role.wait,
+            pool_pre_ping=True,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+    except sa.exc.NoSuchModuleError:
+        raise ValueError(f"the database URL names no installed driver: {parsed.drivername}") from None
     options = " ".join(
         f"-c {name}={int(seconds * 1000)}"
         for name, seconds in (("statement_timeout", role.statement), ("lock_timeout", role.lock))

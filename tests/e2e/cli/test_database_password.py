@@ -56,9 +56,9 @@ def test_a_refused_login_does_not_show_the_password(database_url: str) -> None:
         ("postgresql+psycopg://fb:Sup3r@SecretPw@127.0.0.1:9/fb", "the database URL's password holds a bare"),
         (
             f"postgresql+nosuchdriver://fb:{SECRET}@127.0.0.1:9/fb",
-            "cannot use the database postgresql+nosuchdriver://fb:***@127.0.0.1:9/fb",
+            "the database URL names no installed driver: postgresql+nosuchdriver",
         ),
-        (f"fb:{SECRET}@127.0.0.1/fb", "cannot use the database named by FIREBELL_DATABASE_URL"),
+        (f"fb:{SECRET}@127.0.0.1/fb", "the database URL does not parse"),
     ],
 )
 @pytest.mark.parametrize("command", [("db", "upgrade"), ("user", "list")])
