@@ -3,15 +3,24 @@
 `GuardedTransport` resolves each request's host itself, refuses it when any address is not allowed,
 and connects to the address it checked (the Host header and TLS server name stay the original
 name), so a DNS answer that changes between the check and the connection cannot reach elsewhere.
+
+`guarded_connections` does the same for libraries that open their own connections through
+urllib3 (apprise, through requests): inside it, every connection, redirects included, goes to an
+address checked when it is opened.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import urllib3.util.connection
 
 from firebell.kernel.netpolicy import OutboundPolicy
 
@@ -64,3 +73,46 @@ class GuardedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class RefusedConnection(OSError):
+    """A connection urllib3 was about to open goes to an address that may not be reached."""
+
+
+# The policy of the delivery running in this context (apprise copies the context to its workers).
+_POLICY: contextvars.ContextVar[tuple[OutboundPolicy, list[str]] | None] = contextvars.ContextVar(
+    "outbound_policy", default=None
+)
+_UNGUARDED: list[Callable[..., socket.socket]] = []
+
+
+@contextmanager
+def guarded_connections(policy: OutboundPolicy) -> Iterator[list[str]]:
+    """Within it, urllib3 connects only to addresses `policy` allows, checked as each connection
+    (redirects included) is opened; the list collects why any was refused."""
+    if not _UNGUARDED:
+        # Installed once and inert outside this block: the library opens its connections itself.
+        _UNGUARDED.append(urllib3.util.connection.create_connection)
+        urllib3.util.connection.create_connection = _checked_connection
+    refused: list[str] = []
+    token = _POLICY.set((policy, refused))
+    try:
+        yield refused
+    finally:
+        _POLICY.reset(token)
+
+
+def _checked_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+    guard = _POLICY.get()
+    if guard is None:
+        return _UNGUARDED[0](address, *args, **kwargs)
+    policy, refused = guard
+    host, port = address
+    try:
+        chosen = check_host(host, port, policy)
+    except BlockedAddress as exc:
+        refused.append(str(exc))
+        raise RefusedConnection(str(exc)) from exc
+    except httpx.ConnectError as exc:
+        raise socket.gaierror(str(exc)) from exc
+    return _UNGUARDED[0]((str(chosen), port), *args, **kwargs)
