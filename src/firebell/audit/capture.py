@@ -44,7 +44,6 @@ NOT_AUDITED = frozenset(
         "incident_target_breaches",
         "raw_payloads",
         "alert_days",
-        "change_events",
         "forwards",
     }
 )
