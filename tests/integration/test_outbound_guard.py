@@ -38,6 +38,8 @@ def test_internal_addresses_are_refused_before_any_connection() -> None:
             f"http://localhost:{port}/hook",
             f"http://127.0.0.1:{port}/hook",
             f"http://[::ffff:127.0.0.1]:{port}/hook",
+            f"http://2130706433:{port}/hook",
+            f"http://0x7f.1:{port}/hook",
             "http://169.254.169.254/latest/meta-data/",
             "http://10.0.0.1/hook",
         ):

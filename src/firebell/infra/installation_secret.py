@@ -24,7 +24,10 @@ def with_installation_secret(settings: Settings) -> Settings:
     if settings.secret_key.get_secret_value() != DEV_SECRET_KEY:
         return settings
     path = secret_path(settings.database_url)
-    key = secrets.token_urlsafe(32) if path is None else _kept(path)
+    try:
+        key = secrets.token_urlsafe(32) if path is None else _kept(path)
+    except PermissionError:
+        key = secrets.token_urlsafe(32)  # nowhere to keep it: links last as long as the process
     return settings.model_copy(update={"secret_key": SecretStr(key)})
 
 

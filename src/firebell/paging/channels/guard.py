@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,16 +85,18 @@ _POLICY: contextvars.ContextVar[tuple[OutboundPolicy, list[str]] | None] = conte
     "outbound_policy", default=None
 )
 _UNGUARDED: list[Callable[..., socket.socket]] = []
+_INSTALLING = threading.Lock()
 
 
 @contextmanager
 def guarded_connections(policy: OutboundPolicy) -> Iterator[list[str]]:
     """Within it, urllib3 connects only to addresses `policy` allows, checked as each connection
     (redirects included) is opened; the list collects why any was refused."""
-    if not _UNGUARDED:
-        # Installed once and inert outside this block: the library opens its connections itself.
-        _UNGUARDED.append(urllib3.util.connection.create_connection)
-        urllib3.util.connection.create_connection = _checked_connection
+    with _INSTALLING:
+        if not _UNGUARDED:
+            # Installed once and inert outside this block: the library opens its connections itself.
+            _UNGUARDED.append(urllib3.util.connection.create_connection)
+            urllib3.util.connection.create_connection = _checked_connection
     refused: list[str] = []
     token = _POLICY.set((policy, refused))
     try:
