@@ -25,8 +25,17 @@ _MEMBER = re.compile(
 
 # The names folded (lower case, no `-` or `_`), looked for first: most bodies hold none, and a
 # substring search is far cheaper than the pattern (`token"` also finds `access_token"`).
-_FOLDED = ("routingkey", "servicekey", "integrationkey", "apikey", "geniekey")
-_FOLDED += ('token"', 'secret"', 'password"', 'authorization"')
+_FOLDED = (
+    "routingkey",
+    "servicekey",
+    "integrationkey",
+    "apikey",
+    "geniekey",
+    'token"',
+    'secret"',
+    'password"',
+    'authorization"',
+)
 
 
 def redact_keys(body: str) -> str:
