@@ -21,7 +21,7 @@ from firebell.paging.channels.long_tail import AppriseChannel
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
 from firebell.paging.ports import PermanentDeliveryError
 from tests.conftest import free_port
-from tests.e2e.peers import http_sink
+from tests.e2e.peers import http_sink, smtp_sink, wait_for
 from tests.integration.conftest import PagingApp, apply_config
 from tests.unit.paging.test_links_and_messages import PAGE
 
@@ -204,3 +204,13 @@ users:
             apply_config(paging_app, config)
         assert refused.value.details[0]["field"] == "users[0].contact_methods[0].address"
         assert "127.0.0.1 is an internal address" in refused.value.message
+
+
+def test_apprise_mail_to_an_internal_smtp_server_is_refused_as_it_connects() -> None:
+    with smtp_sink() as sink:
+        url = f"mailto://{sink.host}:{sink.port}?from=firebell@example.com&to=carol@example.com"
+        with pytest.raises(PermanentDeliveryError, match=r"refused to call 127\.0\.0\.1"):
+            AppriseChannel(OutboundPolicy()).send(url, PAGE)
+        assert sink.mails == []
+        AppriseChannel(OutboundPolicy.parse("127.0.0.1")).send(url, PAGE)
+        wait_for(lambda: len(sink.mails) == 1, what="the allowed mail")

@@ -4,8 +4,8 @@
 and connects to the address it checked (the Host header and TLS server name stay the original
 name), so a DNS answer that changes between the check and the connection cannot reach elsewhere.
 
-`guarded_connections` does the same for libraries that open their own connections through
-urllib3 (apprise, through requests): inside it, every connection, redirects included, goes to an
+`guarded_connections` does the same for libraries that open their own connections (apprise, through
+requests and urllib3, smtplib or MQTT): inside it, every connection, redirects included, goes to an
 address checked when it is opened.
 """
 
@@ -84,19 +84,16 @@ class RefusedConnection(OSError):
 _POLICY: contextvars.ContextVar[tuple[OutboundPolicy, list[str]] | None] = contextvars.ContextVar(
     "outbound_policy", default=None
 )
-_UNGUARDED: list[Callable[..., socket.socket]] = []
 _INSTALLING = threading.Lock()
+_INSTALLED: list[bool] = []
 
 
 @contextmanager
 def guarded_connections(policy: OutboundPolicy) -> Iterator[list[str]]:
-    """Within it, urllib3 connects only to addresses `policy` allows, checked as each connection
-    (redirects included) is opened; the list collects why any was refused."""
-    with _INSTALLING:
-        if not _UNGUARDED:
-            # Installed once and inert outside this block: the library opens its connections itself.
-            _UNGUARDED.append(urllib3.util.connection.create_connection)
-            urllib3.util.connection.create_connection = _checked_connection
+    """Within it, connections opened through urllib3 (HTTP, redirects included) or the socket
+    module (SMTP, MQTT) go only to addresses `policy` allows, checked as each is opened; the list
+    collects why any was refused."""
+    _install()
     refused: list[str] = []
     token = _POLICY.set((policy, refused))
     try:
@@ -105,17 +102,31 @@ def guarded_connections(policy: OutboundPolicy) -> Iterator[list[str]]:
         _POLICY.reset(token)
 
 
-def _checked_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
-    guard = _POLICY.get()
-    if guard is None:
-        return _UNGUARDED[0](address, *args, **kwargs)
-    policy, refused = guard
-    host, port = address
-    try:
-        chosen = check_host(host, port, policy)
-    except BlockedAddress as exc:
-        refused.append(str(exc))
-        raise RefusedConnection(str(exc)) from exc
-    except httpx.ConnectError as exc:
-        raise socket.gaierror(str(exc)) from exc
-    return _UNGUARDED[0]((str(chosen), port), *args, **kwargs)
+def _install() -> None:
+    # Installed once and inert outside `guarded_connections`: the libraries open their connections
+    # themselves, through these two functions.
+    with _INSTALLING:
+        if _INSTALLED:
+            return
+        for module in (urllib3.util.connection, socket):
+            setattr(module, "create_connection", _checked(module.create_connection))  # noqa: B010
+        _INSTALLED.append(True)
+
+
+def _checked(unguarded: Callable[..., socket.socket]) -> Callable[..., socket.socket]:
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        guard = _POLICY.get()
+        if guard is None:
+            return unguarded(address, *args, **kwargs)
+        policy, refused = guard
+        host, port = address
+        try:
+            chosen = check_host(host, port, policy)
+        except BlockedAddress as exc:
+            refused.append(str(exc))
+            raise RefusedConnection(str(exc)) from exc
+        except httpx.ConnectError as exc:
+            raise socket.gaierror(str(exc)) from exc
+        return unguarded((str(chosen), port), *args, **kwargs)
+
+    return create_connection
