@@ -77,7 +77,7 @@ class GuardedTransport(httpx.BaseTransport):
 
 
 class RefusedConnection(OSError):
-    """A connection urllib3 was about to open goes to an address that may not be reached."""
+    """A connection a library was about to open goes to an address that may not be reached."""
 
 
 # The policy of the delivery running in this context (apprise copies the context to its workers).
