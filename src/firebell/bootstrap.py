@@ -45,6 +45,7 @@ from firebell.infra.db import PoolRole, make_engine
 from firebell.infra.engine import Engine as BackgroundEngine
 from firebell.infra.engine import EngineModule
 from firebell.infra.filelock import FileLock
+from firebell.infra.installation_secret import with_installation_secret
 from firebell.infra.metrics import Metrics
 from firebell.infra.settings import Settings
 from firebell.infra.snapshots import Snapshots
@@ -491,6 +492,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
     `inline_delivery` sends notifications in the engine's own thread, so a test that ticks the
     engine by hand sees every send finished when `tick()` returns.
     """
+    settings = with_installation_secret(settings)
     # Three pools, so that none of web requests, intake and the background engine can starve the others.
     web_engine, intake_engine, engine = (
         make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous, role=role)

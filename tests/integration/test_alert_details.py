@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token
 from firebell.infra.db import transaction
@@ -220,3 +222,37 @@ def test_the_alert_page_and_the_incident_page_show_details_links_and_images_as_l
 def test_an_unknown_alert_page_is_not_found(app: App) -> None:
     _login(app)
     assert app.client.get("/alerts/01NOSUCHALERT0000000000000").status_code == 404
+
+
+def test_integration_keys_are_not_kept_in_the_raw_payload_nor_shown(app: App) -> None:
+    app.add_service("api")
+    routing_key = app.add_integration("api", "pagerduty")
+    event = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": "d1"}
+    event["payload"] = {"summary": "API down", "source": "api-1", "severity": "critical"}
+    assert app.client.post("/v2/enqueue", json=event).status_code == 202
+    app.add_service("queue")
+    genie_key = app.add_integration("queue", "opsgenie")
+    body = {"message": "Queue stuck", "alias": "q", "apiKey": genie_key}
+    sent = app.client.post("/v2/alerts", json=body, headers={"authorization": f"GenieKey {genie_key}"})
+    assert sent.status_code == 202, sent.text
+    stored = [str(text) for (text,) in app.rows("SELECT body FROM raw_payloads")]
+    assert len(stored) == 2
+    assert all(routing_key not in text and genie_key not in text for text in stored)
+    by_source = {a["source"]: str(a["id"]) for a in alerts_of(app)}
+    assert one(app, by_source["pagerduty"])["raw"]["body"]["routing_key"] == "[redacted]"
+    assert one(app, by_source["opsgenie"])["raw"]["body"]["apiKey"] == "[redacted]"
+    assert one(app, by_source["pagerduty"])["raw"]["body"]["dedup_key"] == "d1"
+    _login(app)
+    for alert_id in by_source.values():
+        page = app.client.get(f"/alerts/{alert_id}")
+        assert page.status_code == 200
+        assert "[redacted]" in page.text
+        assert routing_key not in page.text
+        assert genie_key not in page.text
+
+
+def test_a_payload_stored_with_a_key_is_shown_without_it(app: App) -> None:
+    alert_id = _pagerduty(app)
+    with transaction(app.container.engine, write=True) as conn:
+        conn.execute(sa.text("UPDATE raw_payloads SET body = :b"), {"b": '{"service_key": "abc123secret"}'})
+    assert one(app, alert_id)["raw"]["body"] == {"service_key": "[redacted]"}

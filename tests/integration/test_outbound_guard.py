@@ -4,6 +4,12 @@ always when sent, visibly in the delivery log."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -14,7 +20,8 @@ from firebell.paging.channels.guard import GuardedTransport
 from firebell.paging.channels.long_tail import AppriseChannel
 from firebell.paging.channels.webhooks import SlackChannel, WebhookChannel
 from firebell.paging.ports import PermanentDeliveryError
-from tests.e2e.peers import http_sink
+from tests.conftest import free_port
+from tests.e2e.peers import http_sink, smtp_sink, wait_for
 from tests.integration.conftest import PagingApp, apply_config
 from tests.unit.paging.test_links_and_messages import PAGE
 
@@ -31,6 +38,8 @@ def test_internal_addresses_are_refused_before_any_connection() -> None:
             f"http://localhost:{port}/hook",
             f"http://127.0.0.1:{port}/hook",
             f"http://[::ffff:127.0.0.1]:{port}/hook",
+            f"http://2130706433:{port}/hook",
+            f"http://0x7f.1:{port}/hook",
             "http://169.254.169.254/latest/meta-data/",
             "http://10.0.0.1/hook",
         ):
@@ -125,3 +134,83 @@ def test_apprise_addresses_whose_host_is_a_token_are_not_taken_for_hosts(monkeyp
     assert len(sent) == 2
     with pytest.raises(PermanentDeliveryError, match="internal address"):
         channel.send("json://127.0.0.1:9/hook", PAGE)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "hosts"),
+    [
+        ("json", ("2130706433", "0x7f.1", "017700000001", "127.1", "0x7f000001")),
+        # Not among the schemes checked before sending: refused as apprise connects (apprise itself
+        # rejects the dotted short forms for it).
+        ("kodi", ("2130706433", "017700000001", "0x7f000001")),
+    ],
+)
+def test_apprise_does_not_reach_loopback_written_as_a_number(scheme: str, hosts: tuple[str, ...]) -> None:
+    with http_sink() as sink:
+        port = sink.url.rsplit(":", 1)[1]
+        for host in hosts:
+            with pytest.raises(PermanentDeliveryError, match=r"127\.0\.0\.1 is an internal address"):
+                AppriseChannel(OutboundPolicy()).send(f"{scheme}://{host}:{port}/hook", PAGE)
+        assert sink.attempts == []
+
+
+@contextmanager
+def redirector(to: str) -> Iterator[str]:
+    """An HTTP server on 127.0.0.2 that answers every POST with a redirect to `to`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(307)
+            self.send_header("location", to)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.2", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.2:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_apprise_does_not_follow_a_redirect_to_an_internal_address() -> None:
+    with http_sink() as sink, redirector(f"{sink.url}/inside") as allowed:
+        policy = OutboundPolicy.parse("127.0.0.2")
+        for scheme in ("json", "form", "kodi"):
+            with pytest.raises(PermanentDeliveryError, match=r"refused to call 127\.0\.0\.1"):
+                AppriseChannel(policy).send(f"{scheme}://{allowed}/hook", PAGE)
+        assert sink.attempts == []
+        # Where the operator allows both, the redirect is followed: the refusal above is the guard's.
+        AppriseChannel(OutboundPolicy.parse("127.0.0.0/8")).send(f"json://{allowed}/hook", PAGE)
+        assert [r.path for r in sink.received] == ["/inside"]
+
+
+def test_saving_an_internal_address_written_as_a_number_is_refused(paging_app: PagingApp) -> None:
+    for kind, address in (("webhook", "http://2130706433/hook"), ("apprise", "json://0x7f.1/hook")):
+        config = f"""\
+users:
+  - name: Mallory
+    handle: mallory
+    email: mallory@example.com
+    contact_methods:
+      - {{type: {kind}, address: '{address}'}}
+"""
+        with pytest.raises(ValidationFailed) as refused:
+            apply_config(paging_app, config)
+        assert refused.value.details[0]["field"] == "users[0].contact_methods[0].address"
+        assert "127.0.0.1 is an internal address" in refused.value.message
+
+
+def test_apprise_mail_to_an_internal_smtp_server_is_refused_as_it_connects() -> None:
+    with smtp_sink() as sink:
+        url = f"mailto://{sink.host}:{sink.port}?from=firebell@example.com&to=carol@example.com"
+        with pytest.raises(PermanentDeliveryError, match=r"refused to call 127\.0\.0\.1"):
+            AppriseChannel(OutboundPolicy()).send(url, PAGE)
+        assert sink.mails == []
+        AppriseChannel(OutboundPolicy.parse("127.0.0.1")).send(url, PAGE)
+        wait_for(lambda: len(sink.mails) == 1, what="the allowed mail")

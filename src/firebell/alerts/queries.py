@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from firebell.alerts.model import AlertStatus
+from firebell.alerts.redact import redact_keys
 from firebell.alerts.tables import AlertRow, RawPayloadRow
 from firebell.alerts.verdict import Verdict
 from firebell.catalog.tables import ServiceRow
@@ -105,7 +106,8 @@ def raw_payload(conn: Connection, alert_id: str) -> dict[str, Any] | None:
         .where(_a.c.id == alert_id)
     )
     row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    # Payloads stored before keys were taken out at intake are shown without them too.
+    return {**row, "body": redact_keys(row["body"])} if row else None
 
 
 def count_alerts(conn: Connection, *, incident_id: str) -> int:

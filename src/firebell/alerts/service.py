@@ -33,6 +33,7 @@ from firebell.alerts.model import (
     dedup_step,
 )
 from firebell.alerts.ports import AlertRepo, CurrentKey, IncidentGateway, ServiceConfigs
+from firebell.alerts.redact import redact_keys
 from firebell.kernel.ids import new_id
 from firebell.kernel.severity import Sev
 
@@ -319,7 +320,7 @@ def ingest_batch(
                 "id": raw_id,
                 "integration_id": s.integration_id,
                 "source": s.source,
-                "body": s.raw_body,
+                "body": redact_keys(s.raw_body),  # forwarded as received, stored without keys
                 "received_at": now,
             }
             for raw_id, s in zip(raw_ids, submissions, strict=True)

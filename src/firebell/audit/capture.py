@@ -7,7 +7,8 @@ after. Work no person asked for (alert intake, the engine's escalations and deli
 no actor and is recorded where it belongs: the incident timeline and the delivery log.
 
 Secrets (password and key digests, CSRF tokens) are never copied: they read `"<hidden>"`, and
-`"<hidden, changed>"` after a change.
+`"<hidden, changed>"` after a change. URLs (contact methods, forward targets) are copied with their
+credentials masked (kernel/urls.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from firebell.audit.tables import AuditRow
 from firebell.kernel.clock import Clock
+from firebell.kernel.urls import masked_url
 
 _audit = cast(sa.Table, AuditRow.__table__)
 
@@ -44,7 +46,6 @@ NOT_AUDITED = frozenset(
         "incident_target_breaches",
         "raw_payloads",
         "alert_days",
-        "change_events",
         "forwards",
     }
 )
@@ -112,7 +113,9 @@ _installed: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return masked_url(value)  # webhook and notification URLs carry credentials
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+from firebell.kernel.urls import masked_url
 
 GroupingModeIn = Literal["alert", "labels", "service", "none"]
 _MODES = (
@@ -220,10 +222,14 @@ class IntegrationRead(BaseModel):
     config: dict[str, Any]
     created_at: datetime
     key_rotated_at: datetime | None = None
-    forward_to: str | None = None
+    forward_to: str | None = Field(default=None, description="where it forwards to, with any credentials masked")
     forward_status: str = Field(default="", description="the old tool's answer to the last forward, or its error")
     forward_at: datetime | None = Field(default=None, description="when the last forward was attempted")
     forward_failures: int = Field(default=0, description="failed forward attempts since the last one delivered")
+
+    @field_serializer("forward_to")
+    def _masked(self, url: str | None) -> str | None:
+        return masked_url(url) if url else url
 
 
 class IntegrationCreated(IntegrationRead):

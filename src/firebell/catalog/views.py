@@ -13,6 +13,7 @@ from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats.repo import SqlHeartbeatRepo
 from firebell.kernel.errors import NotFound
 from firebell.kernel.severity import Sev
+from firebell.kernel.urls import masked_url
 from firebell.oncall.urgency import urgency_for
 from firebell.paging.repo import SqlPagingRepo
 from firebell.runbooks.queries import catalog_coverage
@@ -27,7 +28,12 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
     repo = SqlCatalogRepo(conn)
     base = container.settings.public_url or str(request.base_url)
     integrations = [
-        dict(row, url=intake_url(IntegrationKind(row["kind"]), "<key>", base)) for row in repo.integrations()
+        dict(
+            row,
+            url=intake_url(IntegrationKind(row["kind"]), "<key>", base),
+            forward_to=masked_url(row["forward_to"]) if row["forward_to"] else None,
+        )
+        for row in repo.integrations()
     ]
     now = container.clock.now()
     described = queries.services(conn)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from firebell.audit import capture as audit
 from firebell.bootstrap import Container, IntegrationRef
 from firebell.catalog.model import IntegrationKind
 from firebell.catalog.repo import SqlCatalogRepo
@@ -23,11 +24,13 @@ intake = APIRouter(tags=["changes"])
 router = APIRouter(prefix="/api/v1", tags=["changes"])
 
 
-def _key(container: Container, key: str, kinds: set[IntegrationKind], field: str) -> IntegrationRef:
+def _key(container: Container, key: str, kinds: set[IntegrationKind], field: str, via: str) -> IntegrationRef:
     ref = container.integration_for_key(key) if 8 <= len(key) <= 128 else None
     if ref is None or ref.kind not in kinds:
         names = " or ".join(sorted(k.value for k in kinds))
         raise NotFound(f"no {names} integration has this key", details=[{"field": field}])
+    # A change recorded with an integration key is audited as the integration's (`via` never holds the key).
+    audit.set_actor(f"integration:{ref.integration_id}", None, via)
     return ref
 
 
@@ -39,7 +42,8 @@ def _key(container: Container, key: str, kinds: set[IntegrationKind], field: str
 def pagerduty_change(body: PagerDutyChange, container: ContainerDep) -> dict[str, str]:
     """Point an existing PagerDuty change-event sender here; its routing key is a Firebell
     integration key of kind `pagerduty` or `change`."""
-    ref = _key(container, body.routing_key, {IntegrationKind.PAGERDUTY, IntegrationKind.CHANGE}, "routing_key")
+    kinds = {IntegrationKind.PAGERDUTY, IntegrationKind.CHANGE}
+    ref = _key(container, body.routing_key, kinds, "routing_key", "POST /v2/change/enqueue")
     details = body.payload.custom_details
     with transaction(container.engine, write=True) as conn:
         change_id = record(
@@ -62,7 +66,7 @@ def pagerduty_change(body: PagerDutyChange, container: ContainerDep) -> dict[str
 
 @intake.post("/integrations/deploy/{key}", status_code=202, summary="Record a deployment or config change")
 def deploy_webhook(key: str, body: DeployEvent, container: ContainerDep) -> dict[str, str]:
-    ref = _key(container, key, {IntegrationKind.CHANGE}, "key")
+    ref = _key(container, key, {IntegrationKind.CHANGE}, "key", "POST /integrations/deploy")
     change_id = _record(container, ref.service_id, ref.integration_id, body)
     return {"status": "accepted", "id": change_id}
 

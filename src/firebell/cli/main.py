@@ -77,7 +77,8 @@ def errors() -> Iterator[None]:
         raise fail(str(exc)) from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        where, said = ".".join(str(p) for p in first["loc"]), first["msg"].removeprefix("Value error, ")
+        raise fail(f"{where}: {said}" if where else said) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:

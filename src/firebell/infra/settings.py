@@ -390,6 +390,10 @@ class RunbookSettings(BaseModel):
     )
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (a marker: replaced by the installation's own key)
+MIN_SECRET_LENGTH = 32
+
+
 class Settings(BaseSettings):
     """Firebell's settings."""
 
@@ -419,9 +423,10 @@ class Settings(BaseSettings):
         "(https with TLS set).",
     )
     secret_key: SecretStr = Field(
-        default=SecretStr("dev-only-secret-change-me"),
-        description="Signs acknowledge links and single sign-on state: the same on every node. "
-        "`prod` refuses the default.",
+        default=SecretStr(DEV_SECRET_KEY),
+        description="Signs acknowledge links and single sign-on state: the same on every node, at least "
+        f"{MIN_SECRET_LENGTH} characters. `prod` requires it; `dev` without it makes one up per installation "
+        "and keeps it beside the SQLite database (`firebell.db.secret`).",
     )
     session_hours: int = Field(default=12, ge=1, description="How long a browser session lasts.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
@@ -447,8 +452,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:
-        if self.env == "prod" and self.secret_key.get_secret_value().startswith("dev-only"):
-            raise ValueError("FIREBELL_SECRET_KEY must be set when FIREBELL_ENV=prod")
+        key = self.secret_key.get_secret_value()
+        if self.env == "prod" and (key.startswith("dev-only") or len(key) < MIN_SECRET_LENGTH):
+            raise ValueError(
+                f"FIREBELL_SECRET_KEY must be set to a secret of at least {MIN_SECRET_LENGTH} characters "
+                "when FIREBELL_ENV=prod (such as the output of `openssl rand -hex 32`)"
+            )
         if self.env == "prod" and self.webhook.signing_secret.get_secret_value().startswith("dev-only"):
             raise ValueError("FIREBELL_WEBHOOK__SIGNING_SECRET must be set when FIREBELL_ENV=prod")
         return self

@@ -60,13 +60,56 @@ class OutboundPolicy:
         return chosen, "" if chosen is not None else "the name resolves to no address"
 
 
-def literal_refusal(host: str, policy: OutboundPolicy) -> str | None:
+def literal_refusal(host: str, policy: OutboundPolicy, *, bare_numbers: bool = True) -> str | None:
     """For checks when an address is saved: a refused IP literal or `localhost` (names are
-    resolved, and checked again, when a message is sent)."""
+    resolved, and checked again, when a message is sent).
+
+    IPv4 is read the way the system resolver reads it, so `2130706433`, `0x7f.1`, `017700000001` and
+    `127.1` are all 127.0.0.1. `bare_numbers=False` leaves a plain run of digits alone, for addresses
+    (such as some apprise URLs) whose host part may be an id or a token.
+    """
     name = host.strip().strip("[]").lower().rstrip(".")
     if name == "localhost" or name.endswith(".localhost"):
         return policy.refusal(ipaddress.ip_address("127.0.0.1"))
     try:
         return policy.refusal(ipaddress.ip_address(name))
     except ValueError:
+        pass
+    if not bare_numbers and name.isdigit():
         return None
+    address = ipv4_shorthand(name)
+    return policy.refusal(address) if address is not None else None
+
+
+def ipv4_shorthand(text: str) -> ipaddress.IPv4Address | None:
+    """`text` read as inet_aton(3) reads it: one to four parts, each decimal, octal (leading 0) or hex
+    (0x), the last part filling the remaining bytes. None when it is not such an address."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values = []
+    for part in parts:
+        value = _number(part)
+        if value is None:
+            return None
+        values.append(value)
+    *head, last = values
+    if any(v > 0xFF for v in head) or last >= 1 << (8 * (4 - len(head))):
+        return None
+    packed = 0
+    for v in head:
+        packed = packed << 8 | v
+    return ipaddress.IPv4Address(packed << (8 * (4 - len(head))) | last)
+
+
+def _number(part: str) -> int | None:
+    if part[:2] in ("0x", "0X"):
+        digits, base = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        digits, base = part[1:], 8
+    else:
+        digits, base = part, 10
+    allowed = "0123456789abcdefABCDEF"[: 16 if base == 16 else base]
+    if not digits or any(c not in allowed for c in digits):
+        return None
+    return int(digits, base)

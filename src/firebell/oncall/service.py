@@ -507,7 +507,9 @@ def _refuse_internal_addresses(config: OncallConfig, policy: OutboundPolicy) -> 
             if method.type not in (ContactKind.SLACK, ContactKind.WEBHOOK, ContactKind.APPRISE):
                 continue
             host = urlsplit(method.address.strip()).hostname or ""
-            reason = literal_refusal(host, policy) if host else None
+            # An apprise URL's host may be a numeric id (a Discord webhook, a Telegram bot).
+            bare = method.type is not ContactKind.APPRISE
+            reason = literal_refusal(host, policy, bare_numbers=bare) if host else None
             if reason is not None:
                 raise ValidationFailed.field(f"users[{i}].contact_methods[{j}].address", reason)
 

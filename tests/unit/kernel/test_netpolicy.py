@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import pytest
 
-from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
+from firebell.kernel.netpolicy import OutboundPolicy, ipv4_shorthand, literal_refusal
 
 ip = ipaddress.ip_address
 
@@ -68,3 +69,47 @@ def test_literal_addresses_and_localhost_are_checked_when_saved() -> None:
     assert literal_refusal("LocalHost.", policy) is not None
     assert literal_refusal("api.localhost", policy) is not None
     assert literal_refusal("hooks.example.com", policy) is None  # names are checked when sending
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2130706433",
+        "0x7f.1",
+        "017700000001",
+        "127.1",
+        "0x7f000001",
+        "0177.0.0.01",
+        "1.2.3",
+        "10.1",
+        "00",
+        "256.1",
+        "4294967296",
+        "0x",
+        "08",
+        "1..2",
+        "",
+        "a.b",
+        "0x1_0",
+        "1_0",
+        "1.2.3.4.5",
+        "1.2.3.256",
+    ],
+)
+def test_ipv4_shorthand_reads_addresses_as_the_system_resolver_does(text: str) -> None:
+    try:
+        expected: ipaddress.IPv4Address | None = ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        expected = None
+    assert ipv4_shorthand(text) == expected
+
+
+def test_numeric_loopback_literals_are_refused_but_bare_ids_can_be_left_alone() -> None:
+    policy = OutboundPolicy()
+    for host in ("2130706433", "0x7f.1", "017700000001", "127.1"):
+        assert (
+            literal_refusal(host, policy) == "127.0.0.1 is an internal address; allow it with FIREBELL_OUTBOUND__ALLOW"
+        )
+    assert literal_refusal("167772161", policy, bare_numbers=False) is None
+    assert literal_refusal("0x7f.1", policy, bare_numbers=False) is not None
+    assert literal_refusal("hooks.example.com", policy) is None

@@ -3,15 +3,25 @@
 `GuardedTransport` resolves each request's host itself, refuses it when any address is not allowed,
 and connects to the address it checked (the Host header and TLS server name stay the original
 name), so a DNS answer that changes between the check and the connection cannot reach elsewhere.
+
+`guarded_connections` does the same for libraries that open their own connections (apprise, through
+requests and urllib3, smtplib or MQTT): inside it, every connection, redirects included, goes to an
+address checked when it is opened.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import urllib3.util.connection
 
 from firebell.kernel.netpolicy import OutboundPolicy
 
@@ -64,3 +74,59 @@ class GuardedTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class RefusedConnection(OSError):
+    """A connection a library was about to open goes to an address that may not be reached."""
+
+
+# The policy of the delivery running in this context (apprise copies the context to its workers).
+_POLICY: contextvars.ContextVar[tuple[OutboundPolicy, list[str]] | None] = contextvars.ContextVar(
+    "outbound_policy", default=None
+)
+_INSTALLING = threading.Lock()
+_INSTALLED: list[bool] = []
+
+
+@contextmanager
+def guarded_connections(policy: OutboundPolicy) -> Iterator[list[str]]:
+    """Within it, connections opened through urllib3 (HTTP, redirects included) or the socket
+    module (SMTP, MQTT) go only to addresses `policy` allows, checked as each is opened; the list
+    collects why any was refused."""
+    _install()
+    refused: list[str] = []
+    token = _POLICY.set((policy, refused))
+    try:
+        yield refused
+    finally:
+        _POLICY.reset(token)
+
+
+def _install() -> None:
+    # Installed once and inert outside `guarded_connections`: the libraries open their connections
+    # themselves, through these two functions.
+    with _INSTALLING:
+        if _INSTALLED:
+            return
+        for module in (urllib3.util.connection, socket):
+            setattr(module, "create_connection", _checked(module.create_connection))  # noqa: B010
+        _INSTALLED.append(True)
+
+
+def _checked(unguarded: Callable[..., socket.socket]) -> Callable[..., socket.socket]:
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        guard = _POLICY.get()
+        if guard is None:
+            return unguarded(address, *args, **kwargs)
+        policy, refused = guard
+        host, port = address
+        try:
+            chosen = check_host(host, port, policy)
+        except BlockedAddress as exc:
+            refused.append(str(exc))
+            raise RefusedConnection(str(exc)) from exc
+        except httpx.ConnectError as exc:
+            raise socket.gaierror(str(exc)) from exc
+        return unguarded((str(chosen), port), *args, **kwargs)
+
+    return create_connection

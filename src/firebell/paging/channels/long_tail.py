@@ -7,12 +7,13 @@ import apprise
 import httpx
 
 from firebell.kernel.netpolicy import OutboundPolicy
-from firebell.paging.channels.guard import BlockedAddress, check_url
+from firebell.paging.channels.guard import BlockedAddress, check_url, guarded_connections
 from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
 
 # apprise schemes whose host part is the server the message goes to (self-hosted services and
-# plain HTTP): these are checked against the outbound rules. In the others (tgram://, discord://,
+# plain HTTP): these are checked against the outbound rules before apprise is called. Every
+# delivery is also checked as apprise connects, whatever the scheme, redirects included. In the others (tgram://, discord://,
 # slack://...) the "host" is a bot token or an id and the server is the vendor's own.
 HOSTED = frozenset(
     {
@@ -57,7 +58,14 @@ class AppriseChannel:
         sender = apprise.Apprise()
         if not sender.add(address):
             raise PermanentDeliveryError("not a notification URL apprise understands")
-        if not sender.notify(body=plain_text(notice), title=subject(notice)):
+        if self.policy is None:
+            delivered = sender.notify(body=plain_text(notice), title=subject(notice))
+        else:
+            with guarded_connections(self.policy) as refused:
+                delivered = sender.notify(body=plain_text(notice), title=subject(notice))
+            if refused:
+                raise PermanentDeliveryError(refused[0])
+        if not delivered:
             raise RetryableDeliveryError("the service did not accept the notification")
 
 

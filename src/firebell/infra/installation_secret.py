@@ -1,0 +1,59 @@
+"""The secret key of a development installation that was given none.
+
+A fixed, published default would let anyone who can reach a demo install forge acknowledge links, so
+each installation makes up its own once and keeps it in a file: beside the SQLite database
+(`firebell.db.secret`), or `firebell-dev.secret` in the working directory for another database.
+Every worker process and command of that installation then signs with the same key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from firebell.infra.settings import DEV_SECRET_KEY, Settings
+
+
+def with_installation_secret(settings: Settings) -> Settings:
+    """`settings` with the installation's own secret key in place of the development default."""
+    if settings.secret_key.get_secret_value() != DEV_SECRET_KEY:
+        return settings
+    path = secret_path(settings.database_url)
+    try:
+        key = secrets.token_urlsafe(32) if path is None else _kept(path)
+    except PermissionError:
+        key = secrets.token_urlsafe(32)  # nowhere to keep it: links last as long as the process
+    return settings.model_copy(update={"secret_key": SecretStr(key)})
+
+
+def secret_path(database_url: str) -> Path | None:
+    """Where the installation keeps its secret; None for an in-memory database (a key per process)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return Path("firebell-dev.secret")
+    if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
+        return None
+    return Path(f"{url.database}.secret")
+
+
+def _kept(path: Path) -> str:
+    # Written under another name and linked into place: the first process wins, the others read it.
+    if not path.exists():
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32))
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ValueError(f"{path} does not hold a secret key: delete it to make a new one")
+    return key
