@@ -56,7 +56,8 @@ def token_list(as_json: JsonOpt = False) -> None:
 
     tokens = _admin(lambda conn, _now: SqlIdentityRepo(conn).tokens())
     columns = [("id", "Id"), ("name", "Name"), ("scopes", "Scope"), ("user_email", "User")]
-    _emit(tokens, as_json, [*columns, ("created_at", "Created"), ("revoked_at", "Revoked")], "API tokens")
+    dates = [("created_at", "Created"), ("expires_at", "Expires"), ("revoked_at", "Revoked")]
+    _emit(tokens, as_json, [*columns, *dates], "API tokens")
 
 
 @token_app.command("revoke")

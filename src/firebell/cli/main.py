@@ -227,19 +227,26 @@ def token_create(
     user: Annotated[
         str | None, typer.Option(help="the user it acts for (email); it can then do no more than they can")
     ] = None,
+    expires_in: Annotated[str | None, typer.Option(help="how long it works: 30d, 12h (default: until revoked)")] = None,
 ) -> None:
     """Create an API token; the token is printed alone on the last line."""
     from firebell.identity.repo import SqlIdentityRepo
     from firebell.identity.service import create_token, user_id_of
+    from firebell.oncall.escalation import parse_duration
+
+    with errors():
+        lasts = parse_duration(expires_in) if expires_in is not None else None
 
     def run(conn: Any, now: Any) -> str:
         repo = SqlIdentityRepo(conn)
         user_id = user_id_of(repo=repo, email=user) if user else None
-        return create_token(repo=repo, name=name, scope=scope, now=now, user_id=user_id)
+        expires_at = now + lasts if lasts is not None else None
+        return create_token(repo=repo, name=name, scope=scope, now=now, user_id=user_id, expires_at=expires_at)
 
     token = _admin(run)
     acting = f" acting for {user}" if user else ""
-    out.print(f"created token {name!r} with scope {scope}{acting}; it is shown only once:")
+    until = f", expiring in {expires_in}" if expires_in else ""
+    out.print(f"created token {name!r} with scope {scope}{acting}{until}; it is shown only once:")
     print(token)
 
 
@@ -648,6 +655,7 @@ def run() -> None:
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
 from firebell.cli import access as _access  # noqa: E402, F401
+from firebell.cli import accounts as _accounts  # noqa: E402, F401
 from firebell.cli import alerts as _alerts  # noqa: E402, F401
 from firebell.cli import catalog as _catalog  # noqa: E402, F401
 from firebell.cli import classify as _classify  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -117,4 +118,19 @@ class SqlOncallRepo:
         self.conn.execute(_feeds.insert(), values)
 
     def feed_by_digest(self, digest: str) -> dict[str, Any] | None:
-        return self._one(sa.select(_feeds).where(_feeds.c.token_digest == digest))
+        """The live feed with this digest: not revoked, and not of a disabled or deleted person."""
+        query = (
+            sa.select(_feeds)
+            .outerjoin(_users, _users.c.id == _feeds.c.user_id)
+            .where(
+                _feeds.c.token_digest == digest,
+                _feeds.c.revoked_at.is_(None),
+                _users.c.disabled_at.is_(None),
+                _users.c.deleted_at.is_(None),
+            )
+        )
+        return self._one(query)
+
+    def revoke_feed(self, digest: str, now: datetime) -> bool:
+        live = (_feeds.c.token_digest == digest, _feeds.c.revoked_at.is_(None))
+        return bool(self.conn.execute(_feeds.update().where(*live).values(revoked_at=now)).rowcount)
