@@ -3,6 +3,7 @@ changed and reset; tokens that expire and say whose they are; calendar feeds rev
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from firebell.identity.service import create_user, log_in
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
 from firebell.paging.messages import PageNotice
+from tests.conftest import cli, last_line
 from tests.integration.conftest import App, PagingApp, apply_config
 from tests.integration.principals import browser_session, root_user, user_token
 from tests.integration.test_paging import _fire
@@ -251,3 +253,69 @@ def test_calendar_feeds_are_revoked_and_reissued_and_stop_for_a_disabled_person(
     assert app.client.get(f"/api/v1{eve_feed}").status_code == 200
     app.client.post("/api/v1/users/eve@example.com/disable", json={"force": True}, headers=app.auth())
     assert app.client.get(f"/api/v1{eve_feed}").status_code == 404
+
+
+def test_the_admin_pages_show_the_impact_then_disable_and_mark_them(paging: PagingApp) -> None:
+    root_user(paging)
+    root = browser_session(paging, "root@example.com")
+    access = paging.client.get("/access", headers=root.headers)
+    assert 'href="/access/users/alice%40example.com/disable"' in access.text
+    confirm = paging.client.get("/access/users/alice%40example.com/disable", headers=root.headers)
+    assert confirm.status_code == 200
+    assert "They are on call" in confirm.text
+    assert "checkout-primary" in confirm.text
+    form = {"csrf_token": root.csrf, "force": "yes"}
+    done = paging.client.post(
+        "/access/users/alice%40example.com/disable", data=form, headers=root.headers, follow_redirects=False
+    )
+    assert done.status_code == 303
+    assert "disabled%20alice" in done.headers["location"]
+    assert '<strong class="state-disabled">disabled</strong>' in paging.client.get("/access", headers=root.headers).text
+    oncall = paging.client.get("/oncall", headers=root.headers).text
+    assert "disabled: not paged" in oncall  # Alice is on call this week, and nobody will page her
+    viewer = browser_session(paging, "bob@example.com")
+    assert paging.client.get("/access/users/carol%40example.com/disable", headers=viewer.headers).status_code == 403
+
+
+def test_the_profile_form_changes_the_password_and_keeps_this_session(app: App) -> None:
+    _person(app, "w@example.com", "old-pass-1", Role.RESPONDER)
+    here, elsewhere = browser_session(app, "w@example.com"), browser_session(app, "w@example.com")
+    form = {"csrf_token": here.csrf, "current_password": "old-pass-1", "new_password": "new-pass-1"}
+    done = app.client.post("/access/password", data=form, headers=here.headers, follow_redirects=False)
+    assert done.status_code == 303
+    assert "password%20is%20changed" in done.headers["location"]
+    assert app.client.get("/access", headers=here.headers).status_code == 200
+    assert app.client.get("/api/v1/me", headers={"cookie": elsewhere.headers["cookie"]}).status_code == 401
+    _log_in(app, "w@example.com", "new-pass-1")
+    token = {"csrf_token": here.csrf, "name": "ci", "scope": "read", "expires_in": "30d"}
+    made = app.client.post("/access/tokens", data=token, headers=here.headers)
+    expires = (app.clock.now() + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert made.status_code == 200
+    assert expires in made.text  # the list shows when it expires
+
+
+def test_the_cli_disables_only_with_yes_and_reports_the_impact(paging: PagingApp) -> None:
+    db = paging.container.settings.database_url
+    refused = cli(db, "user", "disable", "alice@example.com", check=False)
+    assert refused.returncode == 1
+    assert "schedule: checkout-primary" in refused.stdout
+    assert refused.stderr.count("\n") == 1
+    assert "--yes" in refused.stderr
+    assert paging.scalar("SELECT disabled_at FROM users WHERE email = 'alice@example.com'") is None
+    done = cli(db, "user", "disable", "alice@example.com", "--yes")
+    assert "skipped where they would be paged" in done.stdout
+    assert paging.scalar("SELECT disabled_at FROM users WHERE email = 'alice@example.com'") is not None
+    assert cli(db, "user", "enable", "alice@example.com").stdout.strip() == "enabled alice@example.com"
+    deleting = cli(db, "user", "delete", "bob@example.com", "--yes", check=False)
+    assert deleting.returncode == 1
+    assert "checkout-primary" in deleting.stdout
+    link = last_line(cli(db, "user", "reset-link", "carol@example.com"))
+    assert link.startswith("http://")
+    assert "/reset/fbr_" in link
+    token = last_line(cli(db, "token", "create", "--name", "ci", "--scope", "read", "--expires-in", "30d"))
+    assert paging.client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"}).status_code == 200
+    listed = json.loads(cli(db, "token", "list", "--json").stdout)
+    assert next(t for t in listed if t["name"] == "ci")["expires_at"] is not None
+    bad = cli(db, "token", "create", "--name", "with space", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.count("\n") == 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
@@ -26,7 +27,12 @@ def now_page(request: Request, conn: ReadConn, container: ContainerDep, session:
     repo = SqlOncallRepo(conn)
     now = container.clock.now()
     answers = [on_call(oncall=repo, schedule_name=name, at=now) for name in schedule_names(repo)]
-    return render(request, "oncall.html", session, answers=answers)
+    return render(request, "oncall.html", session, answers=answers, disabled=_disabled(conn))
+
+
+def _disabled(conn: Connection) -> set[str]:
+    """Ids of the people who are disabled: the pages mark them, as nobody pages them."""
+    return {str(p["id"]) for p in SqlIdentityRepo(conn).people() if p.get("disabled_at") is not None}
 
 
 @router.get("/oncall/{name}", response_class=HTMLResponse)
@@ -36,13 +42,14 @@ def schedule_page(
     start = container.clock.now()
     repo = SqlOncallRepo(conn)
     view = schedule_view(oncall=repo, schedule_name=name, start=start, end=start + timedelta(days=14))
-    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle")]
+    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle") and p.get("disabled_at") is None]
     return render(
         request,
         "oncall_schedule.html",
         session,
         view=view,
         people=people,
+        disabled=_disabled(conn),
         error=request.query_params.get("error"),
         done=request.query_params.get("done"),
     )
