@@ -3,11 +3,14 @@ issues reset links; a person changes their password; a reset link's page sets a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 
 from firebell.audit import capture as audit
 from firebell.identity import lifecycle
@@ -38,57 +41,56 @@ def disable_confirm(request: Request, email: str, container: ContainerDep, sessi
     return render(request, "account_disable.html", session, impact=impact)
 
 
+def _act(container: ContainerDep, run: Callable[[Connection, datetime], str], anchor: str = "people") -> Response:
+    """Run a change in one transaction and go back to the Access page saying what it did (or why not)."""
+    try:
+        with transaction(container.engine, write=True) as conn:
+            notice = run(conn, container.clock.now())
+    except DomainError as exc:
+        return _back(error=exc.message, anchor=anchor)
+    return _back(notice=notice, anchor=anchor)
+
+
 @router.post("/access/users/{email}/disable")
 def disable(
     email: str, container: ContainerDep, _session: AdminCsrfSession, force: Annotated[str, Form()] = ""
 ) -> Response:
-    try:
-        with transaction(container.engine, write=True) as conn:
-            departures.disable_person(
-                oncall=SqlOncallRepo(conn),
-                identity=SqlIdentityRepo(conn),
-                email=email,
-                now=container.clock.now(),
-                force=force == "yes",
-            )
-    except DomainError as exc:
-        return _back(error=exc.message)
-    return _back(notice=f"disabled {email}: their sessions ended, their tokens are refused, nobody pages them")
+    def run(conn: Connection, now: datetime) -> str:
+        oncall, identity = SqlOncallRepo(conn), SqlIdentityRepo(conn)
+        departures.disable_person(oncall=oncall, identity=identity, email=email, now=now, force=force == "yes")
+        return f"disabled {email}: their sessions ended, their tokens are refused, nobody pages them"
+
+    return _act(container, run)
 
 
 @router.post("/access/users/{email}/enable")
 def enable(email: str, container: ContainerDep, _session: AdminCsrfSession) -> Response:
-    try:
-        with transaction(container.engine, write=True) as conn:
-            lifecycle.enable_user(repo=SqlIdentityRepo(conn), email=email)
-    except DomainError as exc:
-        return _back(error=exc.message)
-    return _back(notice=f"enabled {email}")
+    def run(conn: Connection, _now: datetime) -> str:
+        lifecycle.enable_user(repo=SqlIdentityRepo(conn), email=email)
+        return f"enabled {email}"
+
+    return _act(container, run)
 
 
 @router.post("/access/users/{email}/delete")
 def delete(email: str, container: ContainerDep, _session: AdminCsrfSession) -> Response:
-    try:
-        with transaction(container.engine, write=True) as conn:
-            departures.delete_person(
-                oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), email=email, now=container.clock.now()
-            )
-    except DomainError as exc:
-        return _back(error=exc.message)
-    return _back(notice=f"deleted {email}: access and personal data removed; history keeps their name")
+    def run(conn: Connection, now: datetime) -> str:
+        departures.delete_person(oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), email=email, now=now)
+        return f"deleted {email}: access and personal data removed; history keeps their name"
+
+    return _act(container, run)
 
 
 @router.post("/access/users/{email}/reset-link")
 def reset_link(email: str, container: ContainerDep, session: AdminCsrfSession) -> Response:
-    try:
-        with transaction(container.engine, write=True) as conn:
-            token, expires_at = lifecycle.issue_reset(
-                repo=SqlIdentityRepo(conn), email=email, by=session.principal.name, now=container.clock.now()
-            )
-    except DomainError as exc:
-        return _back(error=exc.message)
-    url = f"{container.settings.base_url()}/reset/{token}"
-    return _back(notice=f"reset link for {email}, usable once until {expires_at:%Y-%m-%d %H:%M} UTC: {url}")
+    def run(conn: Connection, now: datetime) -> str:
+        token, expires_at = lifecycle.issue_reset(
+            repo=SqlIdentityRepo(conn), email=email, by=session.principal.name, now=now
+        )
+        url = f"{container.settings.base_url()}/reset/{token}"
+        return f"reset link for {email}, usable once until {expires_at:%Y-%m-%d %H:%M} UTC: {url}"
+
+    return _act(container, run)
 
 
 @router.post("/access/password")
@@ -100,18 +102,18 @@ def change_password(
     new_password: Annotated[str, Form()] = "",
 ) -> Response:
     """Your own password; your other sessions end, this one stays."""
-    try:
-        with transaction(container.engine, write=True) as conn:
-            lifecycle.change_password(
-                repo=SqlIdentityRepo(conn),
-                user_id=str(session.principal.user_id),
-                current=current_password,
-                new=new_password,
-                keep_session=secret_digest(request.cookies.get(SESSION_COOKIE, "")),
-            )
-    except DomainError as exc:
-        return _back(error=exc.message, anchor="me")
-    return _back(notice="your password is changed; your other sessions ended", anchor="me")
+
+    def run(conn: Connection, _now: datetime) -> str:
+        lifecycle.change_password(
+            repo=SqlIdentityRepo(conn),
+            user_id=str(session.principal.user_id),
+            current=current_password,
+            new=new_password,
+            keep_session=secret_digest(request.cookies.get(SESSION_COOKIE, "")),
+        )
+        return "your password is changed; your other sessions ended"
+
+    return _act(container, run, anchor="me")
 
 
 @router.get("/reset/{token}", response_class=HTMLResponse)
