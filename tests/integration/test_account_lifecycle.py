@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
 from firebell.paging.messages import PageNotice
 from tests.conftest import cli, last_line
-from tests.integration.conftest import App, PagingApp, apply_config
+from tests.integration.conftest import CONFIG, App, PagingApp, apply_config
 from tests.integration.principals import browser_session, root_user, user_token
 from tests.integration.test_paging import _fire
 
@@ -294,7 +295,7 @@ def test_the_profile_form_changes_the_password_and_keeps_this_session(app: App) 
     assert expires in made.text  # the list shows when it expires
 
 
-def test_the_cli_disables_only_with_yes_and_reports_the_impact(paging: PagingApp) -> None:
+def test_the_cli_disables_only_with_yes_and_reports_the_impact(paging: PagingApp, tmp_path: Path) -> None:
     db = paging.container.settings.database_url
     refused = cli(db, "user", "disable", "alice@example.com", check=False)
     assert refused.returncode == 1
@@ -305,7 +306,12 @@ def test_the_cli_disables_only_with_yes_and_reports_the_impact(paging: PagingApp
     done = cli(db, "user", "disable", "alice@example.com", "--yes")
     assert "skipped where they would be paged" in done.stdout
     assert paging.scalar("SELECT disabled_at FROM users WHERE email = 'alice@example.com'") is not None
+    config = tmp_path / "oncall.yaml"
+    config.write_text(CONFIG)
+    applied = cli(db, "apply", "-f", str(config)).stdout.splitlines()
+    assert applied[-1] == "warning: schedule checkout-primary names alice, who is disabled and not paged"
     assert cli(db, "user", "enable", "alice@example.com").stdout.strip() == "enabled alice@example.com"
+    assert "warning" not in cli(db, "apply", "-f", str(config)).stdout
     deleting = cli(db, "user", "delete", "bob@example.com", "--yes", check=False)
     assert deleting.returncode == 1
     assert "checkout-primary" in deleting.stdout

@@ -516,6 +516,7 @@ def apply_config(
     from firebell.infra.settings import Settings
     from firebell.kernel.errors import ValidationFailed
     from firebell.oncall.config_file import load, locate, located, split_field
+    from firebell.oncall.departures import disabled_references
     from firebell.oncall.repo import SqlOncallRepo
     from firebell.oncall.service import apply
     from firebell.statuspage.config import apply_status_page
@@ -546,10 +547,12 @@ def apply_config(
                 message = str(detail.get("message", exc.message))
                 raise located(str(file), locate(tree, split_field(field)), field, message) from None
 
-        changes = _admin(run)
+        changes, warnings = _admin(lambda conn, now: (run(conn, now), disabled_references(oncall=SqlOncallRepo(conn))))
     for change in changes:
         out.print(change, markup=False, highlight=False)
     out.print(f"{len(changes)} change(s) applied" if changes else "nothing to change", markup=False)
+    for warning in warnings:
+        out.print(warning, markup=False, highlight=False)
 
 
 @oncall_app.command("now")

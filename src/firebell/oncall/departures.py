@@ -115,3 +115,30 @@ def delete_person(*, oncall: OncallRepo, identity: IdentityRepo, email: str, now
             details=[{"field": "email", "impact": impact.as_dict()}],
         )
     return lifecycle.delete_user(repo=identity, email=email, now=now)
+
+
+def disabled_references(*, oncall: OncallRepo) -> list[str]:
+    """A warning for each schedule and policy that names a disabled person: they are skipped when paged."""
+    schedules = {str(row["name"]): _schedule_people(row) for row in oncall.schedules()}
+    policies = {
+        str(row["name"]): {
+            t.ref for level in policy_from_row(row).levels for t in level.targets if t.kind is TargetKind.USER
+        }
+        for row in oncall.policies()
+    }
+    everyone = set().union(*schedules.values(), *policies.values())
+    disabled = {
+        str(u["id"]): str(u["handle"] or u["email"])
+        for u in (oncall.users(sorted(everyone)) if everyone else [])
+        if u.get("disabled_at") is not None
+    }
+    warnings = []
+    for kind, named in (("schedule", schedules), ("escalation policy", policies)):
+        for name, people in named.items():
+            for user_id in sorted(people & disabled.keys()):
+                warnings.append(f"warning: {kind} {name} names {disabled[user_id]}, who is disabled and not paged")
+    return warnings
+
+
+def _schedule_people(row: Mapping[str, Any]) -> set[str]:
+    return {str(user) for doc in row["layers"] for user in doc["participants"]}

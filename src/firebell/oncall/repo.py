@@ -105,7 +105,14 @@ class SqlOncallRepo:
         self.conn.execute(_policies.update().where(_policies.c.id == policy_id).values(**values))
 
     def users(self, user_ids: list[str]) -> list[dict[str, Any]]:
-        query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone)
+        query = sa.select(
+            _users.c.id,
+            _users.c.handle,
+            _users.c.display_name,
+            _users.c.email,
+            _users.c.timezone,
+            _users.c.disabled_at,
+        )
         return [dict(r) for r in self.conn.execute(query.where(_users.c.id.in_(user_ids))).mappings()]
 
     def teams(self) -> list[dict[str, Any]]:
