@@ -325,3 +325,15 @@ def test_the_cli_disables_only_with_yes_and_reports_the_impact(paging: PagingApp
     bad = cli(db, "token", "create", "--name", "with space", check=False)
     assert bad.returncode == 1
     assert bad.stderr.count("\n") == 1
+
+
+def test_a_page_link_of_a_disabled_person_no_longer_acknowledges(paging: PagingApp) -> None:
+    number = _fire(paging, "checkout is down")
+    paging.tick()
+    (ack_url,) = {n.ack_url for _a, n in paging.recorder.sent if isinstance(n, PageNotice) and n.person == "Alice"}
+    paging.client.post("/api/v1/users/alice@example.com/disable", json={"force": True}, headers=paging.auth())
+    refused = paging.client.post(ack_url.removeprefix("http://firebell.test"))
+    assert refused.status_code == 409
+    assert "disabled" in refused.text
+    incident = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()
+    assert incident["status"] == "detected"  # not acknowledged
