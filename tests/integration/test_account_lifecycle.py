@@ -14,7 +14,7 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user, log_in
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
-from firebell.paging.messages import PageNotice
+from firebell.paging.messages import PageNotice, ShiftNotice
 from tests.conftest import cli, last_line
 from tests.integration.conftest import CONFIG, App, PagingApp, apply_config
 from tests.integration.principals import browser_session, root_user, user_token
@@ -337,3 +337,17 @@ def test_a_page_link_of_a_disabled_person_no_longer_acknowledges(paging: PagingA
     assert "disabled" in refused.text
     incident = paging.client.get(f"/api/v1/incidents/{number}", headers=paging.auth()).json()
     assert incident["status"] == "detected"  # not acknowledged
+
+
+def test_a_disabled_person_gets_no_shift_reminders(paging: PagingApp) -> None:
+    paging.client.post("/api/v1/users/bob@example.com/disable", json={"force": True}, headers=paging.auth())
+    # Bob's week starts Monday 9 March; the 48-hour reminder would go out on Saturday.
+    paging.tick()
+    paging.clock.advance(timedelta(days=2, hours=22, seconds=30))
+    paging.tick()
+    paging.tick()
+    assert [n.person for _a, n in paging.recorder.sent if isinstance(n, ShiftNotice)] == []
+    paging.client.post("/api/v1/users/bob@example.com/enable", headers=paging.auth())
+    paging.clock.advance(timedelta(days=1))
+    paging.tick()
+    assert [n.kind for _a, n in paging.recorder.sent if isinstance(n, ShiftNotice)] == ["24h"]
