@@ -351,3 +351,21 @@ def test_a_disabled_person_gets_no_shift_reminders(paging: PagingApp) -> None:
     paging.clock.advance(timedelta(days=1))
     paging.tick()
     assert [n.kind for _a, n in paging.recorder.sent if isinstance(n, ShiftNotice)] == ["24h"]
+
+
+def test_the_schedule_page_issues_and_revokes_calendar_addresses(app: App) -> None:
+    root_user(app)
+    apply_config(app, DELETABLE)
+    root = browser_session(app, "root@example.com")
+    made = app.client.post("/oncall/ops-primary/feeds", data={"csrf_token": root.csrf}, headers=root.headers)
+    assert made.status_code == 200
+    url = made.text.split('<code id="feed-url">', 1)[1].split("</code>", 1)[0]
+    path = "/api/v1" + url.split("/api/v1", 1)[1]
+    assert app.client.get(path).status_code == 200
+    form = {"csrf_token": root.csrf, "address": url}
+    revoked = app.client.post(
+        "/oncall/ops-primary/feeds/revoke", data=form, headers=root.headers, follow_redirects=False
+    )
+    assert revoked.status_code == 303
+    assert "revoked" in revoked.headers["location"]
+    assert app.client.get(path).status_code == 404

@@ -20,6 +20,10 @@ def feed_secret(address: str) -> str:
     return secret
 
 
-def revoke_feed(*, oncall: OncallRepo, address: str, now: datetime) -> None:
-    if not oncall.revoke_feed(secret_digest(feed_secret(address)), now):
-        raise NotFound("no live calendar feed has this address", details=[{"field": "address"}])
+def revoke_feed(*, oncall: OncallRepo, address: str, now: datetime, schedule_id: str | None = None) -> None:
+    """Revoke the feed with this address; with `schedule_id`, only a feed of that schedule."""
+    digest = secret_digest(feed_secret(address))
+    row = oncall.feed_by_digest(digest)
+    if row is None or (schedule_id is not None and row["schedule_id"] != schedule_id):
+        raise NotFound("no live calendar feed of this schedule has this address", details=[{"field": "address"}])
+    oncall.revoke_feed(digest, now)
