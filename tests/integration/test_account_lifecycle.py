@@ -369,3 +369,13 @@ def test_the_schedule_page_issues_and_revokes_calendar_addresses(app: App) -> No
     assert revoked.status_code == 303
     assert "revoked" in revoked.headers["location"]
     assert app.client.get(path).status_code == 404
+
+
+def test_asking_a_disabled_person_to_join_skips_them(paging: PagingApp) -> None:
+    number = _fire(paging, "checkout is down")
+    paging.client.post("/api/v1/users/carol@example.com/disable", json={"force": True}, headers=paging.auth())
+    body = {"users": ["carol", "bob"], "message": "need the database"}
+    asked = paging.client.post(f"/api/v1/incidents/{number}/responders", json=body, headers=paging.auth())
+    assert asked.status_code == 200, asked.text
+    assert [p["name"] for p in asked.json()["paged"]] == ["Bob"]
+    assert asked.json()["skipped"] == [{"name": "Carol", "reason": "is disabled"}]
