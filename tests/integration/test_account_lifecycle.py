@@ -379,3 +379,29 @@ def test_asking_a_disabled_person_to_join_skips_them(paging: PagingApp) -> None:
     assert asked.status_code == 200, asked.text
     assert [p["name"] for p in asked.json()["paged"]] == ["Bob"]
     assert asked.json()["skipped"] == [{"name": "Carol", "reason": "is disabled"}]
+
+
+def test_the_cli_changes_a_password_deletes_a_person_and_revokes_a_feed(app: App) -> None:
+    db = app.container.settings.database_url
+    root_user(app)
+    apply_config(app, DELETABLE.replace("participants: [dan, eve]", "participants: [eve]"))
+    change = ("user", "password", "root@example.com", "--current")
+    wrong = cli(db, *change, "guess-000", "--new", "pw-7654321", check=False)
+    assert (wrong.returncode, wrong.stderr.strip()) == (1, "error: the current password is wrong")
+    short = cli(db, *change, "pw-123456", "--new", "short", check=False)
+    assert short.returncode == 1
+    assert "at least 8" in short.stderr
+    cli(db, *change, "pw-123456", "--new", "pw-7654321")
+    _log_in(app, "root@example.com", "pw-7654321")
+    assert cli(db, "user", "delete", "dan@example.com", check=False).returncode == 1  # not without --yes
+    assert "history keeps their name" in cli(db, "user", "delete", "dan@example.com", "--yes").stdout
+    users = json.loads(cli(db, "user", "list", "--json").stdout)
+    assert next(u for u in users if u["display_name"] == "Dan Departed")["account"] == "deleted"
+    address = last_line(cli(db, "schedule", "feed", "--schedule", "ops-primary"))
+    path = "/api/v1" + address.split("/api/v1", 1)[1]
+    assert app.client.get(path).status_code == 200
+    cli(db, "schedule", "feed-revoke", address)
+    assert app.client.get(path).status_code == 404
+    again = cli(db, "schedule", "feed-revoke", address, check=False)
+    assert again.returncode == 1
+    assert again.stderr.count("\n") == 1
