@@ -17,7 +17,7 @@ from firebell.kernel.errors import Unauthenticated
 from firebell.paging.messages import PageNotice, ShiftNotice
 from tests.conftest import cli, last_line
 from tests.integration.conftest import CONFIG, App, PagingApp, apply_config
-from tests.integration.principals import browser_session, root_user, user_token
+from tests.integration.principals import browser_session, open_incident, root_user, user_token
 from tests.integration.test_paging import _fire
 
 
@@ -221,6 +221,13 @@ def test_tokens_expire_and_say_whose_they_are(app: App) -> None:
     audit = app.client.get("/api/v1/audit?entity=api_tokens", headers=app.auth()).json()
     # The token named like an admin's shows whose it is: nobody reads it as an admin token.
     assert audit[0]["actor"] == "token:admin-admin of mallory@example.com"
+    app.add_service("web")
+    number = open_incident(app, "web")
+    assert app.client.post(f"/api/v1/incidents/{number}/acknowledge", headers=forged).status_code == 200
+    timeline = app.client.get(f"/api/v1/incidents/{number}", headers=app.auth()).json()["timeline"]
+    assert [e["actor"] for e in timeline if e["kind"] == "status_changed"] == [
+        "token:admin-admin of mallory@example.com"
+    ]
     listed = {t["name"]: t for t in app.client.get("/api/v1/tokens", headers=mallory).json()}
     assert listed["admin-admin"]["expires_at"] is not None
     assert listed["x"]["expires_at"] is None
