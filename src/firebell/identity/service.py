@@ -243,7 +243,7 @@ def set_user_role(*, repo: IdentityRepo, email: str, role: Role) -> Mapping[str,
     user = _user_by_email(repo, email)
     if user["role"] == role.value:
         return user
-    if user["role"] == Role.ADMIN.value and repo.count_admins() <= 1:
+    if user["role"] == Role.ADMIN.value and user.get("disabled_at") is None and repo.count_admins() <= 1:
         raise Conflict(f"{user['email']} is the last admin; make another admin first")
     repo.update_user(str(user["id"]), {"role": role.value})
     repo.delete_sessions_of(str(user["id"]))
