@@ -21,6 +21,7 @@ from firebell.oncall.ports import OncallRepo
 from firebell.oncall.service import policy_from_row, schedule_from_row
 
 LOOK_AHEAD = timedelta(days=14)
+READ_BEYOND = timedelta(days=31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,9 @@ def impact_of(*, oncall: OncallRepo, identity: IdentityRepo, email: str, now: da
             schedule = schedule_from_row(row, overrides)
             shifts += [
                 UpcomingShift(schedule.name, s.start, s.end)
-                for s in schedule.final_shifts(now, now + LOOK_AHEAD)
-                if s.user == user_id
+                # read further than shown, so a shift starting in the window ends where it really ends
+                for s in schedule.final_shifts(now, now + LOOK_AHEAD + READ_BEYOND)
+                if s.user == user_id and s.start < now + LOOK_AHEAD
             ]
     policies = [
         str(row["name"])
