@@ -77,6 +77,14 @@ def test_a_person_leaves_while_on_call_and_the_next_alert_pages_the_next_person(
     assert any(e["actor"] == "token:tests" and "disabled_at" in (e["after"] or {}) for e in audit)
 
 
+def test_the_impact_names_the_policies_that_page_someone_directly(paging: PagingApp) -> None:
+    impact = paging.client.get("/api/v1/users/carol@example.com/impact", headers=paging.auth()).json()
+    assert (impact["schedules"], impact["policies"], impact["shifts"]) == ([], ["carol-only", "checkout-primary"], [])
+    kept = paging.client.delete("/api/v1/users/carol@example.com", headers=paging.auth())
+    assert kept.status_code == 409
+    assert "escalation policies carol-only, checkout-primary" in kept.json()["error"]["message"]
+
+
 def test_a_disabled_person_enabled_again_is_paged_and_their_token_works(paging: PagingApp) -> None:
     token = user_token(paging, "alice@example.com", scope="read")
     paging.client.post("/api/v1/users/alice@example.com/disable", json={"force": True}, headers=paging.auth())
