@@ -339,6 +339,7 @@ def test_the_schedule_page_issues_and_revokes_calendar_addresses(app: App) -> No
     root = browser_session(app, "root@example.com")
     made = app.client.post("/oncall/ops-primary/feeds", data={"csrf_token": root.csrf}, headers=root.headers)
     assert made.status_code == 200
+    assert "<title>ops-primary · Firebell</title>" in made.text
     url = made.text.split('<code id="feed-url">', 1)[1].split("</code>", 1)[0]
     path = "/api/v1" + url.split("/api/v1", 1)[1]
     assert app.client.get(path).status_code == 200
