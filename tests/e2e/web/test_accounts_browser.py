@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.web.test_browser import UI_TIMEOUT_MS, DemoServer, _log_in, _shot, start_demo
+from tests.e2e.web.test_access_browser import _page
+from tests.e2e.web.test_browser import DemoServer, _log_in, _shot, start_demo
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -17,12 +18,6 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     yield from start_demo(tmp_path_factory, {"FIREBELL_DEMO_HISTORY_WEEKS": "0"})
-
-
-def _page(browser: Browser) -> Page:
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    return context.new_page()
 
 
 def test_an_admin_disables_someone_on_call_after_seeing_the_impact(browser: Browser, server: DemoServer) -> None:
