@@ -321,6 +321,10 @@ PUBLIC: dict[str, list[tuple[Probe, int, str]]] = {
     "POST /heartbeat/{key}": [(_request("POST", "/heartbeat/no-such-key-000"), 404, "")],
     "POST /ack/{token}": [(_request("POST", "/ack/forged.link"), 409, "")],
     "POST /login": [(_request("POST", "/login", data={"email": "bob@example.com", "password": "guess-123"}), 401, "")],
+    # A reset link is its own credential: a forged one sets nobody's password.
+    "POST /reset/{token}": [
+        (_request("POST", "/reset/fbr_forged", data={"password": "taken-123", "confirm": "taken-123"}), 404, "")
+    ],
     "POST /api/v1/slack/actions": [
         (functools.partial(_slack, signed=False), 401, "not signed by Slack"),
         (functools.partial(_slack, signed=True), 200, "not linked to a Firebell user"),
@@ -384,6 +388,18 @@ PERSONAL: dict[str, list[Step]] = {
     "POST /access/tokens/{token_id}/revoke": [
         *((who, _form("/access/tokens/{o.bob_tokens[1]}/revoke"), True) for who in OTHERS),
         ("bob", _form("/access/tokens/{o.bob_tokens[1]}/revoke"), False),
+    ],
+    # Your own password: nobody else's, and only with the current one. Root's read token reaches the
+    # check (a too-short new password), which changes nothing either.
+    "POST /api/v1/me/password": [
+        (NOBODY, _api("POST", "/api/v1/me/password", {"current_password": "x", "new_password": "guess-123"}), True),
+        ("vic", _api("POST", "/api/v1/me/password", {"current_password": "x", "new_password": "guess-123"}), True),
+        (READ, _api("POST", "/api/v1/me/password", {"current_password": "pw-123456", "new_password": "short"}), False),
+    ],
+    "POST /access/password": [
+        ("vic", _form("/access/password", csrf="stale"), True),
+        (NOBODY, _form("/access/password"), True),
+        ("vic", _form("/access/password"), False),  # no current password given: refused on the page itself
     ],
     "POST /logout": [
         ("vic", _form("/logout", csrf="stale"), True),  # another site's form cannot log anyone out

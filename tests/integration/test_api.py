@@ -84,7 +84,7 @@ def test_health_ready_metrics_and_openapi(app: App) -> None:
     assert app.client.get("/healthz").json() == {"status": "ok"}
     ready = app.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["schema"] == migrate.head() == "0017"
+    assert ready.json()["schema"] == migrate.head() == "0018"
     app.add_service("api")
     key = app.add_integration("api", "pagerduty")
     app.client.post(

@@ -73,7 +73,7 @@ def _apply_as(app: App, email: str, text: str) -> list[str]:
     token = user_token(app, email)["authorization"].removeprefix("Bearer ")
     config, _tree = load(text)
     with transaction(app.container.engine, write=True) as conn:
-        caller = principal_for_token(repo=SqlIdentityRepo(conn), token=token)
+        caller = principal_for_token(repo=SqlIdentityRepo(conn), token=token, now=app.clock.now())
         return apply(
             config,
             oncall=SqlOncallRepo(conn),

@@ -33,7 +33,9 @@ def user_list(as_json: JsonOpt = False) -> None:
     users = _admin(lambda conn, _now: SqlIdentityRepo(conn).users_with_roles())
     for user in users:
         user["teams"] = ", ".join(f"{t['team']} ({t['role']})" for t in user["teams"])
-    _emit(users, as_json, [("email", "Email"), ("handle", "Handle"), ("role", "Role"), ("teams", "Teams")], "Users")
+        user["account"] = "deleted" if user["deleted_at"] else "disabled" if user["disabled_at"] else "active"
+    columns = [("email", "Email"), ("handle", "Handle"), ("role", "Role"), ("teams", "Teams"), ("account", "Account")]
+    _emit(users, as_json, columns, "Users")
 
 
 @user_app.command("role")
@@ -56,7 +58,8 @@ def token_list(as_json: JsonOpt = False) -> None:
 
     tokens = _admin(lambda conn, _now: SqlIdentityRepo(conn).tokens())
     columns = [("id", "Id"), ("name", "Name"), ("scopes", "Scope"), ("user_email", "User")]
-    _emit(tokens, as_json, [*columns, ("created_at", "Created"), ("revoked_at", "Revoked")], "API tokens")
+    dates = [("created_at", "Created"), ("expires_at", "Expires"), ("revoked_at", "Revoked")]
+    _emit(tokens, as_json, [*columns, *dates], "API tokens")
 
 
 @token_app.command("revoke")

@@ -254,19 +254,26 @@ def token_create(
     user: Annotated[
         str | None, typer.Option(help="the user it acts for (email); it can then do no more than they can")
     ] = None,
+    expires_in: Annotated[str | None, typer.Option(help="how long it works: 30d, 12h (default: until revoked)")] = None,
 ) -> None:
     """Create an API token; the token is printed alone on the last line."""
     from firebell.identity.repo import SqlIdentityRepo
     from firebell.identity.service import create_token, user_id_of
+    from firebell.oncall.escalation import parse_duration
+
+    with errors():
+        lasts = parse_duration(expires_in) if expires_in is not None else None
 
     def run(conn: Any, now: Any) -> str:
         repo = SqlIdentityRepo(conn)
         user_id = user_id_of(repo=repo, email=user) if user else None
-        return create_token(repo=repo, name=name, scope=scope, now=now, user_id=user_id)
+        expires_at = now + lasts if lasts is not None else None
+        return create_token(repo=repo, name=name, scope=scope, now=now, user_id=user_id, expires_at=expires_at)
 
     token = _admin(run)
     acting = f" acting for {user}" if user else ""
-    out.print(f"created token {name!r} with scope {scope}{acting}; it is shown only once:")
+    until = f", expiring in {expires_in}" if expires_in else ""
+    out.print(f"created token {name!r} with scope {scope}{acting}{until}; it is shown only once:")
     print(token)
 
 
@@ -536,6 +543,7 @@ def apply_config(
     from firebell.infra.settings import Settings
     from firebell.kernel.errors import ValidationFailed
     from firebell.oncall.config_file import load, locate, located, split_field
+    from firebell.oncall.departures import disabled_references
     from firebell.oncall.repo import SqlOncallRepo
     from firebell.oncall.service import apply
     from firebell.statuspage.config import apply_status_page
@@ -566,10 +574,12 @@ def apply_config(
                 message = str(detail.get("message", exc.message))
                 raise located(str(file), locate(tree, split_field(field)), field, message) from None
 
-        changes = _admin(run)
+        changes, warnings = _admin(lambda conn, now: (run(conn, now), disabled_references(oncall=SqlOncallRepo(conn))))
     for change in changes:
         out.print(change, markup=False, highlight=False)
     out.print(f"{len(changes)} change(s) applied" if changes else "nothing to change", markup=False)
+    for warning in warnings:
+        out.print(warning, markup=False, highlight=False)
 
 
 @oncall_app.command("now")
@@ -675,6 +685,7 @@ def run() -> None:
 
 # Command groups kept in modules of their own register themselves on `app` when imported.
 from firebell.cli import access as _access  # noqa: E402, F401
+from firebell.cli import accounts as _accounts  # noqa: E402, F401
 from firebell.cli import alerts as _alerts  # noqa: E402, F401
 from firebell.cli import catalog as _catalog  # noqa: E402, F401
 from firebell.cli import classify as _classify  # noqa: E402, F401

@@ -10,22 +10,30 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from firebell.identity import service
+from firebell.identity import lifecycle, service
 from firebell.identity.model import Principal, Role, parse_scopes
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.schemas import (
+    ImpactRead,
     MemberRole,
     MeRead,
+    PasswordChange,
+    ResetLinkRead,
     TeamRead,
     TokenCreate,
     TokenCreated,
     TokenRead,
     UserCreate,
+    UserDisable,
+    UserDisabled,
     UserRead,
     UserUpdate,
 )
 from firebell.infra.db import transaction
-from firebell.kernel.errors import PermissionDenied
+from firebell.kernel.errors import PermissionDenied, ValidationFailed
+from firebell.oncall import departures
+from firebell.oncall.escalation import parse_duration
+from firebell.oncall.repo import SqlOncallRepo
 from firebell.web.deps import Admin, Caller, ContainerDep, ReadConn, Reader, SiteAdmin
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
@@ -73,7 +81,75 @@ def patch_user(email: str, body: UserUpdate, container: ContainerDep, _caller: S
 
 def _user(repo: SqlIdentityRepo, email: str) -> dict[str, Any]:
     wanted = email.strip().lower()
-    return next(u for u in repo.users_with_roles() if u["email"] == wanted)
+    return next(u for u in repo.users_with_roles() if wanted in (u["email"], u["handle"]))
+
+
+@router.get("/users/{email}/impact", response_model=ImpactRead, summary="Where a person is on call or paged")
+def get_impact(email: str, conn: ReadConn, container: ContainerDep, _caller: Reader) -> dict[str, Any]:
+    impact = departures.impact_of(
+        oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), email=email, now=container.clock.now()
+    )
+    return impact.as_dict()
+
+
+@router.post(
+    "/users/{email}/disable",
+    response_model=UserDisabled,
+    summary="Disable a person: no login, no token, no page. 409 with the impact when they are on call, unless force",
+)
+def post_disable(email: str, body: UserDisable, container: ContainerDep, _caller: SiteAdmin) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        user, impact = departures.disable_person(
+            oncall=SqlOncallRepo(conn), identity=repo, email=email, now=container.clock.now(), force=body.force
+        )
+        return {"user": _user(repo, str(user["email"])), "impact": impact.as_dict()}
+
+
+@router.post("/users/{email}/enable", response_model=UserRead, summary="Enable a disabled person again")
+def post_enable(email: str, container: ContainerDep, _caller: SiteAdmin) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        user = lifecycle.enable_user(repo=repo, email=email)
+        return _user(repo, str(user["email"]))
+
+
+@router.delete(
+    "/users/{email}",
+    status_code=204,
+    summary="Delete a person's access and personal data (history keeps their name); 409 while on call",
+)
+def delete_user(email: str, container: ContainerDep, _caller: SiteAdmin) -> Response:
+    with transaction(container.engine, write=True) as conn:
+        departures.delete_person(
+            oncall=SqlOncallRepo(conn), identity=SqlIdentityRepo(conn), email=email, now=container.clock.now()
+        )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/users/{email}/reset-link",
+    response_model=ResetLinkRead,
+    status_code=201,
+    summary="A one-time link (valid 1 h) for a person to set a new password",
+)
+def post_reset_link(email: str, container: ContainerDep, caller: SiteAdmin) -> dict[str, Any]:
+    with transaction(container.engine, write=True) as conn:
+        token, expires_at = lifecycle.issue_reset(
+            repo=SqlIdentityRepo(conn), email=email, by=caller.name, now=container.clock.now()
+        )
+    return {"url": f"{container.settings.base_url()}/reset/{token}", "expires_at": expires_at}
+
+
+@router.post("/me/password", status_code=204, summary="Change your own password; your other sessions end")
+def post_password(body: PasswordChange, container: ContainerDep, caller: Caller) -> Response:
+    if caller.user_id is None:
+        raise PermissionDenied("a token of no user has no password")
+    with transaction(container.engine, write=True) as conn:
+        lifecycle.change_password(
+            repo=SqlIdentityRepo(conn), user_id=caller.user_id, current=body.current_password, new=body.new_password
+        )
+    return Response(status_code=204)
 
 
 @router.get("/teams", response_model=list[TeamRead], summary="Every team, with its members' roles")
@@ -111,15 +187,27 @@ def get_tokens(conn: ReadConn, caller: Caller) -> list[dict[str, Any]]:
 @router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token of your own")
 def post_token(body: TokenCreate, container: ContainerDep, caller: Caller) -> dict[str, Any]:
     _may_issue(caller, body.scope)
+    now = container.clock.now()
+    expires_at = body.expires_at
+    if body.expires_in is not None:
+        if expires_at is not None:
+            raise ValidationFailed.field("expires_in", "give expires_at or expires_in, not both")
+        try:
+            expires_at = now + parse_duration(body.expires_in)
+        except ValueError as exc:
+            raise ValidationFailed.field("expires_in", str(exc)) from exc
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise ValidationFailed.field("expires_at", "give a time zone offset, e.g. 2027-01-01T00:00:00Z")
     with transaction(container.engine, write=True) as conn:
         token = service.create_token(
             repo=SqlIdentityRepo(conn),
             name=body.name,
             scope=body.scope,
-            now=container.clock.now(),
+            now=now,
             user_id=caller.user_id,
+            expires_at=expires_at,
         )
-    return {"name": body.name.strip(), "scope": body.scope, "token": token}
+    return {"name": body.name.strip(), "scope": body.scope, "token": token, "expires_at": expires_at}
 
 
 def _may_issue(caller: Principal, scope: str) -> None:

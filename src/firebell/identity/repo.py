@@ -9,15 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from firebell.identity.model import Role
-from firebell.identity.tables import ApiTokenRow, UserRow, WebSessionRow
+from firebell.identity.tables import ApiTokenRow, PasswordResetRow, UserRow, WebSessionRow
 from firebell.infra.sqltypes import first_dict
-from firebell.oncall.tables import TeamMemberRow, TeamRow
+from firebell.oncall.tables import CalendarFeedRow, ContactMethodRow, TeamMemberRow, TeamRow
 
 _users = cast(sa.Table, UserRow.__table__)
 _tokens = cast(sa.Table, ApiTokenRow.__table__)
 _sessions = cast(sa.Table, WebSessionRow.__table__)
 _members = cast(sa.Table, TeamMemberRow.__table__)
 _teams = cast(sa.Table, TeamRow.__table__)
+_resets = cast(sa.Table, PasswordResetRow.__table__)
+_contacts = cast(sa.Table, ContactMethodRow.__table__)
+_feeds = cast(sa.Table, CalendarFeedRow.__table__)
 
 
 class SqlIdentityRepo:
@@ -65,7 +68,12 @@ class SqlIdentityRepo:
         query = (
             sa.select(_sessions, _users.c.email, _users.c.role, _users.c.display_name)
             .join(_users, _users.c.id == _sessions.c.user_id)
-            .where(_sessions.c.token_digest == digest, _sessions.c.expires_at > now)
+            .where(
+                _sessions.c.token_digest == digest,
+                _sessions.c.expires_at > now,
+                _users.c.disabled_at.is_(None),
+                _users.c.deleted_at.is_(None),
+            )
         )
         return first_dict(self.conn.execute(query))
 
@@ -100,6 +108,7 @@ class SqlIdentityRepo:
                 _tokens.c.user_id,
                 _tokens.c.created_at,
                 _tokens.c.revoked_at,
+                _tokens.c.expires_at,
                 _users.c.email.label("user_email"),
             )
             .outerjoin(_users, _users.c.id == _tokens.c.user_id)
@@ -114,7 +123,11 @@ class SqlIdentityRepo:
         self.conn.execute(_tokens.update().where(_tokens.c.id == token_id).values(revoked_at=now))
 
     def count_admins(self) -> int:
-        query = sa.select(sa.func.count()).select_from(_users).where(_users.c.role == Role.ADMIN.value)
+        query = (
+            sa.select(sa.func.count())
+            .select_from(_users)
+            .where(_users.c.role == Role.ADMIN.value, _users.c.disabled_at.is_(None), _users.c.deleted_at.is_(None))
+        )
         return int(self.conn.execute(query).scalar_one())
 
     def team_by_name(self, name: str) -> dict[str, Any] | None:
@@ -166,6 +179,8 @@ class SqlIdentityRepo:
                 "display_name": u["display_name"],
                 "role": u["role"],
                 "sso": u["sso_subject"] is not None,
+                "disabled_at": u["disabled_at"],
+                "deleted_at": u["deleted_at"],
                 "teams": [],
             }
             for u in self.conn.execute(sa.select(_users).order_by(_users.c.email)).mappings()
@@ -180,3 +195,33 @@ class SqlIdentityRepo:
             if str(user_id) in by_id:
                 by_id[str(user_id)]["teams"].append({"team": team, "role": role})
         return users
+
+    # --- the account lifecycle ---------------------------------------------------------------
+
+    def revoke_tokens_of(self, user_id: str, now: datetime) -> int:
+        live = (_tokens.c.user_id == user_id, _tokens.c.revoked_at.is_(None))
+        return int(self.conn.execute(_tokens.update().where(*live).values(revoked_at=now)).rowcount)
+
+    def delete_personal_data(self, user_id: str) -> None:
+        """Contact methods, team memberships, calendar feeds, reset links and sessions of a person."""
+        for table in (_contacts, _members, _feeds, _resets, _sessions):
+            self.conn.execute(table.delete().where(table.c.user_id == user_id))
+
+    def delete_other_sessions(self, user_id: str, keep_digest: str) -> None:
+        keep = _sessions.c.token_digest != keep_digest
+        self.conn.execute(_sessions.delete().where(_sessions.c.user_id == user_id, keep))
+
+    def add_reset(self, values: dict[str, Any]) -> None:
+        self.conn.execute(_resets.insert(), values)
+
+    def void_resets_of(self, user_id: str, now: datetime) -> None:
+        unused = (_resets.c.user_id == user_id, _resets.c.used_at.is_(None))
+        self.conn.execute(_resets.update().where(*unused).values(used_at=now))
+
+    def reset_by_digest(self, digest: str) -> dict[str, Any] | None:
+        return first_dict(self.conn.execute(sa.select(_resets).where(_resets.c.token_digest == digest)))
+
+    def use_reset(self, reset_id: str, now: datetime) -> bool:
+        """Mark a link used; False when another request used it first."""
+        unused = (_resets.c.id == reset_id, _resets.c.used_at.is_(None))
+        return bool(self.conn.execute(_resets.update().where(*unused).values(used_at=now)).rowcount)

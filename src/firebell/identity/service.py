@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,17 @@ from firebell.kernel.ids import new_id, new_secret, secret_digest
 
 TOKEN_PREFIX = "fbt_"  # noqa: S105 - a prefix, not a secret
 MIN_PASSWORD = 8
+# Letters, digits and . _ @ + -: no spaces or colons, so `token:<name> of <email>` reads one way only.
+_TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+
+
+def check_token_name(name: str) -> str:
+    name = name.strip()
+    if not _TOKEN_NAME.match(name):
+        raise ValidationFailed.field(
+            "name", "use 1 to 100 letters, digits and . _ @ + - (no spaces), starting with a letter or digit"
+        )
+    return name
 
 
 @functools.cache
@@ -95,41 +107,61 @@ def upsert_person(
     return str(user["id"]), "updated"
 
 
-def create_token(*, repo: IdentityRepo, name: str, scope: str, now: datetime, user_id: str | None = None) -> str:
+def create_token(
+    *,
+    repo: IdentityRepo,
+    name: str,
+    scope: str,
+    now: datetime,
+    user_id: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
     """Create an API token; the secret is returned once and stored only as a digest.
 
     A token of a user can do no more than the user; a token of no user is limited by its scope alone.
+    It works until `expires_at` (None: until revoked).
     """
-    if not name.strip():
-        raise ValidationFailed.field("name", "must not be empty")
+    name = check_token_name(name)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationFailed.field("expires_at", "must be in the future")
     scopes = parse_scopes(scope)
     token = new_secret(TOKEN_PREFIX, 24)
     repo.add_token(
         {
             "id": new_id(),
-            "name": name.strip(),
+            "name": name,
             "token_digest": secret_digest(token),
             "scopes": ",".join(sorted(scopes)),
             "user_id": user_id,
             "created_at": now,
+            "expires_at": expires_at,
         }
     )
     return token
 
 
-def principal_for_token(*, repo: IdentityRepo, token: str) -> Principal:
+def principal_for_token(*, repo: IdentityRepo, token: str, now: datetime) -> Principal:
+    """Who a bearer token acts for; refused when it is revoked, expired, or its user is disabled.
+
+    Its name in audit and timelines is `token:<name>`, and for a user's token `token:<name> of
+    <email>`: token names hold no spaces, so no token can pass for another user's.
+    """
     row = repo.token_by_digest(secret_digest(token))
     if row is None:
         raise Unauthenticated("the API token is unknown or revoked")
+    if row.get("expires_at") is not None and row["expires_at"] <= now:
+        raise Unauthenticated("the API token has expired")
     scopes = parse_scopes(row["scopes"])
     name = f"token:{row['name']}"
     if row["user_id"] is None:
         return Principal(name=name, scopes=scopes, token_id=row["id"])
     user = repo.user(row["user_id"])
-    if user is None:
+    if user is None or user.get("deleted_at") is not None:
         raise Unauthenticated("the API token's user no longer exists")
+    if user.get("disabled_at") is not None:
+        raise Unauthenticated("the API token's user is disabled")
     return Principal(
-        name=name,
+        name=f"{name} of {user['email']}",
         scopes=scopes,
         user_id=str(user["id"]),
         role=Role(user["role"]),
@@ -155,7 +187,9 @@ def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, life
 
 
 def open_session(*, repo: IdentityRepo, user: Mapping[str, Any], now: datetime, lifetime: timedelta) -> WebSession:
-    """Start a browser session for `user`, who has proved who they are."""
+    """Start a browser session for `user`, who has proved who they are (and is not disabled)."""
+    if user.get("disabled_at") is not None or user.get("deleted_at") is not None:
+        raise Unauthenticated("this account is disabled; ask an admin")
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     repo.add_session(
@@ -189,7 +223,7 @@ def principal_for_slack_member(*, repo: IdentityRepo, member_id: str) -> Princip
     """The Firebell user whose Slack member id this is, acting through Slack's buttons (which only
     respond); None when no user has it."""
     user = repo.user_by_slack_member(member_id) if member_id else None
-    if user is None:
+    if user is None or user.get("disabled_at") is not None or user.get("deleted_at") is not None:
         return None
     return Principal(
         name=str(user["display_name"] or user["email"]),
@@ -209,7 +243,7 @@ def set_user_role(*, repo: IdentityRepo, email: str, role: Role) -> Mapping[str,
     user = _user_by_email(repo, email)
     if user["role"] == role.value:
         return user
-    if user["role"] == Role.ADMIN.value and repo.count_admins() <= 1:
+    if user["role"] == Role.ADMIN.value and user.get("disabled_at") is None and repo.count_admins() <= 1:
         raise Conflict(f"{user['email']} is the last admin; make another admin first")
     repo.update_user(str(user["id"]), {"role": role.value})
     repo.delete_sessions_of(str(user["id"]))

@@ -31,6 +31,10 @@ class UserRow(Base):
     # When a page that waits for working hours reaches this person ({"windows": [...]}, in their
     # time zone); None: Monday to Friday, 09:00 to 17:00.
     working_hours: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON, nullable=True)
+    # Set while the person may not log in, use tokens or be paged; cleared when enabled again.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the person was deleted: the row stays (with its name) so history still names them.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ApiTokenRow(Base):
@@ -43,6 +47,7 @@ class ApiTokenRow(Base):
     user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # None: never
 
 
 class WebSessionRow(Base):
@@ -54,3 +59,17 @@ class WebSessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PasswordResetRow(Base):
+    """A one-time link an admin issued for a person to set a new password; stored only as a digest."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(sa.String(26), primary_key=True)
+    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(sa.String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -17,7 +17,8 @@ from firebell.identity.model import Role, parse_role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError, PermissionDenied
+from firebell.kernel.errors import DomainError, PermissionDenied, ValidationFailed
+from firebell.oncall.escalation import parse_duration
 from firebell.web.deps import ContainerDep
 from firebell.web.pages import AdminCsrfSession, FormSession, UserSession, render
 
@@ -67,15 +68,22 @@ def create_token(
     session: FormSession,
     name: Annotated[str, Form()] = "",
     scope: Annotated[str, Form()] = "read",
+    expires_in: Annotated[str, Form()] = "",
 ) -> Response:
+    now = container.clock.now()
     try:
+        try:
+            expires_at = now + parse_duration(expires_in) if expires_in.strip() else None
+        except ValueError as exc:
+            raise ValidationFailed.field("expires_in", str(exc)) from exc
         with transaction(container.engine, write=True) as conn:
             token = service.create_token(
                 repo=SqlIdentityRepo(conn),
                 name=name,
                 scope=scope,
-                now=container.clock.now(),
+                now=now,
                 user_id=session.principal.user_id,
+                expires_at=expires_at,
             )
     except DomainError as exc:
         return _back(error=exc.message)

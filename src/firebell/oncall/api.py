@@ -13,9 +13,18 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from firebell.oncall import ical
+from firebell.oncall.feeds import revoke_feed
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import OnCallNow, add_override, feed, on_call, schedule_names, schedule_view
-from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder
+from firebell.oncall.service import (
+    OnCallNow,
+    add_override,
+    create_feed,
+    feed,
+    on_call,
+    schedule_names,
+    schedule_view,
+)
+from firebell.web.deps import ContainerDep, ReadConn, Reader, Responder, SiteAdmin
 
 router = APIRouter(prefix="/api/v1", tags=["on-call"])
 
@@ -132,6 +141,43 @@ def get_calendar(token: str, conn: ReadConn, container: ContainerDep) -> Respons
         media_type="text/calendar; charset=utf-8",
         headers={"Cache-Control": "private, max-age=300", "Content-Disposition": 'inline; filename="oncall.ics"'},
     )
+
+
+class FeedCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schedule: str | None = Field(default=None, description="a schedule's shifts")
+    user: str | None = Field(default=None, description="or one person's shifts on every schedule (handle or email)")
+
+
+class FeedRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=1, max_length=2000, description="the feed's address (or its secret)")
+
+
+class FeedCreated(BaseModel):
+    url: str = Field(description="the secret address, shown only now")
+
+
+@router.post("/calendar-feeds", response_model=FeedCreated, status_code=201, summary="Issue a calendar feed address")
+def post_feed(body: FeedCreate, container: ContainerDep, _caller: SiteAdmin) -> FeedCreated:
+    with transaction(container.engine, write=True) as conn:
+        token = create_feed(
+            oncall=SqlOncallRepo(conn),
+            identity=SqlIdentityRepo(conn),
+            schedule=body.schedule,
+            user=body.user,
+            now=container.clock.now(),
+        )
+    return FeedCreated(url=f"{container.settings.base_url()}/api/v1/calendar/{token}.ics")
+
+
+@router.post("/calendar-feeds/revoke", status_code=204, summary="Revoke a calendar feed address: it answers 404")
+def post_feed_revoke(body: FeedRevoke, container: ContainerDep, _caller: SiteAdmin) -> Response:
+    with transaction(container.engine, write=True) as conn:
+        revoke_feed(oncall=SqlOncallRepo(conn), address=body.address, now=container.clock.now())
+    return Response(status_code=204)
 
 
 class OverrideCreate(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -50,3 +51,5 @@ class OncallRepo(Protocol):
     def add_feed(self, values: dict[str, Any]) -> None: ...
 
     def feed_by_digest(self, digest: str) -> Mapping[str, Any] | None: ...
+
+    def revoke_feed(self, digest: str, now: datetime) -> bool: ...

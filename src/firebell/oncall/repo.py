@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -104,7 +105,14 @@ class SqlOncallRepo:
         self.conn.execute(_policies.update().where(_policies.c.id == policy_id).values(**values))
 
     def users(self, user_ids: list[str]) -> list[dict[str, Any]]:
-        query = sa.select(_users.c.id, _users.c.handle, _users.c.display_name, _users.c.email, _users.c.timezone)
+        query = sa.select(
+            _users.c.id,
+            _users.c.handle,
+            _users.c.display_name,
+            _users.c.email,
+            _users.c.timezone,
+            _users.c.disabled_at,
+        )
         return [dict(r) for r in self.conn.execute(query.where(_users.c.id.in_(user_ids))).mappings()]
 
     def teams(self) -> list[dict[str, Any]]:
@@ -117,4 +125,19 @@ class SqlOncallRepo:
         self.conn.execute(_feeds.insert(), values)
 
     def feed_by_digest(self, digest: str) -> dict[str, Any] | None:
-        return self._one(sa.select(_feeds).where(_feeds.c.token_digest == digest))
+        """The live feed with this digest: not revoked, and not of a disabled or deleted person."""
+        query = (
+            sa.select(_feeds)
+            .outerjoin(_users, _users.c.id == _feeds.c.user_id)
+            .where(
+                _feeds.c.token_digest == digest,
+                _feeds.c.revoked_at.is_(None),
+                _users.c.disabled_at.is_(None),
+                _users.c.deleted_at.is_(None),
+            )
+        )
+        return self._one(query)
+
+    def revoke_feed(self, digest: str, now: datetime) -> bool:
+        live = (_feeds.c.token_digest == digest, _feeds.c.revoked_at.is_(None))
+        return bool(self.conn.execute(_feeds.update().where(*live).values(revoked_at=now)).rowcount)

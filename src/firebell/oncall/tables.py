@@ -97,3 +97,4 @@ class CalendarFeedRow(Base):
     schedule_id: Mapped[str | None] = mapped_column(sa.ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True)
     user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the address answers 404

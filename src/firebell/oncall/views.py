@@ -9,14 +9,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
 
 from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError
+from firebell.kernel.errors import DomainError, NotFound
+from firebell.oncall.feeds import revoke_feed
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import add_override, on_call, schedule_names, schedule_view
+from firebell.oncall.service import add_override, create_feed, on_call, schedule_names, schedule_view
 from firebell.web.deps import ContainerDep, ReadConn
-from firebell.web.pages import CsrfSession, UserSession, render
+from firebell.web.pages import AdminCsrfSession, CsrfSession, UserSession, render
 
 router = APIRouter()
 
@@ -26,23 +29,36 @@ def now_page(request: Request, conn: ReadConn, container: ContainerDep, session:
     repo = SqlOncallRepo(conn)
     now = container.clock.now()
     answers = [on_call(oncall=repo, schedule_name=name, at=now) for name in schedule_names(repo)]
-    return render(request, "oncall.html", session, answers=answers)
+    return render(request, "oncall.html", session, answers=answers, disabled=_disabled(conn))
+
+
+def _disabled(conn: Connection) -> set[str]:
+    """Ids of the people who are disabled: the pages mark them, as nobody pages them."""
+    return {str(p["id"]) for p in SqlIdentityRepo(conn).people() if p.get("disabled_at") is not None}
 
 
 @router.get("/oncall/{name}", response_class=HTMLResponse)
 def schedule_page(
     request: Request, name: str, conn: ReadConn, container: ContainerDep, session: UserSession
 ) -> Response:
+    return _schedule_page(request, name, conn, container, session)
+
+
+def _schedule_page(
+    request: Request, name: str, conn: Connection, container: ContainerDep, session: WebSession, feed_url: str = ""
+) -> Response:
     start = container.clock.now()
     repo = SqlOncallRepo(conn)
     view = schedule_view(oncall=repo, schedule_name=name, start=start, end=start + timedelta(days=14))
-    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle")]
+    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle") and p.get("disabled_at") is None]
     return render(
         request,
         "oncall_schedule.html",
         session,
         view=view,
         people=people,
+        disabled=_disabled(conn),
+        feed_url=feed_url,
         error=request.query_params.get("error"),
         done=request.query_params.get("done"),
     )
@@ -82,3 +98,40 @@ def override_form(
         return RedirectResponse(f"{back}?error={quote('give a start and an end date and time')}", status_code=303)
     container.changes.bump()
     return RedirectResponse(f"{back}?done={quote(f'override added for {user} ({session.email})')}", status_code=303)
+
+
+@router.post("/oncall/{name}/feeds", response_class=HTMLResponse)
+def feed_form(request: Request, name: str, container: ContainerDep, session: AdminCsrfSession) -> Response:
+    """A new calendar address for this schedule, shown once on the page."""
+    try:
+        with transaction(container.engine, write=True) as conn:
+            token = create_feed(
+                oncall=SqlOncallRepo(conn),
+                identity=SqlIdentityRepo(conn),
+                schedule=name,
+                user=None,
+                now=container.clock.now(),
+            )
+    except DomainError as exc:
+        return RedirectResponse(f"/oncall/{quote(name)}?error={quote(exc.message)}", status_code=303)
+    url = f"{container.settings.base_url()}/api/v1/calendar/{token}.ics"
+    with transaction(container.engine) as conn:
+        return _schedule_page(request, name, conn, container, session, feed_url=url)
+
+
+@router.post("/oncall/{name}/feeds/revoke")
+def feed_revoke_form(
+    name: str, container: ContainerDep, _session: AdminCsrfSession, address: Annotated[str, Form()] = ""
+) -> Response:
+    """Revoke one of this schedule's calendar addresses: it answers 404 from now on."""
+    back = f"/oncall/{quote(name)}"
+    try:
+        with transaction(container.engine, write=True) as conn:
+            oncall = SqlOncallRepo(conn)
+            row = oncall.schedule_by_name(name)
+            if row is None:
+                raise NotFound(f"no schedule named {name!r}")
+            revoke_feed(oncall=oncall, address=address, now=container.clock.now(), schedule_id=str(row["id"]))
+    except DomainError as exc:
+        return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"{back}?done={quote('calendar address revoked: it answers 404 now')}", status_code=303)

@@ -123,6 +123,8 @@ class DeliveryMessenger:
             elif audience == "responders":
                 people = self.paging.people(responder_ids)
                 for user_id, methods in self.paging.contact_methods(responder_ids).items():
+                    if people.get(user_id, {}).get("disabled_at") is not None:
+                        continue  # a disabled person is told nothing
                     usable = [m for m in methods if m["kind"] not in _NOT_FOR_MESSAGES]
                     for method in usable:
                         add(audience, str(method["kind"]), str(method["address"]), user_id)

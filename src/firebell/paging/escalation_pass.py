@@ -194,7 +194,10 @@ def _lookups(
     def level_urgency(level: Level) -> Urgency:
         return Urgency.PAGE if direct else urgency_for(sev, urgency, level.urgency)
 
-    return Lookups(reached, level_urgency, lambda user: people.hours(user, service))
+    def disabled(user: str) -> bool:
+        return people.get({user})[user].get("disabled_at") is not None
+
+    return Lookups(reached, level_urgency, lambda user: people.hours(user, service), disabled)
 
 
 def _dues(row: Mapping[str, Any], policy: Policy, plan: PassPlan) -> list[_Due]:
@@ -325,7 +328,8 @@ def _page(
     make_id: Callable[[], str],
 ) -> int:
     everyone = {p.user for d in due for p in d.people}
-    people = directory_people.get(everyone | {user for d in due for user in d.held_back})
+    skipped = {user for d in due for user in d.planned.disabled}
+    people = directory_people.get(everyone | skipped | {user for d in due for user in d.held_back})
     contacts = repo.contact_methods(everyone)
     services = repo.service_names({str(d.row["service_id"]) for d in due if d.row["service_id"]})
     alerts = {
@@ -376,16 +380,24 @@ def _page(
 def _paged_message(item: _Due, said: list[str], people: Mapping[str, Mapping[str, Any]]) -> str:
     step = item.planned.step
     round_note = f", round {step.round + 1}" if step.round else ""
+    level = item.policy.number(step.level)
+    skipped = [f"{_name(people.get(u, {}), u)} (disabled)" for u in item.planned.disabled]
     if said:
-        message = f"Level {item.policy.number(step.level)}{round_note} paged: " + "; ".join(said)
+        message = f"Level {level}{round_note} paged: " + "; ".join(said)
+    elif skipped:
+        message = f"Level {level}{round_note} paged nobody"
     else:
-        message = (
-            f"Level {item.policy.number(step.level)}{round_note} paged nobody: its targets have nobody on call now"
-        )
+        message = f"Level {level}{round_note} paged nobody: its targets have nobody on call now"
+    if skipped:
+        message += "; skipped: " + ", ".join(skipped)
     if item.held_back:
         names = (str(people.get(u, {}).get("display_name") or u) for u in item.held_back)
         message += f" (drill: in place of {', '.join(names)}, whom the policy reaches)"
     return message
+
+
+def _name(person: Mapping[str, Any], user_id: str) -> str:
+    return str(person.get("display_name") or person.get("handle") or user_id)
 
 
 def _page_person(

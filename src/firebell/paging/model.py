@@ -223,6 +223,7 @@ class PlannedStep:
     urgency: Urgency
     people: tuple[Reached, ...]  # empty: nobody on call (a gap), or the level is skipped
     skipped: bool = False  # the level opens a follow-up for this severity: nobody is paged
+    disabled: tuple[str, ...] = ()  # whom the level reaches but who are disabled: never paged
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,15 +252,18 @@ class Lookups:
     reached: Callable[[int, datetime], tuple[tuple[str, timedelta | None], ...]]  # level index, instant
     urgency: Callable[[Level], Urgency]
     hours: Callable[[str], WorkingHours]  # a person's working hours (or the service's)
+    disabled: Callable[[str], bool] = lambda _user: False  # a disabled person is never paged
 
 
 def plan_pass(policy: Policy, started_at: datetime, taken: int, now: datetime, look: Lookups) -> PassPlan:
     """Every step due by `now`, in order, as the engine pages them.
 
-    A level that waits for working hours pages those of its people who are working now and the rest
-    when their day starts; when none is working, the step (and every later one) waits for the first
-    to start. A level whose urgency is a follow-up is skipped without waiting its timeout. When a
-    person paged has an escalation delay of their own, the next level waits that long instead.
+    A disabled person is never paged: a level that reaches only disabled people is passed over at
+    once, to the next level. A level that waits for working hours pages those of its people who are
+    working now and the rest when their day starts; when none is working, the step (and every later
+    one) waits for the first to start. A level whose urgency is a follow-up is skipped without
+    waiting its timeout. When a person paged has an escalation delay of their own, the next level
+    waits that long instead.
     When more than one pass of the policy fell due (the engine was down), a level is paged once.
     """
     planned: list[PlannedStep] = []
@@ -276,7 +280,14 @@ def plan_pass(policy: Policy, started_at: datetime, taken: int, now: datetime, l
             taken += 1
             continue
         reached = look.reached(current.level, now)
-        people = tuple(Reached(user, now, delay) for user, delay in reached)
+        disabled = tuple(user for user, _delay in reached if look.disabled(user))
+        people = tuple(Reached(user, now, delay) for user, delay in reached if user not in disabled)
+        if disabled and not people:
+            # Everyone it reaches is disabled: the next level is paged now, not after this one's timeout.
+            planned.append(PlannedStep(current, urgency, (), disabled=disabled))
+            started_at -= level.timeout
+            taken += 1
+            continue
         if urgency is Urgency.WORKING_HOURS and people:
             people = tuple(Reached(p.user, look.hours(p.user).next_start(now), p.delay) for p in people)
             if current.round and any(p.at <= now for p in people):
@@ -287,7 +298,7 @@ def plan_pass(policy: Policy, started_at: datetime, taken: int, now: datetime, l
                 hold = Hold(current.level, until, tuple(p.user for p in people))
                 started_at += until - current.due_at
                 break
-        planned.append(PlannedStep(current, urgency, people))
+        planned.append(PlannedStep(current, urgency, people, disabled=disabled))
         delays = [p.delay for p in people if p.delay is not None and p.at <= now]
         if delays:
             started_at += min(delays) - level.timeout

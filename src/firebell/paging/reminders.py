@@ -63,6 +63,8 @@ def _deliveries(
     people = paging.people(users)
     name = str(people.get(due.user, {}).get("display_name") or due.user)
     following = people.get(due.next_user or "", {})
+    if people.get(due.user, {}).get("disabled_at") is not None:
+        return []  # a disabled person is told nothing, as they are paged for nothing
     report = _report(paging.shift_facts(due.user, due.start, due.end)) if due.kind is NoticeKind.HANDOFF else ()
     rows = []
     for method in paging.contact_methods([due.user]).get(due.user, []):

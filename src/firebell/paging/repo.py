@@ -195,6 +195,7 @@ class SqlPagingRepo:
             _users.c.email,
             _users.c.timezone,
             _users.c.working_hours,
+            _users.c.disabled_at,
         ).where(_users.c.id.in_(ids))
         return {str(row["id"]): row for row in all_dicts(self.conn.execute(query))}
 

@@ -89,6 +89,8 @@ def page_responders(
         name = _name(people, user_id)
         if user_id == actor_id:
             skipped.append(Skipped(name, "is the one asking"))
+        elif people.get(user_id, {}).get("disabled_at") is not None:
+            skipped.append(Skipped(name, "is disabled"))
         elif user_id in paging_now:
             skipped.append(Skipped(name, "is already being paged to join and has not answered yet"))
         else:

@@ -15,7 +15,7 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.incidents.queries import get_incident
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError, NotFound
+from firebell.kernel.errors import DomainError, NotFound, PermissionDenied
 from firebell.kernel.severity import Sev
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging import responders, service
@@ -52,6 +52,8 @@ def ack_action(request: Request, token: str, container: ContainerDep) -> Respons
         grant = _grant(container, token)
         with transaction(container.engine, write=True) as conn:
             person = SqlIdentityRepo(conn).user(grant.user_id)
+            if person is not None and (person.get("disabled_at") or person.get("deleted_at")):
+                raise PermissionDenied("this link's person is disabled: acknowledge from the incident page instead")
             actor = str(person["display_name"] or person["email"]) if person else "someone with a page link"
             answer = service.acknowledge(
                 incidents=SqlIncidentRepo(conn),
@@ -78,7 +80,7 @@ def reassign_choices(conn: Any) -> list[tuple[str, str]]:
     people = [
         (f"user:{p['handle']}", f"{p['display_name'] or p['handle']} ({p['handle']})")
         for p in SqlIdentityRepo(conn).people()
-        if p.get("handle")
+        if p.get("handle") and p.get("disabled_at") is None
     ]
     return policies + people
 
@@ -114,7 +116,7 @@ def responder_choices(conn: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     people = [
         (f"user:{p['handle']}", f"{p['display_name'] or p['handle']} ({p['handle']})")
         for p in SqlIdentityRepo(conn).people()
-        if p.get("handle")
+        if p.get("handle") and p.get("disabled_at") is None
     ]
     schedules = [(f"schedule:{s['name']}", f"on call on {s['name']}") for s in oncall.schedules()]
     teams = [(f"team:{t['name']}", f"team {t['name']}") for t in oncall.teams()]

@@ -26,6 +26,7 @@ from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
 from firebell.history import api as history_api
 from firebell.history import views as history_views
+from firebell.identity import account_views
 from firebell.identity import api as identity_api
 from firebell.identity import views as identity_views
 from firebell.incidents import api as incidents_api
@@ -127,6 +128,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         history_views.router,
         identity_api.router,
         identity_views.router,
+        account_views.router,
         audit_api.router,
         audit_views.router,
         postmortems_api.router,

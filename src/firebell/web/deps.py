@@ -107,7 +107,9 @@ def principal(request: Request, container: ContainerDep, db: RequestDbDep, sessi
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         with db.reading() as conn:
-            caller = principal_for_token(repo=SqlIdentityRepo(conn), token=header[7:].strip())
+            caller = principal_for_token(
+                repo=SqlIdentityRepo(conn), token=header[7:].strip(), now=container.clock.now()
+            )
         wait = container.api_limiter.take(caller.token_id or caller.name, time.monotonic())
         if wait:
             container.metrics.api_rate_limited.inc()

@@ -169,3 +169,27 @@ def test_holds_and_delays_never_move_a_due_time_backwards_nor_page_early(
         if plan.ended is not None:
             break
         started, taken = plan.started_at, plan.taken
+
+
+def _without(disabled: set[str], look: Lookups) -> Lookups:
+    return Lookups(look.reached, look.urgency, look.hours, lambda user: user in disabled)
+
+
+def test_a_disabled_person_is_skipped_and_a_level_of_only_them_passes_to_the_next_at_once() -> None:
+    policy = _policy(_level("alice"), _level("dave"), _level("erin"))
+    people = {0: (("alice", None),), 1: (("dave", None), ("bob", None)), 2: (("erin", None),)}
+    plan = plan_pass(policy, NIGHT, 0, NIGHT, _without({"alice", "bob"}, _look(people)))
+    assert [(s.step.level, [p.user for p in s.people], s.disabled) for s in plan.steps] == [
+        (0, [], ("alice",)),
+        (1, ["dave"], ("bob",)),
+    ]
+    assert plan.next_due_at == NIGHT + timedelta(minutes=15)  # level 3 waits level 2's timeout, from now
+
+
+def test_when_everyone_is_disabled_the_escalation_runs_out_without_paging() -> None:
+    policy = _policy(_level("alice"), _level("dave"), repeat=1)
+    plan = plan_pass(
+        policy, NIGHT, 0, NIGHT, _without({"alice", "dave"}, _look({0: (("alice", None),), 1: (("dave", None),)}))
+    )
+    assert all(not s.people for s in plan.steps)
+    assert plan.ended is EscalationState.EXHAUSTED
