@@ -169,6 +169,12 @@ def test_changing_your_password_needs_the_current_one_and_ends_other_sessions(ap
     _person(app, "p@example.com", "old-pass-1", Role.RESPONDER)
     token = user_token(app, "p@example.com", scope="respond")
     other = browser_session(app, "p@example.com")
+    reader = app.client.post(
+        "/api/v1/me/password",
+        json={"current_password": "old-pass-1", "new_password": "new-pass-1"},
+        headers=user_token(app, "p@example.com", scope="read"),
+    )
+    assert reader.status_code == 403, reader.text  # a read-only token changes nothing, not even this
     wrong = app.client.post(
         "/api/v1/me/password", json={"current_password": "nope-nope", "new_password": "new-pass-1"}, headers=token
     )

@@ -145,6 +145,8 @@ def post_reset_link(email: str, container: ContainerDep, caller: SiteAdmin) -> d
 def post_password(body: PasswordChange, container: ContainerDep, caller: Caller) -> Response:
     if caller.user_id is None:
         raise PermissionDenied("a token of no user has no password")
+    if caller.token_id is not None and caller.cap() is Role.VIEWER:
+        raise PermissionDenied("a read-only token cannot change a password")
     with transaction(container.engine, write=True) as conn:
         lifecycle.change_password(
             repo=SqlIdentityRepo(conn), user_id=caller.user_id, current=body.current_password, new=body.new_password

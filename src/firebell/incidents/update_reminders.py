@@ -4,11 +4,12 @@ Pure. The Incident Commander runs the incident and answers for its updates; with
 Communications Lead who writes them; without either, whoever acknowledged the incident; and when
 nobody did, whoever is on call at the highest escalation level the incident reached (the people of
 its latest page at that level), so that a reminder always reaches someone who was told of it.
+A disabled person is reminded of nothing: the reminder goes to the next in that order instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,10 +32,18 @@ class Reminded:
 
 
 def whom_to_remind(
-    roles: Sequence[tuple[Role, str]], acknowledged_by: str | None, pages: Sequence[Paged]
+    roles: Sequence[tuple[Role, str]],
+    acknowledged_by: str | None,
+    pages: Sequence[Paged],
+    disabled: Collection[str] = (),
 ) -> Reminded | None:
     """The people to remind of an overdue update (`roles`: current holders as (role, user id)), or
-    None when the incident has no IC, no Communications Lead, no acknowledgement and no page."""
+    None when the incident has no IC, no Communications Lead, no acknowledgement and no page (of
+    people not `disabled`)."""
+    roles = [(role, user) for role, user in roles if user not in disabled]
+    pages = [p for p in pages if p.user_id not in disabled]
+    if acknowledged_by in disabled:
+        acknowledged_by = None
     commanders = _holders(roles, Role.INCIDENT_COMMANDER)
     if commanders:
         return Reminded(commanders, "Incident Commander")

@@ -147,9 +147,12 @@ class TargetWatch:
         roles = repo.roles(deadline.incident_id)
         paged = paging.pages_of(deadline.incident_id)
         pages = [Paged(int(p["level"]), str(p["user_id"]), p["paged_at"]) for p in paged if p["paged_at"] <= now]
-        chosen = whom_to_remind(
-            [(Role(r["role"]), str(r["user_id"])) for r in roles], row.get("acknowledged_by"), pages
-        )
+        holders = [(Role(r["role"]), str(r["user_id"])) for r in roles]
+        everyone = {user for _role, user in holders} | {p.user_id for p in pages}
+        if row.get("acknowledged_by"):
+            everyone.add(str(row["acknowledged_by"]))
+        disabled = {user for user, person in paging.people(everyone).items() if person.get("disabled_at") is not None}
+        chosen = whom_to_remind(holders, row.get("acknowledged_by"), pages, disabled)
         if chosen is None:
             return f"{message}; nobody to remind: no IC, Communications Lead, acknowledgement or page"
         subject = f"[{sev}] #{row['number']} status update overdue: {row['title']}"[:200]

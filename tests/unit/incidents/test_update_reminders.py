@@ -52,3 +52,17 @@ def test_the_latest_page_at_the_highest_level_reached_last() -> None:
 
 def test_nobody_when_nothing_points_at_anyone() -> None:
     assert whom_to_remind([(Role.SME, "sam")], None, []) is None
+
+
+def test_a_disabled_person_is_passed_over_for_the_next_in_order() -> None:
+    roles = [(Role.INCIDENT_COMMANDER, "ann"), (Role.COMMS_LEAD, "carol")]
+    chosen = whom_to_remind(roles, "bob", PAGES, disabled={"ann"})
+    assert chosen is not None
+    assert chosen.user_ids == ("carol",)
+    chosen = whom_to_remind(roles, "bob", PAGES, disabled={"ann", "carol", "bob"})
+    assert chosen is not None
+    assert chosen.user_ids == ("dave", "erin")
+    chosen = whom_to_remind([], None, PAGES, disabled={"dave"})
+    assert chosen is not None
+    assert chosen.user_ids == ("erin",)
+    assert whom_to_remind([(Role.INCIDENT_COMMANDER, "ann")], None, [], disabled={"ann"}) is None
