@@ -320,7 +320,9 @@ PUBLIC: dict[str, list[tuple[Probe, int, str]]] = {
     ],
     "POST /heartbeat/{key}": [(_request("POST", "/heartbeat/no-such-key-000"), 404, "")],
     "POST /ack/{token}": [(_request("POST", "/ack/forged.link"), 409, "")],
-    "POST /login": [(_request("POST", "/login", data={"email": "bob@example.com", "password": "guess-123"}), 401, "")],
+    "POST /login": [
+        (_request("POST", "/login", data={"email": "bob@example.com", "password": "guess-123"}), 403, "CSRF token")
+    ],
     "POST /api/v1/slack/actions": [
         (functools.partial(_slack, signed=False), 401, "not signed by Slack"),
         (functools.partial(_slack, signed=True), 200, "not linked to a Firebell user"),

@@ -148,8 +148,11 @@ class WebSession:
 
 def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, lifetime: timedelta) -> WebSession:
     user = repo.user_by_email(email.strip().lower())
-    # An unknown email costs the same hashing as a known one: the time taken tells nothing.
-    if not verify_password(user["password_hash"] if user else _nobody(), password) or user is None:
+    stored = user["password_hash"] if user else ""
+    # An unknown email, or a user with no password (single sign-on only), costs the same hashing as
+    # a real check: the time taken tells nothing of who exists.
+    matches = verify_password(stored or _nobody(), password)
+    if user is None or not stored or not matches:
         raise Unauthenticated("wrong email or password")
     return open_session(repo=repo, user=user, now=now, lifetime=lifetime)
 
