@@ -3,6 +3,7 @@ proxies, and a flood of logins with new emails answered 503 at once while intake
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 import uuid
@@ -86,11 +87,14 @@ def test_a_flood_of_new_emails_gets_503_at_once_and_intake_answers(database_url:
         intake.sort()
         REPORTS.append(
             f"login flood (4 clients, 1 hashing slot): {len(answers)} answers {sorted(codes)}, "
-            f"{len(busy)} × 503 (slowest {max(busy, default=0) * 1000:.0f} ms incl. fetching the form); "
+            f"{len(busy)} × 503 (median {statistics.median(busy or [0]) * 1000:.0f} ms, including the form's fetch); "
             f"intake p50 {intake[len(intake) // 2] * 1000:.1f} ms, max {intake[-1] * 1000:.1f} ms"
         )
         assert codes <= {401, 503}
         assert busy, "four clients on one slot: some must find it busy"
         assert all(retry == "1" for code, _, retry in answers if code == 503)
-        assert max(busy) < 2.0  # answered at once, never queued behind the hashing
-        assert intake[-1] < 1.0  # generous: the benchmark (bench/login_flood.py) measures the ratio
+        # Answered at once, never queued behind the hashing (nor behind the web write turn: ~500 ms before).
+        assert statistics.median(busy) < 0.3
+        # Generous bounds (a shared machine): the benchmark (bench/login_flood.py) measures the ratio to idle.
+        assert intake[len(intake) // 2] < 0.25
+        assert intake[int(len(intake) * 0.9)] < 0.5
