@@ -44,6 +44,9 @@ class Refusal:
     message: str
 
 
+BUSY = Refusal(503, "hashing_busy", 1.0, "the server is busy checking other logins")
+
+
 def _nice_thread() -> None:
     with contextlib.suppress(AttributeError, OSError):  # not Linux: the thread keeps the process's priority
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
@@ -115,7 +118,7 @@ class LoginGuard:
     async def check(self, work: Callable[[], T]) -> T | Refusal:
         """Run `work` (the password check) on a hashing thread, or refuse at once when none is free."""
         if not self._free.acquire(blocking=False):
-            return Refusal(503, "hashing_busy", 1.0, "the server is busy checking other logins")
+            return BUSY
 
         def held() -> T:
             try:
@@ -130,6 +133,13 @@ class LoginGuard:
             self._free.release()
             raise
         return await asyncio.wrap_future(future)
+
+    def busy(self) -> bool:
+        """Every hashing slot taken (a hint: `check` decides), so a flood is refused before its body is read."""
+        if self._free.acquire(blocking=False):
+            self._free.release()
+            return False
+        return True
 
     def outcome(self, email: str, *, ok: bool) -> None:
         if ok:

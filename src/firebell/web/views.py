@@ -7,11 +7,11 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.engine import Connection
+from starlette.datastructures import FormData
 
 from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
@@ -19,7 +19,7 @@ from firebell.audit import capture as audit
 from firebell.bootstrap import Container, incident_topic
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
-from firebell.identity.login_guard import Refusal
+from firebell.identity.login_guard import BUSY, Refusal
 from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession, log_in_sso, log_out, open_session, password_holder
@@ -122,35 +122,49 @@ def _login_page(request: Request, container: Container, status_code: int = 200, 
     return page
 
 
-def _refused(request: Request, container: Container, refusal: Refusal, email: str, next: str) -> Response:
+def _refused(request: Request, refusal: Refusal, email: str) -> Response:
+    """A login not checked (limits, a busy server): logged, and a short page; none is rendered, as a
+    flood is mostly made of these."""
     security_log.warning(
         "login_refused",
         extra={"client": client_address(request), "email_digest": _email_digest(email), "reason": refusal.reason},
     )
-    page = _login_page(request, container, refusal.status, next=_safe_next(next), error=refusal.message, email=email)
-    if refusal.retry_after:
-        page.headers["retry-after"] = retry_after_header(refusal.retry_after)
-    return page
+    seconds = retry_after_header(refusal.retry_after)
+    body = _REFUSED_PAGE.format(message=refusal.message, seconds=seconds)
+    return HTMLResponse(body, refusal.status, headers={"retry-after": seconds, "cache-control": "no-store"})
+
+
+_REFUSED_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title></head><body>'
+    '<p role="alert">{message}; try again in {seconds} s.</p><p><a href="/login">Back to the login form</a></p>'
+    "</body></html>"
+)
+
+
+def _form_field(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else default
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login_submit(
-    request: Request,
-    container: ContainerDep,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/incidents",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+async def login_submit(request: Request, container: ContainerDep) -> Response:
     """Check a password, behind the login guard (identity/login_guard.py); never on the event loop."""
     guard = container.login_guard
+    if guard.busy():  # the cheapest answer, before the body is read
+        return _refused(request, BUSY, "")
+    form = await request.form(max_files=0, max_fields=16)
+    email, password = _form_field(form, "email"), _form_field(form, "password")
+    next, csrf_token = _form_field(form, "next", "/incidents"), _form_field(form, "csrf_token")
     client, typed = client_address(request), email.strip().lower()
     if not guard.form_token_ok(request.cookies.get(LOGIN_COOKIE, ""), csrf_token):
+        security_log.warning(
+            "login_refused", extra={"client": client, "email_digest": _email_digest(email), "reason": "csrf"}
+        )
         message = "the login form's CSRF token is missing or stale; reload the page"
-        return _refused(request, container, Refusal(403, "csrf", 0, message), email, next)
+        return _login_page(request, container, 403, next=_safe_next(next), error=message, email=email)
     refusal = guard.admit(client, typed, request.cookies.get(DEVICE_COOKIE, ""))
     if refusal is not None:
-        return _refused(request, container, refusal, email, next)
+        return _refused(request, refusal, email)
     lifetime = timedelta(hours=container.settings.session_hours)
 
     def check() -> WebSession:
@@ -173,7 +187,7 @@ async def login_submit(
         )
         return _login_page(request, container, 401, next=_safe_next(next), error=exc.message, email=email)
     if isinstance(session, Refusal):
-        return _refused(request, container, session, email, next)
+        return _refused(request, session, email)
     guard.outcome(typed, ok=True)
     response = _logged_in(container, session, _safe_next(next), lifetime)
     response.set_cookie(
