@@ -4,7 +4,8 @@ Against a real `firebell serve` (SQLite by default, or `--database-url` for Post
 (PagerDuty Events v2, one alert a request, `--gap` apart) is timed in three phases:
 
 * **idle**: nothing else;
-* **login flood**: `--flooders` clients post the login form as fast as they are answered, each time
+* **login flood**: `--flooders` clients (in a process of their own, so that their work does not delay
+  the intake timer's) post the login form as fast as they are answered, each time
   with a new random email and, through a trusted proxy's X-Forwarded-For, a new random address (a
   botnet: no per-address or per-email limit applies, only the bound on password hashing);
 * **half-open**: `--half-open` connections that sent part of a request's headers and nothing more,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -109,9 +111,9 @@ def intake(server: Server, key: str, count: int, gap: float) -> list[float]:
     return took
 
 
-def flood(server: Server, stop: threading.Event, answers: Counter[int], took: dict[int, list[float]]) -> None:
+def flood(url: str, stop: Any, answers: Counter[int], took: dict[int, list[float]]) -> None:
     """Log in as fast as answered: a new random email and address each time."""
-    with httpx.Client(base_url=server.url, timeout=60) as browser:
+    with httpx.Client(base_url=url, timeout=60) as browser:
         found = TOKEN.search(browser.get("/login").text)
         token = found.group(1) if found else ""  # (a server without a CSRF token on its login form)
         while not stop.is_set():
@@ -124,6 +126,18 @@ def flood(server: Server, stop: threading.Event, answers: Counter[int], took: di
                 status = 0
             answers[status] += 1
             took.setdefault(status, []).append(time.perf_counter() - began)
+
+
+def flooders(url: str, count: int, stop: Any, out: Any) -> None:
+    """`count` flooding clients, in a process of their own: their work never delays the intake timer's."""
+    answers: Counter[int] = Counter()
+    took: dict[int, list[float]] = {}
+    threads = [threading.Thread(target=flood, args=(url, stop, answers, took)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put({status: f"{n} (p50 {pct(took[status], 0.5) * 1000:.0f} ms)" for status, n in sorted(answers.items())})
 
 
 def half_open(server: Server, count: int) -> list[socket.socket]:
@@ -153,22 +167,17 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     try:
         intake(server, key, 20, 0)  # warm-up, not counted
         results["idle"] = figures(intake(server, key, args.alerts, args.gap))
-        answers: Counter[int] = Counter()
-        took: dict[int, list[float]] = {}
-        stop = threading.Event()
-        flooders = [threading.Thread(target=flood, args=(server, stop, answers, took)) for _ in range(args.flooders)]
-        for thread in flooders:
-            thread.start()
+        forked = multiprocessing.get_context("fork")
+        stop, out = forked.Event(), forked.Queue()
+        flooding = forked.Process(target=flooders, args=(server.url, args.flooders, stop, out))
+        flooding.start()
         try:
             time.sleep(1.0)  # the flood under way
             results["login flood"] = figures(intake(server, key, args.alerts, args.gap))
         finally:
             stop.set()
-            for thread in flooders:
-                thread.join()
-        results["logins"] = {
-            status: f"{count} (p50 {pct(took[status], 0.5) * 1000:.0f} ms)" for status, count in sorted(answers.items())
-        }
+            results["logins"] = out.get(timeout=120)
+            flooding.join()
         held = half_open(server, args.half_open)
         try:
             results["half-open"] = figures(intake(server, key, args.alerts, args.gap))

@@ -11,12 +11,17 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 class _Client(Protocol):
+    cookies: httpx.Cookies
+
     def get(self, url: str, **kwargs: Any) -> httpx.Response: ...
     def post(self, url: str, **kwargs: Any) -> httpx.Response: ...
 
 
 def form_token(client: _Client, prefix: str = "") -> str:
-    """The login form's CSRF token; the client keeps the cookie it belongs with."""
+    """The login form's CSRF token; the client keeps the cookie it belongs with. A session the client
+    holds is dropped first: a logged-in browser is sent on from /login, as someone else only after it."""
+    if "firebell_session" in client.cookies:
+        client.cookies.delete("firebell_session")
     page = client.get(f"{prefix}/login")
     found = _TOKEN.search(page.text)
     assert found, f"no CSRF token in the login form ({page.status_code})"
