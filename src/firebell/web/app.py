@@ -42,6 +42,7 @@ from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, openapi_doc, views
 from firebell.web.intake_app import IntakeApp
+from firebell.web.login_front import LoginFront
 from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics
 from firebell.web.pages import LoginRequired, login_redirect
 
@@ -145,7 +146,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     pools = container.settings.pools
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
-    app.intake = IntakeApp(app.framework, container)  # in front of everything: intake skips the rest
+    # In front of everything: intake skips the rest, and so does a login refused while hashing is busy.
+    app.intake = IntakeApp(LoginFront(app.framework, container.login_guard), container)
     _document_intake(app)
     return app
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -19,7 +17,7 @@ from firebell.audit import capture as audit
 from firebell.bootstrap import Container, incident_topic
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
-from firebell.identity.login_guard import BUSY, Refusal
+from firebell.identity.login_guard import Refusal
 from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession, log_in_sso, log_out, open_session, password_holder
@@ -27,7 +25,6 @@ from firebell.incidents import response_views
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
-from firebell.kernel.ratelimit import retry_after_header
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
@@ -35,6 +32,7 @@ from firebell.playbooks import views as playbook_views
 from firebell.postmortems import views as postmortem_views
 from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
+from firebell.web.login_front import email_digest, log_refusal, refused_page, security_log
 from firebell.web.pages import FormSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
@@ -62,17 +60,10 @@ LOGIN_COOKIE = "firebell_login"  # the login form's CSRF nonce (its token is the
 DEVICE_COOKIE = "firebell_device"  # spares a browser that logged in as an email that email's slow-down
 DEVICE_MARK_SECONDS = 365 * 24 * 3600
 
-# Failed logins and refused requests: log records, never database rows (a flood must not become writes).
-security_log = logging.getLogger("firebell.security")
-
 
 def client_address(request: Request) -> str:
     """The peer's address; a trusted proxy's X-Forwarded-For is applied by the server (trusted_proxies)."""
     return request.client.host if request.client else ""
-
-
-def _email_digest(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
 def _record(
@@ -123,22 +114,10 @@ def _login_page(request: Request, container: Container, status_code: int = 200, 
 
 
 def _refused(request: Request, refusal: Refusal, email: str) -> Response:
-    """A login not checked (limits, a busy server): logged, and a short page; none is rendered, as a
-    flood is mostly made of these."""
-    security_log.warning(
-        "login_refused",
-        extra={"client": client_address(request), "email_digest": _email_digest(email), "reason": refusal.reason},
-    )
-    seconds = retry_after_header(refusal.retry_after)
-    body = _REFUSED_PAGE.format(message=refusal.message, seconds=seconds)
+    """A login not checked (limits, a busy server): logged, and a short page."""
+    log_refusal(client_address(request), email, refusal.reason)
+    body, seconds = refused_page(refusal)
     return HTMLResponse(body, refusal.status, headers={"retry-after": seconds, "cache-control": "no-store"})
-
-
-_REFUSED_PAGE = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Log in</title></head><body>'
-    '<p role="alert">{message}; try again in {seconds} s.</p><p><a href="/login">Back to the login form</a></p>'
-    "</body></html>"
-)
 
 
 def _form_field(form: FormData, name: str, default: str = "") -> str:
@@ -150,15 +129,13 @@ def _form_field(form: FormData, name: str, default: str = "") -> str:
 async def login_submit(request: Request, container: ContainerDep) -> Response:
     """Check a password, behind the login guard (identity/login_guard.py); never on the event loop."""
     guard = container.login_guard
-    if guard.busy():  # the cheapest answer, before the body is read
-        return _refused(request, BUSY, "")
     form = await request.form(max_files=0, max_fields=16)
     email, password = _form_field(form, "email"), _form_field(form, "password")
     next, csrf_token = _form_field(form, "next", "/incidents"), _form_field(form, "csrf_token")
     client, typed = client_address(request), email.strip().lower()
     if not guard.form_token_ok(request.cookies.get(LOGIN_COOKIE, ""), csrf_token):
         security_log.warning(
-            "login_refused", extra={"client": client, "email_digest": _email_digest(email), "reason": "csrf"}
+            "login_refused", extra={"client": client, "email_digest": email_digest(email), "reason": "csrf"}
         )
         message = "the login form's CSRF token is missing or stale; reload the page"
         return _login_page(request, container, 403, next=_safe_next(next), error=message, email=email)
@@ -183,7 +160,7 @@ async def login_submit(request: Request, container: ContainerDep) -> Response:
     except Unauthenticated as exc:
         guard.outcome(typed, ok=False)
         security_log.warning(
-            "login_failed", extra={"client": client, "email_digest": _email_digest(email), "reason": "wrong_password"}
+            "login_failed", extra={"client": client, "email_digest": email_digest(email), "reason": "wrong_password"}
         )
         return _login_page(request, container, 401, next=_safe_next(next), error=exc.message, email=email)
     if isinstance(session, Refusal):
