@@ -134,4 +134,4 @@ def test_logins_and_logouts_are_audited_and_failures_only_logged(
     csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     assert guarded.client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     rows = guarded.rows("SELECT action, actor, entity FROM audit_log WHERE action IN ('login', 'logout') ORDER BY id")
-    assert rows == [("login", "pat@example.com", "users"), ("logout", "pat@example.com", "users")]
+    assert rows == [("login", "pat@example.com", "web_sessions"), ("logout", "pat@example.com", "web_sessions")]

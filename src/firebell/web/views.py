@@ -73,7 +73,12 @@ def _record(
     audit.set_actor(session.email, session.principal.user_id, f"{request.method} {request.url.path}")
     user_id = session.principal.user_id or ""
     audit.record(
-        conn, action=action, entity="users", entity_id=user_id, after={"client": client}, at=container.clock.now()
+        conn,
+        action=action,
+        entity="web_sessions",
+        entity_id=user_id,
+        after={"client": client},
+        at=container.clock.now(),
     )
 
 
