@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import threading
 import time
 from collections import Counter, deque
@@ -31,6 +32,7 @@ from firebell.audit import capture as audit
 from firebell.catalog.repo import ConfigCache, SqlCatalogRepo, SqlServiceConfigs
 from firebell.drills.repo import SqlDrillRepo
 from firebell.heartbeats.runner import HeartbeatWatch
+from firebell.identity.login_guard import LoginGuard, default_slots
 from firebell.identity.oidc import OidcClient
 from firebell.incidents.render_pool import RenderLimits, TemplateRenderer
 from firebell.incidents.repo import SqlIncidentRepo
@@ -189,7 +191,7 @@ class Container:
     intake_in: Callable[[Connection, list[Submission]], list[list[EventResult]]]
     intake_limiter: RateLimiter
     api_limiter: RateLimiter
-    login_limiter: RateLimiter
+    login_guard: LoginGuard
     oidc: OidcClient | None
     _key_cache: dict[str, tuple[float, IntegrationRef | None]] = field(default_factory=dict)
     _ingested_children: dict[tuple[str, str], PromCounter] = field(default_factory=dict)
@@ -217,6 +219,7 @@ class Container:
         self.forwards.stop()
         self.http.close()
         self.key_lookups.shutdown(wait=False, cancel_futures=True)
+        self.login_guard.close()
         self.templates.close()
         for engine in (self.engine, self.intake_engine, self.background_engine):
             engine.dispose()
@@ -637,8 +640,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         intake_in,
         intake_limiter=RateLimiter(limits.intake_per_second, limits.intake_burst),
         api_limiter=RateLimiter(limits.api_per_second, limits.api_burst),
-        # Password guesses: ten in a row, then one a minute, per address and email.
-        login_limiter=RateLimiter(1 / 60, 10),
+        login_guard=_login_guard(settings),
         oidc=_oidc(settings),
         intake_engine=intake_engine,
         background_engine=engine,
@@ -649,6 +651,18 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, inline_delivery
         ),
         forwards=forwards,
         templates=_templates(settings),
+    )
+
+
+def _login_guard(settings: Settings) -> LoginGuard:
+    login = settings.login
+    return LoginGuard(
+        secret=settings.secret_key.get_secret_value().encode(),
+        slots=login.hashing_slots or default_slots(os.cpu_count()),
+        per_address_per_minute=login.per_address_per_minute,
+        address_burst=login.address_burst,
+        email_free_failures=login.email_free_failures,
+        email_max_delay=login.email_max_delay_seconds,
     )
 
 

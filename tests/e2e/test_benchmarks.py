@@ -86,3 +86,14 @@ def test_the_acknowledgement_race_benchmark_runs(tmp_path: Path) -> None:
     out = _bench("bench/ack_race.py", "--only", "sqlite", "--races", "10", "--spread", "2", "--json", str(output))
     assert "| sqlite | 10 | 10 | 0 | 0 |" in out
     assert json.loads(output.read_text())["sqlite"]["races"] == 10
+
+
+def test_the_login_flood_benchmark_runs() -> None:
+    out = _bench("bench/login_flood.py", "--alerts", "20", "--flooders", "2", "--half-open", "50")
+    assert "login answers during the flood (2 clients): {" in out
+    ratios = {}
+    for phase in ("idle", "login flood", "half-open (50 held)"):
+        row = next(line for line in out.splitlines() if line.startswith(f"| {phase} |"))
+        ratios[phase] = float(row.rstrip(" |").rsplit("|", 1)[1].strip().rstrip("x"))
+    assert ratios["idle"] == 1.0
+    assert ratios["login flood"] < 50, out  # very generous: the full-size run measures the ratio (target 2x)

@@ -31,6 +31,7 @@ from firebell.infra.db import make_engine
 from firebell.kernel.ids import new_id
 from tests.conftest import REPORTS, cli, last_line, start_server
 from tests.e2e.peers import HttpSink, http_sink
+from tests.web_login import log_in
 
 READERS = 100  # half the web page with a session, half the API with a token
 PROCESSES = 4  # the readers are spread over
@@ -230,7 +231,7 @@ def test_a_hundred_readers_of_an_incident_hold_up_neither_pages_nor_intake(datab
                     },
                 )
                 assert first.status_code == 202, first.text
-                login = client.post("/login", data={"email": "reader@example.com", "password": PASSWORD})
+                login = log_in(client, "reader@example.com", PASSWORD)
                 assert login.status_code == 303, login.text
                 cookie = login.cookies["firebell_session"]
                 alerts = client.get("/api/v1/alerts", headers={"authorization": f"Bearer {token}"}).json()

@@ -320,7 +320,9 @@ PUBLIC: dict[str, list[tuple[Probe, int, str]]] = {
     ],
     "POST /heartbeat/{key}": [(_request("POST", "/heartbeat/no-such-key-000"), 404, "")],
     "POST /ack/{token}": [(_request("POST", "/ack/forged.link"), 409, "")],
-    "POST /login": [(_request("POST", "/login", data={"email": "bob@example.com", "password": "guess-123"}), 401, "")],
+    "POST /login": [
+        (_request("POST", "/login", data={"email": "bob@example.com", "password": "guess-123"}), 403, "CSRF token")
+    ],
     # A reset link is its own credential: a forged one sets nobody's password.
     "POST /reset/{token}": [
         (_request("POST", "/reset/fbr_forged", data={"password": "taken-123", "confirm": "taken-123"}), 404, "")

@@ -22,6 +22,7 @@ from firebell.paging.repo import SqlPagingRepo
 from firebell.web.app import create_app
 from tests.integration.conftest import App
 from tests.integration.principals import open_incident, root_user, service_token, user_token, with_teams
+from tests.web_login import log_in
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def test_in_the_browser_a_viewer_reads_but_cannot_act(teams: App) -> None:
         carol = repo.user_by_email("carol@example.com")
         assert carol is not None
         repo.update_user(str(carol["id"]), {"password_hash": hash_password("pw-123456")})
-    app.client.post("/login", data={"email": "carol@example.com", "password": "pw-123456"})
+    log_in(app.client, "carol@example.com", "pw-123456")
     page = app.client.get(f"/incidents/{number}")
     assert page.status_code == 200
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
@@ -258,7 +259,7 @@ def test_every_change_is_audited_with_before_and_after_and_cannot_be_edited(team
         conn.execute(sa.text("DELETE FROM audit_log"))
     # The page shows the same entries to an admin.
     root_user(app)
-    app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"})
+    log_in(app.client, "root@example.com", "pw-123456")
     page = app.client.get("/audit", params={"entity": "services"})
     assert page.status_code == 200
     assert "token:tests" in page.text
@@ -307,7 +308,7 @@ def test_a_browser_session_changes_nothing_through_the_api_without_its_csrf_toke
     app = teams
     number = open_incident(app, "search-api")
     root_user(app)
-    app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"})
+    log_in(app.client, "root@example.com", "pw-123456")
     assert app.client.get(f"/api/v1/incidents/{number}").status_code == 200
     forged = app.client.post(f"/api/v1/incidents/{number}/acknowledge")
     assert forged.status_code == 403

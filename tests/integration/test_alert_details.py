@@ -16,6 +16,7 @@ from firebell.identity.service import create_token
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
 from tests.integration.principals import root_user
+from tests.web_login import log_in
 
 GRAFANA = Path(__file__).resolve().parents[1] / "fixtures" / "grafana"
 
@@ -192,7 +193,7 @@ def test_opsgenie_description_details_and_tags_are_shown(app: App) -> None:
 
 def _login(app: App) -> None:
     root_user(app)
-    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
+    assert log_in(app.client, "root@example.com", "pw-123456").status_code < 400
 
 
 def test_the_alert_page_and_the_incident_page_show_details_links_and_images_as_links(app: App) -> None:

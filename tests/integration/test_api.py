@@ -8,6 +8,7 @@ from firebell.identity.service import create_token
 from firebell.infra import migrate
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
+from tests.web_login import log_in
 
 
 def token(app: App, scope: str) -> dict[str, str]:
@@ -126,14 +127,10 @@ def test_login_and_pages(app: App) -> None:
             now=app.clock.now(),
         )
     assert app.client.get("/incidents", follow_redirects=False).headers["location"] == "/login?next=/incidents"
-    bad = app.client.post("/login", data={"email": "oncall@example.com", "password": "nope"})
+    bad = log_in(app.client, "oncall@example.com", "nope")
     assert bad.status_code == 401
     assert "wrong email or password" in bad.text
-    ok = app.client.post(
-        "/login",
-        data={"email": "oncall@example.com", "password": "correct horse", "next": "/alerts"},
-        follow_redirects=False,
-    )
+    ok = log_in(app.client, "oncall@example.com", "correct horse", data={"next": "/alerts"}, follow_redirects=False)
     assert ok.status_code == 303
     assert ok.headers["location"] == "/alerts"
     for page in ("/incidents", "/alerts", "/services", "/incidents?status=all&sev=SEV-1"):

@@ -14,6 +14,7 @@ from firebell.identity.service import create_user
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
 from tests.integration.test_intake import am_alert, am_payload
+from tests.web_login import log_in
 
 PASSWORD = "storm-pass-123"
 STORM = 120
@@ -27,7 +28,7 @@ def _storm(app: App) -> tuple[int, str]:
     with transaction(app.container.engine, write=True) as conn:
         create_user(repo=SqlIdentityRepo(conn), email="pat@example.com", password=PASSWORD, role=Role.RESPONDER,
                     now=app.clock.now())  # fmt: skip
-    login = app.client.post("/login", data={"email": "pat@example.com", "password": PASSWORD}, follow_redirects=False)
+    login = log_in(app.client, "pat@example.com", PASSWORD, follow_redirects=False)
     assert login.status_code == 303
     return int(str(app.scalar("select number from incidents"))), key
 

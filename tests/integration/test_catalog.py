@@ -18,6 +18,7 @@ from firebell.oncall.config_file import load, locate, split_field
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from tests.integration.conftest import App, apply_config
+from tests.web_login import log_in as form_log_in
 
 POLICY = """\
 users:
@@ -53,7 +54,7 @@ def log_in(app: App) -> None:
             role=Role.RESPONDER,
             now=app.clock.now(),
         )
-    app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
+    form_log_in(app.client, "ops@example.com", "pw-123456")
 
 
 def test_catalog_facts_are_changed_and_read_through_the_api(app: App) -> None:

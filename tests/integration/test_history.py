@@ -14,6 +14,7 @@ from typing import Any
 from tests.conftest import REPORTS
 from tests.integration.conftest import App
 from tests.integration.principals import root_user
+from tests.web_login import log_in
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "history"
 
@@ -251,7 +252,7 @@ def test_the_import_page_reads_the_upload_of_an_admin_with_the_forms_token(app: 
     app.add_service("checkout")
     app.add_service("payments-db")
     root_user(app)
-    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
+    assert log_in(app.client, "root@example.com", "pw-123456").status_code < 400
     page = app.client.get("/import")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None

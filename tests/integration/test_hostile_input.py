@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.conftest import App
+from tests.web_login import log_in
 
 
 def test_a_nul_character_is_refused_naming_where_it_is(app: App) -> None:
@@ -21,7 +22,7 @@ def test_a_nul_character_is_refused_naming_where_it_is(app: App) -> None:
     assert nested.json()["error"]["details"][0]["field"] == "labels.team"
     query = app.client.get("/api/v1/incidents", params={"service": "a\x00"}, headers=app.auth())
     assert (query.status_code, query.json()["error"]["details"][0]["field"]) == (422, "service")
-    form = app.client.post("/login", data={"email": "a\x00@example.com", "password": "x"})
+    form = log_in(app.client, "a\x00@example.com", "x")
     assert (form.status_code, form.json()["error"]["details"][0]["field"]) == (422, "email")
     path = app.client.get("/api/v1/services/a%00b", headers=app.auth())
     assert path.status_code == 422

@@ -25,6 +25,7 @@ from firebell.infra.settings import PoolSettings, Settings
 from firebell.kernel.clock import ManualClock
 from firebell.web.app import create_app
 from tests.integration.conftest import App
+from tests.web_login import log_in
 
 PAYLOAD = {"summary": "x", "source": "s", "severity": "error"}
 PASSWORD = "pw-123456"
@@ -67,9 +68,7 @@ def _incident(app: App) -> tuple[str, int]:
 def test_every_kind_of_request_is_served_with_one_web_connection(one_connection: App) -> None:
     app = one_connection
     incident_id, number = _incident(app)
-    login = app.client.post(
-        "/login", data={"email": "pat@example.com", "password": "pw-123456"}, follow_redirects=False
-    )
+    login = log_in(app.client, "pat@example.com", "pw-123456", follow_redirects=False)
     assert login.status_code == 303
     started = time.monotonic()
     # A page with a session, API reads with a token, a move that checks the caller's role on the

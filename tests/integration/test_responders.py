@@ -16,6 +16,7 @@ from firebell.paging.messages import MessageNotice, PageNotice, plain_text
 from tests.integration.conftest import PagingApp, apply_config
 from tests.integration.test_access import user_token
 from tests.integration.test_paging import _slack
+from tests.web_login import log_in
 
 CONFIG = """\
 users:
@@ -288,7 +289,7 @@ def _log_in(app: PagingApp, email: str) -> str:
         assert user is not None
         repo.update_user(str(user["id"]), {"password_hash": hash_password("pw-123456")})
     app.client.cookies.clear()
-    assert app.client.post("/login", data={"email": email, "password": "pw-123456"}).status_code == 200
+    assert log_in(app.client, email, "pw-123456").status_code == 200
     page = app.client.get("/incidents").text
     return page.split('name="csrf_token" value="')[1].split('"')[0]
 

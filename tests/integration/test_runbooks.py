@@ -15,6 +15,7 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_token, create_user
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
+from tests.web_login import log_in
 
 FIXTURES = Path(__file__).resolve().parent.parent / "unit" / "runbooks" / "fixtures"
 LEDGER = (FIXTURES / "ledger.md").read_text()
@@ -164,7 +165,7 @@ def _log_in(app: App, role: Role = Role.ADMIN) -> str:
             role=role,
             now=app.clock.now(),
         )
-    app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
+    log_in(app.client, "ops@example.com", "pw-123456")
     page = app.client.get("/runbooks")
     return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 

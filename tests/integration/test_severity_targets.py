@@ -20,6 +20,7 @@ from firebell.oncall.export import export
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from tests.integration.conftest import PagingApp
+from tests.web_login import log_in
 
 FRIDAY_1630 = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
 MONDAY_0930 = datetime(2026, 3, 9, 9, 30, tzinfo=UTC)
@@ -238,7 +239,7 @@ def test_the_pages_show_the_targets(paging: PagingApp) -> None:
             repo=SqlIdentityRepo(conn), email="ic@example.com", password="correct horse", role=Role.RESPONDER,
             now=paging.clock.now(),
         )  # fmt: skip
-    paging.client.post("/login", data={"email": "ic@example.com", "password": "correct horse"})
+    log_in(paging.client, "ic@example.com", "correct horse")
     _apply(paging, "severities:\n  SEV-4: {resolve: 10d}\n")
     reference = paging.client.get("/classify")
     assert reference.status_code == 200

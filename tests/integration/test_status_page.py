@@ -16,6 +16,7 @@ from firebell.identity.service import create_token
 from firebell.incidents.repo import SqlIncidentRepo
 from firebell.infra.db import transaction
 from tests.integration.conftest import App
+from tests.web_login import log_in
 
 V2 = (
     "/api/v2/summary.json",
@@ -426,7 +427,7 @@ def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
     anonymous = app.client.post("/status-page/admin/components", data={"name": "API"}, follow_redirects=False)
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/login")
-    app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
+    log_in(app.client, "ops@example.com", "pw-123456")
     assert app.client.post("/status-page/admin/components", data={"name": "API"}).status_code == 403  # no token
     page = app.client.get("/status-page/admin")
     assert page.status_code == 200
@@ -449,7 +450,7 @@ def test_admin_forms_need_a_session_and_its_csrf_token(app: App) -> None:
             role=Role.ADMIN,
             now=app.clock.now(),
         )
-    app.client.post("/login", data={"email": "root@example.com", "password": "pw-654321"})
+    log_in(app.client, "root@example.com", "pw-654321")
     page = app.client.get("/status-page/admin")
     csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
     added = app.client.post(

@@ -15,6 +15,7 @@ from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra.db import transaction
 from tests.integration.conftest import App, apply_config
+from tests.web_login import log_in
 
 MARK = 'XSS<script>alert("xss")</script><img src=x onerror=alert(1)>"\'><svg onload=alert(2)>'
 MARKDOWN = f'{MARK}\n\n[click](javascript:alert(3)) <a href="javascript:alert(4)">raw</a>\n\n<iframe src=x></iframe>'
@@ -197,7 +198,7 @@ def hostile(app: App) -> dict[str, str]:
             role=Role.ADMIN,
             now=app.clock.now(),
         )
-    ok(c.post("/login", data={"email": "root@example.com", "password": "pw-123456"}))
+    ok(log_in(c, "root@example.com", "pw-123456"))
     pd_alert = next(a for a in ok(c.get("/api/v1/alerts", headers=h)) if a["dedup_key"] == "hostile-pd")
     am = next(a for a in ok(c.get("/api/v1/alerts", headers=h)) if a["dedup_key"] == "hostile-am")
     return {

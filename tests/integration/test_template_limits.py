@@ -22,6 +22,7 @@ from firebell.infra.db import transaction
 from firebell.kernel.errors import ValidationFailed
 from tests.integration.conftest import App
 from tests.integration.principals import root_user
+from tests.web_login import log_in
 
 NESTED_LOOPS = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
 MEMORY_FLOOD = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}"
@@ -154,7 +155,7 @@ def _incident(app: App) -> int:
 
 def _login(app: App) -> str:
     root_user(app)
-    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
+    assert log_in(app.client, "root@example.com", "pw-123456").status_code < 400
     page = app.client.get("/templates").text
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 

@@ -21,6 +21,7 @@ from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from firebell.paging.messages import PageNotice
 from tests.integration.conftest import PagingApp, apply_config
+from tests.web_login import log_in
 
 # Alice is on call in New York, Bob in Berlin; Dave is the engineering lead, Vera the VP.
 TEAM = """\
@@ -247,7 +248,7 @@ def _log_in(app: PagingApp) -> None:
             repo=SqlIdentityRepo(conn), email="root@example.com", password="pw-123456", role=Role.ADMIN,
             now=app.clock.now(),
         )  # fmt: skip
-    assert app.client.post("/login", data={"email": "root@example.com", "password": "pw-123456"}).status_code < 400
+    assert log_in(app.client, "root@example.com", "pw-123456").status_code < 400
 
 
 def test_export_writes_back_levels_delays_severities_urgency_and_rules(paging_app: PagingApp) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from firebell.identity.model import Role
 from tests.integration.conftest import App
 from tests.integration.test_api import token
+from tests.web_login import log_in
 
 
 def _fire(app: App, summary: str, alertname: str, dedup_key: str, severity: str = "critical") -> str:
@@ -154,7 +155,7 @@ def test_the_pages_show_the_verdict_and_its_buttons_mark_alerts(app: App) -> Non
             role=Role.RESPONDER,
             now=app.clock.now(),
         )
-    app.client.post("/login", data={"email": "ops@example.com", "password": "pw-123456"})
+    log_in(app.client, "ops@example.com", "pw-123456")
     page = app.client.get("/alerts")
     assert "No action needed" in page.text
     csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

@@ -78,3 +78,27 @@ def test_writes_fill_their_own_turns_without_taking_the_readers() -> None:
             assert (await slow).status_code == 200
 
     asyncio.run(scenario())
+
+
+def test_a_password_login_holds_no_write_turn() -> None:
+    """A login bounds its own hashing (identity/login_guard.py): one in progress must not keep an
+    acknowledgement waiting, however many more are posted."""
+
+    class HeldLogin(Held):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["path"] == "/login":
+                scope = {**scope, "path": "/slow"}
+            await super().__call__(scope, receive, send)
+
+    async def scenario() -> None:
+        held = HeldLogin()
+        app = Admission(held, limit=1, wait=0.2)
+        async with _client(app) as client:
+            login = asyncio.create_task(client.post("/login"))
+            await held.started.wait()
+            ack = await client.post("/incidents/1/move/acknowledged")
+            assert (ack.status_code, ack.text) == (200, "POST")
+            held.release.set()
+            assert (await login).status_code == 200
+
+    asyncio.run(scenario())

@@ -178,12 +178,18 @@ class WebSession:
     email: str
 
 
-def log_in(*, repo: IdentityRepo, email: str, password: str, now: datetime, lifetime: timedelta) -> WebSession:
-    user = repo.user_by_email(email.strip().lower())
-    # An unknown email costs the same hashing as a known one: the time taken tells nothing.
-    if not verify_password(user["password_hash"] if user else _nobody(), password) or user is None:
+def password_holder(user: Mapping[str, Any] | None, password: str) -> Mapping[str, Any]:
+    """`user` (as found by their email), when `password` is theirs; else Unauthenticated.
+
+    An unknown email (`user` None), or a user with no password (single sign-on only), costs the same
+    hashing as a real check: the time taken tells nothing of who exists. Call it outside any
+    transaction: the hashing takes a good part of a second.
+    """
+    stored = str(user["password_hash"] or "") if user else ""
+    matches = verify_password(stored or _nobody(), password)
+    if user is None or not stored or not matches:
         raise Unauthenticated("wrong email or password")
-    return open_session(repo=repo, user=user, now=now, lifetime=lifetime)
+    return user
 
 
 def open_session(*, repo: IdentityRepo, user: Mapping[str, Any], now: datetime, lifetime: timedelta) -> WebSession:

@@ -6,11 +6,12 @@ reference (docs/configuration.md), so what is documented is what is read.
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from firebell.kernel.netpolicy import OutboundPolicy
 
@@ -60,6 +61,29 @@ class LimitSettings(BaseModel):
         default=20.0, ge=0, description="Requests a second per API token on /api/v1 (0: no limit); over it, 429."
     )
     api_burst: int = Field(default=200, ge=1, description="Requests per token allowed at once above the rate.")
+
+
+class LoginSettings(BaseModel):
+    """Password logins. Checking a password costs about a second of CPU and 64 MiB (Argon2id), so the
+    checks run on a few threads of their own, niced below the rest of the process, and a login that
+    finds them all busy is answered 503 with Retry-After at once rather than queued."""
+
+    hashing_slots: int = Field(
+        default=0, ge=0, le=64, description="Password checks at once per process (0: one per CPU beyond the first)."
+    )
+    per_address_per_minute: float = Field(
+        default=30.0, ge=0, description="Login attempts a minute from one address, whatever the email (0: no limit)."
+    )
+    address_burst: int = Field(default=10, ge=1, description="Attempts from one address at once above the rate.")
+    email_free_failures: int = Field(
+        default=5, ge=0, description="Failed logins to one email before each further one doubles the wait."
+    )
+    email_max_delay_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="The longest wait between tries on one email (0: none). A browser that logged in as that "
+        "email before is not made to wait, so no one can keep its owner out.",
+    )
 
 
 class PoolSettings(BaseModel):
@@ -422,6 +446,11 @@ class Settings(BaseSettings):
         description="How people and senders reach this server (in links and URLs); default http://HOST:PORT "
         "(https with TLS set).",
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or "
+        "CIDRs, comma-separated (empty: none; the peer's address is the client's).",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
         description="Signs acknowledge links and single sign-on state: the same on every node, at least "
@@ -436,6 +465,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     pools: PoolSettings = PoolSettings()
     limits: LimitSettings = LimitSettings()
+    login: LoginSettings = LoginSettings()
     oidc: OidcSettings = OidcSettings()
     outbound: OutboundSettings = OutboundSettings()
     retention: RetentionSettings = RetentionSettings()
@@ -449,6 +479,19 @@ class Settings(BaseSettings):
     status_page: StatusPageSettings = StatusPageSettings()
     learning: LearningSettings = LearningSettings()
     runbooks: RunbookSettings = RunbookSettings()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for each in value:
+                try:
+                    ipaddress.ip_network(str(each), strict=False)
+                except ValueError:
+                    raise ValueError(f"{each!r} is not an address or CIDR") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_prod(self) -> Settings:

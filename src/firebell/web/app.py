@@ -44,6 +44,7 @@ from firebell.statuspage import views as statuspage_views
 from firebell.web import errors, health, openapi_doc, views
 from firebell.web.content_policy import policies
 from firebell.web.intake_app import IntakeApp
+from firebell.web.login_front import LoginFront
 from firebell.web.middleware import Admission, AuditScopes, BodyLimit, NulGuard, RequestMetrics, SecurityHeaders
 from firebell.web.pages import LoginRequired, login_redirect
 
@@ -148,8 +149,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(RequestMetrics, metrics=container.metrics)
     pools = container.settings.pools
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
-    # In front of everything: intake skips the rest; every answer, intake's too, gets the headers.
-    app.front = SecurityHeaders(IntakeApp(app.framework, container), policies(app))
+    # In front of everything: intake skips the rest, and so does a login refused while hashing is
+    # busy; every answer, theirs too, gets the security headers.
+    app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies(app))
     _document_intake(app)
     return app
 

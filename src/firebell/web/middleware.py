@@ -245,10 +245,13 @@ class Admission:
     process keeps its time for intake, paging and those being served.
 
     Intake is answered before this (web/intake_app.py); liveness, readiness, metrics, the live-update
-    stream (open for as long as a page is) and static files never wait here.
+    stream (open for as long as a page is) and static files never wait here. Nor does a password login:
+    it bounds itself (identity/login_guard.py), and holding a write turn through its hashing would
+    keep a responder's acknowledgement waiting behind whoever floods the login form.
     """
 
     EXEMPT = ("/healthz", "/readyz", "/metrics", "/ui/stream", "/static/")
+    SELF_BOUNDED = frozenset({("POST", "/login")})
     READS = frozenset({"GET", "HEAD", "OPTIONS"})
     RETRY_AFTER = 1  # seconds
 
@@ -259,7 +262,11 @@ class Admission:
         self._lanes: dict[bool, asyncio.Semaphore] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.EXEMPT):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(self.EXEMPT)
+            or (scope["method"], scope["path"]) in self.SELF_BOUNDED
+        ):
             await self.app(scope, receive, send)
             return
         if self._lanes is None:  # made on the server's own event loop

@@ -13,6 +13,9 @@ Connections are bounded in time and number (settings.http): a request's headers 
 `header_timeout_seconds` (else 408 and the connection closes), an idle keep-alive connection closes
 after `keep_alive_seconds`, and a connection beyond `max_connections` gets 503 at once and closes, so
 that clients which never finish their headers cannot take every file descriptor.
+
+Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are believed only from `trusted_proxies`; from
+anyone else, the peer's address is the client's (the login limits count by it).
 """
 
 from __future__ import annotations
@@ -183,6 +186,9 @@ def run_server(settings: Settings) -> None:
         timeout_keep_alive=settings.http.keep_alive_seconds,  # type: ignore[arg-type]
         ssl_certfile=settings.tls.cert_file or None,
         ssl_keyfile=settings.tls.key_file or None,
+        # X-Forwarded-For and -Proto only from the proxies named (uvicorn's default trusts 127.0.0.1).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or "",
     )
     config.header_timeout = settings.http.header_timeout_seconds
     config.max_connections = connection_cap(settings.http.max_connections)

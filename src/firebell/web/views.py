@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy.engine import Connection
+from starlette.datastructures import FormData
 
 from firebell.actionitems import views as action_item_views
 from firebell.alerts import views as alert_views
+from firebell.audit import capture as audit
 from firebell.bootstrap import Container, incident_topic
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
+from firebell.identity.login_guard import Refusal
 from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
-from firebell.identity.service import WebSession, log_in, log_in_sso, log_out
+from firebell.identity.service import WebSession, log_in_sso, log_out, open_session, password_holder
 from firebell.incidents import response_views
 from firebell.incidents import views as incident_views
 from firebell.infra.db import transaction
 from firebell.kernel.errors import Unauthenticated
-from firebell.kernel.ratelimit import retry_after_header
 from firebell.oncall import policy_views
 from firebell.oncall import views as oncall_views
 from firebell.paging import views as paging_views
@@ -31,6 +32,7 @@ from firebell.playbooks import views as playbook_views
 from firebell.postmortems import views as postmortem_views
 from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
+from firebell.web.login_front import email_digest, log_refusal, refused_page, security_log
 from firebell.web.pages import FormSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
@@ -54,6 +56,30 @@ def _safe_next(target: str) -> str:
 
 
 SSO_COOKIE = "firebell_sso"
+LOGIN_COOKIE = "firebell_login"  # the login form's CSRF nonce (its token is the nonce, signed)
+DEVICE_COOKIE = "firebell_device"  # spares a browser that logged in as an email that email's slow-down
+DEVICE_MARK_SECONDS = 365 * 24 * 3600
+
+
+def client_address(request: Request) -> str:
+    """The peer's address; a trusted proxy's X-Forwarded-For is applied by the server (trusted_proxies)."""
+    return request.client.host if request.client else ""
+
+
+def _record(
+    conn: Connection, container: Container, action: str, session: WebSession, client: str, request: Request
+) -> None:
+    """A login or logout in the audit log, as the person it is."""
+    audit.set_actor(session.email, session.principal.user_id, f"{request.method} {request.url.path}")
+    user_id = session.principal.user_id or ""
+    audit.record(
+        conn,
+        action=action,
+        entity="web_sessions",
+        entity_id=user_id,
+        after={"client": client},
+        at=container.clock.now(),
+    )
 
 
 @router.get("/")
@@ -70,35 +96,92 @@ def login_page(
     return _login_page(request, container, next=_safe_next(next), error=None)
 
 
-def _login_page(request: Request, container: Container, **context: object) -> HTMLResponse:
+def _login_page(request: Request, container: Container, status_code: int = 200, **context: object) -> HTMLResponse:
+    """The login page, with its form's CSRF token for the browser's nonce cookie (set when missing)."""
     oidc = container.settings.oidc
     sso = oidc.button_label if container.oidc is not None else ""
-    return render(request, "login.html", None, sso=sso, **context)
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    fresh = len(nonce) < 16 or len(nonce) > 64
+    if fresh:
+        nonce = container.login_guard.new_nonce()
+    token = container.login_guard.form_token(nonce)
+    page = render(request, "login.html", None, sso=sso, csrf_token=token, status_code=status_code, **context)
+    if fresh:
+        page.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            httponly=True,
+            samesite="strict",
+            secure=container.settings.env == "prod",
+            path="/login",
+        )
+    return page
+
+
+def _refused(request: Request, refusal: Refusal, email: str) -> Response:
+    """A login not checked (limits, a busy server): logged, and a short page."""
+    log_refusal(client_address(request), email, refusal.reason)
+    body, seconds = refused_page(refusal)
+    return HTMLResponse(body, refusal.status, headers={"retry-after": seconds, "cache-control": "no-store"})
+
+
+def _form_field(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else default
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(
-    request: Request,
-    container: ContainerDep,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/incidents",
-) -> Response:
+async def login_submit(request: Request, container: ContainerDep) -> Response:
+    """Check a password, behind the login guard (identity/login_guard.py); never on the event loop."""
+    guard = container.login_guard
+    form = await request.form(max_files=0, max_fields=16)
+    email, password = _form_field(form, "email"), _form_field(form, "password")
+    next, csrf_token = _form_field(form, "next", "/incidents"), _form_field(form, "csrf_token")
+    client, typed = client_address(request), email.strip().lower()
+    if not guard.form_token_ok(request.cookies.get(LOGIN_COOKIE, ""), csrf_token):
+        security_log.warning(
+            "login_refused", extra={"client": client, "email_digest": email_digest(email), "reason": "csrf"}
+        )
+        message = "the login form's CSRF token is missing or stale; reload the page"
+        return _login_page(request, container, 403, next=_safe_next(next), error=message, email=email)
+    refusal = guard.admit(client, typed, request.cookies.get(DEVICE_COOKIE, ""))
+    if refusal is not None:
+        return _refused(request, refusal, email)
     lifetime = timedelta(hours=container.settings.session_hours)
-    client = request.client.host if request.client else ""
-    try:
-        wait = container.login_limiter.take(f"{client}|{email.strip().lower()}", time.monotonic())
-        if wait:
-            raise Unauthenticated(f"too many attempts; try again in {retry_after_header(wait)} seconds")
+
+    def check() -> WebSession:
+        # The hashing happens between two short transactions, never inside one (on SQLite a write
+        # transaction held through it would hold up alert intake).
+        with transaction(container.engine) as conn:
+            found = SqlIdentityRepo(conn).user_by_email(typed)
+        user = password_holder(found, password)
         with transaction(container.engine, write=True) as conn:
-            session = log_in(
-                repo=SqlIdentityRepo(conn), email=email, password=password, now=container.clock.now(), lifetime=lifetime
-            )
+            session = open_session(repo=SqlIdentityRepo(conn), user=user, now=container.clock.now(), lifetime=lifetime)
+            _record(conn, container, "login", session, client, request)
+        return session
+
+    try:
+        session = await guard.check(check)
     except Unauthenticated as exc:
-        refused = _login_page(request, container, next=_safe_next(next), error=exc.message, email=email)
-        refused.status_code = 401
-        return refused
-    return _logged_in(container, session, _safe_next(next), lifetime)
+        guard.outcome(typed, ok=False)
+        security_log.warning(
+            "login_failed", extra={"client": client, "email_digest": email_digest(email), "reason": "wrong_password"}
+        )
+        return _login_page(request, container, 401, next=_safe_next(next), error=exc.message, email=email)
+    if isinstance(session, Refusal):
+        return _refused(request, session, email)
+    guard.outcome(typed, ok=True)
+    response = _logged_in(container, session, _safe_next(next), lifetime)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        guard.device_mark(typed),
+        max_age=DEVICE_MARK_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=container.settings.env == "prod",
+        path="/login",
+    )
+    return response
 
 
 def _logged_in(container: Container, session: WebSession, target: str, lifetime: timedelta) -> Response:
@@ -178,9 +261,10 @@ def sso_finish(request: Request, container: ContainerDep) -> Response:
 
 
 @router.post("/logout")
-def logout(container: ContainerDep, session: FormSession) -> Response:
+def logout(request: Request, container: ContainerDep, session: FormSession) -> Response:
     with transaction(container.engine, write=True) as conn:
         log_out(repo=SqlIdentityRepo(conn), token=session.token)
+        _record(conn, container, "logout", session, client_address(request), request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

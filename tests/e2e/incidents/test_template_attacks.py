@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from firebell.incidents.repo import SqlIncidentRepo
 from tests.conftest import REPORTS, Server, cli, last_line
+from tests.web_login import log_in
 
 NESTED_LOOPS = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
 ATTACKS = {
@@ -106,7 +107,7 @@ def test_hostile_templates_neither_grow_the_server_nor_stall_intake(server: Serv
     warm = api.post(f"/api/v1/incidents/{number}/communications/preview", json={"template": "update.slack"})
     assert warm.status_code == 200, warm.text
     web = httpx.Client(base_url=url, timeout=30)  # logged in first: a password check itself takes 64 MiB
-    assert web.post("/login", data={"email": "ic@example.com", "password": PASSWORD}).status_code < 400
+    assert log_in(web, "ic@example.com", PASSWORD).status_code < 400
     before, peak_before = _rss_mb(pid), _rss_mb(pid, "VmHWM")
     for name, source in ATTACKS.items():
         answer, took, slowest = _during(

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import httpx
 
 from tests.conftest import Server, cli, last_line
+from tests.web_login import log_in
 
 PASSWORD = "watcher-pass-123"
 
@@ -73,7 +74,8 @@ def test_an_incident_page_hears_only_of_its_incident(server: Server) -> None:
     _alert(server, db, "db-1")
     auth = {"authorization": f"Bearer {token}"}
     alerts = {a["dedup_key"]: a["incident_id"] for a in httpx.get(f"{server.url}/api/v1/alerts", headers=auth).json()}
-    login = httpx.post(f"{server.url}/login", data={"email": "watcher@example.com", "password": PASSWORD})
+    with httpx.Client(base_url=server.url) as browser:
+        login = log_in(browser, "watcher@example.com", PASSWORD)
     cookie = login.cookies["firebell_session"]
     time.sleep(1.5)  # past the change watch's look at what these made
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firebell.kernel.ratelimit import RateLimiter, retry_after_header
+from firebell.kernel.ratelimit import FailureBackoff, RateLimiter, retry_after_header
 
 
 def test_a_burst_then_the_rate_and_keys_apart() -> None:
@@ -51,3 +51,26 @@ def test_never_more_than_the_burst_plus_the_rate_times_the_time(rate: float, bur
 
 def test_retry_after_is_whole_seconds_at_least_one() -> None:
     assert [retry_after_header(s) for s in (0.01, 1.0, 1.2)] == ["1", "1", "2"]
+
+
+def test_failures_past_the_free_ones_double_the_wait_up_to_the_most() -> None:
+    backoff = FailureBackoff(free=2, max_delay=8)
+    waits = []
+    for n in range(7):
+        backoff.failed("k", now=100.0 * n)
+        waits.append(backoff.wait("k", now=100.0 * n))
+    assert waits == [0, 0, 1, 2, 4, 8, 8]
+    assert backoff.wait("k", now=600.0 + 8) == 0.0  # a bounded slow-down, never a lockout
+    assert backoff.wait("other", now=600.0) == 0.0
+    backoff.succeeded("k")
+    backoff.failed("k", now=700.0)
+    assert backoff.wait("k", now=700.0) == 0.0  # a success starts the count again
+
+
+def test_failure_backoff_forgets_idle_keys_before_growing_past_its_size() -> None:
+    backoff = FailureBackoff(free=0, max_delay=5, max_keys=10)
+    for n in range(10):
+        backoff.failed(f"k{n}", now=0.0)
+    backoff.failed("new", now=10.0)
+    assert len(backoff._failures) == 1
+    assert FailureBackoff(free=0, max_delay=0).wait("k", 0.0) == 0.0  # 0: off
