@@ -9,7 +9,8 @@ Against a real `firebell serve` (SQLite by default, or `--database-url` for Post
   with a new random email and, through a trusted proxy's X-Forwarded-For, a new random address (a
   botnet: no per-address or per-email limit applies, only the bound on password hashing);
 * **half-open**: `--half-open` connections that sent part of a request's headers and nothing more,
-  held throughout (the server's header deadline is set past the phase, so none is closed early).
+  held throughout (the server's header deadline is set past the phase, so none is closed early);
+* **both at once**: the login flood again while those connections are still held.
 
 It prints intake's p50/p99 in each phase and its ratio to idle (the target: p99 within 2x idle),
 and the login answers by status.
@@ -156,6 +157,22 @@ def figures(took: list[float]) -> dict[str, float]:
     return {"p50_ms": pct(took, 0.50) * 1000, "p99_ms": pct(took, 0.99) * 1000, "max_ms": max(took) * 1000}
 
 
+def flooded(server: Server, key: str, args: argparse.Namespace) -> tuple[dict[str, float], Any]:
+    """Intake's figures while `args.flooders` clients flood the login form, and the login answers."""
+    forked = multiprocessing.get_context("fork")
+    stop, out = forked.Event(), forked.Queue()
+    flooding = forked.Process(target=flooders, args=(server.url, args.flooders, stop, out))
+    flooding.start()
+    try:
+        time.sleep(1.0)  # the flood under way
+        timed = figures(intake(server, key, args.alerts, args.gap))
+    finally:
+        stop.set()
+        logins = out.get(timeout=120)
+        flooding.join()
+    return timed, logins
+
+
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     database_url = args.database_url or f"sqlite:///{workdir / 'login-flood.db'}"
     server = Server(database_url, workdir, header_timeout=300)
@@ -167,20 +184,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     try:
         intake(server, key, 20, 0)  # warm-up, not counted
         results["idle"] = figures(intake(server, key, args.alerts, args.gap))
-        forked = multiprocessing.get_context("fork")
-        stop, out = forked.Event(), forked.Queue()
-        flooding = forked.Process(target=flooders, args=(server.url, args.flooders, stop, out))
-        flooding.start()
-        try:
-            time.sleep(1.0)  # the flood under way
-            results["login flood"] = figures(intake(server, key, args.alerts, args.gap))
-        finally:
-            stop.set()
-            results["logins"] = out.get(timeout=120)
-            flooding.join()
+        results["login flood"], results["logins"] = flooded(server, key, args)
         held = half_open(server, args.half_open)
         try:
             results["half-open"] = figures(intake(server, key, args.alerts, args.gap))
+            results["both"], results["logins, both"] = flooded(server, key, args)
         finally:
             for sock in held:
                 sock.close()
@@ -194,7 +202,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="default: a new SQLite file (PostgreSQL: an empty database)")
     parser.add_argument("--alerts", type=int, default=400, help="alerts timed in each phase")
     parser.add_argument("--gap", type=float, default=0.02, help="seconds between alerts")
-    parser.add_argument("--flooders", type=int, default=8, help="clients posting the login form meanwhile")
+    parser.add_argument("--flooders", type=int, default=1, help="clients posting the login form meanwhile")
     parser.add_argument("--half-open", type=int, default=4000, help="half-open connections held meanwhile")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
@@ -209,12 +217,14 @@ def main() -> None:
     idle = results["idle"]
     print()
     print(f"login answers during the flood ({args.flooders} clients): {results['logins']}")
+    print(f"login answers during the flood with the connections held: {results['logins, both']}")
     print()
     print("| phase | intake p50 | p99 | max | p99 / idle p99 |")
     print("|---|---:|---:|---:|---:|")
-    for phase in ("idle", "login flood", "half-open"):
+    labels = {"half-open": f"half-open ({args.half_open} held)", "both": "login flood and half-open at once"}
+    for phase in ("idle", "login flood", "half-open", "both"):
         r = results[phase]
-        label = f"{phase} ({args.half_open} held)" if phase == "half-open" else phase
+        label = labels.get(phase, phase)
         print(
             f"| {label} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | "
             f"{r['p99_ms'] / idle['p99_ms']:.2f}x |"
