@@ -36,6 +36,22 @@ def test_an_admin_disables_someone_on_call_after_seeing_the_impact(browser: Brow
     _shot(page, "account-disabled.png")
     carol = next(u for u in server.api("GET", "/api/v1/users").json() if u["email"] == "carol@firebell.local")
     assert carol["disabled_at"] is not None
+    # Delete asks first: dismissed, nothing is sent; accepted, it is refused while a schedule names her.
+    delete = page.locator("#people tr", has_text="carol@firebell.local").get_by_role("button", name="Delete")
+    asked: list[str] = []
+    before = page.url
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    delete.click()
+    page.wait_for_timeout(300)
+    assert len(asked) == 1
+    assert asked[0].startswith("Delete carol@firebell.local?")
+    assert page.url == before
+    expect(page.locator(".notice")).to_contain_text("disabled carol@firebell.local")  # the same page, unsent
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        delete.click()
+    expect(page.locator("main")).to_contain_text("schedule")
+    assert any(u["email"] == "carol@firebell.local" for u in server.api("GET", "/api/v1/users").json())
     page.context.close()
 
 

@@ -64,3 +64,10 @@
     button.click();
   });
 })();
+
+// A button that cannot be undone asks first (data-ask holds the question); cancelling sends nothing.
+document.addEventListener("submit", function (e) {
+  var button = e.submitter;
+  var question = button && button.getAttribute("data-ask");
+  if (question && !window.confirm(question)) e.preventDefault();
+});
