@@ -4,6 +4,7 @@ always when sent, visibly in the delivery log."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -214,3 +215,51 @@ def test_apprise_mail_to_an_internal_smtp_server_is_refused_as_it_connects() -> 
         assert sink.mails == []
         AppriseChannel(OutboundPolicy.parse("127.0.0.1")).send(url, PAGE)
         wait_for(lambda: len(sink.mails) == 1, what="the allowed mail")
+
+
+@contextmanager
+def listeners() -> Iterator[tuple[int, int, list[bytes]]]:
+    """A TCP and a UDP listener on loopback, and what either received (connections count too)."""
+    import socket
+
+    tcp = socket.create_server(("127.0.0.1", 0))
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    tcp.settimeout(0.2)
+    udp.settimeout(0.2)
+    got: list[bytes] = []
+    try:
+        yield tcp.getsockname()[1], udp.getsockname()[1], got
+        with contextlib.suppress(OSError):
+            conn, _ = tcp.accept()
+            got.append(b"tcp connection")
+            conn.close()
+        with contextlib.suppress(OSError):
+            got.append(udp.recv(4096))
+    finally:
+        tcp.close()
+        udp.close()
+
+
+def test_apprise_schemes_with_their_own_sockets_are_refused_and_reach_nothing() -> None:
+    """irc://, rsyslog:// and the like open sockets the send guard cannot see."""
+    with listeners() as (tcp, udp, got):
+        for url in (f"irc://localhost:{tcp}/%23ops", f"ircs://localhost:{tcp}/%23ops", f"rsyslog://localhost:{udp}"):
+            with pytest.raises(PermanentDeliveryError, match="outbound rules cannot check"):
+                AppriseChannel(OutboundPolicy()).send(url, PAGE)
+    assert got == []
+
+
+def test_saving_an_apprise_scheme_with_its_own_sockets_is_refused_naming_the_field(paging_app: PagingApp) -> None:
+    config = """\
+users:
+  - name: Mallory
+    handle: mallory
+    email: mallory@example.com
+    contact_methods:
+      - {type: apprise, address: 'rsyslog://syslog.example.com'}
+"""
+    with pytest.raises(ValidationFailed) as refused:
+        apply_config(paging_app, config)
+    assert refused.value.details[0]["field"] == "users[0].contact_methods[0].address"
+    assert "rsyslog:// notifications" in refused.value.message

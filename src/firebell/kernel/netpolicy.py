@@ -60,6 +60,23 @@ class OutboundPolicy:
         return chosen, "" if chosen is not None else "the name resolves to no address"
 
 
+# apprise schemes whose plugins open sockets of their own, outside the connection functions the send
+# guard checks (paging/channels/guard.py): found by searching apprise's plugins (2.3) for
+# `socket.socket(`, `sendto(`, their own websocket client and third-party network libraries:
+# irc/ircs (utils/socket.py SocketTransport), nostr (a websocket relay client on SocketTransport),
+# rsyslog (UDP sendto), growl (gntp) and xmpp/xmpps (slixmpp, through asyncio). Where the outbound
+# rules apply these are refused, since where they connect cannot be checked.
+UNCHECKED_SCHEMES = frozenset({"irc", "ircs", "nostr", "rsyslog", "growl", "xmpp", "xmpps"})
+
+
+def scheme_refusal(address: str, policy: OutboundPolicy) -> str | None:
+    """Why an apprise URL of a scheme whose connections cannot be checked may not be used, or None."""
+    scheme = address.strip().split("://", 1)[0].lower()
+    if not policy.block_internal or scheme not in UNCHECKED_SCHEMES:
+        return None
+    return f"{scheme}:// notifications connect where the outbound rules cannot check them"
+
+
 def literal_refusal(host: str, policy: OutboundPolicy, *, bare_numbers: bool = True) -> str | None:
     """For checks when an address is saved: a refused IP literal or `localhost` (names are
     resolved, and checked again, when a message is sent).

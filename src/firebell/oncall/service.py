@@ -34,7 +34,7 @@ from firebell.identity.service import upsert_person
 from firebell.incidents.severity_config import SeverityStore, apply_severities
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
-from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal
+from firebell.kernel.netpolicy import OutboundPolicy, literal_refusal, scheme_refusal
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import (
     DEFAULT_UNRESOLVED,
@@ -509,7 +509,9 @@ def _refuse_internal_addresses(config: OncallConfig, policy: OutboundPolicy) -> 
             host = urlsplit(method.address.strip()).hostname or ""
             # An apprise URL's host may be a numeric id (a Discord webhook, a Telegram bot).
             bare = method.type is not ContactKind.APPRISE
-            reason = literal_refusal(host, policy, bare_numbers=bare) if host else None
+            reason = scheme_refusal(method.address, policy) if not bare else None
+            if reason is None and host:
+                reason = literal_refusal(host, policy, bare_numbers=bare)
             if reason is not None:
                 raise ValidationFailed.field(f"users[{i}].contact_methods[{j}].address", reason)
 

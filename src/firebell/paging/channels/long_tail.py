@@ -6,7 +6,7 @@ from __future__ import annotations
 import apprise
 import httpx
 
-from firebell.kernel.netpolicy import OutboundPolicy
+from firebell.kernel.netpolicy import OutboundPolicy, scheme_refusal
 from firebell.paging.channels.guard import BlockedAddress, check_url, guarded_connections
 from firebell.paging.messages import Notice, plain_text, subject
 from firebell.paging.ports import PermanentDeliveryError, RetryableDeliveryError
@@ -48,6 +48,9 @@ class AppriseChannel:
         self.policy = policy  # None: the address is the operator's (the SMS gateway), not checked
 
     def send(self, address: str, notice: Notice) -> None:
+        unchecked = scheme_refusal(address, self.policy) if self.policy is not None else None
+        if unchecked is not None:
+            raise PermanentDeliveryError(unchecked)
         if self.policy is not None and address.split("://", 1)[0].lower() in HOSTED:
             try:
                 check_url(address, self.policy)
