@@ -37,13 +37,18 @@ class OutboundPolicy:
 
     def refusal(self, address: IPAddress) -> str | None:
         """Why `address` may not be called, or None when it may."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address.version == n.version and address in n for n in self.allowed):
+        if self._allows(address):
             return None
-        if self.block_internal and (not address.is_global or address.is_multicast):
-            return f"{address} is an internal address; allow it with FIREBELL_OUTBOUND__ALLOW"
+        embedded = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else ()
+        for judged in embedded or (address,):
+            if self._allows(judged):
+                continue
+            if self.block_internal and (not judged.is_global or judged.is_multicast):
+                return f"{judged} is an internal address; allow it with FIREBELL_OUTBOUND__ALLOW"
         return None
+
+    def _allows(self, address: IPAddress) -> bool:
+        return any(address.version == n.version and address in n for n in self.allowed)
 
     def first_allowed(self, addresses: Iterable[IPAddress]) -> tuple[IPAddress | None, str]:
         """The first address a name resolved to that may be called, else None and why not.
@@ -75,6 +80,32 @@ def scheme_refusal(address: str, policy: OutboundPolicy) -> str | None:
     if not policy.block_internal or scheme not in UNCHECKED_SCHEMES:
         return None
     return f"{scheme}:// notifications connect where the outbound rules cannot check them"
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address reaches through a translator or tunnel, to be judged in
+    its place: IPv4-mapped, IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96, and the local-use
+    64:ff9b:1::/48 at every position RFC 6052 allows, since its prefix length is the operator's) and
+    6to4 (2002::/16). Empty for any other address."""
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address.sixtofour is not None:
+        return (address.sixtofour,)
+    value = int(address)
+    if any(address in net for net in (_NAT64, _IPV4_COMPATIBLE, _IPV4_TRANSLATED)):
+        return (ipaddress.IPv4Address(value & 0xFFFFFFFF),)
+    if address in _NAT64_LOCAL:
+        packed = address.packed
+        # RFC 6052 section 2.2: the IPv4 bytes after a /48, /56, /64 or /96 prefix, skipping byte 8.
+        spans = (packed[6:8] + packed[9:11], packed[7:8] + packed[9:12], packed[9:13], packed[12:16])
+        return tuple(ipaddress.IPv4Address(span) for span in spans)
+    return ()
 
 
 def literal_refusal(host: str, policy: OutboundPolicy, *, bare_numbers: bool = True) -> str | None:

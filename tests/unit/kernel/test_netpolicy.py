@@ -113,3 +113,36 @@ def test_numeric_loopback_literals_are_refused_but_bare_ids_can_be_left_alone() 
     assert literal_refusal("167772161", policy, bare_numbers=False) is None
     assert literal_refusal("0x7f.1", policy, bare_numbers=False) is not None
     assert literal_refusal("hooks.example.com", policy) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "inside"),
+    [
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64 well-known prefix
+        ("64:ff9b::7f00:1", "127.0.0.1"),
+        ("64:ff9b:1::a9fe:a9fe", None),  # NAT64 local-use prefix, as a /96 (as a /48 it is 0.0.0.0)
+        ("64:ff9b:1:a9fe:a9:fe00::", "169.254.169.254"),  # ... as a /48
+        ("::127.0.0.1", "127.0.0.1"),  # IPv4-compatible
+        ("::a00:1", "10.0.0.1"),
+        ("::ffff:0:a9fe:a9fe", "169.254.169.254"),  # IPv4-translated (SIIT)
+        ("2002:7f00:1::", "127.0.0.1"),  # 6to4
+        ("2002:a9fe:a9fe::1", "169.254.169.254"),
+    ],
+)
+def test_ipv4_inside_ipv6_is_judged_by_the_ipv4_address(address: str, inside: str | None) -> None:
+    reason = OutboundPolicy().refusal(ip(address))
+    assert reason is not None
+    if inside is not None:
+        assert reason.startswith(f"{inside} is an internal address")
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8"])
+def test_ipv6_carrying_a_public_ipv4_address_may_be_called(address: str) -> None:
+    assert OutboundPolicy().refusal(ip(address)) is None
+
+
+def test_an_allowed_ipv4_network_covers_the_same_address_inside_ipv6() -> None:
+    policy = OutboundPolicy.parse("127.0.0.0/8")
+    assert policy.refusal(ip("64:ff9b::7f00:1")) is None
+    assert policy.refusal(ip("2002:7f00:1::")) is None
+    assert policy.refusal(ip("64:ff9b::a9fe:a9fe")) is not None
