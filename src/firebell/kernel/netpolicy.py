@@ -90,9 +90,9 @@ _IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
     """The IPv4 addresses an IPv6 address reaches through a translator or tunnel, to be judged in
-    its place: IPv4-mapped, IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96, and the local-use
-    64:ff9b:1::/48 at every position RFC 6052 allows, since its prefix length is the operator's) and
-    6to4 (2002::/16). Empty for any other address."""
+    its place: IPv4-mapped, IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64
+    (64:ff9b::/96, and the local-use 64:ff9b:1::/48 at every position RFC 6052 allows, since its
+    prefix length is the operator's) and 6to4 (2002::/16). Empty for any other address."""
     if address.ipv4_mapped is not None:
         return (address.ipv4_mapped,)
     if address.sixtofour is not None:
