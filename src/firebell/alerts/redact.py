@@ -11,31 +11,33 @@ import re
 
 REDACTED = "[redacted]"
 
-_NAMES = (
-    "routing_key|service_key|integration_key|integration_keys|api_key|apikey|genie_key|geniekey"
-    "|access_token|auth_token|token|secret|password|authorization"
+# Words that make a member name key-like wherever they stand in it (`api_token`, `client_secret`,
+# `x-api-key`, `bot_token`, `private_key`), in any case and with `-`, `_` or nothing inside two-word
+# names. A bare `key`, `dedup_key`, `group_key` or `alias` is an alert's own label and stays.
+_WORDS = (
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "credential",
+    "authorization",
+    "api_key",
+    "private_key",
+    "access_key",
+    "routing_key",
+    "service_key",
+    "integration_key",
+    "genie_key",
 )
-# A JSON member with one of those names (any case, `-` or `_` or nothing between words) and a
-# string, number or array-of-strings value.
+# A JSON member whose name holds one of the words, and its string, number or array-of-strings value.
 _MEMBER = re.compile(
-    r'("(?i:' + _NAMES.replace("_", "[-_]?") + r')"\s*:\s*)'
+    r'("(?i:[^"\\]*?(?:' + "|".join(w.replace("_", "[-_]?") for w in _WORDS) + r')[^"\\]*)"\s*:\s*)'
     r'("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|\[(?:\s*"(?:[^"\\]|\\.)*"\s*,?)*\s*\])'
 )
 
-
-# The names folded (lower case, no `-` or `_`), looked for first: most bodies hold none, and a
-# substring search is far cheaper than the pattern (`token"` also finds `access_token"`).
-_FOLDED = (
-    "routingkey",
-    "servicekey",
-    "integrationkey",
-    "apikey",
-    "geniekey",
-    'token"',
-    'secret"',
-    'password"',
-    'authorization"',
-)
+# The words folded (lower case, no `-` or `_`), looked for first: most bodies hold none, and a
+# substring search is far cheaper than the pattern.
+_FOLDED = tuple(w.replace("_", "") for w in _WORDS)
 
 
 def redact_keys(body: str) -> str:
