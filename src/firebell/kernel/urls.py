@@ -20,10 +20,13 @@ SECRET_PATH_HOSTS = (
     "outlook.office.com",
     "webhook.office.com",
     "chat.googleapis.com",
-    "api.telegram.org",
     "hooks.zapier.com",
     "maker.ifttt.com",
 )
+
+# Hosts whose URL path holds the secret in its first segment (`api.telegram.org/bot<token>/…`,
+# `/file/bot<token>/…`): the whole path is masked.
+SECRET_FIRST_SEGMENT_HOSTS = ("api.telegram.org",)
 
 
 def masked_url(text: str) -> str:
@@ -37,7 +40,10 @@ def masked_url(text: str) -> str:
     except ValueError:  # a token where the port would be (tgram://bot:token/chat)
         return f"{text.split('://', 1)[0]}://{MASK}/{MASK}"
     if parts.scheme in ("http", "https"):
-        path = _secret_path(parts.path) if _secret_path_host(host) else parts.path
+        if _listed(host, SECRET_FIRST_SEGMENT_HOSTS):
+            path = f"/{MASK}" if parts.path.strip("/") else parts.path
+        else:
+            path = _secret_path(parts.path) if _listed(host, SECRET_PATH_HOSTS) else parts.path
     else:
         # Notification URLs of other schemes put tokens anywhere: only a host that is a name is kept.
         host = host if "." in host else MASK
@@ -49,8 +55,8 @@ def masked_url(text: str) -> str:
     )
 
 
-def _secret_path_host(host: str) -> bool:
-    return any(host == known or host.endswith(f".{known}") for known in SECRET_PATH_HOSTS)
+def _listed(host: str, hosts: tuple[str, ...]) -> bool:
+    return any(host == known or host.endswith(f".{known}") for known in hosts)
 
 
 def _secret_path(path: str) -> str:

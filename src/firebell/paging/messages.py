@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from firebell.alerts.details import Digest, clip, fit, is_web_url
+from firebell.kernel.urls import masked_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,5 +517,8 @@ def shown_address(address: str) -> str:
     scheme, sep, rest = address.partition("://")
     if not sep:
         return address
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    return f"{scheme}://{host}/…" if rest != host else f"{scheme}://{host}"
+    # The host as masked_url keeps it: an apprise URL's "host" is often a token (tgram://, pover://).
+    netloc = masked_url(address).partition("://")[2].split("/", 1)[0]
+    host = netloc.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
+    whole = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}/…" if rest != whole or host != whole else f"{scheme}://{host}"

@@ -19,6 +19,8 @@ from firebell.kernel.urls import masked_url
             "https://acme.webhook.office.com/webhookb2/***",
         ),
         ("tgram://123456789:AAFake/-100", "tgram://***/***"),
+        ("https://api.telegram.org/bot123456789:AAHfake/sendMessage", "https://api.telegram.org/***"),
+        ("https://api.telegram.org/file/bot123456789:AAHfake/doc.pdf", "https://api.telegram.org/***"),
         ("json://user:pw@ntfy.example:8080/topic", "json://***@ntfy.example:8080/***"),
         ("ntfys://ntfy.sh/secret-topic", "ntfys://ntfy.sh/***"),
         ("discord://4174216298/tok", "discord://***/***"),

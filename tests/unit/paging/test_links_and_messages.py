@@ -141,7 +141,13 @@ def test_shown_addresses_hide_url_secrets_and_subjects_stay_on_one_line() -> Non
     from firebell.paging.messages import shown_address
 
     assert shown_address("https://hooks.slack.com/services/T0/B0/secret") == "https://hooks.slack.com/…"
-    assert shown_address("tgram://bottoken@telegram/chat") == "tgram://telegram/…"
+    assert shown_address("tgram://bottoken@telegram/chat") == "tgram://***/…"
+    assert shown_address("tgram://123456789:AAHfake/-1001234567") == "tgram://***/…"
+    assert shown_address("pover://userkey@apptoken") == "pover://***/…"
+    assert shown_address("discord://4174216298/tok") == "discord://***/…"
+    assert shown_address("ntfys://ntfy.sh/topic") == "ntfys://ntfy.sh/…"
+    assert shown_address("https://api.telegram.org/bot1:AAH/sendMessage") == "https://api.telegram.org/…"
+    assert shown_address("https://h.example?token=abc") == "https://h.example/…"
     assert shown_address("https://example.com") == "https://example.com"
     assert shown_address("alice@example.com") == "alice@example.com"
     long_title = replace(PAGE, title="line one\nline two\t" + "x" * 300)
