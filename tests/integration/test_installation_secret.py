@@ -75,3 +75,44 @@ def test_serve_in_prod_with_a_short_secret_stops_with_one_line(tmp_path: Path) -
     assert len(lines) == 1
     assert lines[0].startswith("error: FIREBELL_SECRET_KEY must be set to a secret of at least 32 characters")
     assert not (tmp_path / "prod.db").exists()
+
+
+def test_a_key_file_others_may_read_or_change_is_refused(tmp_path: Path) -> None:
+    kept = tmp_path / "one.db.secret"
+    kept.write_text("k" * 40)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'one.db'}")
+    for mode in (0o644, 0o620, 0o604):
+        kept.chmod(mode)
+        with pytest.raises(ValueError, match=f"may be read or changed by other users \\(mode {mode:o}\\)"):
+            with_installation_secret(settings)
+    kept.chmod(0o600)
+    assert with_installation_secret(settings).secret_key.get_secret_value() == "k" * 40
+
+
+def test_a_key_file_that_is_a_link_or_another_users_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("k" * 40)
+    elsewhere.chmod(0o600)
+    (tmp_path / "one.db.secret").symlink_to(elsewhere)
+    with pytest.raises(ValueError, match="is a symbolic link"):
+        with_installation_secret(Settings(database_url=f"sqlite:///{tmp_path / 'one.db'}"))
+    if os.geteuid() != 0:
+        return  # only root can give a file to another user
+    other = tmp_path / "two.db.secret"
+    other.write_text("k" * 40)
+    other.chmod(0o600)
+    os.chown(other, 65534, 65534)
+    with pytest.raises(ValueError, match="belongs to another user"):
+        with_installation_secret(Settings(database_url=f"sqlite:///{tmp_path / 'two.db'}"))
+
+
+def test_a_command_with_an_open_key_file_stops_with_one_line(tmp_path: Path) -> None:
+    kept = tmp_path / "one.db.secret"
+    kept.write_text("k" * 40)
+    kept.chmod(0o644)
+    env = {**os.environ, "FIREBELL_DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}"}
+    result = subprocess.run([str(FIREBELL), "user", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0] == f"error: {kept} may be read or changed by other users (mode 644): chmod 600 it"

@@ -9,7 +9,9 @@ Every worker process and command of that installation then signs with the same k
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import secrets
 from pathlib import Path
 
@@ -53,7 +55,29 @@ def _kept(path: Path) -> str:
                 os.link(draft, path)
         finally:
             draft.unlink()
-    key = path.read_text().strip()
+    key = _read_private(path)
     if len(key) < 32:
         raise ValueError(f"{path} does not hold a secret key: delete it to make a new one")
     return key
+
+
+def _read_private(path: Path) -> str:
+    """The file's text, refused unless it is a regular file of this user that no one else may read
+    or change: a key others can read forges links, one they can write chooses the key."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError(f"{path} is a symbolic link: replace it with the key file itself") from exc
+        raise
+    with os.fdopen(fd) as kept:
+        info = os.fstat(kept.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        if info.st_uid != os.getuid():
+            raise ValueError(f"{path} belongs to another user: delete it to make a new one")
+        if info.st_mode & 0o077:
+            raise ValueError(
+                f"{path} may be read or changed by other users (mode {stat.S_IMODE(info.st_mode):o}): chmod 600 it"
+            )
+        return kept.read().strip()
