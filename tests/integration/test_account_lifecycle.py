@@ -3,6 +3,7 @@ changed and reset; tokens that expire and say whose they are; calendar feeds rev
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,12 +100,17 @@ def test_a_disabled_person_enabled_again_is_paged_and_their_token_works(paging: 
     assert _paged(paging) == ["Alice"]
 
 
-def test_a_disabled_person_cannot_log_in(app: App) -> None:
+def test_a_disabled_person_cannot_log_in(app: App, caplog: pytest.LogCaptureFixture) -> None:
     root_user(app)
     _person(app, "d@example.com", "pw-123456", Role.VIEWER)
     assert app.client.post("/api/v1/users/d@example.com/disable", json={}, headers=app.auth()).status_code == 200
-    with pytest.raises(Unauthenticated, match="disabled"):
+    # The right password gets the answer a wrong one gets: the refusal does not confirm the password.
+    with caplog.at_level("WARNING", logger="firebell.security"), pytest.raises(Unauthenticated) as right:
         _log_in(app, "d@example.com", "pw-123456")
+    with pytest.raises(Unauthenticated) as wrong:
+        _log_in(app, "d@example.com", "not-the-password")
+    assert right.value.message == wrong.value.message == "wrong email or password"
+    assert [r.__dict__.get("reason") for r in caplog.records] == ["account_disabled"]
 
 
 def test_only_a_site_admin_disables_and_the_last_admin_stays(app: App) -> None:
@@ -217,6 +223,31 @@ def test_a_reset_link_works_once_within_the_hour(app: App) -> None:
     assert app.client.get("/" + later.split("://", 1)[1].split("/", 1)[1]).status_code == 404  # expired
     audit = app.client.get("/api/v1/audit?entity=password_resets", headers=app.auth()).json()
     assert {e["action"] for e in audit} >= {"insert", "update"}
+
+
+def test_the_access_page_shows_a_reset_link_and_puts_it_in_no_url(app: App) -> None:
+    root_user(app)
+    _person(app, "r@example.com", "forgotten-1", Role.RESPONDER)
+    root = browser_session(app, "root@example.com")
+    made = app.client.post(
+        "/access/users/r%40example.com/reset-link",
+        data={"csrf_token": root.csrf},
+        headers=root.headers,
+        follow_redirects=False,
+    )
+    assert made.status_code == 200, made.headers.get("location")  # the page itself, not a redirect
+    link = re.search(r'<code id="reset-link">https?://[^/]+(/reset/fbr_[\w-]+)</code>', made.text)
+    assert link is not None, made.text
+    assert "location" not in made.headers
+    assert app.client.get(link.group(1)).status_code == 200
+    unknown = app.client.post(
+        "/access/users/nobody%40example.com/reset-link",
+        data={"csrf_token": root.csrf},
+        headers=root.headers,
+        follow_redirects=False,
+    )
+    assert unknown.status_code == 303
+    assert "fbr_" not in unknown.headers["location"]
 
 
 def test_tokens_expire_and_say_whose_they_are(app: App) -> None:

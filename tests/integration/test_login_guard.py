@@ -4,8 +4,11 @@ of what happened (the audit log for logins, the security log for failures and re
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 
@@ -14,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from firebell.bootstrap import bootstrap
 from firebell.identity.model import Role
+from firebell.identity.passwords import hash_password
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import create_user
 from firebell.infra import migrate
@@ -135,3 +139,55 @@ def test_logins_and_logouts_are_audited_and_failures_only_logged(
     assert guarded.client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     rows = guarded.rows("SELECT action, actor, entity FROM audit_log WHERE action IN ('login', 'logout') ORDER BY id")
     assert rows == [("login", "pat@example.com", "web_sessions"), ("logout", "pat@example.com", "web_sessions")]
+
+
+@contextlib.contextmanager
+def _slots_held(app: App) -> Iterator[None]:
+    """Every ordinary hashing slot busy, as under a login flood, until the block ends."""
+    guard, started, release = app.container.login_guard, threading.Event(), threading.Event()
+
+    def hashing() -> None:
+        started.set()
+        release.wait(30)
+
+    flood = threading.Thread(target=lambda: asyncio.run(guard.check(hashing)))  # type: ignore[arg-type]
+    flood.start()
+    assert started.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        flood.join(10)
+
+
+def test_a_marked_owner_logs_in_while_a_flood_holds_every_hashing_slot(database_url: str) -> None:
+    # The test client has one address for every browser: the owner shares the flood's allowance (6).
+    for app in _app(database_url, LoginSettings(hashing_slots=1, per_address_per_minute=1, address_burst=6)):
+        owner = app.client
+        assert log_in(owner, "pat@example.com", PASSWORD, follow_redirects=False).status_code == 303
+        attacker = _browser(app)
+        with _slots_held(app):
+            assert [log_in(attacker, "nobody@example.com", "guess-123").status_code for _ in range(2)] == [503, 503]
+            assert log_in(_browser(app), "pat@example.com", PASSWORD).status_code == 503  # no mark
+            assert log_in(owner, "sso@example.com", PASSWORD).status_code == 503  # the mark is pat's, not sso's
+            signed_in = log_in(owner, "pat@example.com", PASSWORD, follow_redirects=False)
+            assert signed_in.status_code == 303, signed_in.text  # its mark for pat takes the reserved slot
+            # The refused attempts counted against the address: its allowance is spent, 429 now.
+            assert log_in(attacker, "nobody@example.com", "guess-123").status_code == 429
+
+
+def test_a_password_change_voids_the_device_mark(guarded: App) -> None:
+    owner = guarded.client
+    assert log_in(owner, "pat@example.com", PASSWORD, follow_redirects=False).status_code == 303
+    owner.cookies.delete("firebell_session")
+    with transaction(guarded.container.engine, write=True) as conn:
+        repo = SqlIdentityRepo(conn)
+        found = repo.user_by_email("pat@example.com")
+        assert found is not None
+        repo.update_user(str(found["id"]), {"password_hash": hash_password("new-pass-1")})
+    attacker = _browser(guarded)
+    assert 429 in [log_in(attacker, "pat@example.com", f"guess-{n}").status_code for n in range(5)]
+    # The mark was issued for the old password: it no longer spares the slow-down.
+    slowed = log_in(owner, "pat@example.com", "new-pass-1")
+    assert slowed.status_code == 429
+    assert "too many failed logins" in slowed.text

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from firebell.audit import capture as audit
 from firebell.identity import lifecycle
 from firebell.identity.repo import SqlIdentityRepo
+from firebell.identity.views import access_view
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.kernel.ids import secret_digest
@@ -81,16 +82,18 @@ def delete(email: str, container: ContainerDep, _session: AdminCsrfSession) -> R
     return _act(container, run)
 
 
-@router.post("/access/users/{email}/reset-link")
-def reset_link(email: str, container: ContainerDep, session: AdminCsrfSession) -> Response:
-    def run(conn: Connection, now: datetime) -> str:
-        token, expires_at = lifecycle.issue_reset(
-            repo=SqlIdentityRepo(conn), email=email, by=session.principal.name, now=now
-        )
-        url = f"{container.settings.base_url()}/reset/{token}"
-        return f"reset link for {email}, usable once until {expires_at:%Y-%m-%d %H:%M} UTC: {url}"
-
-    return _act(container, run)
+@router.post("/access/users/{email}/reset-link", response_class=HTMLResponse)
+def reset_link(request: Request, email: str, container: ContainerDep, session: AdminCsrfSession) -> Response:
+    """The link is shown once on the page, never put in a URL (browser history, proxy logs)."""
+    try:
+        with transaction(container.engine, write=True) as conn:
+            token, expires_at = lifecycle.issue_reset(
+                repo=SqlIdentityRepo(conn), email=email, by=session.principal.name, now=container.clock.now()
+            )
+    except DomainError as exc:
+        return _back(error=exc.message)
+    url = f"{container.settings.base_url()}/reset/{token}"
+    return access_view(request, container, session, reset_link={"email": email, "url": url, "expires_at": expires_at})
 
 
 @router.post("/access/password")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,8 @@ from firebell.identity.passwords import hash_password, verify_password
 from firebell.identity.ports import IdentityRepo
 from firebell.kernel.errors import Conflict, NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from firebell.kernel.ids import new_id, new_secret, secret_digest
+
+security_log = logging.getLogger("firebell.security")
 
 TOKEN_PREFIX = "fbt_"  # noqa: S105 - a prefix, not a secret
 MIN_PASSWORD = 8
@@ -193,9 +196,13 @@ def password_holder(user: Mapping[str, Any] | None, password: str) -> Mapping[st
 
 
 def open_session(*, repo: IdentityRepo, user: Mapping[str, Any], now: datetime, lifetime: timedelta) -> WebSession:
-    """Start a browser session for `user`, who has proved who they are (and is not disabled)."""
+    """Start a browser session for `user`, who has proved who they are (and is not disabled).
+
+    A disabled account is refused with the answer a wrong password gets, so the refusal does not
+    tell a guesser that the password was right; the security log says why."""
     if user.get("disabled_at") is not None or user.get("deleted_at") is not None:
-        raise Unauthenticated("this account is disabled; ask an admin")
+        security_log.warning("login_refused", extra={"user_id": str(user["id"]), "reason": "account_disabled"})
+        raise Unauthenticated("wrong email or password")
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     repo.add_session(

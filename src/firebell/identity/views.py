@@ -25,7 +25,7 @@ from firebell.web.pages import AdminCsrfSession, FormSession, UserSession, rende
 router = APIRouter(include_in_schema=False)
 
 
-def _page(
+def access_view(
     request: Request, container: ContainerDep, session: WebSession, status_code: int = 200, **extra: Any
 ) -> Response:
     principal = session.principal
@@ -45,6 +45,7 @@ def _page(
         notice=request.query_params.get("notice", ""),
         error=request.query_params.get("error", ""),
         new_token=None,
+        reset_link=None,
         status_code=status_code,
     )
     context.update(extra)
@@ -58,7 +59,7 @@ def _back(notice: str = "", error: str = "") -> Response:
 
 @router.get("/access", response_class=HTMLResponse)
 def access_page(request: Request, container: ContainerDep, session: UserSession) -> Response:
-    return _page(request, container, session)
+    return access_view(request, container, session)
 
 
 @router.post("/access/tokens", response_class=HTMLResponse)
@@ -87,7 +88,7 @@ def create_token(
             )
     except DomainError as exc:
         return _back(error=exc.message)
-    return _page(request, container, session, new_token={"name": name.strip(), "scope": scope, "token": token})
+    return access_view(request, container, session, new_token={"name": name.strip(), "scope": scope, "token": token})
 
 
 @router.post("/access/tokens/{token_id}/revoke")

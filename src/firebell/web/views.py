@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from firebell.actionitems import views as action_item_views
@@ -17,7 +18,7 @@ from firebell.audit import capture as audit
 from firebell.bootstrap import Container, incident_topic
 from firebell.catalog import views as catalog_views
 from firebell.drills import views as drill_views
-from firebell.identity.login_guard import Refusal
+from firebell.identity.login_guard import Refusal, password_stamp
 from firebell.identity.model import Role
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession, log_in_sso, log_out, open_session, password_holder
@@ -32,7 +33,7 @@ from firebell.playbooks import views as playbook_views
 from firebell.postmortems import views as postmortem_views
 from firebell.runbooks import views as runbook_views
 from firebell.web.deps import SESSION_COOKIE, ContainerDep, OptionalSession
-from firebell.web.login_front import email_digest, log_refusal, refused_page, security_log
+from firebell.web.login_front import DEVICE_COOKIE, email_digest, log_refusal, refused_page, security_log
 from firebell.web.pages import FormSession, UserSession, render
 
 router = APIRouter(include_in_schema=False)
@@ -57,13 +58,19 @@ def _safe_next(target: str) -> str:
 
 SSO_COOKIE = "firebell_sso"
 LOGIN_COOKIE = "firebell_login"  # the login form's CSRF nonce (its token is the nonce, signed)
-DEVICE_COOKIE = "firebell_device"  # spares a browser that logged in as an email that email's slow-down
 DEVICE_MARK_SECONDS = 365 * 24 * 3600
 
 
 def client_address(request: Request) -> str:
     """The peer's address; a trusted proxy's X-Forwarded-For is applied by the server (trusted_proxies)."""
     return request.client.host if request.client else ""
+
+
+def _stamp_of(container: Container, email: str) -> str:
+    """The stamp of `email`'s current password (password_stamp), or "" for no such account."""
+    with transaction(container.engine) as conn:
+        user = SqlIdentityRepo(conn).user_by_email(email)
+    return password_stamp(str(user["password_hash"] or "")) if user else ""
 
 
 def _record(
@@ -144,12 +151,18 @@ async def login_submit(request: Request, container: ContainerDep) -> Response:
         )
         message = "the login form's CSRF token is missing or stale; reload the page"
         return _login_page(request, container, 403, next=_safe_next(next), error=message, email=email)
-    refusal = guard.admit(client, typed, request.cookies.get(DEVICE_COOKIE, ""))
+    mark = guard.read_mark(request.cookies.get(DEVICE_COOKIE, ""))
+    # A mark spares the slow-down (and may take the reserved hashing slot) only for its own email,
+    # and only while that account's password is the one it was issued with.
+    marked = (
+        mark is not None and mark.email == typed and await run_in_threadpool(_stamp_of, container, typed) == mark.stamp
+    )
+    refusal = guard.admit(client, typed, marked=marked)
     if refusal is not None:
         return _refused(request, refusal, email)
     lifetime = timedelta(hours=container.settings.session_hours)
 
-    def check() -> WebSession:
+    def check() -> tuple[WebSession, str]:
         # The hashing happens between two short transactions, never inside one (on SQLite a write
         # transaction held through it would hold up alert intake).
         with transaction(container.engine) as conn:
@@ -158,23 +171,24 @@ async def login_submit(request: Request, container: ContainerDep) -> Response:
         with transaction(container.engine, write=True) as conn:
             session = open_session(repo=SqlIdentityRepo(conn), user=user, now=container.clock.now(), lifetime=lifetime)
             _record(conn, container, "login", session, client, request)
-        return session
+        return session, password_stamp(str(user["password_hash"]))
 
     try:
-        session = await guard.check(check)
+        checked = await guard.check(check, marked=marked)
     except Unauthenticated as exc:
         guard.outcome(typed, ok=False)
         security_log.warning(
             "login_failed", extra={"client": client, "email_digest": email_digest(email), "reason": "wrong_password"}
         )
         return _login_page(request, container, 401, next=_safe_next(next), error=exc.message, email=email)
-    if isinstance(session, Refusal):
-        return _refused(request, session, email)
+    if isinstance(checked, Refusal):
+        return _refused(request, checked, email)
+    session, stamp = checked
     guard.outcome(typed, ok=True)
     response = _logged_in(container, session, _safe_next(next), lifetime)
     response.set_cookie(
         DEVICE_COOKIE,
-        guard.device_mark(typed),
+        guard.device_mark(typed, stamp),
         max_age=DEVICE_MARK_SECONDS,
         httponly=True,
         samesite="strict",
