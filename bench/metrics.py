@@ -183,7 +183,7 @@ def set_up_org(database_url: str, started: datetime) -> tuple[Org, str, str]:
     from firebell.catalog.service import create_integration, create_service
     from firebell.identity.model import Role
     from firebell.identity.repo import SqlIdentityRepo
-    from firebell.identity.service import create_token, create_user, log_in
+    from firebell.identity.service import create_token, create_user, open_session, password_holder
     from firebell.infra.db import make_engine, transaction
     from firebell.infra.sqltypes import UTCDateTime
     from firebell.oncall.repo import SqlOncallRepo
@@ -213,7 +213,8 @@ def set_up_org(database_url: str, started: datetime) -> tuple[Org, str, str]:
         password = uuid.uuid4().hex
         create_user(repo=identity, email="bench-admin@example.com", password=password, role=Role.ADMIN, now=now)
         month = timedelta(days=30)
-        session = log_in(repo=identity, email="bench-admin@example.com", password=password, now=now, lifetime=month)
+        user = password_holder(identity.user_by_email("bench-admin@example.com"), password)
+        session = open_session(repo=identity, user=user, now=now, lifetime=month)
         # The organisation predates its history.
         for table in ("services", "integrations", "users", "teams", "schedules", "escalation_policies"):
             backdate = sa.text(f"update {table} set created_at = :t").bindparams(sa.bindparam("t", type_=UTCDateTime))

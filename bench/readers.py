@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -198,7 +199,11 @@ def run(
             }
             if client.post("/v2/enqueue", json=first).status_code != 202:
                 raise SystemExit("the first alert was refused")
-            login = client.post("/login", data={"email": "reader@example.com", "password": PASSWORD})
+            form = client.get("/login").text  # the form's CSRF token, with its cookie kept by the client
+            found = re.search(r'name="csrf_token" value="([^"]*)"', form)
+            csrf = found.group(1) if found else ""
+            form_data = {"email": "reader@example.com", "password": PASSWORD, "csrf_token": csrf}
+            login = client.post("/login", data=form_data)
             if login.status_code != 303:
                 raise SystemExit(f"could not log in: {login.status_code}")
             cookie = login.cookies["firebell_session"]

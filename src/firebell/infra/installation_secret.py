@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from firebell.infra.settings import DEV_SECRET_KEY, Settings
 
@@ -35,7 +36,10 @@ def with_installation_secret(settings: Settings) -> Settings:
 
 def secret_path(database_url: str) -> Path | None:
     """Where the installation keeps its secret; None for an in-memory database (a key per process)."""
-    url = make_url(database_url)
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return None  # no database to keep it beside; opening the database says what is wrong, in one line
     if url.get_backend_name() != "sqlite":
         return Path("firebell-dev.secret")
     if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):

@@ -158,6 +158,8 @@ def alertmanager_pd(server: Server, tmp_path: Path) -> Iterator[tuple[str, Serve
               - href: https://runbooks/disk
                 text: Runbook
         """,
+        # Both hosts in the first notification, even when a loaded machine ingests them a second apart.
+        group_wait="5s",
     )
     with run_alertmanager(config, tmp_path, "--log.level=debug") as url:
         yield url, server

@@ -63,15 +63,15 @@ def alertmanager(server: Server, tmp_path: Path) -> Iterator[tuple[str, Server]]
         yield url, server
 
 
-def alertmanager_config(tmp_path: Path, receiver: str, repeat_interval: str = "1h") -> Path:
-    """An Alertmanager configuration that sends every alert, grouped by name and at once, to its one
-    receiver `firebell`: `receiver` is that receiver's YAML (its notifiers)."""
+def alertmanager_config(tmp_path: Path, receiver: str, repeat_interval: str = "1h", group_wait: str = "1s") -> Path:
+    """An Alertmanager configuration that sends every alert, grouped by name and at once (after
+    `group_wait`), to its one receiver `firebell`: `receiver` is that receiver's YAML (its notifiers)."""
     config = tmp_path / "alertmanager.yml"
     route = textwrap.dedent(f"""\
         route:
           receiver: firebell
           group_by: ['alertname']
-          group_wait: 1s
+          group_wait: {group_wait}
           group_interval: 1s
           repeat_interval: {repeat_interval}
         receivers:

@@ -50,7 +50,7 @@ def test_an_admin_manages_access_and_reads_the_audit_log(browser: Browser, serve
     row = page.locator("#people tr", has_text="bob@firebell.local")
     row.get_by_label("role of bob@firebell.local").select_option("viewer")
     with page.expect_navigation():
-        row.get_by_role("button", name="Set").click()
+        row.get_by_role("button", name="Set", exact=True).click()
     expect(page.locator(".notice")).to_contain_text("bob@firebell.local is now viewer")
 
     page.goto(f"{server.url}/audit")
