@@ -188,6 +188,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /runbooks/{runbook_id}": {"title": "Taken", "service": "bravo-api", "body": "# Taken\n"},
     "POST /access/teams/{name}/members": {"person": "zed", "role": "admin"},
     "POST /policies/{name}": {"document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [ann], timeout: 5m}]"},
+    "POST /services/{name}/integrations": {"kind": "webhook", "label": "walk"},
+    "POST /people": {"email": "walk@example.com", "role": "admin"},
+    "POST /teams": {"name": "walk"},
 }
 # What the allowed caller sends instead, where the attack would leave the rest of the walk less to test.
 ALLOWED_BODIES: dict[str, dict[str, Any]] = {
@@ -403,6 +406,16 @@ PERSONAL: dict[str, list[Step]] = {
         (NOBODY, _form("/access/password"), True),
         ("vic", _form("/access/password"), False),  # no current password given: refused on the page itself
     ],
+    # A person's contact methods: theirs (Bob's here) and an admin of everything's to change. Bob has
+    # none, so his remove and test answer 404: past the guard, changing nothing.
+    **{
+        f"POST /people/{{email}}/contact-methods{tail}": [
+            (NOBODY, _form(f"/people/bob@example.com/contact-methods{path}"), True),
+            *((who, _form(f"/people/bob@example.com/contact-methods{path}"), True) for who in OTHERS),
+            ("bob", _form(f"/people/bob@example.com/contact-methods{path}"), False),
+        ]
+        for tail, path in (("", ""), ("/{method_id}/remove", "/none/remove"), ("/{method_id}/test", "/none/test"))
+    },
     "POST /logout": [
         ("vic", _form("/logout", csrf="stale"), True),  # another site's form cannot log anyone out
         ("vic", _log_out_spare, False),

@@ -21,6 +21,7 @@ from firebell.audit import api as audit_api
 from firebell.audit import views as audit_views
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
+from firebell.catalog import integration_views
 from firebell.changes import api as changes_api
 from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
@@ -34,6 +35,7 @@ from firebell.incidents import response_api, severity_api
 from firebell.metrics import api as metrics_api
 from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
+from firebell.oncall import people_views
 from firebell.paging import api as paging_api
 from firebell.playbooks import api as playbooks_api
 from firebell.postmortems import api as postmortems_api
@@ -130,6 +132,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         identity_api.router,
         identity_views.router,
         account_views.router,
+        people_views.router,
+        integration_views.router,
         audit_api.router,
         audit_views.router,
         postmortems_api.router,

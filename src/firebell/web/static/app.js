@@ -71,3 +71,28 @@ document.addEventListener("submit", function (e) {
   var question = button && button.getAttribute("data-ask");
   if (question && !window.confirm(question)) e.preventDefault();
 });
+
+// --- People and integrations: copy buttons ---------------------------------------------------
+// A button with data-copy="#id" copies that element's text (a one-time key or link) and says so.
+document.addEventListener("click", function (e) {
+  var button = e.target.closest && e.target.closest("button[data-copy]");
+  if (!button) return;
+  var source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) return;
+  var text = source.textContent.trim();
+  var said = function (word) {
+    button.setAttribute("data-copied", word);
+    button.textContent = word;
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(function () { said("Copied"); }, function () { said("Select and copy"); });
+  } else {
+    // Plain http on another host: select the text so one key press copies it.
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    said(document.execCommand && document.execCommand("copy") ? "Copied" : "Selected: press Ctrl+C");
+  }
+});
