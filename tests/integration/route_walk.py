@@ -416,6 +416,31 @@ PERSONAL: dict[str, list[Step]] = {
         ]
         for tail, path in (("", ""), ("/{method_id}/remove", "/none/remove"), ("/{method_id}/test", "/none/test"))
     },
+    **{
+        key: [
+            (NOBODY, _api(key.split()[0], path), True),
+            (READ, _api(key.split()[0], path, body), True),  # even root's read token changes nothing
+            *((who, _api(key.split()[0], path, body), True) for who in OTHERS),
+            ("bob", _api(key.split()[0], path, body), False),
+        ]
+        for key, path, body in (
+            (
+                "POST /api/v1/users/{email}/contact-methods",
+                "/api/v1/users/bob@example.com/contact-methods",
+                {"kind": "email", "address": "bob@home.example"},
+            ),
+            (
+                "DELETE /api/v1/users/{email}/contact-methods/{method_id}",
+                "/api/v1/users/bob@example.com/contact-methods/none",
+                None,
+            ),
+            (
+                "POST /api/v1/users/{email}/contact-methods/{method_id}/test",
+                "/api/v1/users/bob@example.com/contact-methods/none/test",
+                None,
+            ),
+        )
+    },
     "POST /logout": [
         ("vic", _form("/logout", csrf="stale"), True),  # another site's form cannot log anyone out
         ("vic", _log_out_spare, False),

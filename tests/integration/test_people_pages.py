@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import App, PagingApp
-from tests.integration.principals import Browser, browser_session, root_user, with_teams
+from tests.integration.principals import Browser, browser_session, root_user, user_token, with_teams
 
 
 @pytest.fixture
@@ -175,3 +175,37 @@ def test_a_team_admin_creates_and_rotates_an_integration_of_their_service(teams:
     assert "Rotated the key of webhook integration" in rotated.text
     old = app.client.post(url.group(1).removeprefix("http://testserver"), json={"title": "old key"})
     assert old.status_code in (401, 404)
+
+
+def test_contact_methods_and_a_test_notification_over_the_api(paging: PagingApp) -> None:
+    app = paging
+    carol = user_token(app, "carol@example.com")
+    base = "/api/v1/users/carol@example.com/contact-methods"
+    added = app.client.post(base, json={"kind": "email", "address": "carol@home.example", "delay": "2m"}, headers=carol)
+    assert added.status_code == 201, added.text
+    assert added.json()["delay_seconds"] == 120
+    bad = app.client.post(base, json={"kind": "webhook", "address": "ftp://x"}, headers=carol)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["details"][0]["field"] == "address"
+    # Another person, and Carol's own read-only token, change nothing.
+    bob = user_token(app, "bob@example.com")
+    assert app.client.post(base, json={"kind": "email", "address": "bob@x.example"}, headers=bob).status_code == 403
+    reader = user_token(app, "carol@example.com", scope="read")
+    assert app.client.post(base, json={"kind": "email", "address": "r@x.example"}, headers=reader).status_code == 403
+    # Others see a URL's scheme and host only (webhook URLs often carry a secret); Carol sees it whole.
+    listed = {m["kind"]: m["address"] for m in app.client.get(base, headers=bob).json()}
+    assert listed == {"webhook": "https://hooks.example/…", "email": "carol@home.example"}
+    own = {m["kind"]: m["address"] for m in app.client.get(base, headers=carol).json()}
+    assert own["webhook"] == "https://hooks.example/carol"
+
+    method_id = added.json()["id"]
+    queued = app.client.post(f"{base}/{method_id}/test", headers=carol)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "pending"
+    app.tick()
+    followed = app.client.get(f"/api/v1/users/carol@example.com/tests/{queued.json()['delivery_id']}", headers=reader)
+    assert followed.json()["status"] == "sent"
+    assert [address for address, _notice in app.recorder.sent] == ["carol@home.example"]
+    assert app.client.delete(f"{base}/{method_id}", headers=bob).status_code == 403
+    assert app.client.delete(f"{base}/{method_id}", headers=carol).status_code == 204
+    assert len(app.client.get(base, headers=carol).json()) == 1

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from firebell.identity.model import Principal
+from firebell.identity.model import Principal, Role
 from firebell.kernel.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from firebell.kernel.ids import new_id
 from firebell.oncall.escalation import parse_duration
@@ -21,8 +21,11 @@ from firebell.oncall.ports import OncallRepo
 MAX_METHODS = 20  # per person: more is a mistake, and each one is written at every page
 
 
-def may_manage(by: Principal, user_id: str) -> None:
-    """A person's contact methods are theirs to change, and an admin of everything's."""
+def may_manage(by: Principal, user_id: str, *, write: bool = True) -> None:
+    """A person's contact methods (and test notifications) are theirs to change and follow, and an
+    admin of everything's; a read-only token only follows."""
+    if write and by.token_id is not None and not by.cap().at_least(Role.RESPONDER):
+        raise PermissionDenied("a read-only token cannot change contact methods or send tests")
     if not by.is_admin and by.user_id != user_id:
         raise PermissionDenied("only the person or an admin of everything may change their contact methods")
 

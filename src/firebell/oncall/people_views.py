@@ -22,6 +22,7 @@ from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, NotFound, PermissionDenied
 from firebell.oncall import contacts
+from firebell.oncall.contacts_api import person
 from firebell.oncall.notification_rules import ContactKind
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging.messages import shown_address
@@ -112,13 +113,6 @@ def create_team(container: ContainerDep, session: AdminCsrfSession, name: Annota
     return RedirectResponse(f"/access?notice={quote(notice)}#teams", status_code=303)
 
 
-def _person(conn: Any, email: str) -> dict[str, Any]:
-    user = SqlIdentityRepo(conn).user_by_email(email.strip().lower())
-    if user is None or user.get("deleted_at") is not None:
-        raise NotFound(f"no person with email {email}", details=[{"field": "email"}])
-    return user
-
-
 def _person_view(
     request: Request,
     container: ContainerDep,
@@ -128,7 +122,7 @@ def _person_view(
     **extra: Any,
 ) -> Response:
     with transaction(container.engine) as conn:
-        user = _person(conn, email)
+        user = person(conn, email)
         user_id = str(user["id"])
         methods = SqlOncallRepo(conn).contact_methods(user_id)
         teams = SqlIdentityRepo(conn).memberships(user_id)
@@ -180,7 +174,7 @@ def add_method(
 ) -> Response:
     try:
         with transaction(container.engine, write=True) as conn:
-            user = _person(conn, email)
+            user = person(conn, email)
             contacts.add_contact_method(
                 oncall=SqlOncallRepo(conn),
                 by=session.principal,
@@ -202,7 +196,7 @@ def add_method(
 @router.post("/people/{email}/contact-methods/{method_id}/remove")
 def remove_method(email: str, method_id: str, container: ContainerDep, session: FormSession) -> Response:
     with transaction(container.engine, write=True) as conn:
-        user = _person(conn, email)
+        user = person(conn, email)
         removed = contacts.remove_contact_method(
             oncall=SqlOncallRepo(conn), by=session.principal, user_id=str(user["id"]), method_id=method_id
         )
@@ -214,7 +208,7 @@ def remove_method(email: str, method_id: str, container: ContainerDep, session: 
 def test_method(email: str, method_id: str, container: ContainerDep, session: FormSession) -> Response:
     """Queue a test notification; the page then follows its delivery."""
     with transaction(container.engine, write=True) as conn:
-        user = _person(conn, email)
+        user = person(conn, email)
         user_id = str(user["id"])
         contacts.may_manage(session.principal, user_id)
         method = contacts.contact_method(oncall=SqlOncallRepo(conn), user_id=user_id, method_id=method_id)
@@ -231,7 +225,7 @@ def test_status(
 ) -> Response:
     """The test notification's delivery status (HTMX polls it while pending)."""
     with transaction(container.engine) as conn:
-        user = _person(conn, email)
-        contacts.may_manage(session.principal, str(user["id"]))
+        user = person(conn, email)
+        contacts.may_manage(session.principal, str(user["id"]), write=False)
         test = delivery_of_test(paging=SqlPagingRepo(conn), user_id=str(user["id"]), delivery_id=delivery_id)
     return render(request, "person_test.html", session, person=user, test=test)

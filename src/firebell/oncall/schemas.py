@@ -375,3 +375,29 @@ class OncallConfig(_Strict):
 
     def all_schedules(self) -> list[ScheduleIn]:
         return ([self.schedule] if self.schedule is not None else []) + self.schedules
+
+
+class ContactMethodCreate(_Strict):
+    """One contact method added over the API; checked by the use case (oncall.contacts), which names the field."""
+
+    kind: str = Field(description="email, sms, slack, webhook or apprise")
+    address: str = Field(max_length=2000)
+    label: str = ""
+    delay: str = Field(default="", description="page through it once a page is this old, such as 1m; empty: at once")
+
+
+class ContactMethodRead(BaseModel):
+    id: str
+    kind: str
+    address: str = Field(description="whole for the person and admins of everything; else scheme and host only")
+    label: str
+    delay_seconds: int | None
+
+
+class TestNotificationRead(BaseModel):
+    delivery_id: str
+    status: str = Field(description="pending, sent, failed or cancelled (the delivery log's)")
+    channel: str
+    attempts: int
+    last_error: str
+    finished_at: datetime | None

@@ -35,7 +35,7 @@ from firebell.incidents import response_api, severity_api
 from firebell.metrics import api as metrics_api
 from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
-from firebell.oncall import people_views
+from firebell.oncall import contacts_api, people_views
 from firebell.paging import api as paging_api
 from firebell.playbooks import api as playbooks_api
 from firebell.postmortems import api as postmortems_api
@@ -132,6 +132,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         identity_api.router,
         identity_views.router,
         account_views.router,
+        contacts_api.router,
         people_views.router,
         integration_views.router,
         audit_api.router,
