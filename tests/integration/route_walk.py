@@ -188,6 +188,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /runbooks/{runbook_id}": {"title": "Taken", "service": "bravo-api", "body": "# Taken\n"},
     "POST /access/teams/{name}/members": {"person": "zed", "role": "admin"},
     "POST /policies/{name}": {"document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [ann], timeout: 5m}]"},
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "user:ann",
+        "level-0-timeout": "5",
+    },
 }
 # What the allowed caller sends instead, where the attack would leave the rest of the walk less to test.
 ALLOWED_BODIES: dict[str, dict[str, Any]] = {
@@ -196,6 +202,12 @@ ALLOWED_BODIES: dict[str, dict[str, Any]] = {
     "POST /access/teams/{name}/members": {"person": "zed", "role": "responder"},
     "POST /policies/{name}": {
         "document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [bravo-primary], timeout: 5m}]"
+    },
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "schedule:bravo-primary",
+        "level-0-timeout": "5",
     },
 }
 
