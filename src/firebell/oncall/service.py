@@ -797,8 +797,11 @@ class ScheduleView:
 MAX_RANGE = timedelta(days=366)
 
 
-def schedule_view(*, oncall: OncallRepo, schedule_name: str, start: datetime, end: datetime) -> ScheduleView:
-    """The final shifts of a schedule over [start, end), with names, and the playbook's warnings."""
+def schedule_view(
+    *, oncall: OncallRepo, schedule_name: str, start: datetime, end: datetime, zone: str = "UTC"
+) -> ScheduleView:
+    """The final shifts of a schedule over [start, end), with names, and the playbook's warnings
+    (their times read in `zone`)."""
     if end <= start:
         raise ValidationFailed.field("to", "must be after from")
     if end - start > MAX_RANGE:
@@ -821,7 +824,7 @@ def schedule_view(*, oncall: OncallRepo, schedule_name: str, start: datetime, en
         )
         for s in shifts
     ]
-    found = [w.message for w in warnings(schedule, start, end)]
+    found = [w.message for w in warnings(schedule, start, end, zone=zone)]
     named = [_name_people(message, people) for message in found]
     return ScheduleView(schedule.name, str(row["zone"]), views, named)
 
@@ -857,7 +860,7 @@ def schedule_timeline(
     first = day or now.astimezone(tz).date()
     schedule = schedule_from_row(row, oncall.overrides(str(row["id"])))
     drawn = timeline(schedule, day=first, days=days, zone=shown, now=now)
-    view = schedule_view(oncall=oncall, schedule_name=schedule_name, start=drawn.start, end=drawn.end)
+    view = schedule_view(oncall=oncall, schedule_name=schedule_name, start=drawn.start, end=drawn.end, zone=shown)
     ids = sorted({s.user for r in drawn.rows for s in r.segments if s.user is not None})
     people = {str(u["id"]): u for u in oncall.users(ids)} if ids else {}
     return TimelineView(schedule_name, str(row["zone"]), first, days, drawn, people, view)
