@@ -45,6 +45,14 @@ TWO_LEVELS: dict[str, Any] = {
     "level-1-target": ["team:payments", ""],
     "level-1-timeout": "30",
     "level-1-severity": ["SEV-1", "SEV-2"],
+    "level-1-urgency-SEV-2": "working_hours",
+    "unresolved": "custom",
+    "unresolved-SEV-1-after": "20",
+    "unresolved-SEV-1-page": "user:dave",
+    "unresolved-SEV-2-after": "90",
+    "unresolved-SEV-2-page": "next_level",
+    "unresolved-SEV-3-after": "",
+    "unresolved-SEV-3-page": "team:payments",
 }
 
 
@@ -61,6 +69,10 @@ def test_the_form_saves_levels_as_the_yaml_box_would(teams: App) -> None:
     assert 'name="level-1-timeout" value="30"' in page.text
     assert re.search(r'name="level-1-severity" value="SEV-2" checked', page.text)
     assert 'name="acknowledgement_timeout" value="45"' in page.text
+    assert re.search(r'name="level-1-urgency-SEV-2"[^>]*>.*?<option value="working_hours" selected>', page.text)
+    assert 'name="unresolved" value="custom" checked' in page.text
+    assert 'name="unresolved-SEV-2-after" value="90"' in page.text
+    assert re.search(r'name="unresolved-SEV-1-page">.*?<option value="user:dave" selected>', page.text, re.S)
 
     # Saved through the YAML box instead, the same policy is stored word for word.
     apply_config(
@@ -74,7 +86,10 @@ repeat: 2
 acknowledgement_timeout: 45m
 levels:
   - {targets: [payments-primary, alice], timeout: 10m, action: Roll back the last deploy}
-  - {targets: [payments], timeout: 30m, severities: [SEV-1, SEV-2]}
+  - {targets: [payments], timeout: 30m, severities: [SEV-1, SEV-2], urgency: {SEV-2: working_hours}}
+unresolved:
+  SEV-1: {after: 20m, page: dave}
+  SEV-2: {after: 90m}
 """
     assert _post(app, "dave@example.com", "/policies/payments-policy", {"document": document}).status_code == 303
     assert _stored(app) == from_form
@@ -99,6 +114,10 @@ def test_a_bad_timeout_is_named_next_to_its_field_and_nothing_changes(teams: App
     assert (nobody.status_code, 'id="error-level-1-targets"' in nobody.text) == (422, True)
     repeat = _post(app, "dave@example.com", "/policies/payments-policy/form", {**TWO_LEVELS, "repeat": "99"})
     assert (repeat.status_code, 'id="error-repeat"' in repeat.text) == (422, True)
+    late = _post(
+        app, "dave@example.com", "/policies/payments-policy/form", {**TWO_LEVELS, "unresolved-SEV-2-after": "later"}
+    )
+    assert (late.status_code, 'id="error-unresolved-SEV-2"' in late.text) == (422, True)
     assert _stored(app) == before
 
 
@@ -131,6 +150,25 @@ def test_editing_steps_show_the_form_again_and_save_nothing(teams: App) -> None:
     bad = _post(app, "dave@example.com", "/policies/payments-policy/form", {**TWO_LEVELS, "op": "remove-7"})
     assert bad.status_code == 422
     assert _stored(app) == before
+
+
+def test_unresolved_paging_is_the_playbooks_turned_off_or_as_the_rows_say(teams: App) -> None:
+    app = teams
+
+    def rules() -> object:
+        return app.rows("SELECT rules FROM escalation_policies WHERE name = 'payments-policy'")[0][0]
+
+    assert _post(app, "dave@example.com", "/policies/payments-policy/form", TWO_LEVELS).status_code == 303
+    custom = rules()
+    # The rows are kept in the page but not used while another choice is made.
+    assert _post(app, "dave@example.com", "/policies/payments-policy/form", {**TWO_LEVELS, "unresolved": "off"})
+    off = rules()
+    assert _post(app, "dave@example.com", "/policies/payments-policy/form", {**TWO_LEVELS, "unresolved": "default"})
+    default = rules()
+    assert len({str(custom), str(off), str(default)}) == 3
+    assert "unresolved" not in str(default)
+    page = app.client.get("/policies/payments-policy", headers=browser_session(app, "dave@example.com").headers)
+    assert 'name="unresolved" value="default" checked' in page.text
 
 
 def test_a_new_policy_from_the_form(teams: App) -> None:

@@ -8,7 +8,6 @@ result is a valid policy is decided where every other path decides it (`config_f
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,12 +16,17 @@ from typing import Any
 from firebell.kernel.errors import ValidationFailed
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import parse_duration
+from firebell.oncall.urgency import Urgency
 
 SEVERITIES = tuple(s.value for s in Sev)
+URGENCIES = tuple(u.value for u in Urgency)
+UNRESOLVED_MODES = ("default", "off", "custom")  # the playbook's default, none, or as the rows say
+NEXT_LEVEL = "next_level"
 TARGET_KINDS = ("schedule", "team", "user", "other")  # other: a name the lists do not hold (current_on_call)
 DEFAULT_MINUTES = "15"
-_LEVEL_FIELD = re.compile(r"^level-(\d{1,2})-(\w+)$")
+_LEVEL_FIELD = re.compile(r"^level-(\d{1,2})-")
 _ERROR_LEVEL = re.compile(r"^levels\[(\d+)\](?:\.(\w+))?")
+_ERROR_UNRESOLVED = re.compile(r"^unresolved\.(SEV-\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +35,7 @@ class LevelForm:
     timeout: str = DEFAULT_MINUTES  # minutes as typed, or a duration (90s) the minutes cannot say
     action: str = ""
     severities: tuple[str, ...] = ()  # none ticked: every severity
-    urgency: str = ""  # JSON, carried unchanged (edited in the YAML view)
+    urgency: tuple[tuple[str, str], ...] = ()  # (severity, urgency) this level says over the service's
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +44,14 @@ class PolicyForm:
     team: str = ""
     repeat: str = "0"
     acknowledgement_timeout: str = ""  # minutes; empty: never page the acknowledger again
-    unresolved: str = ""  # JSON, carried unchanged (edited in the YAML view); empty: the defaults
+    unresolved_mode: str = "default"
+    unresolved: tuple[tuple[str, str, str], ...] = ()  # (severity, minutes, whom: a target value or next_level)
     levels: tuple[LevelForm, ...] = field(default_factory=lambda: (LevelForm(),))
+
+    def unresolved_of(self, sev: str) -> tuple[str, str]:
+        """The minutes and whom for `sev` ("" and next_level when the rows say nothing)."""
+        found = next((row for row in self.unresolved if row[0] == sev), None)
+        return (found[1], found[2]) if found else ("", NEXT_LEVEL)
 
 
 def minutes(duration: str) -> str:
@@ -79,17 +89,29 @@ def from_document(
                 timeout=minutes(str(level.get("timeout") or "30m")),
                 action=str(level.get("action") or ""),
                 severities=tuple(str(s) for s in level.get("severities") or ()),
-                urgency=json.dumps(level["urgency"], sort_keys=True) if level.get("urgency") else "",
+                urgency=tuple(sorted((str(k), str(v)) for k, v in (level.get("urgency") or {}).items())),
             )
         )
     ack = document.get("acknowledgement_timeout")
     unresolved = document.get("unresolved")
+    rows = tuple(
+        (
+            str(sev),
+            minutes(str(rule["after"])),
+            target_value(str(rule["page"]), schedules=schedules, teams=teams, people=people)
+            if rule.get("page") and rule["page"] != NEXT_LEVEL
+            else NEXT_LEVEL,
+        )
+        for sev, rule in sorted((unresolved or {}).items())
+    )
+    mode = "default" if unresolved is None else ("custom" if unresolved else "off")
     return PolicyForm(
         name=str(document.get("name") or ""),
         team=str(document.get("team") or ""),
         repeat=str(document.get("repeat") or 0),
         acknowledgement_timeout=minutes(str(ack)) if ack else "",
-        unresolved=json.dumps(unresolved, sort_keys=True) if unresolved is not None else "",
+        unresolved_mode=mode,
+        unresolved=rows,
         levels=tuple(levels) or (LevelForm(),),
     )
 
@@ -108,16 +130,22 @@ def from_fields(fields: Mapping[str, Sequence[str]]) -> PolicyForm:
             timeout=one(f"level-{n}-timeout"),
             action=one(f"level-{n}-action"),
             severities=tuple(s for s in fields.get(f"level-{n}-severity") or () if s in SEVERITIES),
-            urgency=one(f"level-{n}-urgency"),
+            urgency=tuple((sev, u) for sev in SEVERITIES if (u := one(f"level-{n}-urgency-{sev}"))),
         )
         for n in numbers
+    )
+    unresolved = tuple(
+        (sev, one(f"unresolved-{sev}-after"), one(f"unresolved-{sev}-page") or NEXT_LEVEL)
+        for sev in SEVERITIES
+        if one(f"unresolved-{sev}-after").strip()
     )
     return PolicyForm(
         name=one("name").strip(),
         team=one("team"),
         repeat=one("repeat"),
         acknowledgement_timeout=one("acknowledgement_timeout"),
-        unresolved=one("unresolved"),
+        unresolved_mode=one("unresolved") or "default",
+        unresolved=unresolved,
         levels=levels,
     )
 
@@ -144,13 +172,6 @@ def edit(form: PolicyForm, op: str) -> PolicyForm:
     return replace(form, levels=tuple(levels))
 
 
-def _carried(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise ValidationFailed.field(where, "this field is kept from the YAML view: edit it there") from None
-
-
 def to_document(form: PolicyForm) -> dict[str, Any]:
     """The policy document `apply` reads, from the form (empty fields left out, so defaults apply)."""
     levels = []
@@ -165,8 +186,8 @@ def to_document(form: PolicyForm) -> dict[str, Any]:
             out["action"] = level.action.strip()
         if level.severities:
             out["severities"] = list(level.severities)
-        if level.urgency.strip():
-            out["urgency"] = _carried(level.urgency, f"levels[{i}].urgency")
+        if level.urgency:
+            out["urgency"] = dict(level.urgency)
         levels.append(out)
     document: dict[str, Any] = {"name": form.name}
     if form.team:
@@ -174,8 +195,13 @@ def to_document(form: PolicyForm) -> dict[str, Any]:
     repeat = form.repeat.strip() or "0"
     document["repeat"] = int(repeat) if repeat.isdigit() else repeat
     document["levels"] = levels
-    if form.unresolved.strip():
-        document["unresolved"] = _carried(form.unresolved, "unresolved")
+    if form.unresolved_mode not in UNRESOLVED_MODES:
+        raise ValidationFailed.field("unresolved", f"choose {', '.join(UNRESOLVED_MODES)}")
+    if form.unresolved_mode != "default":
+        document["unresolved"] = {
+            sev: {"after": duration(after)} | ({} if whom == NEXT_LEVEL else {"page": whom.partition(":")[2] or whom})
+            for sev, after, whom in (form.unresolved if form.unresolved_mode == "custom" else ())
+        }
     if form.acknowledgement_timeout.strip():
         document["acknowledgement_timeout"] = duration(form.acknowledgement_timeout)
     return document
@@ -185,6 +211,8 @@ def form_field(error_field: str) -> str:
     """The form field an error of the policy's rules is about (`levels[1].timeout`: `level-1-timeout`);
     "" when it is about the policy as a whole."""
     field_name = error_field.removeprefix("escalation_policies[0]").lstrip(".")
+    if match := _ERROR_UNRESOLVED.match(field_name):
+        return f"unresolved-{match.group(1)}"
     if match := _ERROR_LEVEL.match(field_name):
         part = match.group(2)
         return f"level-{match.group(1)}-{part}" if part else f"level-{match.group(1)}"

@@ -35,6 +35,7 @@ from firebell.oncall.policy_form import (
 )
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
+from firebell.oncall.urgency import WHY, Urgency
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import FormSession, UserSession, render
 
@@ -71,6 +72,9 @@ def policies_page(request: Request, conn: ReadConn, session: UserSession) -> Res
     return render(request, "policies.html", session, policies=documents, used=used)
 
 
+_URGENCIES = (("", "the service's"), *((u.value, WHY[u]) for u in Urgency))
+
+
 def _choices(conn: Any) -> dict[str, list[tuple[str, str]]]:
     """What a level may page, as (name, label) by kind: the select lists of the form."""
     oncall = SqlOncallRepo(conn)
@@ -102,7 +106,7 @@ def _editor(
 ) -> Response:
     return render(
         request, "policy.html", session, policy_name=name, form=form, text=text, exists=exists,
-        errors=errors or {}, yaml_error=yaml_error, choices=_choices(conn), severities=SEVERITIES,
+        errors=errors or {}, yaml_error=yaml_error, choices=_choices(conn), severities=SEVERITIES, urgencies=_URGENCIES,
         done=request.query_params.get("done"), status_code=status_code,
     )  # fmt: skip
 

@@ -75,7 +75,9 @@ def test_a_level_is_added_given_a_target_and_saved(page: Page, server: DemoServe
     page.get_by_label(f"Level {before + 1} target 2").select_option(label="Carol Tanaka (carol)")
     new.get_by_label("Timeout (minutes)").fill("abc")
     new.get_by_label("First action").fill("Call the payment provider")
-    new.get_by_label("SEV-1").check()
+    new.get_by_label("SEV-1", exact=True).check()
+    new.get_by_text("Urgency by severity").click()
+    new.get_by_label("Urgency for SEV-3").select_option("page")
     _no_page_scroll(page)
     _shot(page, f"policy-editor-{width}-added.png")
 
@@ -101,6 +103,8 @@ def test_a_level_is_added_given_a_target_and_saved(page: Page, server: DemoServe
     assert len(saved) == before + 1
     assert saved[-1]["timeout_seconds"] == 1200
     assert saved[-1]["action"] == "Call the payment provider"
+    assert saved[-1]["urgency"] == {"SEV-3": "page"}
+    assert saved[-1]["severities"] == ["SEV-1"]
     _shot(page, f"policy-editor-{width}-saved.png")
 
     # Moved up, then removed again, in the page; saved, the policy is as it was.

@@ -82,7 +82,7 @@ document.addEventListener("submit", function (e) {
       level.querySelectorAll("[name^='level-']").forEach(function (el) {
         el.name = el.name.replace(/^level-\d+-/, "level-" + i + "-");
       });
-      level.querySelectorAll("select[aria-label]").forEach(function (el, t) {
+      level.querySelectorAll(".pf-targets select").forEach(function (el, t) {
         el.setAttribute("aria-label", "Level " + (i + 1) + " target " + (t + 1));
       });
       level.querySelectorAll("[data-level-op]").forEach(function (b) {
