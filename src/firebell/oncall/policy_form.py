@@ -207,6 +207,21 @@ def to_document(form: PolicyForm) -> dict[str, Any]:
     return document
 
 
+def check_shadowed(form: PolicyForm, *, schedules: Sequence[str], teams: Sequence[str]) -> None:
+    """Refuse a team or person chosen under a name that a schedule (or, for a person, a team) also
+    has: a policy names its targets, and the name would page the schedule or team instead."""
+    for i, level in enumerate(form.levels):
+        for value in level.targets:
+            kind, _, name = value.partition(":")
+            before = {"team": [("schedule", schedules)], "user": [("schedule", schedules), ("team", teams)]}
+            for other, names in before.get(kind, []):
+                if name in names:
+                    raise ValidationFailed.field(
+                        f"levels[{i}].targets",
+                        f"{name!r} is also a {other}'s name, and the {other} is what would be paged: rename one",
+                    )
+
+
 def form_field(error_field: str) -> str:
     """The form field an error of the policy's rules is about (`levels[1].timeout`: `level-1-timeout`);
     "" when it is about the policy as a whole."""

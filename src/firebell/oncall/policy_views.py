@@ -27,6 +27,7 @@ from firebell.oncall.export import policy_documents
 from firebell.oncall.policy_form import (
     SEVERITIES,
     PolicyForm,
+    check_shadowed,
     edit,
     form_field,
     from_document,
@@ -190,6 +191,9 @@ def save_policy_form(
         if op != "save":
             form = edit(form, op)
         else:
+            with transaction(container.engine) as conn:
+                names = _choices(conn)
+            check_shadowed(form, schedules=[n for n, _ in names["schedule"]], teams=[n for n, _ in names["team"]])
             return RedirectResponse(_save(container, session, name, to_document(form)), status_code=303)
     except PermissionDenied:
         raise

@@ -14,6 +14,7 @@ from firebell.oncall.policy_form import (
     URGENCIES,
     LevelForm,
     PolicyForm,
+    check_shadowed,
     edit,
     form_field,
     from_document,
@@ -127,3 +128,12 @@ def test_a_level_without_minutes_is_refused_by_its_field() -> None:
 )
 def test_error_fields_name_form_fields(error: str, field: str) -> None:
     assert form_field(error) == field
+
+
+def test_a_person_or_team_whose_name_a_schedule_or_team_has_is_refused() -> None:
+    names = {"schedules": ["ops"], "teams": ["ann"]}
+    check_shadowed(PolicyForm("p", levels=(LevelForm(("schedule:ops", "team:ann", "user:bo")),)), **names)
+    for value in ("user:ann", "user:ops", "team:ops"):
+        with pytest.raises(ValidationFailed) as caught:
+            check_shadowed(PolicyForm("p", levels=(LevelForm(("user:bo",)), LevelForm((value,)))), **names)
+        assert caught.value.details[0]["field"] == "levels[1].targets"
