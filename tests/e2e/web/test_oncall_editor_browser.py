@@ -153,3 +153,36 @@ def test_the_schedule_timeline_in_one_zone(page: Page, server: DemoServer) -> No
     assert "days=1" in page.url
     _no_page_scroll(page)
     _shot(page, f"schedule-{width}-utc-day.png")
+
+
+def test_without_javascript_the_form_still_adds_a_level_and_saves(browser: Browser, server: DemoServer) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", timezone_id="UTC", java_script_enabled=False
+    )
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        _log_in(page, server)
+        page.goto(f"{server.url}/policies/checkout-primary")
+        levels = page.locator("fieldset.pf-level")
+        before = levels.count()
+        with page.expect_navigation():  # the server shows the form again with one more level, unsaved
+            page.get_by_role("button", name="+ Add level").click()
+        expect(levels).to_have_count(before + 1)
+        assert len(_levels(server)) == before
+        page.get_by_label(f"Level {before + 1} target 1").select_option("user:bob")
+        with page.expect_navigation():
+            levels.nth(before).get_by_role("button", name="+ target").click()
+        page.get_by_label(f"Level {before + 1} target 2").select_option("schedule:notifications-office")
+        with page.expect_navigation():
+            page.locator(".pf-foot").get_by_role("button", name="Save").click()
+        expect(page.get_by_role("status").first).to_contain_text("updated escalation policy checkout-primary")
+        assert len(_levels(server)) == before + 1
+        _shot(page, "policy-editor-390-no-js.png")
+        with page.expect_navigation():
+            levels.nth(before).get_by_role("button", name="Remove level").click()
+        with page.expect_navigation():
+            page.locator(".pf-foot").get_by_role("button", name="Save").click()
+        assert len(_levels(server)) == before
+    finally:
+        context.close()
