@@ -188,6 +188,12 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /runbooks/{runbook_id}": {"title": "Taken", "service": "bravo-api", "body": "# Taken\n"},
     "POST /access/teams/{name}/members": {"person": "zed", "role": "admin"},
     "POST /policies/{name}": {"document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [ann], timeout: 5m}]"},
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "user:ann",
+        "level-0-timeout": "5",
+    },
     "POST /services/{name}/integrations": {"kind": "webhook", "label": "walk"},
     "POST /people": {"email": "walk@example.com", "role": "admin"},
     "POST /teams": {"name": "walk"},
@@ -199,6 +205,12 @@ ALLOWED_BODIES: dict[str, dict[str, Any]] = {
     "POST /access/teams/{name}/members": {"person": "zed", "role": "responder"},
     "POST /policies/{name}": {
         "document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [bravo-primary], timeout: 5m}]"
+    },
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "schedule:bravo-primary",
+        "level-0-timeout": "5",
     },
 }
 
