@@ -20,7 +20,7 @@ from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.schemas import ContactMethodCreate, ContactMethodRead, TestNotificationRead
 from firebell.paging.messages import shown_address
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.test_notice import delivery_of_test, send_test_notification
+from firebell.paging.trial import delivery_of_test, send_test_notification
 from firebell.web.deps import Caller, ContainerDep, ReadConn, Reader
 
 router = APIRouter(prefix="/api/v1", tags=["access"])

@@ -27,7 +27,7 @@ from firebell.oncall.notification_rules import ContactKind
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.paging.messages import shown_address
 from firebell.paging.repo import SqlPagingRepo
-from firebell.paging.test_notice import delivery_of_test, send_test_notification
+from firebell.paging.trial import delivery_of_test, send_test_notification
 from firebell.web.deps import ContainerDep
 from firebell.web.pages import AdminCsrfSession, FormSession, UserSession, render
 
