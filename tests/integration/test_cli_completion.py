@@ -13,7 +13,7 @@ FIREBELL = Path(sys.executable).parent / "firebell"
 
 def test_bash_gets_a_script_that_completes_firebell() -> None:
     shown = subprocess.run(
-        ["bash", "-c", f"{FIREBELL} --show-completion"], capture_output=True, text=True, timeout=60, check=False
+        ["/bin/bash", "-c", f"{FIREBELL} --show-completion"], capture_output=True, text=True, timeout=60, check=False
     )
     assert shown.returncode == 0, shown.stderr
     assert "_firebell_completion()" in shown.stdout
