@@ -70,6 +70,7 @@ def redoc(request: Request) -> HTMLResponse:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(request.app.title)} - ReDoc</title>
+<style>body {{ margin: 0; padding: 0; }}</style>
 <link rel="icon" href="{root}{ASSETS_URL}/favicon.png">
 </head>
 <body>
