@@ -1,8 +1,8 @@
 """The API documentation pages, Swagger UI at /docs and ReDoc at /redoc, served from Firebell itself.
 
-Their scripts and stylesheet are the ones the fastapi-offline package ships (Swagger UI and ReDoc
-bundles, MIT-licensed, the licence beside them in its wheel), mounted under /static/api-docs/, so
-the pages work without any other origin. Neither page runs an inline script: Swagger UI is started
+Their scripts and stylesheet are the bundles the fastapi-offline package ships (Swagger UI, under the
+Apache License 2.0, and ReDoc, under the MIT licence), mounted under /static/api-docs/, so the pages
+work without any other origin. Neither page runs an inline script: Swagger UI is started
 by web/static/api-docs.js, which reads the OpenAPI document's address from the page.
 
 ReDoc's bundle has one address of its own: the footer of its menu shows Redocly's logo, an image
