@@ -25,7 +25,6 @@ from firebell.kernel.redact import without_passwords
 app = typer.Typer(
     help="Firebell: self-hosted incident response.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)

@@ -43,7 +43,7 @@ from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
-from firebell.web import errors, health, openapi_doc, views
+from firebell.web import api_docs, errors, health, openapi_doc, views
 from firebell.web.content_policy import policies
 from firebell.web.intake_app import IntakeApp
 from firebell.web.login_front import LoginFront
@@ -96,6 +96,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         version=__version__,
         description="Self-hosted incident response: alert intake, incidents and on-call.",
         lifespan=lifespan,
+        docs_url=None,  # served by web/api_docs.py, from Firebell's own origin
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         **extra,
     )
     app.state.container = container
@@ -144,6 +147,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         views.router,
     ):
         app.include_router(router)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     ingest = container.settings.ingest
     # History exports are files of many records: their two upload paths take more.
@@ -156,7 +160,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
     # In front of everything: intake skips the rest, and so does a login refused while hashing is
     # busy; every answer, theirs too, gets the security headers.
-    app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies(app))
+    app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies())
     _document_intake(app)
     return app
 
