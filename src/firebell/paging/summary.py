@@ -14,7 +14,7 @@ from typing import Any
 
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import Policy, step
-from firebell.paging.model import EscalationState
+from firebell.paging.model import RESPONDER, EscalationState, direct_policy
 
 _ENDED_STATES = frozenset({"resolved", "closed"})
 
@@ -48,7 +48,7 @@ class Paged:
         for state in ("sent", "pending", "failed"):
             if state in states:
                 return state
-        return "none" if not states else "cancelled"
+        return "cancelled" if states else "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +187,18 @@ def _next(
     escalation = min(due, key=lambda e: e["next_due_at"])
     at: datetime = escalation["next_due_at"]
     person = names.get(str(escalation.get("assignee_id") or ""), "")
-    if escalation.get("kind") == "responder" or escalation.get("policy_id") is None:
-        return NextStep(at, f"{person or 'the person'} paged again")
+    taken = int(escalation.get("steps_taken") or 0)
+    if escalation.get("kind") == RESPONDER or escalation.get("policy_id") is None:
+        # One person paged again and again until they acknowledge (a reassignment, a responder).
+        person = person or "the person"
+        if taken >= direct_policy(str(escalation.get("assignee_id"))).step_count:
+            return NextStep(at, f"{person}'s page runs out: nobody acknowledged", exhausts=True)
+        return NextStep(at, f"{person} paged again")
     base = policies.get(str(escalation["policy_id"]))
     sev = escalation.get("sev") or incident["sev"]
     policy = base.for_severity(Sev(sev)) if base is not None else None
     if policy is None:
         return NextStep(at, "the escalation policy runs")
-    taken = int(escalation.get("steps_taken") or 0)
     if taken >= policy.step_count:
         return NextStep(at, f"{policy.name} runs out: nobody left to page", exhausts=True)
     upcoming = step(policy, escalation["started_at"], taken)

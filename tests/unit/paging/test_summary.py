@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from firebell.oncall.escalation import Level, Policy, Target, TargetKind
+from firebell.paging.model import direct_policy
 from firebell.paging.summary import format_age, summarize
 
 T0 = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
@@ -150,6 +151,12 @@ def test_a_responder_still_paged_after_the_acknowledgement_is_the_next_step() ->
     assert [(p.person, p.responder) for p in summary.paged] == [("Bob Okafor", True)]
     assert summary.next is not None
     assert summary.next.what == "Bob Okafor paged again"
+    # A person paged directly is paged a set number of times; then the page runs out.
+    last = _escalation(policy_id=None, assignee_id="u-bob", steps_taken=direct_policy("u-bob").step_count)
+    ran_out = _summary(_incident(), [last], [], [])
+    assert ran_out.next is not None
+    assert ran_out.next.exhausts
+    assert ran_out.next.what == "Bob Okafor's page runs out: nobody acknowledged"
 
 
 def test_resolved_pages_nobody_and_counts_how_long_it_lasted() -> None:
