@@ -16,6 +16,13 @@
       el.textContent = left >= 0 ? "due in " + text : "overdue by " + text;
       el.classList.toggle("overdue", left < 0);
     });
+    // The next escalation: <span data-countdown="ISO"> reads "in 4m 12s", then "due now".
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.round((new Date(el.getAttribute("data-countdown")) - new Date()) / 1000);
+      if (isNaN(left)) return;
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), sec = left % 60;
+      el.textContent = left > 0 ? "in " + (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s" : "due now";
+    });
   }
   // A filter that applies as soon as it is changed: <select data-autosubmit> (inline handlers are
   // refused by the Content-Security-Policy).
