@@ -166,9 +166,9 @@ services:
       - {title: Checkout overview, url: "https://grafana.example.com/d/checkout"}
 status_page:
   components:
-    - {name: Checkout, description: "Orders and payments (the checkout service)", group: Storefront}
-    - {name: Search, description: "Product search (the search service)", group: Storefront}
-    - {name: Notifications, description: "Order emails and receipts (the notifications service)", group: Platform}
+    - {name: Checkout, description: "Orders and payments (the checkout service)"}
+    - {name: Search, description: "Product search (the search service)"}
+    - {name: Notifications, description: "Order emails and receipts (the notifications service)"}
 """
 
 # The checkout runbook, in the shape of the runbook template; its lint shows what it still lacks.
