@@ -32,6 +32,7 @@ from firebell.identity import api as identity_api
 from firebell.identity import views as identity_views
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api, severity_api
+from firebell.infra.demo_inbox import Inbox, InboxServer, free_port
 from firebell.metrics import api as metrics_api
 from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
@@ -43,7 +44,7 @@ from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
-from firebell.web import api_docs, errors, health, openapi_doc, views
+from firebell.web import api_docs, demo_inbox, errors, health, openapi_doc, views
 from firebell.web.content_policy import policies
 from firebell.web.intake_app import IntakeApp
 from firebell.web.login_front import LoginFront
@@ -76,8 +77,12 @@ class _Firebell(FastAPI):
 def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAPI:
     """Build the app around a container; by default it starts and stops the container with it."""
 
+    inbox_server = _demo_inbox(container)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if inbox_server is not None:
+            inbox_server.start()
         if manage_lifecycle:
             container.start()
         try:
@@ -85,6 +90,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         finally:
             if manage_lifecycle:
                 container.stop()
+            if inbox_server is not None:
+                inbox_server.stop()
 
     extra: dict[str, Any] = {}
     if "telemetry" in inspect.signature(FastAPI).parameters:
@@ -102,6 +109,7 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         **extra,
     )
     app.state.container = container
+    app.state.demo_inbox = inbox_server.inbox if inbox_server is not None else None
     errors.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -148,6 +156,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     ):
         app.include_router(router)
     api_docs.install(app)
+    if inbox_server is not None:
+        app.include_router(demo_inbox.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     ingest = container.settings.ingest
     # History exports are files of many records: their two upload paths take more.
@@ -163,6 +173,15 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies())
     _document_intake(app)
     return app
+
+
+def _demo_inbox(container: Container) -> InboxServer | None:
+    """The demo's built-in inbox (settings.demo.inbox), or None."""
+    demo = container.settings.demo
+    if not demo.inbox:
+        return None
+    inbox = Inbox(max_messages=demo.inbox_max_messages, max_bytes=demo.inbox_max_bytes, now=container.clock.now)
+    return InboxServer(inbox, demo.inbox_port or free_port())
 
 
 def _document_intake(app: FastAPI) -> None:
@@ -231,7 +250,8 @@ def _document_answers(paths: dict[str, Any]) -> None:
     for path, operations in paths.items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            if "4XX" not in responses:  # the intake endpoints answer errors in their vendors' shapes
+            if "4from firebell.web import api_docs, demo_inbox, errors, health, openapi_doc, views
+" not in responses:  # the intake endpoints answer errors in their vendors' shapes
                 for code, description in _ERRORS.items():
                     responses[code] = {"description": description, "content": error}
             ok = responses.get("200")
