@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+
+# The CLI's settings file (which `serve --demo` writes) goes to a directory of this run, never the
+# user's own, so one test's demo token cannot answer for another's missing one.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="firebell-test-config-")
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
 
 PG_ADMIN_URL = os.environ.get("FIREBELL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIREBELL = Path(sys.executable).parent / "firebell"
@@ -139,18 +147,23 @@ def start_server(
     handle = log.open("ab")
     process = subprocess.Popen([str(FIREBELL), "serve", *extra], env=full_env, stdout=handle, stderr=subprocess.STDOUT)
     url = f"{'https' if verify else 'http'}://127.0.0.1:{port}"
+    return wait_ready(Server(url, database_url, process, log), verify)
+
+
+def wait_ready(server: Server, verify: ssl.SSLContext | None = None) -> Server:
+    """The server once it answers /readyz (60 s at most)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early: {log.read_text()[-2000:]}")
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited early: {server.log.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=1, verify=verify or True).status_code == 200:
-                return Server(url, database_url, process, log)
+            if httpx.get(f"{server.url}/readyz", timeout=1, verify=verify or True).status_code == 200:
+                return server
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"server did not become ready: {log.read_text()[-2000:]}")
+    server.process.kill()
+    raise AssertionError(f"server did not become ready: {server.log.read_text()[-2000:]}")
 
 
 @pytest.fixture

@@ -22,16 +22,18 @@ from firebell.drills.repo import SqlDrillRepo
 from firebell.drills.service import plan as plan_drill
 from firebell.identity.model import Principal, Role
 from firebell.identity.repo import SqlIdentityRepo
-from firebell.identity.service import create_user
+from firebell.identity.service import create_token, create_user, user_id_of
 from firebell.infra.db import transaction
 from firebell.oncall.config_file import load as load_config
 from firebell.oncall.repo import SqlOncallRepo
 from firebell.oncall.service import apply
 from firebell.runbooks.repo import SqlRunbookRepo
 from firebell.runbooks.service import Draft, Writer, create_runbook
+from firebell.statuspage.config import apply_status_page
 
 DEMO_EMAIL = "demo@firebell.local"
 DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
+DEMO_TOKEN_NAME = "demo-cli"  # noqa: S105 - the name of the demo's CLI token, not a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ def seed_demo(container: Container) -> DemoKeys:
         # On-call first, so the demo's incidents page the on-call person like real ones.
         config, _tree = load_config(DEMO_ONCALL, "demo on-call")
         apply(config, oncall=SqlOncallRepo(conn), identity=identity, services=repo, now=now)
+        apply_status_page(conn, config.status_page, now)
         # Something changed before the alerts fired: the incident page answers "what changed recently?".
         for service, summary, kind, ago in (
             ("checkout", "Deploy checkout v2.3.1 (connection pool 50 → 10)", ChangeKind.DEPLOY, 40),
@@ -104,10 +107,23 @@ def seed_demo(container: Container) -> DemoKeys:
     return DemoKeys(True, keys)
 
 
+def demo_cli_token(container: Container) -> str:
+    """A fresh API token for the demo user, for the CLI; the demo's earlier CLI tokens stop working
+    (tokens are stored hashed, so an earlier one cannot be shown again)."""
+    now = container.clock.now()
+    with transaction(container.engine, write=True) as conn:
+        identity = SqlIdentityRepo(conn)
+        for row in identity.tokens():
+            if row["name"] == DEMO_TOKEN_NAME and row["revoked_at"] is None:
+                identity.revoke_token(row["id"], now)
+        user_id = user_id_of(repo=identity, email=DEMO_EMAIL)
+        return create_token(repo=identity, name=DEMO_TOKEN_NAME, scope="admin", now=now, user_id=user_id)
+
+
 # The demo's on-call: a weekly rotation for checkout, and a business-hours-only schedule for
 # notifications (its nights and weekends show as gaps on the On call page). Pages go by email to
-# the SMTP server of the settings (FIREBELL_SMTP__HOST, localhost by default); without one, the
-# delivery log shows them retried and then failed.
+# the demo's built-in inbox (/demo/inbox), unless FIREBELL_SMTP__HOST names an SMTP server. The
+# status page shows a component per demo service.
 DEMO_ONCALL = """\
 users:
   - {name: Alice Moreau, handle: alice, email: alice@firebell.local, timezone: Europe/Paris,
@@ -148,6 +164,11 @@ services:
       - {kind: error_rate, target: < 0.1%, window: 5m}
     dashboards:
       - {title: Checkout overview, url: "https://grafana.example.com/d/checkout"}
+status_page:
+  components:
+    - {name: Checkout, description: "Orders and payments (the checkout service)"}
+    - {name: Search, description: "Product search (the search service)"}
+    - {name: Notifications, description: "Order emails and receipts (the notifications service)"}
 """
 
 # The checkout runbook, in the shape of the runbook template; its lint shows what it still lacks.

@@ -188,6 +188,15 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /runbooks/{runbook_id}": {"title": "Taken", "service": "bravo-api", "body": "# Taken\n"},
     "POST /access/teams/{name}/members": {"person": "zed", "role": "admin"},
     "POST /policies/{name}": {"document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [ann], timeout: 5m}]"},
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "user:ann",
+        "level-0-timeout": "5",
+    },
+    "POST /services/{name}/integrations": {"kind": "webhook", "label": "walk"},
+    "POST /people": {"email": "walk@example.com", "role": "admin"},
+    "POST /teams": {"name": "walk"},
 }
 # What the allowed caller sends instead, where the attack would leave the rest of the walk less to test.
 ALLOWED_BODIES: dict[str, dict[str, Any]] = {
@@ -196,6 +205,12 @@ ALLOWED_BODIES: dict[str, dict[str, Any]] = {
     "POST /access/teams/{name}/members": {"person": "zed", "role": "responder"},
     "POST /policies/{name}": {
         "document": "name: bravo-policy\nteam: bravo\nlevels: [{targets: [bravo-primary], timeout: 5m}]"
+    },
+    "POST /policies/{name}/form": {
+        "name": "bravo-policy",
+        "team": "bravo",
+        "level-0-target": "schedule:bravo-primary",
+        "level-0-timeout": "5",
     },
 }
 
@@ -403,6 +418,41 @@ PERSONAL: dict[str, list[Step]] = {
         (NOBODY, _form("/access/password"), True),
         ("vic", _form("/access/password"), False),  # no current password given: refused on the page itself
     ],
+    # A person's contact methods: theirs (Bob's here) and an admin of everything's to change. Bob has
+    # none, so his remove and test answer 404: past the guard, changing nothing.
+    **{
+        f"POST /people/{{email}}/contact-methods{tail}": [
+            (NOBODY, _form(f"/people/bob@example.com/contact-methods{path}"), True),
+            *((who, _form(f"/people/bob@example.com/contact-methods{path}"), True) for who in OTHERS),
+            ("bob", _form(f"/people/bob@example.com/contact-methods{path}"), False),
+        ]
+        for tail, path in (("", ""), ("/{method_id}/remove", "/none/remove"), ("/{method_id}/test", "/none/test"))
+    },
+    **{
+        key: [
+            (NOBODY, _api(key.split()[0], path), True),
+            (READ, _api(key.split()[0], path, body), True),  # even root's read token changes nothing
+            *((who, _api(key.split()[0], path, body), True) for who in OTHERS),
+            ("bob", _api(key.split()[0], path, body), False),
+        ]
+        for key, path, body in (
+            (
+                "POST /api/v1/users/{email}/contact-methods",
+                "/api/v1/users/bob@example.com/contact-methods",
+                {"kind": "email", "address": "bob@home.example"},
+            ),
+            (
+                "DELETE /api/v1/users/{email}/contact-methods/{method_id}",
+                "/api/v1/users/bob@example.com/contact-methods/none",
+                None,
+            ),
+            (
+                "POST /api/v1/users/{email}/contact-methods/{method_id}/test",
+                "/api/v1/users/bob@example.com/contact-methods/none/test",
+                None,
+            ),
+        )
+    },
     "POST /logout": [
         ("vic", _form("/logout", csrf="stale"), True),  # another site's form cannot log anyone out
         ("vic", _log_out_spare, False),

@@ -72,6 +72,7 @@ CHECKED_BY_USE_CASE: dict[str, Role] = {
     "POST /drills": Role.RESPONDER,
     "POST /runbooks": Role.ADMIN,
     "POST /policies/{name}": Role.ADMIN,  # in the ownership table too; a new policy's team is in its document
+    "POST /policies/{name}/form": Role.ADMIN,  # the same save as the YAML box
 }
 # What belongs to no team: the caller's own role decides (a responder may), and why.
 NO_TEAM = {

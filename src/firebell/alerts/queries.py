@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -24,6 +28,43 @@ STATUS_FILTERS = {"open", *(s.value for s in AlertStatus)}
 VERDICT_FILTERS = {"unset", *(v.value for v in Verdict)}  # "unset": nobody said yet
 
 
+@dataclass(frozen=True, slots=True)
+class AlertCursor:
+    """A place in the newest-first listing: the (last seen, id) of the alert beside it. The order is
+    total (the id breaks ties of alerts seen at the same instant), so paging from a cursor shows each
+    alert once, however many arrive meanwhile."""
+
+    seen: datetime
+    id: str
+
+    @classmethod
+    def of(cls, alert: dict[str, Any]) -> AlertCursor:
+        return cls(alert["last_seen_at"], str(alert["id"]))
+
+    def token(self) -> str:
+        text = f"{self.seen.isoformat()}|{self.id}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: str, *, field: str) -> AlertCursor:
+        """The cursor a link carried, or ValidationFailed naming `field`."""
+        problem = ValidationFailed.field(field, "not a page of this listing: start again from the newest alerts")
+        if not token or len(token) > CURSOR_CHARS:
+            raise problem
+        try:
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            seen_text, alert_id = text.split("|")
+            seen = datetime.fromisoformat(seen_text)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise problem from None
+        if seen.tzinfo is None or not alert_id or not alert_id.isascii() or not alert_id.isprintable():
+            raise problem
+        return cls(seen, alert_id)
+
+
+CURSOR_CHARS = 200  # far longer than any cursor this module writes
+
+
 def list_alerts(
     conn: Connection,
     *,
@@ -34,7 +75,11 @@ def list_alerts(
     incident_id: str | None = None,
     verdict: str | None = None,
     alert_id: str | None = None,
+    before: AlertCursor | None = None,
+    after: AlertCursor | None = None,
 ) -> list[dict[str, Any]]:
+    """Alerts newest first (by last seen, then id); with `before`, only those older than the cursor;
+    with `after`, only those newer, and then oldest first (the ones nearest the cursor)."""
     query = (
         sa.select(
             _a.c.id,
@@ -64,10 +109,18 @@ def list_alerts(
         )
         .join(_s, _s.c.id == _a.c.service_id)
         .outerjoin(_i, _i.c.id == _a.c.incident_id)
-        .order_by(_a.c.last_seen_at.desc(), _a.c.id.desc())
+        .order_by(*((_a.c.last_seen_at.asc(), _a.c.id.asc()) if after else (_a.c.last_seen_at.desc(), _a.c.id.desc())))
         .limit(limit)
         .offset(offset)
     )
+    if before:
+        query = query.where(
+            sa.or_(_a.c.last_seen_at < before.seen, sa.and_(_a.c.last_seen_at == before.seen, _a.c.id < before.id))
+        )
+    if after:
+        query = query.where(
+            sa.or_(_a.c.last_seen_at > after.seen, sa.and_(_a.c.last_seen_at == after.seen, _a.c.id > after.id))
+        )
     if status:
         if status not in STATUS_FILTERS:
             raise ValidationFailed.field("status", f"use one of {', '.join(sorted(STATUS_FILTERS))}")
@@ -87,6 +140,49 @@ def list_alerts(
             raise ValidationFailed.field("verdict", f"use one of {', '.join(sorted(VERDICT_FILTERS))}")
         query = query.where(_a.c.verdict.is_(None) if verdict == "unset" else _a.c.verdict == verdict)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPage:
+    """One page of the listing, newest first, and the cursors of the pages beside it (None: none)."""
+
+    alerts: list[dict[str, Any]]
+    newer: AlertCursor | None  # list `after` it; see `newest` for the first page
+    older: AlertCursor | None  # list `before` it
+    newest: bool  # this is the first page: nothing newer when it was read
+
+
+def page_of_alerts(
+    conn: Connection,
+    *,
+    size: int,
+    before: AlertCursor | None = None,
+    after: AlertCursor | None = None,
+    status: str | None = None,
+    service: str | None = None,
+    verdict: str | None = None,
+    incident_id: str | None = None,
+) -> AlertPage:
+    """`size` alerts older than `before`, or the `size` just newer than `after`, or the newest. A
+    page reached going newer that would be short is the first page, so walking back ends where the
+    walk began."""
+    if before and after:
+        raise ValidationFailed.field("after", "give before or after, not both")
+    if after:
+        rows = list_alerts(
+            conn, after=after, limit=size + 1, status=status, service=service, verdict=verdict, incident_id=incident_id
+        )
+        if len(rows) > size:
+            page = rows[:size][::-1]
+            return AlertPage(page, newer=AlertCursor.of(page[0]), older=AlertCursor.of(page[-1]), newest=False)
+        before = None
+    rows = list_alerts(
+        conn, before=before, limit=size + 1, status=status, service=service, verdict=verdict, incident_id=incident_id
+    )
+    page, more = rows[:size], len(rows) > size
+    newer = AlertCursor.of(page[0]) if page and before else None
+    older = AlertCursor.of(page[-1]) if more else None
+    return AlertPage(page, newer=newer, older=older, newest=before is None)
 
 
 def get_alert(conn: Connection, alert_id: str) -> dict[str, Any]:

@@ -148,7 +148,7 @@ def list_integrations(conn: ReadConn, _caller: Reader) -> list[Any]:
 def create_integration(
     name: str, body: IntegrationCreate, request: Request, container: ContainerDep, _caller: Admin
 ) -> dict[str, Any]:
-    return _keyed(
+    return keyed_integration(
         container,
         request,
         lambda repo, now: catalog.create_integration(
@@ -196,7 +196,7 @@ def rotate_integration(
     body: IntegrationRotate | None = None,
 ) -> dict[str, Any]:
     key = body.key if body is not None else None
-    return _keyed(
+    return keyed_integration(
         container,
         request,
         lambda repo, now: catalog.rotate_integration_key(
@@ -205,7 +205,7 @@ def rotate_integration(
     )
 
 
-def _keyed(
+def keyed_integration(
     container: ContainerDep, request: Request, run: Callable[[SqlCatalogRepo, datetime], tuple[str, str]]
 ) -> dict[str, Any]:
     """Run a use case that gives an integration a key; the integration with its key (shown once) and URL."""

@@ -3,14 +3,20 @@ with what it depends on and what depends on it, and how to send alerts to them."
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Connection
 
+from firebell.bootstrap import Container
 from firebell.catalog import queries
 from firebell.catalog.graph import drawing, neighbourhood
 from firebell.catalog.model import IntegrationKind, intake_url
 from firebell.catalog.repo import SqlCatalogRepo
 from firebell.heartbeats.repo import SqlHeartbeatRepo
+from firebell.identity.model import Role
+from firebell.identity.service import WebSession
 from firebell.kernel.errors import NotFound
 from firebell.kernel.severity import Sev
 from firebell.kernel.urls import masked_url
@@ -18,9 +24,12 @@ from firebell.oncall.urgency import urgency_for
 from firebell.paging.repo import SqlPagingRepo
 from firebell.runbooks.queries import catalog_coverage
 from firebell.web.deps import ContainerDep, ReadConn
+from firebell.web.ownership import owner_of_service
 from firebell.web.pages import UserSession, render
 
 router = APIRouter()
+# The kinds a person makes on a service's page (heartbeats and changes have pages and commands of their own).
+WEB_KINDS = ("alertmanager", "webhook", "pagerduty", "opsgenie")
 
 
 @router.get("/services", response_class=HTMLResponse)
@@ -61,6 +70,14 @@ def services(request: Request, conn: ReadConn, container: ContainerDep, session:
 def service_page(
     request: Request, name: str, conn: ReadConn, container: ContainerDep, session: UserSession
 ) -> Response:
+    return service_view(request, name, conn, container, session)
+
+
+def service_view(
+    request: Request, name: str, conn: Connection, container: Container, session: WebSession, **extra: Any
+) -> Response:
+    """The service's page; `extra` adds to what it shows (an integration's new key, once)."""
+    base = container.settings.public_url or str(request.base_url)
     described = {s["name"]: s for s in queries.services(conn)}
     service = described.get(name)
     if service is None:
@@ -84,4 +101,12 @@ def service_page(
         runbook=queries.runbook_state(conn, service, today=container.clock.now().date(), stale_after_days=days),
         graph_svg=drawing(nodes, shown, title=title, id_prefix="service", focus=name),
         cycles=[c for c in whole["cycles"] if name in c],
+        integrations=[
+            dict(row, url=intake_url(IntegrationKind(row["kind"]), "<key>", base))
+            for row in SqlCatalogRepo(conn).integrations(str(service["id"]))
+            if row["kind"] != IntegrationKind.IMPORT.value
+        ],
+        integration_kinds=WEB_KINDS,
+        can_manage_integrations=session.principal.role_on(owner_of_service(conn, name)).at_least(Role.ADMIN),
+        **({"new_integration": None, "integration_error": "", "integration_form": None} | extra),
     )

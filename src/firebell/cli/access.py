@@ -19,6 +19,7 @@ from firebell.cli.main import (
     errors,
     integration_app,
     out,
+    server_url,
     team_app,
     token_app,
     user_app,
@@ -127,7 +128,6 @@ def integration_rotate(
     from firebell.catalog.model import IntegrationKind, intake_url
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.catalog.service import rotate_integration_key
-    from firebell.infra.settings import Settings
 
     def run(conn: Any, now: datetime) -> tuple[str, str]:
         repo = SqlCatalogRepo(conn)
@@ -137,7 +137,7 @@ def integration_rotate(
         return str(repo.integrations_by_id(integration_id)["kind"]), new_key
 
     kind, new_key = _admin(run)
-    url = intake_url(IntegrationKind(kind), new_key, Settings().base_url())
+    url = intake_url(IntegrationKind(kind), new_key, server_url())
     out.print(f"rotated the key of {integration} ({kind}) on {service}; the old key no longer works.", markup=False)
     out.print(f"send to {url}. New key (shown once):", markup=False)
     print(new_key)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from firebell.cli.main import _admin, errors, fail, out, schedule_app, user_app
+from firebell.cli.main import _admin, errors, fail, out, schedule_app, server_url, user_app
 
 YesOpt = Annotated[bool, typer.Option("--yes", help="go ahead though they are on call or an escalation target")]
 
@@ -132,14 +132,13 @@ def user_reset_link(email: str) -> None:
     """A one-time link (valid for an hour) for a person to set a new password; printed last."""
     from firebell.identity.lifecycle import issue_reset
     from firebell.identity.repo import SqlIdentityRepo
-    from firebell.infra.settings import Settings
 
     def run(conn: Any, now: datetime) -> tuple[str, datetime]:
         return issue_reset(repo=SqlIdentityRepo(conn), email=email, by=f"cli:{_who()}", now=now)
 
     token, expires_at = _admin(run)
     out.print(f"reset link for {email}, usable once until {expires_at:%Y-%m-%d %H:%M} UTC:", markup=False)
-    print(f"{Settings().base_url()}/reset/{token}")
+    print(f"{server_url()}/reset/{token}")
 
 
 def _who() -> str:

@@ -19,9 +19,12 @@ class ApiError(Exception):
 class Api:
     def __init__(self, url: str, token: str | None) -> None:
         if not url:
-            raise ApiError("no server URL: pass --url or set FIREBELL_URL")
+            raise ApiError("no server URL: pass --url, set FIREBELL_URL or write it in the CLI settings file")
         if not token:
-            raise ApiError("no API token: pass --token or set FIREBELL_TOKEN (see `firebell token create`)")
+            raise ApiError(
+                "no API token: pass --token, set FIREBELL_TOKEN or write it in the CLI settings file "
+                "(see `firebell token create`)"
+            )
         self.client = httpx.Client(base_url=url.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=30)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from firebell.cli.client import Api
-from firebell.cli.main import JsonOpt, TokenOpt, UrlOpt, _admin, _emit, app, errors, out
+from firebell.cli.main import JsonOpt, TokenOpt, UrlOpt, _admin, _emit, app, errors, out, server_url
 
 heartbeat_app = typer.Typer(help="Heartbeat monitors for jobs that must run.", no_args_is_help=True)
 app.add_typer(heartbeat_app, name="heartbeat")
@@ -42,11 +42,10 @@ def create(
         )
 
     _id, key = _admin(run)
-    settings = Settings()
     out.print(f"heartbeat {name} created: have the job GET or POST this URL at least every {every}:")
-    if not settings.public_url:
-        out.print("(the address comes from FIREBELL_HOST/FIREBELL_PORT; set FIREBELL_PUBLIC_URL to the server's)")
-    print(f"{settings.base_url()}/heartbeat/{key}")
+    if not Settings().public_url:
+        out.print("(the address is the CLI's server URL; set FIREBELL_PUBLIC_URL to how the job reaches the server)")
+    print(f"{server_url()}/heartbeat/{key}")
 
 
 @heartbeat_app.command("list")

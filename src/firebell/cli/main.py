@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from firebell.alerts.grouping import GroupingFields
+from firebell.cli import settings_file
 from firebell.cli.client import Api, ApiError
 from firebell.kernel.errors import DomainError
 from firebell.kernel.redact import without_passwords
@@ -25,7 +26,6 @@ from firebell.kernel.redact import without_passwords
 app = typer.Typer(
     help="Firebell: self-hosted incident response.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -56,6 +56,31 @@ for sub, name in (
     (config_app, "config"),
 ):
     app.add_typer(sub, name=name)
+
+
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from firebell import __version__
+
+        try:
+            number = version("firebell")
+        except PackageNotFoundError:
+            number = __version__
+        print(f"firebell {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    _version_flag: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Firebell: self-hosted incident response."""
+
 
 out = Console(soft_wrap=True)  # one-line answers stay one line when piped
 err = Console(stderr=True)
@@ -121,6 +146,19 @@ def _shown_database_url() -> tuple[str, str]:
     return parsed.render_as_string(hide_password=True), parsed.password or ""
 
 
+def server_url() -> str:
+    """The server's address as printed in URLs by commands that work on the database: the public URL
+    setting, else the CLI's server URL (FIREBELL_URL, else the CLI settings file), else the address
+    `serve` binds (FIREBELL_HOST and FIREBELL_PORT)."""
+    from firebell.infra.settings import Settings
+
+    settings = Settings()
+    if settings.public_url:
+        return settings.base_url()
+    chosen = os.environ.get("FIREBELL_URL") or settings_file.read().get("url")
+    return chosen.rstrip("/") if chosen else settings.base_url()
+
+
 def _container(**overrides: Any) -> Any:
     from firebell.bootstrap import bootstrap
     from firebell.infra.settings import Settings
@@ -163,10 +201,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address (FIREBELL_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (FIREBELL_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes (FIREBELL_WORKERS)")] = None,
-    demo: Annotated[bool, typer.Option(help="seed a demo organisation to explore")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="seed a demo organisation to explore, with a built-in inbox for its email pages")
+    ] = False,
 ) -> None:
     """Run the API, web UI and background engine (migrations applied first)."""
-    from firebell.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+    from firebell.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_cli_token, seed_demo
     from firebell.infra import migrate
     from firebell.web.server import check_tls, run_server
 
@@ -174,6 +214,7 @@ def serve(
     for key, value in overrides.items():
         os.environ[f"FIREBELL_{key.upper()}"] = str(value)  # the worker processes read the same settings
     with errors():
+        inbox = _demo_inbox_environment() if demo else ""
         container = _container()
         migrate.upgrade(container.engine)
         settings = container.settings
@@ -182,11 +223,60 @@ def serve(
             seeded = seed_demo(container)
             if seeded.skipped:
                 raise fail(f"demo not seeded: {seeded.skipped} (set FIREBELL_DATABASE_URL to a new file)")
-            print(f"Demo: log in at {settings.base_url()}/login as {DEMO_EMAIL} / {DEMO_PASSWORD}")
-            for name, key in seeded.keys.items():
-                print(f"  integration key for {name}: {key}")
+            _demo_banner(settings, seeded.keys, demo_cli_token(container), inbox, DEMO_EMAIL, DEMO_PASSWORD)
         container.engine.dispose()
     run_server(settings)
+
+
+def _demo_inbox_environment() -> str:
+    """Point email at the demo's built-in inbox, unless FIREBELL_SMTP__HOST names a server or several
+    workers serve (each would need its own); what the banner says about where email goes."""
+    from firebell.infra.demo_inbox import HOST, free_port
+    from firebell.infra.settings import Settings
+
+    if os.environ.get("FIREBELL_SMTP__HOST"):
+        return f"email pages go to the SMTP server {os.environ['FIREBELL_SMTP__HOST']} (FIREBELL_SMTP__HOST)"
+    settings = Settings()
+    if settings.workers > 1:
+        return "no built-in inbox with several workers: set FIREBELL_SMTP__HOST/PORT to an SMTP server"
+    smtp_port = settings.demo.inbox_port or free_port()
+    os.environ["FIREBELL_DEMO__INBOX"] = "true"
+    os.environ["FIREBELL_DEMO__INBOX_PORT"] = str(smtp_port)
+    os.environ["FIREBELL_SMTP__HOST"] = HOST
+    os.environ["FIREBELL_SMTP__PORT"] = str(smtp_port)
+    return ""
+
+
+def _demo_banner(settings: Any, keys: dict[str, str], token: str, inbox: str, email: str, password: str) -> None:
+    """What the demo prints at start: where to log in, the integration keys, the inbox, and the CLI's
+    settings (written to the CLI settings file, and as export lines)."""
+    base = settings.base_url()
+    cli_url = _reachable_url(settings)
+    print(f"Demo: log in at {base}/login as {email} / {password}")
+    for name, key in keys.items():
+        print(f"  integration key for {name}: {key}")
+    if inbox:
+        print(f"  {inbox}")
+    else:
+        print(f"  email pages land in the built-in inbox: {base}/demo/inbox")
+    where, written = settings_file.write_demo(cli_url, token)
+    saved = f"saved in {where}" if written else f"not saved: {where} is not the demo's own"
+    print(f"CLI: a new API token for {email} ({saved}; the previous demo token no longer works):")
+    print(f"  export FIREBELL_URL={cli_url} FIREBELL_TOKEN={token}")
+    print('Fire a test alert: firebell alert send --service checkout --severity critical --summary "Checkout is down"')
+    print("then see the page: firebell deliveries, and the inbox above", flush=True)
+
+
+def _reachable_url(settings: Any) -> str:
+    """How the CLI on this machine reaches the server: the public URL, else the bound address (a
+    wildcard address as 127.0.0.1)."""
+    if settings.public_url:
+        return str(settings.base_url())
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host  # noqa: S104 - compared, not bound
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = "https" if settings.tls.enabled else "http"
+    return f"{scheme}://{host}:{settings.port}"
 
 
 @config_app.command("reference")
@@ -370,7 +460,6 @@ def integration_create(
     from firebell.catalog.model import IntegrationKind, intake_url
     from firebell.catalog.repo import SqlCatalogRepo
     from firebell.catalog.service import create_integration
-    from firebell.infra.settings import Settings
 
     with errors():
         parsed = json.loads(mapping) if mapping else None
@@ -388,7 +477,7 @@ def integration_create(
             forward_to=forward_to,
         )
     )
-    url = intake_url(IntegrationKind(kind), key, Settings().base_url())
+    url = intake_url(IntegrationKind(kind), key, server_url())
     how = {"pagerduty": "as routing_key", "opsgenie": "as 'Authorization: GenieKey <key>'"}.get(kind, "in the URL")
     shown = "" if key is not None else " (shown once)"
     out.print(f"created {kind} integration for {service}; send to {url} with the key {how}. Key{shown}:")
@@ -422,8 +511,23 @@ def integration_forward(
 
 # --- responder commands ---------------------------------------------------------------------
 
-UrlOpt = Annotated[str, typer.Option("--url", envvar="FIREBELL_URL", help="server URL")]
-TokenOpt = Annotated[str, typer.Option("--token", envvar="FIREBELL_TOKEN", help="API token", show_default=False)]
+# Flag, then environment variable, then the CLI's settings file (cli/settings_file.py), then the default.
+UrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--url", envvar="FIREBELL_URL", help="server URL (else cli.toml)", callback=settings_file.from_file("url")
+    ),
+]
+TokenOpt = Annotated[
+    str,
+    typer.Option(
+        "--token",
+        envvar="FIREBELL_TOKEN",
+        help="API token (else cli.toml)",
+        show_default=False,
+        callback=settings_file.from_file("token"),
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for scripts")]
 LimitOpt = Annotated[int | None, typer.Option(min=1, help="at most this many (default: all)")]
 
@@ -620,7 +724,6 @@ def schedule_feed(
     The address is printed alone on the last line; it is shown once.
     """
     from firebell.identity.repo import SqlIdentityRepo
-    from firebell.infra.settings import Settings
     from firebell.oncall.repo import SqlOncallRepo
     from firebell.oncall.service import create_feed
 
@@ -630,7 +733,7 @@ def schedule_feed(
         )
     )
     out.print("calendar feed created; subscribe to this address (it is shown only once):")
-    print(f"{Settings().base_url()}/api/v1/calendar/{token}.ics")
+    print(f"{server_url()}/api/v1/calendar/{token}.ics")
 
 
 @schedule_app.command("override")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -41,11 +42,13 @@ from firebell.incidents.timeline import condense
 from firebell.infra.db import transaction
 from firebell.kernel.errors import DomainError, ValidationFailed
 from firebell.kernel.severity import Sev
+from firebell.oncall.service import policy_from_row
 from firebell.paging import service as paging
 from firebell.paging.api import delivery_log
 from firebell.paging.repo import SqlPagingRepo
 from firebell.paging.runner import sends_finished
 from firebell.paging.service import start_paging
+from firebell.paging.summary import IncidentSummary, summarize
 from firebell.paging.views import reassign_choices, responder_choices
 from firebell.playbooks.queries import incident_playbooks
 from firebell.postmortems.repo import SqlPostmortemRepo
@@ -193,11 +196,15 @@ def _detail_data(
     alerts = list_alerts(conn, incident_id=incident["id"], limit=ALERTS_SHOWN)
     alerts_total = len(alerts) if len(alerts) < ALERTS_SHOWN else count_alerts(conn, incident_id=incident["id"])
     entries = timeline(conn, incident["id"])
+    people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")]
+    escalations = SqlPagingRepo(conn).escalations_of(incident["id"])
+    deliveries = delivery_log(conn, incident_id=incident["id"], status=None, limit=200)
     return {
         "incident": incident,
+        "summary": incident_summary(conn, incident, escalations, deliveries, people, now),
         "live_incident": incident["id"],  # its live updates: changes to this incident only
         "work": work,
-        "people": [p for p in SqlIdentityRepo(conn).people() if p.get("handle") or p.get("email")],
+        "people": people,
         "roles": list(Role),
         "templates": [t for t in TEMPLATES.values() if t.audiences],
         "labels": FIELD_LABELS,
@@ -211,8 +218,8 @@ def _detail_data(
         "dependencies": dependency_chain(conn, str(incident["service_id"])) if incident.get("service_id") else [],
         "timeline": entries if full_timeline else condense(entries),
         "full_timeline": full_timeline,
-        "escalations": SqlPagingRepo(conn).escalations_of(incident["id"]),
-        "deliveries": delivery_log(conn, incident_id=incident["id"], status=None, limit=200),
+        "escalations": escalations,
+        "deliveries": deliveries,
         "reassign_to": reassign_choices(conn),
         "page_choices": responder_choices(conn),
         "targets": target_view(incident, now, terms, work["next_update_due"]),
@@ -220,6 +227,29 @@ def _detail_data(
         "action_items": SqlActionItemRepo(conn).listing(incident_id=str(incident["id"])),
         "moves": [m.value for m in allowed_moves(IncidentStatus(incident["status"]))],
     }
+
+
+def incident_summary(
+    conn: Connection,
+    incident: dict[str, Any],
+    escalations: list[dict[str, Any]],
+    deliveries: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    now: datetime,
+) -> IncidentSummary:
+    """The top of the page: state, who is paged now and whether it got through, what comes next."""
+    repo = SqlPagingRepo(conn)
+    policy_ids = {str(e["policy_id"]) for e in escalations if e.get("policy_id")}
+    policies = {str(row["id"]): policy_from_row(row) for row in repo.policies(policy_ids)} if policy_ids else {}
+    return summarize(
+        incident,
+        escalations=escalations,
+        pages=repo.pages_of(incident["id"]),
+        deliveries=deliveries,
+        policies=policies,
+        names={str(p["id"]): str(p.get("display_name") or p.get("handle") or p.get("email")) for p in people},
+        now=now,
+    )
 
 
 _PUBLIC_STATE = {"identified": "identified", "resolving": "monitoring", "resolved": "resolved", "closed": "resolved"}

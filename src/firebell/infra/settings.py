@@ -414,6 +414,22 @@ class RunbookSettings(BaseModel):
     )
 
 
+class DemoSettings(BaseModel):
+    """The demo (`serve --demo`) and its built-in inbox: an SMTP server inside the server process that
+    keeps the email pages it receives, shown at /demo/inbox."""
+
+    inbox: bool = Field(default=False, description="Run the built-in inbox (`serve --demo` turns it on).")
+    inbox_port: int = Field(
+        default=0, ge=0, le=65535, description="The inbox's SMTP port on 127.0.0.1 (0: a free port at start)."
+    )
+    inbox_max_messages: int = Field(
+        default=200, ge=1, le=10_000, description="Messages the inbox keeps; the oldest go first."
+    )
+    inbox_max_bytes: int = Field(
+        default=262_144, ge=1024, le=10_485_760, description="The largest message it takes (bigger are refused)."
+    )
+
+
 DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 (a marker: replaced by the installation's own key)
 MIN_SECRET_LENGTH = 32
 
@@ -479,6 +495,7 @@ class Settings(BaseSettings):
     status_page: StatusPageSettings = StatusPageSettings()
     learning: LearningSettings = LearningSettings()
     runbooks: RunbookSettings = RunbookSettings()
+    demo: DemoSettings = DemoSettings()
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -1,8 +1,9 @@
 """Line and bar charts as inline SVG, for the metrics pages.
 
 Pure string building on the conventions of `kernel.svg`: every given text passes through `escape`,
-colours are presentation attributes (so a chart reads without the stylesheet, and app.css may restyle
-it through the `chart-` classes), and there is no <style> and no script. The value axis always starts
+colours are presentation attributes (so a chart reads without the stylesheet, dark on light), and
+every coloured part has a `chart-` class (a series' parts `chart-series-<k>`) through which app.css
+gives it the page's theme, and there is no <style> and no script. The value axis always starts
 at zero: the metrics are counts, durations and shares, none negative. Text widths are estimated, erring
 wide, since nothing here can measure them.
 """
@@ -183,6 +184,7 @@ def _stroke(k: int) -> str:
 def _marker(x: float, y: float, k: int, *, cls: str) -> str:
     """A series' point, open: the caller closes it, with or without a tooltip."""
     colour, _dash, solid = SERIES_STYLES[k % len(SERIES_STYLES)]
+    cls += f" chart-series-{k % len(SERIES_STYLES)}" + ("" if solid else " hollow")
     return (
         f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="{POINT_RADIUS:g}"'
         f' fill="{colour if solid else "#ffffff"}" stroke="{colour}" stroke-width="1.5"'
@@ -200,7 +202,8 @@ def _legend(series: Sequence[Series], width: float) -> tuple[str, float]:
         y = 10 + row * 18
         parts.append(
             f'<g class="chart-legend-item"><title>{escape(s.name)}</title>'
-            f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 22:.1f}" y2="{y:.1f}" {_stroke(k)}/>'
+            f'<line class="chart-series-{k % len(SERIES_STYLES)}" x1="{x:.1f}" y1="{y:.1f}" x2="{x + 22:.1f}"'
+            f' y2="{y:.1f}" {_stroke(k)}/>'
             f"{_marker(x + 11, y, k, cls='chart-swatch')}/>{_text(x + 28, y, name, cls='chart-legend-label')}</g>"
         )
         x += item
@@ -220,8 +223,8 @@ def _series_svg(plot: _Plot, xs: Sequence[float], buckets: Sequence[str], series
         tip = escape(f"{series.name} · {bucket}: {unit.format(value)}")
         points.append(f"{_marker(x, y, k, cls='chart-point')}><title>{tip}</title></circle>")
     line = (
-        f'<path class="chart-line chart-series-{k}" d="{" ".join(steps)}" fill="none" {_stroke(k)}'
-        ' stroke-linejoin="round"/>'
+        f'<path class="chart-line chart-series-{k % len(SERIES_STYLES)}" d="{" ".join(steps)}" fill="none"'
+        f' {_stroke(k)} stroke-linejoin="round"/>'
     )
     return f'<g class="chart-series">{line}{"".join(points)}</g>'
 
@@ -333,12 +336,12 @@ def _bar_row(plot: _Plot, y: float, bar: Bar, text: str, label_width: float) -> 
             f' height="{ROW - 10:g}" rx="2" fill="{BAR_FILLS[bar.state]}"/>'
         )
     weight = ' font-weight="600"' if bar.state is BarState.MISSED else ""
-    colour = MUTED if bar.value is None else INK
+    colour, none = (MUTED, " none") if bar.value is None else (INK, "")
     return (
         f'<g class="chart-row"><title>{escape(bar.label)}: {escape(text)}</title>'
         + _text(plot.left - 8, middle, _clip(bar.label, label_width - 12), cls="chart-label", anchor="end")
         + shape
-        + _text(end + 6, middle, text, cls="chart-value", extra=f' fill="{colour}"{weight}')
+        + _text(end + 6, middle, text, cls=f"chart-value{none}", extra=f' fill="{colour}"{weight}')
         + "</g>"
     )
 

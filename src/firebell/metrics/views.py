@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlalchemy.engine import Connection
 
 from firebell.kernel.charts import Bar, BarState, Series, Target, bar_chart, line_chart
@@ -25,14 +26,22 @@ router = APIRouter()
 
 WEEKLY_UP_TO_DAYS = 190  # longer periods are charted by month
 CHART_WIDTH = 580  # two side by side on a 1280-pixel screen
+PHONE_CHART_WIDTH = 340  # drawn again for a phone's width, whose text a shrunk wide chart would make too small
+
+
+def _both(wide: Markup, narrow: Markup) -> Markup:
+    """Each drawing in its box; the stylesheet shows the one that fits the screen."""
+    return Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>').format(wide, narrow)
 
 
 def _line(*, title: str, **options: Any) -> dict[str, Any]:
-    return {"title": title, "svg": line_chart(title=title, width=CHART_WIDTH, **options)}
+    drawn = (line_chart(title=title, width=width, **options) for width in (CHART_WIDTH, PHONE_CHART_WIDTH))
+    return {"title": title, "svg": _both(*drawn)}
 
 
 def _bar(*, title: str, **options: Any) -> dict[str, Any]:
-    return {"title": title, "svg": bar_chart(title=title, width=CHART_WIDTH, **options)}
+    drawn = (bar_chart(title=title, width=width, **options) for width in (CHART_WIDTH, PHONE_CHART_WIDTH))
+    return {"title": title, "svg": _both(*drawn)}
 
 
 def _filters(conn: Connection, service: str, team: str, sev: str) -> tuple[Scope, str]:

@@ -7,6 +7,7 @@ random draw is passed in); a page outside the person's business hours is flagged
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +21,27 @@ class ContactKind(StrEnum):
     WEBHOOK = "webhook"
     SMS = "sms"
     APPRISE = "apprise"  # any URL the notification library understands (Teams, Discord, ntfy, ...)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,30}$")
+
+
+def address_problem(kind: ContactKind, address: str) -> str | None:
+    """Why `address` cannot be delivered to through `kind`, or None when it looks deliverable.
+
+    Caught when the method is saved, not at 3 a.m. when the first page cannot go out.
+    """
+    address = address.strip()
+    if kind is ContactKind.EMAIL and not _EMAIL.match(address):
+        return f"{address!r} is not an email address"
+    if kind in (ContactKind.SLACK, ContactKind.WEBHOOK) and not address.startswith(("https://", "http://")):
+        return f"a {kind.value} address is the http(s) URL to post to, not {address!r}"
+    if kind is ContactKind.APPRISE and "://" not in address:
+        return f"{address!r} is not an apprise URL (such as ntfy://ntfy.sh/topic)"
+    if kind is ContactKind.SMS and not _PHONE.match(address):
+        return f"{address!r} is not a phone number (such as +15551234567)"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -265,9 +265,12 @@ def warnings(
     end: datetime,
     *,
     secondary: Schedule | None = None,
+    zone: str = "UTC",
 ) -> list[ScheduleWarning]:
     """The practices the playbook asks for, checked over [start, end): at least two people per
-    rotation, shifts of at most a week, no uncovered time, nobody primary and secondary at once."""
+    rotation, shifts of at most a week, no uncovered time, nobody primary and secondary at once.
+    Times in the messages are read in `zone` (and say so)."""
+    tz = ZoneInfo(zone)
     found: list[ScheduleWarning] = []
     for layer in schedule.layers:
         rotation = layer.rotation
@@ -277,7 +280,7 @@ def warnings(
             found.append(ScheduleWarning("long_shifts", f"layer {layer.name} has shifts longer than one week"))
     gaps = schedule.gaps(start, end)
     if gaps:
-        first = f"{_utc(gaps[0].start):%Y-%m-%d %H:%M} to {_utc(gaps[0].end):%Y-%m-%d %H:%M} UTC"
+        first = f"{gaps[0].start.astimezone(tz):%Y-%m-%d %H:%M} to {gaps[0].end.astimezone(tz):%Y-%m-%d %H:%M} {zone}"
         hours = sum((g.end - g.start for g in gaps), timedelta(0)) / timedelta(hours=1)
         more = f" ({len(gaps)} uncovered periods, {hours:.0f} h in all)" if len(gaps) > 1 else ""
         found.append(ScheduleWarning("gap", f"nobody is on call from {first}{more}"))
@@ -286,7 +289,7 @@ def warnings(
             found.append(
                 ScheduleWarning(
                     "primary_is_secondary",
-                    f"{both.user} is primary and secondary from {_utc(both.start):%Y-%m-%d %H:%M} UTC",
+                    f"{both.user} is primary and secondary from {both.start.astimezone(tz):%Y-%m-%d %H:%M} {zone}",
                 )
             )
     return found

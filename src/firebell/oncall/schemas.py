@@ -19,13 +19,11 @@ from firebell.catalog.schemas import DashboardIn, SliIn, SloIn
 from firebell.incidents.severity_config import SeverityTargetsIn, SevKey
 from firebell.kernel.severity import Sev
 from firebell.oncall.escalation import parse_duration
-from firebell.oncall.notification_rules import ContactKind
+from firebell.oncall.notification_rules import ContactKind, address_problem
 from firebell.oncall.urgency import Urgency
 from firebell.statuspage.schemas import StatusPageIn
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{5,30}$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -69,16 +67,9 @@ class ContactMethodIn(_Strict):
 
     @model_validator(mode="after")
     def _deliverable(self) -> ContactMethodIn:
-        # Caught here, not at 3 a.m. when the first page cannot go out.
-        address = self.address.strip()
-        if self.type is ContactKind.EMAIL and not _EMAIL.match(address):
-            raise ValueError(f"{address!r} is not an email address")
-        if self.type in (ContactKind.SLACK, ContactKind.WEBHOOK) and not address.startswith(("https://", "http://")):
-            raise ValueError(f"a {self.type.value} address is the http(s) URL to post to, not {address!r}")
-        if self.type is ContactKind.APPRISE and "://" not in address:
-            raise ValueError(f"{address!r} is not an apprise URL (such as ntfy://ntfy.sh/topic)")
-        if self.type is ContactKind.SMS and not _PHONE.match(address):
-            raise ValueError(f"{address!r} is not a phone number (such as +15551234567)")
+        problem = address_problem(self.type, self.address)
+        if problem is not None:
+            raise ValueError(problem)
         return self
 
 
@@ -384,3 +375,29 @@ class OncallConfig(_Strict):
 
     def all_schedules(self) -> list[ScheduleIn]:
         return ([self.schedule] if self.schedule is not None else []) + self.schedules
+
+
+class ContactMethodCreate(_Strict):
+    """One contact method added over the API; checked by the use case (oncall.contacts), which names the field."""
+
+    kind: str = Field(description="email, sms, slack, webhook or apprise")
+    address: str = Field(max_length=2000)
+    label: str = ""
+    delay: str = Field(default="", description="page through it once a page is this old, such as 1m; empty: at once")
+
+
+class ContactMethodRead(BaseModel):
+    id: str
+    kind: str
+    address: str = Field(description="whole for the person and admins of everything; else scheme and host only")
+    label: str
+    delay_seconds: int | None
+
+
+class TestNotificationRead(BaseModel):
+    delivery_id: str
+    status: str = Field(description="pending, sent, failed or cancelled (the delivery log's)")
+    channel: str
+    attempts: int
+    last_error: str
+    finished_at: datetime | None

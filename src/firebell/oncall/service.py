@@ -64,6 +64,7 @@ from firebell.oncall.schemas import (
     TeamIn,
     WindowIn,
 )
+from firebell.oncall.timeline import WINDOW_DAYS, Timeline, timeline
 from firebell.oncall.urgency import parse_urgency_map
 
 DEFAULT_START = date(2024, 1, 1)  # a Monday: weekly rotations hand off on Mondays unless told otherwise
@@ -796,8 +797,11 @@ class ScheduleView:
 MAX_RANGE = timedelta(days=366)
 
 
-def schedule_view(*, oncall: OncallRepo, schedule_name: str, start: datetime, end: datetime) -> ScheduleView:
-    """The final shifts of a schedule over [start, end), with names, and the playbook's warnings."""
+def schedule_view(
+    *, oncall: OncallRepo, schedule_name: str, start: datetime, end: datetime, zone: str = "UTC"
+) -> ScheduleView:
+    """The final shifts of a schedule over [start, end), with names, and the playbook's warnings
+    (their times read in `zone`)."""
     if end <= start:
         raise ValidationFailed.field("to", "must be after from")
     if end - start > MAX_RANGE:
@@ -820,9 +824,46 @@ def schedule_view(*, oncall: OncallRepo, schedule_name: str, start: datetime, en
         )
         for s in shifts
     ]
-    found = [w.message for w in warnings(schedule, start, end)]
+    found = [w.message for w in warnings(schedule, start, end, zone=zone)]
     named = [_name_people(message, people) for message in found]
     return ScheduleView(schedule.name, str(row["zone"]), views, named)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineView:
+    """A schedule's timeline in one zone, with the same window's final shifts as a list."""
+
+    name: str
+    schedule_zone: str
+    day: date  # the window's first day, in `timeline.zone`
+    days: int
+    timeline: Timeline
+    people: Mapping[str, Mapping[str, Any]]  # user id: the person (handle, display_name)
+    view: ScheduleView
+
+
+def schedule_timeline(
+    *, oncall: OncallRepo, schedule_name: str, zone: str | None, day: date | None, days: int, now: datetime
+) -> TimelineView:
+    """`days` days (1, 7 or 14) from local midnight of `day` (default: today) in `zone` (default: the
+    schedule's own): each layer, the overrides and the final rotation."""
+    if days not in WINDOW_DAYS:
+        raise ValidationFailed.field("days", f"show {', '.join(map(str, WINDOW_DAYS))} days")
+    row = oncall.schedule_by_name(schedule_name)
+    if row is None:
+        raise NotFound(f"no schedule named {schedule_name!r}", details=[{"field": "schedule"}])
+    shown = zone or str(row["zone"])
+    try:
+        tz = ZoneInfo(shown)
+    except (ValueError, KeyError):
+        raise ValidationFailed.field("zone", f"unknown time zone {shown!r}") from None
+    first = day or now.astimezone(tz).date()
+    schedule = schedule_from_row(row, oncall.overrides(str(row["id"])))
+    drawn = timeline(schedule, day=first, days=days, zone=shown, now=now)
+    view = schedule_view(oncall=oncall, schedule_name=schedule_name, start=drawn.start, end=drawn.end, zone=shown)
+    ids = sorted({s.user for r in drawn.rows for s in r.segments if s.user is not None})
+    people = {str(u["id"]): u for u in oncall.users(ids)} if ids else {}
+    return TimelineView(schedule_name, str(row["zone"]), first, days, drawn, people, view)
 
 
 def _name_people(message: str, people: Mapping[str, Mapping[str, Any]]) -> str:

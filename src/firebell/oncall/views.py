@@ -1,10 +1,10 @@
-"""On-call pages: who is on call now on every schedule, and one schedule's next two weeks."""
+"""On-call pages: who is on call now on every schedule, and one schedule as a timeline in one zone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Form, Request
@@ -14,10 +14,10 @@ from sqlalchemy.engine import Connection
 from firebell.identity.repo import SqlIdentityRepo
 from firebell.identity.service import WebSession
 from firebell.infra.db import transaction
-from firebell.kernel.errors import DomainError, NotFound
+from firebell.kernel.errors import DomainError, NotFound, ValidationFailed
 from firebell.oncall.feeds import revoke_feed
 from firebell.oncall.repo import SqlOncallRepo
-from firebell.oncall.service import add_override, create_feed, on_call, schedule_names, schedule_view
+from firebell.oncall.service import add_override, create_feed, on_call, schedule_names, schedule_timeline
 from firebell.web.deps import ContainerDep, ReadConn
 from firebell.web.pages import AdminCsrfSession, CsrfSession, UserSession, render
 
@@ -44,18 +44,55 @@ def schedule_page(
     return _schedule_page(request, name, conn, container, session)
 
 
+def _viewer_zone(conn: Connection, session: WebSession) -> str:
+    """The time zone in the viewer's profile (UTC when they have none)."""
+    me = next((p for p in SqlIdentityRepo(conn).people() if str(p["id"]) == session.principal.user_id), None)
+    return str((me or {}).get("timezone") or "UTC")
+
+
 def _schedule_page(
     request: Request, name: str, conn: Connection, container: ContainerDep, session: WebSession, feed_url: str = ""
 ) -> Response:
-    start = container.clock.now()
+    """The timeline of `days` (1, 7 or 14) days from `day`, in one zone: the schedule's, unless
+    `zone` asks for the viewer's (`mine`) or UTC."""
+    query = request.query_params
+    choice = query.get("zone", "schedule")
+    mine = _viewer_zone(conn, session)
+    zones = {"schedule": None, "mine": mine, "utc": "UTC"}
+    if choice not in zones:
+        raise ValidationFailed.field("zone", "choose schedule, mine or utc")
+    try:
+        day = date.fromisoformat(query["day"]) if query.get("day") else None
+        days = int(query.get("days", "7"))
+    except ValueError:
+        raise ValidationFailed.field("day", "give the first day as YYYY-MM-DD and 1, 7 or 14 days") from None
     repo = SqlOncallRepo(conn)
-    view = schedule_view(oncall=repo, schedule_name=name, start=start, end=start + timedelta(days=14))
+    drawn = schedule_timeline(
+        oncall=repo, schedule_name=name, zone=zones[choice], day=day, days=days, now=container.clock.now()
+    )
+    tz = ZoneInfo(drawn.timeline.zone)
     people = [p for p in SqlIdentityRepo(conn).people() if p.get("handle") and p.get("disabled_at") is None]
+
+    def link(**changes: object) -> str:
+        wanted = {"day": drawn.day.isoformat(), "days": str(drawn.days), "zone": choice, **changes}
+        return f"/oncall/{quote(name)}?" + urlencode(wanted)
+
+    step = timedelta(days=drawn.days)
     return render(
         request,
         "oncall_schedule.html",
         session,
-        view=view,
+        view=drawn.view,
+        drawn=drawn,
+        colours={user: f"p{i % 8}" for i, user in enumerate(sorted(drawn.people))},
+        local=lambda t: t.astimezone(tz),
+        zone_choice=choice,
+        zone_names={"schedule": drawn.schedule_zone, "mine": mine, "utc": "UTC"},
+        link=link,
+        earlier=link(day=(drawn.day - step).isoformat()),
+        later=link(day=(drawn.day + step).isoformat()),
+        last_day=drawn.day + step - timedelta(days=1),
+        clock_now=container.clock.now(),
         people=people,
         disabled=_disabled(conn),
         feed_url=feed_url,

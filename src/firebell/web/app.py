@@ -21,6 +21,7 @@ from firebell.audit import api as audit_api
 from firebell.audit import views as audit_views
 from firebell.bootstrap import Container
 from firebell.catalog import api as catalog_api
+from firebell.catalog import integration_views
 from firebell.changes import api as changes_api
 from firebell.drills import api as drills_api
 from firebell.heartbeats import api as heartbeats_api
@@ -31,9 +32,11 @@ from firebell.identity import api as identity_api
 from firebell.identity import views as identity_views
 from firebell.incidents import api as incidents_api
 from firebell.incidents import response_api, severity_api
+from firebell.infra.demo_inbox import Inbox, InboxServer, free_port
 from firebell.metrics import api as metrics_api
 from firebell.metrics import views as metrics_views
 from firebell.oncall import api as oncall_api
+from firebell.oncall import contacts_api, people_views
 from firebell.paging import api as paging_api
 from firebell.playbooks import api as playbooks_api
 from firebell.postmortems import api as postmortems_api
@@ -41,7 +44,7 @@ from firebell.runbooks import api as runbooks_api
 from firebell.statuspage import api as statuspage_api
 from firebell.statuspage import public_api as statuspage_public
 from firebell.statuspage import views as statuspage_views
-from firebell.web import errors, health, openapi_doc, views
+from firebell.web import api_docs, demo_inbox, errors, health, openapi_doc, views
 from firebell.web.content_policy import policies
 from firebell.web.intake_app import IntakeApp
 from firebell.web.login_front import LoginFront
@@ -74,8 +77,12 @@ class _Firebell(FastAPI):
 def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAPI:
     """Build the app around a container; by default it starts and stops the container with it."""
 
+    inbox_server = _demo_inbox(container)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if inbox_server is not None:
+            inbox_server.start()
         if manage_lifecycle:
             container.start()
         try:
@@ -83,6 +90,8 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         finally:
             if manage_lifecycle:
                 container.stop()
+            if inbox_server is not None:
+                inbox_server.stop()
 
     extra: dict[str, Any] = {}
     if "telemetry" in inspect.signature(FastAPI).parameters:
@@ -94,9 +103,13 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         version=__version__,
         description="Self-hosted incident response: alert intake, incidents and on-call.",
         lifespan=lifespan,
+        docs_url=None,  # served by web/api_docs.py, from Firebell's own origin
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         **extra,
     )
     app.state.container = container
+    app.state.demo_inbox = inbox_server.inbox if inbox_server is not None else None
     errors.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -130,6 +143,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         identity_api.router,
         identity_views.router,
         account_views.router,
+        contacts_api.router,
+        people_views.router,
+        integration_views.router,
         audit_api.router,
         audit_views.router,
         postmortems_api.router,
@@ -139,6 +155,9 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
         views.router,
     ):
         app.include_router(router)
+    api_docs.install(app)
+    if inbox_server is not None:
+        app.include_router(demo_inbox.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     ingest = container.settings.ingest
     # History exports are files of many records: their two upload paths take more.
@@ -151,9 +170,18 @@ def create_app(container: Container, *, manage_lifecycle: bool = True) -> FastAP
     app.add_middleware(Admission, limit=pools.web_turns(), wait=pools.web_queue_seconds)
     # In front of everything: intake skips the rest, and so does a login refused while hashing is
     # busy; every answer, theirs too, gets the security headers.
-    app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies(app))
+    app.front = SecurityHeaders(IntakeApp(LoginFront(app.framework, container.login_guard), container), policies())
     _document_intake(app)
     return app
+
+
+def _demo_inbox(container: Container) -> InboxServer | None:
+    """The demo's built-in inbox (settings.demo.inbox), or None."""
+    demo = container.settings.demo
+    if not demo.inbox:
+        return None
+    inbox = Inbox(max_messages=demo.inbox_max_messages, max_bytes=demo.inbox_max_bytes, now=container.clock.now)
+    return InboxServer(inbox, demo.inbox_port or free_port())
 
 
 def _document_intake(app: FastAPI) -> None:

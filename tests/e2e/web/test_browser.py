@@ -480,19 +480,20 @@ def test_policies_preview_delivery_log_and_the_link_in_a_page(user_page: Page, d
 
     with page.expect_navigation():
         row.get_by_role("link", name="checkout-primary").click()
+    page.get_by_text("Advanced: the policy as YAML").click()
     editor = page.get_by_label("the policy, as YAML")
     original = editor.input_value()
     assert "timeout: 15m" in original
     editor.fill(original.replace("timeout: 15m", "timeout: soon"))
     with page.expect_navigation():
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save YAML").click()
     expect(page.get_by_role("alert")).to_contain_text("levels[0].timeout")
     _shot(page, "policy-error.png")
     page.get_by_label("the policy, as YAML").fill(
         original.replace("timeout: 15m", "timeout: 10m\n  action: Roll back the last deploy")
     )
     with page.expect_navigation():
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save YAML").click()
     expect(page.get_by_role("status").first).to_contain_text("updated escalation policy checkout-primary")
     _shot(page, "policy-saved.png")
 
@@ -575,7 +576,7 @@ def test_public_status_page_and_its_admin_page(user_page: Page, demo_server: Dem
     for name, group, description in (
         ("Checkout API", "Checkout", "Card payments and orders"),
         ("Payment webhooks", "Checkout", ""),
-        ("Search", None, "Product search and suggestions"),
+        # Search is one of the demo's own components.
         ("Website", None, ""),
     ):
         made = demo_server.api(

@@ -171,7 +171,7 @@ def test_an_incident_runs_from_alert_to_close_in_the_browser(
 
     # Customers read only what is published: a public title and the reviewed text.
     public = page.locator("#tool-status-page")
-    expect(public.get_by_label("State")).to_have_value("identified")
+    expect(public.locator("select[name=state]")).to_have_value("identified")
     expect(public.locator("textarea[name=body]")).to_have_value(re.compile(r"^We have identified the cause"))
     public.get_by_label("Public title").fill("Delayed push notifications")
     public.locator("textarea[name=body]").fill(

@@ -40,7 +40,7 @@ def test_metrics_page_scorecard_charts_and_filter(page: Page, history_server: De
     expect(page.locator("#metric-mtta .badge")).to_have_text(re.compile("^(met|missed)$"))
     expect(page.locator("#metric-false_positives")).to_contain_text("target < 20.0 %")
     # Charts are inline SVG: three response-time trends, volume, false positives, three service bars.
-    expect(page.locator("figure.chart svg")).to_have_count(8)
+    expect(page.locator("figure.chart .chart-wide svg")).to_have_count(8)
     expect(page.locator("figure.chart figcaption").first).to_have_text("MTTA per week")
     expect(page.locator("figure.chart svg .chart-point").first).to_be_attached()
     expect(page.locator("table.by-service tbody tr")).to_have_count(3)

@@ -295,3 +295,19 @@ def test_any_trend_is_well_formed_and_every_point_is_inside_the_plot(
     points = _points(root)
     assert len(points) == known
     assert all(left <= x <= right and top - 0.051 <= y <= bottom + 0.051 for x, y in points)
+
+
+def test_every_coloured_part_carries_a_class_the_theme_can_colour() -> None:
+    """The stylesheet recolours a chart for the page's theme: each series' line, points and legend swatch
+    say which series they are, open markers say so, and a bar without data says it has none."""
+    series = [Series(f"s{k}", (1.0, 2.0)) for k in range(7)]
+    root = _svg(line_chart(title="t", buckets=["a", "b"], series=series, unit=COUNT))
+    for k in range(7):
+        classed = [e for e in root.iter() if f"chart-series-{k % 6}" in (e.get("class") or "").split()]
+        tags = {e.tag.rsplit("}", 1)[-1] for e in classed}
+        assert tags == {"path", "circle", "line"}, (k, tags)
+    hollow = [e for e in root.iter() if "hollow" in (e.get("class") or "").split()]
+    assert hollow
+    assert all(e.get("fill") == "#ffffff" for e in hollow)  # the fallback without the stylesheet
+    bars = _svg(bar_chart(title="t", bars=[Bar("x", 3.0), Bar("y", None)], unit=COUNT))
+    assert [e.get("class") for e in _all(bars, "chart-value")] == ["chart-value", "chart-value none"]

@@ -122,6 +122,11 @@ def test_final_shifts_merge_and_report_gaps() -> None:
         gap_warning
         == "nobody is on call from 2026-03-02 05:00 to 2026-03-02 14:00 UTC (3 uncovered periods, 32 h in all)"
     )
+    # Read in the schedule's zone, as a page in that zone shows it, the times say which zone they are in.
+    (local,) = [
+        w for w in warnings(schedule, ny(2026, 3, 2), ny(2026, 3, 4), zone="America/New_York") if w.code == "gap"
+    ]
+    assert local.message.startswith("nobody is on call from 2026-03-02 00:00 to 2026-03-02 09:00 America/New_York (")
     assert [g.start for g in schedule.gaps(ny(2026, 3, 2), ny(2026, 3, 4))] == [
         ny(2026, 3, 2),
         ny(2026, 3, 2, 17),

@@ -16,6 +16,13 @@
       el.textContent = left >= 0 ? "due in " + text : "overdue by " + text;
       el.classList.toggle("overdue", left < 0);
     });
+    // The next escalation: <span data-countdown="ISO"> reads "in 4m 12s", then "due now".
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.round((new Date(el.getAttribute("data-countdown")) - new Date()) / 1000);
+      if (isNaN(left)) return;
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), sec = left % 60;
+      el.textContent = left > 0 ? "in " + (h ? h + "h " : "") + (h || m ? m + "m " : "") + sec + "s" : "due now";
+    });
   }
   // A filter that applies as soon as it is changed: <select data-autosubmit> (inline handlers are
   // refused by the Content-Security-Policy).
@@ -70,4 +77,81 @@ document.addEventListener("submit", function (e) {
   var button = e.submitter;
   var question = button && button.getAttribute("data-ask");
   if (question && !window.confirm(question)) e.preventDefault();
+});
+
+// --- Escalation-policy form editor: add, remove and move levels and add targets in the page.
+// Without this file each of those buttons asks the server, which shows the form again unsaved.
+(function () {
+  function renumber(box) {
+    var levels = box.querySelectorAll("[data-level]");
+    levels.forEach(function (level, i) {
+      level.querySelector("[data-level-number]").textContent = i + 1;
+      level.querySelectorAll("[name^='level-']").forEach(function (el) {
+        el.name = el.name.replace(/^level-\d+-/, "level-" + i + "-");
+      });
+      level.querySelectorAll(".pf-targets select").forEach(function (el, t) {
+        el.setAttribute("aria-label", "Level " + (i + 1) + " target " + (t + 1));
+      });
+      level.querySelectorAll("[data-level-op]").forEach(function (b) {
+        var op = b.getAttribute("data-level-op");
+        b.value = op + "-" + i;
+        if (op === "up") b.disabled = i === 0;
+        if (op === "down") b.disabled = i === levels.length - 1;
+        if (op === "remove") b.disabled = levels.length === 1;
+      });
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[data-level-op]");
+    if (!button || !button.form) return;
+    var form = button.form, box = form.querySelector("[data-levels]"), op = button.getAttribute("data-level-op");
+    var level = button.closest("[data-level]");
+    e.preventDefault();
+    if (op === "add") {
+      var fresh = form.querySelector("template[data-level-template]").content.firstElementChild.cloneNode(true);
+      box.appendChild(fresh);
+      renumber(box);
+      fresh.querySelector("select").focus();
+      return;
+    }
+    if (op === "add-target") {
+      var selects = level.querySelectorAll(".pf-targets select"), last = selects[selects.length - 1];
+      var copy = last.cloneNode(true);
+      copy.value = "";
+      last.after(copy);
+      renumber(box);
+      copy.focus();
+      return;
+    }
+    if (op === "remove") level.remove();
+    if (op === "up" && level.previousElementSibling) box.insertBefore(level, level.previousElementSibling);
+    if (op === "down" && level.nextElementSibling) box.insertBefore(level.nextElementSibling, level);
+    renumber(box);
+  });
+})();
+// --- end of the policy form editor
+
+// --- People and integrations: copy buttons ---------------------------------------------------
+// A button with data-copy="#id" copies that element's text (a one-time key or link) and says so.
+document.addEventListener("click", function (e) {
+  var button = e.target.closest && e.target.closest("button[data-copy]");
+  if (!button) return;
+  var source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) return;
+  var text = source.textContent.trim();
+  var said = function (word) {
+    button.setAttribute("data-copied", word);
+    button.textContent = word;
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(function () { said("Copied"); }, function () { said("Select and copy"); });
+  } else {
+    // Plain http on another host: select the text so one key press copies it.
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    said(document.execCommand && document.execCommand("copy") ? "Copied" : "Selected: press Ctrl+C");
+  }
 });
