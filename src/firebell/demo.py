@@ -36,6 +36,20 @@ DEMO_PASSWORD = "firebell-demo"  # noqa: S105 - the documented demo login
 DEMO_TOKEN_NAME = "demo-cli"  # noqa: S105 - the name of the demo's CLI token, not a secret
 
 
+# The demo's integrations have fixed keys, so the README's curl examples can be pasted as they are.
+# A demo is for one machine: a real installation makes random keys (`firebell integration create`).
+DEMO_KEYS = {
+    ("checkout", "alertmanager"): "demo-checkout-alertmanager",
+    ("search", "pagerduty"): "demo-search-pagerduty-routingkey",
+    ("search", "opsgenie"): "demo-search-opsgenie",
+    ("notifications", "webhook"): "demo-notifications-webhook",
+}
+
+
+def _demo_keys() -> dict[str, str]:
+    return {f"{service} ({kind})": key for (service, kind), key in DEMO_KEYS.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class DemoKeys:
     created: bool
@@ -49,7 +63,7 @@ def seed_demo(container: Container) -> DemoKeys:
     with transaction(container.engine, write=True) as conn:
         identity = SqlIdentityRepo(conn)
         if identity.user_by_email(DEMO_EMAIL) is not None:
-            return DemoKeys(False, {})
+            return DemoKeys(False, _demo_keys())
         if SqlCatalogRepo(conn).services():
             return DemoKeys(False, {}, "this database already has services of its own; the demo needs an empty one")
         create_user(
@@ -67,12 +81,10 @@ def seed_demo(container: Container) -> DemoKeys:
         )
         catalog.create_service(repo=repo, name="search", now=now, owner_team="discovery", tier=2)
         catalog.create_service(repo=repo, name="notifications", now=now, owner_team="platform", tier=3)
-        keys = {}
-        ids = {}
-        for service, kind in (("checkout", "alertmanager"), ("search", "pagerduty"), ("notifications", "webhook")):
-            ids[service], keys[f"{service} ({kind})"] = catalog.create_integration(
-                repo=repo, service=service, kind=kind, now=now
-            )
+        ids: dict[str, str] = {}
+        for (service, kind), key in DEMO_KEYS.items():
+            made, _key = catalog.create_integration(repo=repo, service=service, kind=kind, now=now, key=key)
+            ids.setdefault(service, made)
         services = {s["name"]: s["id"] for s in repo.services()}
         # On-call first, so the demo's incidents page the on-call person like real ones.
         config, _tree = load_config(DEMO_ONCALL, "demo on-call")
@@ -104,7 +116,7 @@ def seed_demo(container: Container) -> DemoKeys:
         if container.settings.demo_history_weeks:
             seed_history(conn, services=services, now=now, weeks=container.settings.demo_history_weeks)
     container.background.poke()
-    return DemoKeys(True, keys)
+    return DemoKeys(True, _demo_keys())
 
 
 def demo_cli_token(container: Container) -> str:
