@@ -141,7 +141,7 @@ def test_one_alert_pages_the_on_call_person_into_the_inbox(demo: Demo, tmp_path:
     assert page.status_code == 200
     assert 'href="/demo/inbox"' in page.text  # in the navigation
     rows_html = page.text[page.text.index('id="inbox-rows"') :]
-    first = rows_html[: rows_html.index("</tr>")]
+    first = rows_html[: rows_html.index("</article>")]
     assert address in first  # the newest message first: the page to the person on call
     assert f"#{number} {SUMMARY}" in first
     assert f"{person}, you are paged" in first
