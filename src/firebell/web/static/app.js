@@ -155,3 +155,12 @@ document.addEventListener("click", function (e) {
     said(document.execCommand && document.execCommand("copy") ? "Copied" : "Selected: press Ctrl+C");
   }
 });
+
+// On a phone the navigation is one row that scrolls sideways: bring the current page's link into view.
+document.addEventListener("DOMContentLoaded", function () {
+  var nav = document.querySelector("header.top nav");
+  var on = nav && nav.querySelector("a.on");
+  if (on && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = on.offsetLeft - (nav.clientWidth - on.offsetWidth) / 2;
+  }
+});
