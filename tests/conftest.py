@@ -19,11 +19,18 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 # The CLI's settings file (which `serve --demo` writes) goes to a directory of this run, never the
 # user's own, so one test's demo token cannot answer for another's missing one.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="firebell-test-config-")
 atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
+
+# Property tests: in CI the same examples every run (a failure there is a real one, and repeats),
+# and no example database; on a workstation, fresh examples each run.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 PG_ADMIN_URL = os.environ.get("FIREBELL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIREBELL = Path(sys.executable).parent / "firebell"
