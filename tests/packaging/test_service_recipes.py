@@ -13,31 +13,26 @@ starts `firebell serve`. The wheel that its first stage builds is built and run 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
-import pytest
+from tests.conftest import FIREBELL, need_peer
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGING = REPO / "packaging"
 UNIT = PACKAGING / "firebell.service"
 CONTAINERFILE = PACKAGING / "Containerfile"
 ENV_EXAMPLE = PACKAGING / "firebell.env.example"
-FIREBELL = Path(sys.executable).parent / "firebell"
 
 
 def _systemd_analyze() -> str:
     found = shutil.which("systemd-analyze")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("systemd-analyze is not installed (Debian: systemd)")
-        pytest.skip("systemd-analyze is not installed (Debian: systemd)")
+    need_peer(None if found else "systemd-analyze is not installed (Debian: systemd)")
+    assert found is not None
     return found
 
 

@@ -38,47 +38,45 @@ def _openapi_url(request: Request) -> str:
     return _root(request) + (request.app.openapi_url or "/openapi.json")
 
 
-@router.get(DOCS_URL)
-def swagger_ui(request: Request) -> HTMLResponse:
-    root = _root(request)
+def _page(request: Request, kind: str, head: str, body: str) -> HTMLResponse:
+    """One documentation page: its title, the favicon, then what the viewer needs."""
     return HTMLResponse(
         f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{escape(request.app.title)} - Swagger UI</title>
-<link rel="icon" href="{root}{ASSETS_URL}/favicon.png">
-<link rel="stylesheet" href="{root}{ASSETS_URL}/swagger-ui.css">
+{head}<title>{escape(request.app.title)} - {kind}</title>
+<link rel="icon" href="{_root(request)}{ASSETS_URL}/favicon.png">
 </head>
 <body>
-<div id="swagger-ui" data-openapi-url="{escape(_openapi_url(request))}"></div>
-<script src="{root}{ASSETS_URL}/swagger-ui-bundle.js"></script>
-<script src="{root}/static/api-docs.js"></script>
-</body>
+{body}</body>
 </html>
 """
     )
 
 
+@router.get(DOCS_URL)
+def swagger_ui(request: Request) -> HTMLResponse:
+    root, spec = _root(request), escape(_openapi_url(request))
+    return _page(
+        request,
+        "Swagger UI",
+        f'<link rel="stylesheet" href="{root}{ASSETS_URL}/swagger-ui.css">\n',
+        f'<div id="swagger-ui" data-openapi-url="{spec}"></div>\n'
+        f'<script src="{root}{ASSETS_URL}/swagger-ui-bundle.js"></script>\n'
+        f'<script src="{root}/static/api-docs.js"></script>\n',
+    )
+
+
 @router.get(REDOC_URL)
 def redoc(request: Request) -> HTMLResponse:
-    root = _root(request)
-    return HTMLResponse(
-        f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(request.app.title)} - ReDoc</title>
-<style>body {{ margin: 0; padding: 0; }}</style>
-<link rel="icon" href="{root}{ASSETS_URL}/favicon.png">
-</head>
-<body>
-<redoc spec-url="{escape(_openapi_url(request))}"></redoc>
-<script src="{root}{ASSETS_URL}/redoc.js"></script>
-</body>
-</html>
-"""
+    root, spec = _root(request), escape(_openapi_url(request))
+    return _page(
+        request,
+        "ReDoc",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<style>body { margin: 0; padding: 0; }</style>\n",
+        f'<redoc spec-url="{spec}"></redoc>\n<script src="{root}{ASSETS_URL}/redoc.js"></script>\n',
     )
 
 
